@@ -1,0 +1,32 @@
+/**
+ * minewatch — candidate illegal mining sites from two satellite acquisitions.
+ *
+ * Umbrella header of libminewatch. Every public symbol carries the `mw_`
+ * prefix; handles are opaque and come in create/destroy pairs; every
+ * fallible call returns an ::mw_status and leaves a one-line message for
+ * mw_last_error(). The library never prints and never calls exit().
+ */
+#ifndef MINEWATCH_H
+#define MINEWATCH_H
+
+#include "minewatch/status.h"
+#include "minewatch/scene.h"
+#include "minewatch/scan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version string of the library, e.g. "0.1.0". Static storage. */
+const char *mw_version(void);
+
+/**
+ * Initialise GDAL drivers and PROJ search paths. Idempotent and cheap after
+ * the first call; call it once from the main thread before anything else.
+ */
+void mw_init(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MINEWATCH_H */

@@ -1,0 +1,72 @@
+/*
+ * Per-pixel change classes between two dates. Pure, no I/O.
+ *
+ * Class codes (written as band 1 of --change-raster):
+ *   0 nodata       masked (cloud, shadow, nodata) in either date
+ *   1 no change
+ *   2 vegetation loss       vegetated before, NDVI dropped strongly, not water after
+ *   3 bare soil exposed     bare/sand after (high BSI or bright low-NDVI), not before
+ *   4 new water             water after, not water before (ponds, pits)
+ *   5 new turbid water      new water whose colour is sediment-laden
+ *   6 turbidity rise        water in both dates, NDTI rose strongly
+ * Codes 2..6 are "disturbance" and feed site detection.
+ */
+#ifndef MW_CHANGE_H
+#define MW_CHANGE_H
+
+#include <stdint.h>
+
+enum {
+    MW_CLASS_NODATA = 0,
+    MW_CLASS_NO_CHANGE = 1,
+    MW_CLASS_VEG_LOSS = 2,
+    MW_CLASS_BARE_SOIL = 3,
+    MW_CLASS_NEW_WATER = 4,
+    MW_CLASS_TURBID_WATER = 5,
+    MW_CLASS_TURBIDITY_RISE = 6,
+    MW_CLASS_COUNT = 7
+};
+
+static inline int mw_class_is_disturbance(uint8_t c) { return c >= 2 && c <= 6; }
+
+/** Static name of a class code ("vegetation loss", ...). */
+const char *mw_class_name(int code);
+
+/** Thresholds, from the model file's "change" object. */
+typedef struct mw_change_params {
+    float veg_ndvi_before;   /**< vegetated before: NDVI >= this */
+    float ndvi_drop;         /**< vegetation loss: dNDVI <= -this */
+    float bare_bsi;          /**< bare after: BSI >= this ... */
+    float bare_ndvi_max;     /**< ... and NDVI <= this */
+    float bsi_rise;          /**< bare soil exposed: dBSI >= this */
+    float water_mndwi;       /**< water: MNDWI >= this */
+    float turbid_ndti;       /**< turbid water: NDTI >= this */
+    float ndti_rise;         /**< turbidity rise: dNDTI >= this */
+} mw_change_params;
+
+/** Scene-wide median shift of each index (after minus before), removed
+ *  before thresholding so illumination and season do not read as change. */
+typedef struct mw_index_shift {
+    float ndvi, mndwi, ndti, bsi;
+} mw_index_shift;
+
+/** Indices of one date over a row; any pointer may hold NaN values. */
+typedef struct mw_index_rows {
+    const float *ndvi, *mndwi, *ndti, *bsi;
+} mw_index_rows;
+
+/** Per-pixel outputs; the d* rows may be NULL when not wanted. */
+typedef struct mw_change_rows {
+    uint8_t *cls;
+    float *dndvi, *dmndwi, *dndti, *dbsi;
+} mw_change_rows;
+
+/**
+ * Classify @p n pixels. @p valid is 1 where the pixel is valid in both dates.
+ * Index changes are after - before - shift; they are NaN where invalid.
+ */
+void mw_change_classify_row(const mw_change_params *params, const mw_index_shift *shift,
+                            const mw_index_rows *before, const mw_index_rows *after,
+                            const uint8_t *valid, mw_change_rows *out, int n);
+
+#endif

@@ -1,0 +1,19 @@
+/* The option object's fields, for the engine only. */
+#ifndef MW_OPTIONS_INTERNAL_H
+#define MW_OPTIONS_INTERNAL_H
+
+struct mw_options {
+    int threads;            /* 0 = all cores */
+    int tile_size;
+    int timings;
+    double min_area_ha;
+    double min_confidence;
+    char *model;
+    char *aoi;
+    char *protected_areas;
+    char *change_raster;
+    char *output;
+    char *model_dir;
+};
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * The evidence describing one candidate site: what the model scores and
+ * what an alert reports. Areas are hectares, distances metres.
+ */
+#ifndef MW_SITE_FEATURES_H
+#define MW_SITE_FEATURES_H
+
+typedef struct mw_site_features {
+    double area_ha;                 /**< planar pixel area (alerts replace it by the geodesic outline area) */
+    double veg_loss_ha, bare_soil_ha, new_water_ha, turbid_water_ha, turbidity_rise_ha;
+    double mean_dndvi, mean_dndti, mean_dbsi, mean_dmndwi;  /**< over the site's pixels */
+    double before_ndvi, after_ndvi;  /**< mean over the site's pixels */
+    int pond_count;                 /**< 4-connected groups (>= 2 px) of new water in the site */
+    double water_share;             /**< (new + turbid new water) / site pixels */
+    double after_water_ndti;        /**< mean NDTI after of the site's water pixels; NaN if none */
+    double compactness;             /**< 4 pi A / P^2 of the pixel outline: 1 disc-like, ->0 ragged */
+    double bbox_fill;               /**< site pixels / bbox pixels (rectangles ~1) */
+    double dist_water_m;            /**< to the nearest water (both dates) outside the site; buffer if none */
+    double river_turbidity_change;  /**< mean dNDTI of water pixels (both dates) in the ring; NaN if none */
+    double context_disturbed_share; /**< share of valid ring pixels bare or water already before (old mosaic) */
+    double valid_fraction;          /**< valid-in-both-dates pixels / bbox pixels */
+} mw_site_features;
+
+#endif
