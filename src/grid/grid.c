@@ -1,0 +1,135 @@
+/*
+ * The target grid of a scan: the after scene's reference grid cropped to
+ * the overlap with the before scene (and the AOI envelope).
+ */
+#include "mw_grid.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <geodesic.h>
+#include <ogr_srs_api.h>
+
+#include "core/mw_error.h"
+#include "io/mw_scene_internal.h"
+
+static OGRSpatialReferenceH srs_from_wkt(const char *wkt)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (!srs) return NULL;
+    if (OSRSetFromUserInput(srs, wkt) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        return NULL;
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    return srs;
+}
+
+/* Bounds of @p scene's grid expressed in @p dst's CRS (densified edges). */
+static mw_status scene_bounds_in(const mw_scene *scene, OGRSpatialReferenceH dst, double b[4])
+{
+    const double *gt = scene->gt;
+    double x0 = gt[0], x1 = gt[0] + gt[1] * scene->width;
+    double y0 = gt[3] + gt[5] * scene->height, y1 = gt[3];
+    OGRSpatialReferenceH src = srs_from_wkt(scene->crs_wkt);
+    if (!src) return mw_error_set(MW_ERR_CRS, "%s: unusable coordinate reference system", scene->path);
+    mw_status st = MW_OK;
+    if (OSRIsSame(src, dst)) {
+        b[0] = fmin(x0, x1); b[1] = fmin(y0, y1); b[2] = fmax(x0, x1); b[3] = fmax(y0, y1);
+    } else {
+        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(src, dst);
+        if (!ct || !OCTTransformBounds(ct, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1),
+                                       &b[0], &b[1], &b[2], &b[3], 21))
+            st = mw_error_set(MW_ERR_CRS, "%s: cannot transform its extent to the other scene's CRS",
+                              scene->path);
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+    }
+    OSRDestroySpatialReference(src);
+    return st;
+}
+
+/* Ground size of a pixel at the grid centre, metres. */
+static void pixel_ground_size(mw_grid *g, OGRSpatialReferenceH srs)
+{
+    double pw = fabs(g->gt[1]), ph = fabs(g->gt[5]);
+    if (!OSRIsGeographic(srs)) {
+        double unit = OSRGetLinearUnits(srs, NULL);
+        if (!(unit > 0)) unit = 1;
+        g->pixel_w_m = pw * unit;
+        g->pixel_h_m = ph * unit;
+        return;
+    }
+    /* Geographic grid: measure one pixel on the WGS84 ellipsoid at the centre. */
+    struct geod_geodesic geod;
+    geod_init(&geod, 6378137.0, 1 / 298.257223563);
+    double lon = g->gt[0] + g->gt[1] * g->width / 2.0;
+    double lat = g->gt[3] + g->gt[5] * g->height / 2.0;
+    double s12;
+    geod_inverse(&geod, lat, lon, lat, lon + pw, &s12, NULL, NULL);
+    g->pixel_w_m = s12;
+    geod_inverse(&geod, lat, lon, lat + ph, lon, &s12, NULL, NULL);
+    g->pixel_h_m = s12;
+}
+
+mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
+                           const double *aoi_envelope, mw_grid *grid)
+{
+    memset(grid, 0, sizeof *grid);
+    const double *gt = after->gt;
+    if (gt[2] != 0 || gt[4] != 0 || gt[1] <= 0 || gt[5] >= 0)
+        return mw_error_set(MW_ERR_CRS, "%s: rotated or flipped grids are not supported", after->path);
+    if (!after->crs_wkt || !*after->crs_wkt)
+        return mw_error_set(MW_ERR_CRS, "%s: no coordinate reference system", after->path);
+    if (!before->crs_wkt || !*before->crs_wkt)
+        return mw_error_set(MW_ERR_CRS, "%s: no coordinate reference system", before->path);
+
+    OGRSpatialReferenceH dst = srs_from_wkt(after->crs_wkt);
+    if (!dst) return mw_error_set(MW_ERR_CRS, "%s: unusable coordinate reference system", after->path);
+
+    double bb[4];
+    mw_status st = scene_bounds_in(before, dst, bb);
+    if (st != MW_OK) {
+        OSRDestroySpatialReference(dst);
+        return st;
+    }
+    /* Overlap in after-grid pixel coordinates (y grows downwards). */
+    double px0 = (bb[0] - gt[0]) / gt[1], px1 = (bb[2] - gt[0]) / gt[1];
+    double py0 = (bb[3] - gt[3]) / gt[5], py1 = (bb[1] - gt[3]) / gt[5];
+    if (aoi_envelope) {
+        px0 = fmax(px0, (aoi_envelope[0] - gt[0]) / gt[1]);
+        px1 = fmin(px1, (aoi_envelope[2] - gt[0]) / gt[1]);
+        py0 = fmax(py0, (aoi_envelope[3] - gt[3]) / gt[5]);
+        py1 = fmin(py1, (aoi_envelope[1] - gt[3]) / gt[5]);
+    }
+    /* Tolerate sub-millipixel rounding so identical grids stay identical. */
+    const double eps = 1e-3;
+    int x0 = (int)fmax(0, floor(px0 + eps)), y0 = (int)fmax(0, floor(py0 + eps));
+    int x1 = (int)fmin(after->width, ceil(px1 - eps)), y1 = (int)fmin(after->height, ceil(py1 - eps));
+    if (x1 <= x0 || y1 <= y0) {
+        OSRDestroySpatialReference(dst);
+        if (aoi_envelope)
+            return mw_error_set(MW_ERR_NO_OVERLAP, "%s and %s: the area of interest does not overlap both scenes",
+                                before->path, after->path);
+        return mw_error_set(MW_ERR_NO_OVERLAP, "%s and %s: the scenes do not overlap",
+                            before->path, after->path);
+    }
+    grid->width = x1 - x0;
+    grid->height = y1 - y0;
+    memcpy(grid->gt, gt, sizeof grid->gt);
+    grid->gt[0] = gt[0] + x0 * gt[1];
+    grid->gt[3] = gt[3] + y0 * gt[5];
+    grid->crs_wkt = strdup(after->crs_wkt);
+    pixel_ground_size(grid, dst);
+    OSRDestroySpatialReference(dst);
+    if (!grid->crs_wkt) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return MW_OK;
+}
+
+void mw_grid_clear(mw_grid *grid)
+{
+    if (!grid) return;
+    free(grid->crs_wkt);
+    grid->crs_wkt = NULL;
+}
