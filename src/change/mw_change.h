@@ -42,6 +42,11 @@ typedef struct mw_change_params {
     float water_mndwi;       /**< water: MNDWI >= this */
     float turbid_ndti;       /**< turbid water: NDTI >= this */
     float ndti_rise;         /**< turbidity rise: dNDTI >= this */
+    /* Added after the first contract (zero-initialised values stay sensible): */
+    float turbid_water_mndwi; /**< sediment-laden water: MNDWI >= this (below water_mndwi)
+                                   with NDTI >= turbid_ndti and NDVI <= bare_ndvi_max */
+    float turbid_water_ndvi;  /**< water whose NDVI >= this is sediment/algae-laden
+                                   (NIR backscatter), i.e. turbid whatever its hue */
 } mw_change_params;
 
 /** Scene-wide median shift of each index (after minus before), removed
@@ -64,6 +69,10 @@ typedef struct mw_change_rows {
 /**
  * Classify @p n pixels. @p valid is 1 where the pixel is valid in both dates.
  * Index changes are after - before - shift; they are NaN where invalid.
+ * A pixel is class 0 when !valid or when its NDVI is NaN in either date (a
+ * zero red+nir sum only happens on zero-filled pixels). Precedence and the
+ * water test are documented in change.c. Thread-safe (pure); @p shift may be
+ * NULL (no shift).
  */
 void mw_change_classify_row(const mw_change_params *params, const mw_index_shift *shift,
                             const mw_index_rows *before, const mw_index_rows *after,

@@ -1,0 +1,150 @@
+/*
+ * Per-pixel change classes between two dates (see mw_change.h).
+ *
+ * General plan, per pixel:
+ *  1. Nodata: !valid, or NDVI NaN in either date -> class 0, all d* = NaN.
+ *  2. d* = after - before - shift for each index (shift = scene-wide median
+ *     change, so illumination and season do not read as change). A d* is NaN
+ *     when either date's index is NaN (e.g. no SWIR band); tests on it fail.
+ *  3. Water test, the same on both dates (an asymmetric test would turn a
+ *     pond that merely cleared up into "new water"):
+ *       a. MNDWI >= water_mndwi (the caller passes NDWI in the MNDWI slot
+ *          for sensors without SWIR), or
+ *       b. sediment-laden water: MNDWI >= turbid_water_mndwi and
+ *          NDTI >= turbid_ndti and NDVI <= bare_ndvi_max.
+ *     Why b: garimpo ponds carry so much suspended sediment that their
+ *     green/red/NIR reflectance rise towards that of soil and MNDWI can fall
+ *     to ~0 or just below. SWIR1 stays low under water, so a relaxed MNDWI
+ *     floor combined with "reddish (NDTI) and not vegetated" still separates
+ *     them from dry soil, whose MNDWI is strongly negative (-0.2 .. -0.6).
+ *     Wet tailings mud may pass b too; that is mining evidence anyway.
+ *  4. Precedence (first match wins):
+ *       water before and after: 6 if dNDTI >= ndti_rise, else 1
+ *       water after only:       5 if "turbid after" else 4, where turbid
+ *                               after = NDTI >= turbid_ndti (brown/yellow),
+ *                               or dNDTI >= ndti_rise (rule of the design),
+ *                               or NDVI >= turbid_water_ndvi (NIR backscatter
+ *                               of suspended solids; catches yellow-green
+ *                               ponds whose NDTI is still negative)
+ *       vegetated before, dNDVI <= -ndvi_drop, not water after:
+ *                               3 if bare after, else 2
+ *       bare after, not bare before, dBSI >= bsi_rise: 3
+ *       else 1
+ *     Water goes first because a flooded pit is the strongest and least
+ *     ambiguous mining evidence, and a pond also shows an NDVI drop. Bare
+ *     after wins over vegetation loss because the end state we observe
+ *     (exposed soil/sand/tailings) is the more specific evidence; class 2 is
+ *     kept for losses that are not (yet) bare: slash, burn scars, thinning.
+ *     Water lost (pond drained, sandbar emerging) falls to 3 when the bed is
+ *     bare; telling tailings from sandbars is left to the site model (river
+ *     distance, context).
+ *  Limitation: milky turquoise/green ponds (kaolinite suspensions) are bright
+ *  in all visible bands but normalised differences cannot see brightness, so
+ *  they are new water (4), not 5; both count as disturbance and water.
+ */
+#include "mw_change.h"
+
+#include <math.h>
+#include <stddef.h>
+
+static const char *const class_names[MW_CLASS_COUNT] = {
+    "nodata", "no change", "vegetation loss", "bare soil exposed",
+    "new water", "new turbid water", "turbidity rise",
+};
+
+/**
+ * Static English name of a change class code, e.g. "vegetation loss";
+ * "unknown" for codes outside 0..MW_CLASS_COUNT-1. Thread-safe.
+ */
+const char *mw_class_name(int code)
+{
+    if (code < 0 || code >= MW_CLASS_COUNT) return "unknown";
+    return class_names[code];
+}
+
+/* NaN-safe: every comparison with NaN is false, so missing indices never
+ * assert a condition. */
+static inline int is_water(const mw_change_params *p, float ndvi, float mndwi, float ndti)
+{
+    if (mndwi >= p->water_mndwi) return 1;
+    return mndwi >= p->turbid_water_mndwi && ndti >= p->turbid_ndti &&
+           ndvi <= p->bare_ndvi_max;
+}
+
+static inline int is_bare(const mw_change_params *p, float ndvi, float bsi)
+{
+    return bsi >= p->bare_bsi && ndvi <= p->bare_ndvi_max;
+}
+
+static inline float value_at(const float *row, int i)
+{
+    return row ? row[i] : NAN;
+}
+
+static inline void put(float *row, int i, float v)
+{
+    if (row) row[i] = v;
+}
+
+/**
+ * Classify @p n pixels into change classes 0..6 (see mw_change.h and the
+ * plan at the top of change.c for the rules and their precedence).
+ * @param params thresholds from the model
+ * @param shift  median index shift removed from every d*; NULL = none
+ * @param before,after index rows of each date; a NULL row reads as NaN
+ * @param valid  1 where valid in both dates
+ * @param out    class row (required) and optional d* rows
+ * Thread-safe (pure).
+ */
+void mw_change_classify_row(const mw_change_params *params, const mw_index_shift *shift,
+                            const mw_index_rows *before, const mw_index_rows *after,
+                            const uint8_t *valid, mw_change_rows *out, int n)
+{
+    const mw_change_params *p = params;
+    const mw_index_shift zero = {0, 0, 0, 0};
+    const mw_index_shift *s = shift ? shift : &zero;
+
+    for (int i = 0; i < n; i++) {
+        float b_ndvi = value_at(before->ndvi, i), a_ndvi = value_at(after->ndvi, i);
+        float b_mndwi = value_at(before->mndwi, i), a_mndwi = value_at(after->mndwi, i);
+        float b_ndti = value_at(before->ndti, i), a_ndti = value_at(after->ndti, i);
+        float b_bsi = value_at(before->bsi, i), a_bsi = value_at(after->bsi, i);
+
+        if (!valid[i] || isnan(b_ndvi) || isnan(a_ndvi)) {
+            out->cls[i] = MW_CLASS_NODATA;
+            put(out->dndvi, i, NAN);
+            put(out->dmndwi, i, NAN);
+            put(out->dndti, i, NAN);
+            put(out->dbsi, i, NAN);
+            continue;
+        }
+
+        float dndvi = a_ndvi - b_ndvi - s->ndvi;
+        float dmndwi = a_mndwi - b_mndwi - s->mndwi;
+        float dndti = a_ndti - b_ndti - s->ndti;
+        float dbsi = a_bsi - b_bsi - s->bsi;
+        put(out->dndvi, i, dndvi);
+        put(out->dmndwi, i, dmndwi);
+        put(out->dndti, i, dndti);
+        put(out->dbsi, i, dbsi);
+
+        int water_b = is_water(p, b_ndvi, b_mndwi, b_ndti);
+        int water_a = is_water(p, a_ndvi, a_mndwi, a_ndti);
+        int bare_b = is_bare(p, b_ndvi, b_bsi);
+        int bare_a = is_bare(p, a_ndvi, a_bsi);
+        uint8_t c = MW_CLASS_NO_CHANGE;
+
+        if (water_a && water_b) {
+            if (dndti >= p->ndti_rise) c = MW_CLASS_TURBIDITY_RISE;
+        } else if (water_a) {
+            int turbid = a_ndti >= p->turbid_ndti || dndti >= p->ndti_rise ||
+                         a_ndvi >= p->turbid_water_ndvi;
+            c = turbid ? MW_CLASS_TURBID_WATER : MW_CLASS_NEW_WATER;
+        } else if (b_ndvi >= p->veg_ndvi_before && dndvi <= -p->ndvi_drop) {
+            c = bare_a ? MW_CLASS_BARE_SOIL : MW_CLASS_VEG_LOSS;
+        } else if (bare_a && !bare_b && dbsi >= p->bsi_rise) {
+            c = MW_CLASS_BARE_SOIL;
+        }
+        out->cls[i] = c;
+    }
+}
