@@ -1,0 +1,104 @@
+/*
+ * The alert property table shared by the GeoJSON and OGR writers, and the
+ * deterministic number formatting of the GeoJSON writer.
+ */
+#include "mw_alerts_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Order is the contract's: the design's table first, then extra evidence. */
+const mw_alert_field mw_alert_fields[] = {
+    {"id", "id", MW_AK_STRING, 0},
+    {"class", "class", MW_AK_STRING, 0},
+    {"confidence", "confidence", MW_AK_REAL, 4},
+    {"area_ha", "area_ha", MW_AK_REAL, 4},
+    {"centroid_lon", "cent_lon", MW_AK_REAL, 7},
+    {"centroid_lat", "cent_lat", MW_AK_REAL, 7},
+    {"date_before", "date_bef", MW_AK_STRING, 0},
+    {"date_after", "date_aft", MW_AK_STRING, 0},
+    {"sensor", "sensor", MW_AK_STRING, 0},
+    {"veg_loss_ha", "veg_loss", MW_AK_REAL, 4},
+    {"bare_soil_ha", "bare_soil", MW_AK_REAL, 4},
+    {"new_water_ha", "new_water", MW_AK_REAL, 4},
+    {"turbid_water_ha", "turb_water", MW_AK_REAL, 4},
+    {"mean_dndvi", "mean_dndvi", MW_AK_REAL, 4},
+    {"mean_dndti", "mean_dndti", MW_AK_REAL, 4},
+    {"river_turbidity_change", "river_dndt", MW_AK_REAL, 4},
+    {"valid_fraction", "valid_frac", MW_AK_REAL, 4},
+    {"protected_area", "protected", MW_AK_STRING, 0},
+    {"turbidity_rise_ha", "turb_rise", MW_AK_REAL, 4},
+    {"pond_count", "pond_count", MW_AK_INT, 0},
+    {"water_share", "water_shr", MW_AK_REAL, 4},
+    {"compactness", "compact", MW_AK_REAL, 4},
+    {"dist_water_m", "dist_water", MW_AK_REAL, 2},
+    {"context_disturbed_share", "context_sh", MW_AK_REAL, 4},
+    {"mean_dbsi", "mean_dbsi", MW_AK_REAL, 4},
+    {"mean_dmndwi", "mean_dmndw", MW_AK_REAL, 4},
+};
+const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
+
+/** See mw_alerts_internal.h. */
+void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
+                          mw_alert_value *v)
+{
+    const mw_site_features *f = &a->features;
+    memset(v, 0, sizeof *v);
+    v->kind = mw_alert_fields[field].kind;
+    v->d = NAN;
+    switch (field) {
+    case 0: v->s = a->id; break;
+    case 1: v->s = a->class_name; break;
+    case 2: v->d = a->confidence; break;
+    case 3: v->d = a->area_ha; break;
+    case 4: v->d = a->centroid_lon; break;
+    case 5: v->d = a->centroid_lat; break;
+    case 6: v->s = m ? m->before_date : NULL; break;
+    case 7: v->s = m ? m->after_date : NULL; break;
+    case 8: v->s = m ? m->after_sensor : NULL; break;
+    case 9: v->d = f->veg_loss_ha; break;
+    case 10: v->d = f->bare_soil_ha; break;
+    case 11: v->d = f->new_water_ha; break;
+    case 12: v->d = f->turbid_water_ha; break;
+    case 13: v->d = f->mean_dndvi; break;
+    case 14: v->d = f->mean_dndti; break;
+    case 15: v->d = f->river_turbidity_change; break;
+    case 16: v->d = f->valid_fraction; break;
+    case 17: v->s = a->protected_area; break;
+    case 18: v->d = f->turbidity_rise_ha; break;
+    case 19: v->i = f->pond_count; break;
+    case 20: v->d = f->water_share; break;
+    case 21: v->d = f->compactness; break;
+    case 22: v->d = f->dist_water_m; break;
+    case 23: v->d = f->context_disturbed_share; break;
+    case 24: v->d = f->mean_dbsi; break;
+    case 25: v->d = f->mean_dmndwi; break;
+    default: break;
+    }
+}
+
+/** See mw_alerts_internal.h. */
+int mw_format_number(double v, int decimals, char *buf, size_t size)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "null");
+        return 0;
+    }
+    if (decimals < 0) decimals = 0;
+    if (decimals > 15) decimals = 15;
+    int n = snprintf(buf, size, "%.*f", decimals, v);
+    if (n < 0 || (size_t)n >= size) {
+        /* Absurdly large value for the buffer: fall back to %.17g. */
+        snprintf(buf, size, "%.17g", v);
+        return 1;
+    }
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + n - 1;
+        while (end > dot && *end == '0') *end-- = '\0';
+        if (end == dot) *end = '\0';
+    }
+    if (strcmp(buf, "-0") == 0) snprintf(buf, size, "0");
+    return 1;
+}
