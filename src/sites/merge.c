@@ -1,0 +1,209 @@
+/*
+ * Pass 2, once per scan (main thread): merge the components of all tiles
+ * into sites.
+ *
+ * General Plan
+ *  1. Give every kept component of every tile a global id: tiles in
+ *     row-major order, labels ascending (offset of the tile + label - 1).
+ *  2. Union-find over the global ids, smallest id as root: for each tile,
+ *     its right neighbour (right column against left column, offsets
+ *     -1/0/+1 along the edge: 8-connectivity), its bottom neighbour (bottom
+ *     row against top row, same offsets), and the two diagonal neighbours
+ *     below it (bottom-right corner pixel against the top-left one of the
+ *     tile at (tx+1, ty+1); bottom-left against top-right of (tx-1, ty+1)).
+ *     Missing (NULL) tiles simply add nothing.
+ *  3. Flatten the forest in one ascending sweep (parent[g] < g for every
+ *     non-root) into root numbers, sum the accumulators into roots
+ *     (mw_comp_acc_add: min/max and integer sums, so the order does not
+ *     matter), drop roots with no disturbance pixel (pure dilation halo)
+ *     or fewer than min_pixels, and sort by seed. Seeds are distinct
+ *     pixels, so the order is total and the list identical for any tiling.
+ *
+ * Memory: 4 bytes per component for the forest, 120 bytes per site; the
+ * tiles (120 bytes per component + 8 (w + h) bytes of strips each) stay
+ * owned by the caller.
+ */
+#include <stdlib.h>
+
+#include "core/mw_error.h"
+#include "mw_sites_internal.h"
+
+static int32_t find(int32_t *parent, int32_t g)
+{
+    while (parent[g] != g) {
+        parent[g] = parent[parent[g]];
+        g = parent[g];
+    }
+    return g;
+}
+
+static void unite(int32_t *parent, int32_t a, int32_t b)
+{
+    a = find(parent, a);
+    b = find(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+/* Union along two facing strips of equal length n (8-connectivity). */
+static void unite_strips(int32_t *parent, const int32_t *a, int32_t offa, const int32_t *b,
+                         int32_t offb, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!a[i]) continue;
+        for (int j = i > 0 ? i - 1 : 0; j <= i + 1 && j < n; j++)
+            if (b[j]) unite(parent, offa + a[i] - 1, offb + b[j] - 1);
+    }
+}
+
+static mw_status bad_grid(int tx, int ty, const char *what)
+{
+    return mw_error_set(MW_ERR_USAGE, "sites: tile (%d, %d) and its %s neighbour do not abut",
+                        tx, ty, what);
+}
+
+static int cmp_seed(const void *a, const void *b)
+{
+    int64_t sa = ((const mw_site_acc *)a)->seed, sb = ((const mw_site_acc *)b)->seed;
+    return (sa > sb) - (sa < sb);
+}
+
+mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
+                         int64_t min_pixels, mw_site_list **out)
+{
+    *out = NULL;
+    if (tiles_x < 0 || tiles_y < 0)
+        return mw_error_set(MW_ERR_USAGE, "sites: negative tile grid %dx%d", tiles_x, tiles_y);
+    const size_t nt = (size_t)tiles_x * tiles_y;
+    mw_status st = MW_OK;
+    int32_t *offset = malloc((nt + 1) * sizeof *offset);
+    int32_t *parent = NULL;
+    mw_comp_acc *roots = NULL;
+    mw_site_list *list = NULL;
+    if (!offset) return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the merge");
+
+    /* Step 1 */
+    int64_t total = 0;
+    for (size_t t = 0; t < nt; t++) {
+        offset[t] = (int32_t)total;
+        total += tiles[t] ? tiles[t]->count : 0;
+        if (total >= INT32_MAX) {
+            st = mw_error_set(MW_ERR_USAGE, "sites: too many components to merge");
+            goto done;
+        }
+    }
+    offset[nt] = (int32_t)total;
+    parent = malloc(((size_t)total + 1) * sizeof *parent);
+    if (!parent) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %lld components",
+                          (long long)total);
+        goto done;
+    }
+    for (int32_t g = 0; g < (int32_t)total; g++) parent[g] = g;
+
+    /* Step 2 */
+    for (int ty = 0; ty < tiles_y; ty++) {
+        for (int tx = 0; tx < tiles_x; tx++) {
+            const size_t ia = (size_t)ty * tiles_x + tx;
+            const mw_tile_sites *a = tiles[ia];
+            if (!a) continue;
+            const mw_rect ca = a->core;
+            if (tx + 1 < tiles_x && tiles[ia + 1]) {
+                const mw_tile_sites *b = tiles[ia + 1];
+                if (b->core.x != ca.x + ca.w || b->core.y != ca.y || b->core.h != ca.h) {
+                    st = bad_grid(tx, ty, "right");
+                    goto done;
+                }
+                unite_strips(parent, a->right, offset[ia], b->left, offset[ia + 1], ca.h);
+            }
+            if (ty + 1 >= tiles_y) continue;
+            const size_t ib = ia + tiles_x;
+            if (tiles[ib]) {
+                const mw_tile_sites *b = tiles[ib];
+                if (b->core.y != ca.y + ca.h || b->core.x != ca.x || b->core.w != ca.w) {
+                    st = bad_grid(tx, ty, "bottom");
+                    goto done;
+                }
+                unite_strips(parent, a->bottom, offset[ia], b->top, offset[ib], ca.w);
+            }
+            if (tx + 1 < tiles_x && tiles[ib + 1]) {
+                const mw_tile_sites *b = tiles[ib + 1];
+                if (b->core.x != ca.x + ca.w || b->core.y != ca.y + ca.h) {
+                    st = bad_grid(tx, ty, "bottom-right");
+                    goto done;
+                }
+                int32_t la = a->bottom[ca.w - 1], lb = b->top[0];
+                if (la && lb) unite(parent, offset[ia] + la - 1, offset[ib + 1] + lb - 1);
+            }
+            if (tx > 0 && tiles[ib - 1]) {
+                const mw_tile_sites *b = tiles[ib - 1];
+                if (b->core.x + b->core.w != ca.x || b->core.y != ca.y + ca.h) {
+                    st = bad_grid(tx, ty, "bottom-left");
+                    goto done;
+                }
+                int32_t la = a->bottom[0], lb = b->top[b->core.w - 1];
+                if (la && lb) unite(parent, offset[ia] + la - 1, offset[ib - 1] + lb - 1);
+            }
+        }
+    }
+
+    /* Step 3: root numbers, then sums into roots. */
+    int32_t nroots = 0;
+    for (int32_t g = 0; g < (int32_t)total; g++)
+        parent[g] = parent[g] == g ? nroots++ : parent[parent[g]];
+    roots = malloc(((size_t)nroots + 1) * sizeof *roots);
+    list = calloc(1, sizeof *list);
+    if (!roots || !list) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d sites", (int)nroots);
+        goto done;
+    }
+    for (int32_t r = 0; r < nroots; r++) mw_comp_acc_init(&roots[r]);
+    for (size_t t = 0; t < nt; t++) {
+        if (!tiles[t]) continue;
+        for (int32_t c = 0; c < tiles[t]->count; c++)
+            mw_comp_acc_add(&roots[parent[offset[t] + c]], &tiles[t]->comps[c]);
+    }
+    int32_t nsites = 0;
+    for (int32_t r = 0; r < nroots; r++)
+        if (roots[r].n_pixels > 0 && roots[r].n_pixels >= min_pixels) nsites++;
+    list->sites = malloc(((size_t)nsites + 1) * sizeof *list->sites);
+    if (!list->sites) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d sites", (int)nsites);
+        goto done;
+    }
+    for (int32_t r = 0; r < nroots; r++) {
+        const mw_comp_acc *a = &roots[r];
+        if (a->n_pixels <= 0 || a->n_pixels < min_pixels) continue;
+        mw_site_acc *s = &list->sites[list->count++];
+        s->seed = a->seed;
+        s->x0 = a->x0;
+        s->y0 = a->y0;
+        s->x1 = a->x1;
+        s->y1 = a->y1;
+        s->n_pixels = a->n_pixels;
+        for (int k = 0; k < MW_CLASS_COUNT; k++) s->n_class[k] = a->n_class[k];
+        s->sum_dndvi = mw_fixed_to_double(a->fx_dndvi);
+        s->sum_dndti = mw_fixed_to_double(a->fx_dndti);
+        s->sum_dbsi = mw_fixed_to_double(a->fx_dbsi);
+        s->sum_dmndwi = mw_fixed_to_double(a->fx_dmndwi);
+    }
+    qsort(list->sites, (size_t)list->count, sizeof *list->sites, cmp_seed);
+    *out = list;
+    list = NULL;
+
+done:
+    mw_site_list_destroy(list);
+    free(offset);
+    free(parent);
+    free(roots);
+    return st;
+}
+
+void mw_site_list_destroy(mw_site_list *list)
+{
+    if (!list) return;
+    free(list->sites);
+    free(list);
+}

@@ -1,0 +1,132 @@
+/* Helpers shared by the sites tests: random rasters and tiled labelling. */
+#ifndef SITES_UTIL_H
+#define SITES_UTIL_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sites/mw_sites_internal.h"
+
+/* Small deterministic PRNG (xorshift64*), independent of libc rand(). */
+static uint64_t rng_state = 88172645463325252ull;
+static void rng_seed(uint64_t s) { rng_state = s * 2685821657736338717ull + 1; }
+static uint64_t rng_next(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 2685821657736338717ull;
+}
+static int rng_int(int n) { return (int)(rng_next() % (uint64_t)n); }
+static double rng_unit(void) { return (double)(rng_next() >> 11) / 9007199254740992.0; }
+
+/* A grid with classes and index changes (d* may be NaN). */
+typedef struct grid {
+    int w, h;
+    uint8_t *cls;
+    float *dndvi, *dndti, *dbsi, *dmndwi;
+} grid;
+
+static grid grid_new(int w, int h)
+{
+    grid g = {w, h, calloc((size_t)w * h, 1), NULL, NULL, NULL, NULL};
+    float **d[4] = {&g.dndvi, &g.dndti, &g.dbsi, &g.dmndwi};
+    for (int k = 0; k < 4; k++) *d[k] = calloc((size_t)w * h, sizeof(float));
+    for (int i = 0; i < w * h; i++) g.cls[i] = 1;
+    return g;
+}
+
+static void grid_free(grid *g)
+{
+    free(g->cls);
+    free(g->dndvi);
+    free(g->dndti);
+    free(g->dbsi);
+    free(g->dmndwi);
+}
+
+/* Random classes: sparse noise with probability p_noise, plus nblobs
+ * discs and rectangles; d* random in [-1, 1] with 5% NaN. */
+static grid grid_random(int w, int h, uint64_t seed, double p_noise, int nblobs)
+{
+    rng_seed(seed);
+    grid g = grid_new(w, h);
+    for (int i = 0; i < w * h; i++) {
+        g.cls[i] = rng_unit() < 0.03 ? 0 : 1;
+        if (rng_unit() < p_noise) g.cls[i] = (uint8_t)(2 + rng_int(5));
+    }
+    for (int b = 0; b < nblobs; b++) {
+        int cx = rng_int(w), cy = rng_int(h), r = 1 + rng_int(12);
+        int disc = rng_int(2);
+        uint8_t k = (uint8_t)(2 + rng_int(5));
+        for (int y = cy - r; y <= cy + r; y++)
+            for (int x = cx - r; x <= cx + r; x++) {
+                if (x < 0 || y < 0 || x >= w || y >= h) continue;
+                if (disc && (x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r) continue;
+                g.cls[y * w + x] = rng_unit() < 0.15 ? (uint8_t)(2 + rng_int(5)) : k;
+            }
+    }
+    float *d[4] = {g.dndvi, g.dndti, g.dbsi, g.dmndwi};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < w * h; i++)
+            d[k][i] = rng_unit() < 0.05 ? NAN : (float)(2.0 * rng_unit() - 1.0);
+    return g;
+}
+
+/* Grid from rows of text: '#' veg loss (2), 'b' bare (3), 'w' new water (4),
+ * 't' turbid water (5), 'r' turbidity rise (6), '.' no change, ' ' nodata. */
+static grid grid_from_text(const char *const *rows, int h)
+{
+    int w = (int)strlen(rows[0]);
+    grid g = grid_new(w, h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            char c = rows[y][x];
+            g.cls[y * w + x] = c == '#' ? 2 : c == 'b' ? 3 : c == 'w' ? 4 : c == 't' ? 5
+                             : c == 'r' ? 6 : c == ' ' ? 0 : 1;
+        }
+    return g;
+}
+
+static void *copy_sub(const void *src, int esz, int gw, mw_rect r)
+{
+    char *dst = malloc((size_t)r.w * r.h * esz);
+    for (int y = 0; y < r.h; y++)
+        memcpy(dst + (size_t)y * r.w * esz,
+               (const char *)src + ((size_t)(r.y + y) * gw + r.x) * esz, (size_t)r.w * esz);
+    return dst;
+}
+
+/* Label g in tiles of tile x tile pixels and merge. Returns the status;
+ * *bytes gets the sum of mw_tile_sites_bytes (may be NULL). */
+static mw_status run_tiled(const grid *g, int tile, int radius, int64_t min_pixels,
+                           mw_site_list **out, size_t *bytes)
+{
+    int tx = (g->w + tile - 1) / tile, ty = (g->h + tile - 1) / tile;
+    mw_tile_sites **tiles = calloc((size_t)tx * ty, sizeof *tiles);
+    mw_rect gr = {0, 0, g->w, g->h};
+    mw_status st = MW_OK;
+    if (bytes) *bytes = 0;
+    for (int j = 0; j < ty && st == MW_OK; j++)
+        for (int i = 0; i < tx && st == MW_OK; i++) {
+            mw_rect core = mw_rect_intersect((mw_rect){i * tile, j * tile, tile, tile}, gr);
+            mw_rect area = mw_rect_intersect(mw_rect_expand(core, radius), gr);
+            uint8_t *cls = copy_sub(g->cls, 1, g->w, area);
+            float *d[4];
+            const float *src[4] = {g->dndvi, g->dndti, g->dbsi, g->dmndwi};
+            for (int k = 0; k < 4; k++) d[k] = copy_sub(src[k], sizeof(float), g->w, area);
+            mw_label_input in = {core, area, cls, d[0], d[1], d[2], d[3],
+                                 radius, g->w, g->h, min_pixels};
+            st = mw_tile_sites_label(&in, &tiles[j * tx + i]);
+            if (bytes && st == MW_OK) *bytes += mw_tile_sites_bytes(tiles[j * tx + i]);
+            free(cls);
+            for (int k = 0; k < 4; k++) free(d[k]);
+        }
+    if (st == MW_OK) st = mw_sites_merge(tiles, tx, ty, min_pixels, out);
+    for (int i = 0; i < tx * ty; i++) mw_tile_sites_destroy(tiles[i]);
+    free(tiles);
+    return st;
+}
+
+#endif
