@@ -49,6 +49,8 @@ typedef struct mw_scene_reader mw_scene_reader;
 mw_status mw_scene_reader_create(const mw_scene *scene, const mw_grid *grid,
                                  mw_scene_reader **out);
 void mw_scene_reader_destroy(mw_scene_reader *reader);
+/** The scene a reader reads. */
+const mw_scene *mw_scene_reader_scene(const mw_scene_reader *reader);
 
 /**
  * Read rectangle @p r of the target grid (it may stick out of the grid:

@@ -20,6 +20,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <gdal.h>
 #include <gdalwarper.h>
 #include <ogr_srs_api.h>
@@ -166,6 +167,8 @@ mw_status mw_scene_reader_create(const mw_scene *scene, const mw_grid *grid, mw_
     *out = r;
     return MW_OK;
 }
+
+const mw_scene *mw_scene_reader_scene(const mw_scene_reader *r) { return r->scene; }
 
 void mw_scene_reader_destroy(mw_scene_reader *r)
 {

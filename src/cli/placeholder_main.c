@@ -1,0 +1,3 @@
+/* TEMPORARY during parallel development. */
+#include <stdio.h>
+int main(void) { return 1; }

@@ -1,0 +1,66 @@
+/*
+ * Engine internals shared by the scan passes.
+ */
+#ifndef MW_ENGINE_H
+#define MW_ENGINE_H
+
+#include <stdint.h>
+
+#include <ogr_api.h>
+
+#include "change/mw_change.h"
+#include "grid/mw_grid.h"
+
+enum { MW_INDEX_NDVI = 0, MW_INDEX_MNDWI, MW_INDEX_NDTI, MW_INDEX_BSI, MW_INDEX_COUNT };
+
+/** Everything a window computation produces, over one rectangle. */
+typedef struct mw_window {
+    mw_rect r;
+    size_t cap;                                  /* pixels allocated */
+    mw_scene_pixels before, after;
+    uint8_t *valid;                              /* valid in both dates (and inside the AOI) */
+    float *before_idx[MW_INDEX_COUNT], *after_idx[MW_INDEX_COUNT];
+    uint8_t *cls;
+    float *dndvi, *dmndwi, *dndti, *dbsi;
+    uint8_t *aoi;                                /* scratch for the AOI mask */
+} mw_window;
+
+/** Per-thread state: GDAL handles and buffers belong to one thread. */
+typedef struct mw_worker {
+    mw_scene_reader *before, *after;
+    mw_window win;
+    int use_ndwi;                                /* a scene lacks SWIR: water from NDWI */
+    double t_read, t_compute, t_sites;           /* seconds, this thread */
+} mw_worker;
+
+/** The AOI as polygons in the target CRS (read-only after creation). */
+typedef struct mw_aoi mw_aoi;
+
+mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out);
+void mw_aoi_destroy(mw_aoi *aoi);
+/** Envelope in the target CRS: minx, miny, maxx, maxy. */
+void mw_aoi_envelope(const mw_aoi *aoi, double env[4]);
+/** Burn the AOI into @p mask (1 inside) over rectangle @p r of @p grid. Returns pixels inside. */
+mw_status mw_aoi_rasterize(const mw_aoi *aoi, const mw_grid *grid, mw_rect r, uint8_t *mask,
+                           long long *inside);
+
+mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *after,
+                         const mw_grid *grid);
+void mw_worker_clear(mw_worker *w);
+
+/**
+ * Read both scenes over @p r, compute indices of both dates, validity, and
+ * (when @p params is not NULL) change classes and index changes.
+ */
+mw_status mw_window_compute(mw_worker *w, const mw_grid *grid, mw_rect r, const mw_aoi *aoi,
+                            const mw_change_params *params, const mw_index_shift *shift);
+
+/**
+ * Scene-wide median shift of each index, from a fixed lattice of sample
+ * windows aligned to the input's blocks (independent of tiles and threads).
+ */
+mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
+                            const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
+                            long long *sampled_valid);
+
+#endif

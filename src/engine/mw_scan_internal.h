@@ -1,0 +1,52 @@
+/*
+ * State of one scan, shared by its passes (scan.c orchestrates;
+ * tile_pass.c and site_pass.c do the parallel work).
+ */
+#ifndef MW_SCAN_INTERNAL_H
+#define MW_SCAN_INTERNAL_H
+
+#include "minewatch/scan.h"
+#include "alerts/mw_alerts.h"
+#include "model/mw_model.h"
+#include "sites/mw_sites.h"
+#include "mw_engine.h"
+#include "mw_options_internal.h"
+
+typedef struct mw_change_raster mw_change_raster;
+
+typedef struct mw_scan_ctx {
+    const mw_scene *before, *after;
+    const mw_options *opt;
+    mw_model *model;
+    const mw_change_params *params;
+    mw_grid grid;
+    mw_aoi *aoi;
+    mw_index_shift shift;
+    int nthreads;
+    mw_worker *workers;
+    int radius;              /* dilation radius joining fragments, pixels */
+    int buffer_px;           /* ring for river/context features, pixels */
+    double pixel_area_m2;
+    int64_t min_pixels;      /* sites smaller than this are not measured */
+    mw_progress_fn progress;
+    void *progress_arg;
+
+    long long valid_pixels;
+    long long class_pixels[MW_CLASS_COUNT];
+    mw_site_list *sites;
+    mw_change_raster *raster;  /* open until the alerts are written: committed last */
+    mw_alert *alerts;
+    int nalerts;
+    double t_shift, t_tiles, t_merge, t_sites, t_write;
+} mw_scan_ctx;
+
+/** Pass 2: classes and components over all tiles; fills valid_pixels, class_pixels, sites. */
+mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1);
+
+/** Pass 3: measure, outline, score and filter every site; fills alerts. */
+mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1);
+
+/** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
+mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);
+
+#endif

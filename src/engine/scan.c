@@ -1,0 +1,259 @@
+/*
+ * mw_scan(): the whole job, from two opened scenes to the alert file.
+ *
+ * General plan
+ *  1. Model (the sensor's file in models/ unless one is given), target grid
+ *     (after scene's grid over the overlap), AOI.
+ *  2. One worker per thread: its own GDAL handles and buffers.
+ *  3. Pass 1, index shift (shift.c); pass 2, tiles (tile_pass.c); pass 3,
+ *     sites (site_pass.c); protected-area tags (main thread).
+ *  4. Alerts written to a temporary file and renamed; the change raster is
+ *     committed only after that, so a failure leaves no output at all.
+ */
+#include "mw_scan_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cpl_error.h>
+#include <omp.h>
+
+#include "change/mw_change_raster.h"
+#include "core/mw_error.h"
+
+struct mw_scan_result {
+    int alerts;
+    double area_ha;
+    long long pixels;
+    char *timings;
+    char *warnings;
+};
+
+mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
+{
+    if (!ctx->progress) return MW_OK;
+    if (!ctx->progress(done, msg, ctx->progress_arg))
+        return mw_error_set(MW_ERR_CANCELLED, "cancelled");
+    return MW_OK;
+}
+
+static int file_exists(const char *path) { return access(path, R_OK) == 0; }
+
+static mw_status load_model(mw_scan_ctx *ctx)
+{
+    const mw_options *o = ctx->opt;
+    if (o->model) return mw_model_load(o->model, &ctx->model);
+    mw_sensor s = mw_scene_sensor(ctx->after);
+    const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
+    const char *dirs[4] = {o->model_dir, getenv("MINEWATCH_MODEL_DIR"), MW_INSTALLED_MODEL_DIR,
+                           MW_SOURCE_MODEL_DIR};
+    char path[4096];
+    for (int i = 0; i < 4; i++) {
+        if (!dirs[i] || !*dirs[i]) continue;
+        snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
+        if (file_exists(path)) return mw_model_load(path, &ctx->model);
+    }
+    return mw_error_set(MW_ERR_MODEL, "%s.json: no model file for sensor '%s' (give one with --model)", name, name);
+}
+
+static char *params_json(const mw_scan_ctx *ctx)
+{
+    const mw_options *o = ctx->opt;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    /* Only what changes the result: never threads or tile size. */
+    fprintf(f, "{\"min_area_ha\": %.4g, \"min_confidence\": %.4g, ", o->min_area_ha, o->min_confidence);
+    fprintf(f, "\"merge_distance_m\": %.4g, \"river_buffer_m\": %.4g, ",
+            mw_model_merge_distance_m(ctx->model), mw_model_river_buffer_m(ctx->model));
+    fprintf(f, "\"index_shift\": {\"ndvi\": %.4f, \"mndwi\": %.4f, \"ndti\": %.4f, \"bsi\": %.4f}, ",
+            ctx->shift.ndvi, ctx->shift.mndwi, ctx->shift.ndti, ctx->shift.bsi);
+    fprintf(f, "\"aoi\": %s, \"protected\": %s}", o->aoi ? "true" : "false",
+            o->protected_areas ? "true" : "false");
+    fclose(f);
+    return buf;
+}
+
+static mw_status tag_protected(mw_scan_ctx *ctx)
+{
+    if (!ctx->opt->protected_areas) return MW_OK;
+    mw_protected *p = NULL;
+    mw_status st = mw_protected_open(ctx->opt->protected_areas, &p);
+    if (st != MW_OK) return st;
+    for (int i = 0; i < ctx->nalerts; i++) {
+        const char *name = mw_protected_name_for(p, ctx->alerts[i].geometry);
+        if (name && !(ctx->alerts[i].protected_area = strdup(name))) {
+            st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    mw_protected_destroy(p);
+    return st;
+}
+
+static mw_status write_alerts(mw_scan_ctx *ctx)
+{
+    char *params = params_json(ctx);
+    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_alert_meta meta = {
+        .version = mw_version(),
+        .before_path = mw_scene_path(ctx->before), .before_date = mw_scene_date(ctx->before),
+        .before_sensor = mw_sensor_name(mw_scene_sensor(ctx->before)),
+        .after_path = mw_scene_path(ctx->after), .after_date = mw_scene_date(ctx->after),
+        .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
+        .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
+        .parameters_json = params};
+    mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta);
+    free(params);
+    return st;
+}
+
+static char *format_timings(const mw_scan_ctx *ctx)
+{
+    double read = 0, compute = 0, sites = 0;
+    for (int t = 0; t < ctx->nthreads; t++) {
+        read += ctx->workers[t].t_read;
+        compute += ctx->workers[t].t_compute;
+        sites += ctx->workers[t].t_sites;
+    }
+    char *s = malloc(512);
+    if (!s) return NULL;
+    snprintf(s, 512,
+             "wall: shift %.2f s, tiles %.2f s, merge %.3f s, sites %.2f s, write %.3f s; "
+             "thread time: read+decode %.2f s, indices+change %.2f s, components+features %.2f s",
+             ctx->t_shift, ctx->t_tiles, ctx->t_merge, ctx->t_sites, ctx->t_write, read, compute, sites);
+    return s;
+}
+
+static void ctx_clear(mw_scan_ctx *ctx)
+{
+    if (ctx->workers)
+        for (int t = 0; t < ctx->nthreads; t++) mw_worker_clear(&ctx->workers[t]);
+    free(ctx->workers);
+    for (int i = 0; i < ctx->nalerts; i++) mw_alert_clear(&ctx->alerts[i]);
+    free(ctx->alerts);
+    mw_site_list_destroy(ctx->sites);
+    mw_change_raster_abort(ctx->raster);
+    mw_aoi_destroy(ctx->aoi);
+    mw_grid_clear(&ctx->grid);
+    mw_model_destroy(ctx->model);
+}
+
+mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_options *opt,
+                  mw_progress_fn progress, void *progress_arg, mw_scan_result **result)
+{
+    if (result) *result = NULL;
+    if (!before || !after || !opt) return mw_error_set(MW_ERR_USAGE, "mw_scan: NULL argument");
+    if (!opt->output) return mw_error_set(MW_ERR_USAGE, "no output file given (-o)");
+    mw_scan_ctx ctx = {.before = before, .after = after, .opt = opt,
+                       .progress = progress, .progress_arg = progress_arg};
+    mw_scan_result *res = calloc(1, sizeof *res);
+    if (!res) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    double t_start = omp_get_wtime();
+    int aoi_outside = 0;
+
+    mw_status st = load_model(&ctx);
+    if (st == MW_OK) {
+        ctx.params = mw_model_change_params(ctx.model);
+        st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
+    }
+    if (st == MW_OK && opt->aoi) {
+        st = mw_aoi_open(opt->aoi, ctx.grid.crs_wkt, &ctx.aoi);
+        if (st == MW_OK) {
+            /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
+            double env[4];
+            mw_aoi_envelope(ctx.aoi, env);
+            mw_grid cropped;
+            st = mw_grid_for_pair(before, after, env, &cropped);
+            if (st == MW_ERR_NO_OVERLAP) {
+                aoi_outside = 1;
+                st = MW_OK;
+            } else if (st == MW_OK) {
+                mw_grid_clear(&ctx.grid);
+                ctx.grid = cropped;
+            }
+        }
+    }
+    if (st == MW_OK) st = mw_scan_progress(&ctx, 0.0, "starting");
+
+    if (st == MW_OK && !aoi_outside) {
+        ctx.nthreads = opt->threads > 0 ? opt->threads : omp_get_num_procs();
+        ctx.pixel_area_m2 = ctx.grid.pixel_w_m * ctx.grid.pixel_h_m;
+        double px = ctx.grid.pixel_w_m > 0 ? ctx.grid.pixel_w_m : 1;
+        /* Dilating both fragments by r joins gaps up to 2r pixels. */
+        ctx.radius = (int)ceil(mw_model_merge_distance_m(ctx.model) / px / 2.0 - 1e-9);
+        if (ctx.radius < 0) ctx.radius = 0;
+        ctx.buffer_px = (int)ceil(mw_model_river_buffer_m(ctx.model) / px - 1e-9);
+        /* Pre-filter on pixel area with slack; the geodesic area decides later. */
+        ctx.min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx.pixel_area_m2 * 0.8);
+        if (ctx.min_pixels < 1) ctx.min_pixels = 1;
+        ctx.workers = calloc((size_t)ctx.nthreads, sizeof *ctx.workers);
+        if (!ctx.workers) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+        for (int t = 0; st == MW_OK && t < ctx.nthreads; t++)
+            st = mw_worker_init(&ctx.workers[t], before, after, &ctx.grid);
+    }
+    if (st == MW_OK && !aoi_outside) {
+        long long sampled = 0;
+        double t0 = omp_get_wtime();
+        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, &ctx.shift, &sampled);
+        ctx.t_shift = omp_get_wtime() - t0;
+        if (st == MW_OK) st = mw_scan_progress(&ctx, 0.05, "index shift");
+    }
+    if (st == MW_OK && !aoi_outside) st = mw_tile_pass(&ctx, 0.05, 0.85);
+    if (st == MW_OK && !aoi_outside && ctx.valid_pixels == 0 && !ctx.aoi)
+        st = mw_error_set(MW_ERR_NO_VALID, "%s and %s: no pixel is clear in both dates (cloud, shadow or nodata everywhere)",
+                          mw_scene_path(before), mw_scene_path(after));
+    if (st == MW_OK && !aoi_outside) st = mw_site_pass(&ctx, 0.85, 0.97);
+    if (st == MW_OK) st = tag_protected(&ctx);
+    if (st == MW_OK) {
+        double t0 = omp_get_wtime();
+        st = write_alerts(&ctx);
+        if (st == MW_OK && ctx.raster) {
+            st = mw_change_raster_commit(ctx.raster);
+            ctx.raster = NULL;
+            if (st != MW_OK) remove(opt->output);  /* all or nothing */
+        }
+        ctx.t_write = omp_get_wtime() - t0;
+    }
+    if (st == MW_OK) st = mw_scan_progress(&ctx, 1.0, "done");
+    if (st == MW_ERR_CANCELLED && file_exists(opt->output) && ctx.t_write > 0) {
+        /* Cancelled after the rename: take the output back. */
+        remove(opt->output);
+    }
+
+    if (st == MW_OK) {
+        res->alerts = ctx.nalerts;
+        for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
+        res->pixels = (long long)ctx.grid.width * ctx.grid.height;
+        if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
+        if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
+        else if (ctx.aoi && ctx.valid_pixels == 0)
+            res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
+        (void)t_start;
+    }
+    ctx_clear(&ctx);
+    if (st != MW_OK || !result) {
+        mw_scan_result_free(res);
+        return st;
+    }
+    *result = res;
+    return MW_OK;
+}
+
+void mw_scan_result_free(mw_scan_result *r)
+{
+    if (!r) return;
+    free(r->timings);
+    free(r->warnings);
+    free(r);
+}
+
+int mw_scan_result_alert_count(const mw_scan_result *r) { return r ? r->alerts : 0; }
+double mw_scan_result_alert_area_ha(const mw_scan_result *r) { return r ? r->area_ha : 0; }
+long long mw_scan_result_pixels(const mw_scan_result *r) { return r ? r->pixels : 0; }
+const char *mw_scan_result_timings(const mw_scan_result *r) { return r ? r->timings : NULL; }
+const char *mw_scan_result_warnings(const mw_scan_result *r) { return r ? r->warnings : NULL; }

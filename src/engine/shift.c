@@ -1,0 +1,120 @@
+/*
+ * Pass 1: the scene-wide median shift of each index between the dates.
+ *
+ * Illumination, phenology and atmosphere move every pixel's indices a
+ * little between two acquisitions; what matters is change beyond that.
+ * The median of (after - before) over clear pixels is a robust estimate of
+ * the common shift. It is taken on a fixed lattice of sample windows, each
+ * inside one block of the input so a window costs one block decode per
+ * band, about 1 block in 9: independent of tile size and thread count, and
+ * cheap next to the full pass. Histograms are integer counts, merged by
+ * addition, so the result does not depend on the order of the work either.
+ */
+#include "mw_engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "core/mw_error.h"
+
+enum { SHIFT_BINS = 4000 };           /* 0.001 wide over [-2, 2] */
+static const double SHIFT_LO = -2.0, SHIFT_BIN = 0.001;
+enum { SAMPLE_EDGE = 128, BLOCK_STRIDE = 3 };
+
+static double hist_median(const long long *h, long long total)
+{
+    if (total == 0) return 0.0;
+    long long half = (total + 1) / 2, acc = 0;
+    for (int i = 0; i < SHIFT_BINS; i++) {
+        acc += h[i];
+        if (acc >= half) return SHIFT_LO + (i + 0.5) * SHIFT_BIN;
+    }
+    return 0.0;
+}
+
+mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
+                            const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
+                            long long *sampled_valid)
+{
+    memset(shift, 0, sizeof *shift);
+    *sampled_valid = 0;
+
+    /* The lattice: windows at the origins of every BLOCK_STRIDE-th block. */
+    int bx, by;
+    mw_scene_block_size(after, grid, &bx, &by);
+    if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
+    if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
+    int sx = bx * BLOCK_STRIDE, sy = by * BLOCK_STRIDE;
+    /* Small scenes: at least a 4 x 4 lattice where the scene allows it. */
+    if (grid->width / sx < 4) sx = grid->width / 4 > SAMPLE_EDGE ? grid->width / 4 : SAMPLE_EDGE;
+    if (grid->height / sy < 4) sy = grid->height / 4 > SAMPLE_EDGE ? grid->height / 4 : SAMPLE_EDGE;
+    int nx = (grid->width + sx - 1) / sx, ny = (grid->height + sy - 1) / sy;
+    int nwin = nx * ny;
+
+    long long(*hist)[SHIFT_BINS] = calloc((size_t)nthreads * MW_INDEX_COUNT, sizeof *hist);
+    if (!hist) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+
+    mw_status first = MW_OK;
+    char first_msg[1024] = "";
+    int failed = 0;
+#pragma omp parallel num_threads(nthreads)
+    {
+        int t = omp_get_thread_num();
+        mw_worker *wk = &workers[t];
+        long long(*h)[SHIFT_BINS] = hist + (size_t)t * MW_INDEX_COUNT;
+#pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < nwin; i++) {
+            int stop;
+#pragma omp atomic read
+            stop = failed;
+            if (stop) continue;
+            mw_rect r = {(i % nx) * sx, (i / nx) * sy, SAMPLE_EDGE, SAMPLE_EDGE};
+            mw_rect all = {0, 0, grid->width, grid->height};
+            r = mw_rect_intersect(r, all);
+            mw_status st = mw_window_compute(wk, grid, r, aoi, NULL, NULL);
+            if (st != MW_OK) {
+#pragma omp critical(mw_shift_error)
+                if (!failed) {
+                    first = st;
+                    mw_error_copy(first_msg, sizeof first_msg);
+                    failed = 1;
+                }
+                continue;
+            }
+            const mw_window *w = &wk->win;
+            size_t n = (size_t)r.w * r.h;
+            for (int k = 0; k < MW_INDEX_COUNT; k++) {
+                const float *b = w->before_idx[k], *a = w->after_idx[k];
+                for (size_t p = 0; p < n; p++) {
+                    if (!w->valid[p]) continue;
+                    float d = a[p] - b[p];
+                    if (!isfinite(d)) continue;
+                    int bin = (int)floor((d - SHIFT_LO) / SHIFT_BIN);
+                    if (bin < 0) bin = 0;
+                    if (bin >= SHIFT_BINS) bin = SHIFT_BINS - 1;
+                    h[k][bin]++;
+                }
+            }
+        }
+    }
+    if (failed) {
+        free(hist);
+        return mw_error_set(first, "%s", first_msg);
+    }
+    for (int t = 1; t < nthreads; t++)
+        for (int k = 0; k < MW_INDEX_COUNT; k++)
+            for (int b = 0; b < SHIFT_BINS; b++) hist[k][b] += hist[(size_t)t * MW_INDEX_COUNT + k][b];
+    long long total[MW_INDEX_COUNT] = {0};
+    for (int k = 0; k < MW_INDEX_COUNT; k++)
+        for (int b = 0; b < SHIFT_BINS; b++) total[k] += hist[k][b];
+    shift->ndvi = (float)hist_median(hist[MW_INDEX_NDVI], total[MW_INDEX_NDVI]);
+    shift->mndwi = (float)hist_median(hist[MW_INDEX_MNDWI], total[MW_INDEX_MNDWI]);
+    shift->ndti = (float)hist_median(hist[MW_INDEX_NDTI], total[MW_INDEX_NDTI]);
+    shift->bsi = (float)hist_median(hist[MW_INDEX_BSI], total[MW_INDEX_BSI]);
+    *sampled_valid = total[MW_INDEX_NDVI];
+    free(hist);
+    return MW_OK;
+}

@@ -1,0 +1,188 @@
+/*
+ * Pass 3: every site found by the tile pass, in parallel.
+ *
+ * General plan
+ *  1. A site's window is its bbox grown by the ring buffer and twice the
+ *     join radius, so the site's pixels (the component of the dilated mask
+ *     holding its seed) are recovered exactly and the ring around it is
+ *     complete. The window is recomputed with the same code as the tiles.
+ *  2. Features (sites module), the outline (alerts module), lon/lat with a
+ *     PROJ context of the thread, geodesic area, class and confidence
+ *     (model), and the filters of the options.
+ *  3. Results go to slot i of an array: the order of alerts is the order of
+ *     sites (by seed), whatever thread measured them.
+ */
+#include "mw_scan_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <omp.h>
+
+#include "core/mw_error.h"
+
+enum { SITE_BATCH = 64 };
+
+typedef struct site_slot {
+    int keep;
+    mw_alert alert;
+} site_slot;
+
+static void pixel_centroid(const uint8_t *mask, mw_rect r, const double gt[6], double *x, double *y)
+{
+    double sx = 0, sy = 0;
+    long long n = 0;
+    for (int j = 0; j < r.h; j++)
+        for (int i = 0; i < r.w; i++)
+            if (mask[(size_t)j * r.w + i]) {
+                sx += i;
+                sy += j;
+                n++;
+            }
+    double cx = n ? sx / n : r.w / 2.0, cy = n ? sy / n : r.h / 2.0;
+    *x = gt[0] + (r.x + cx + 0.5) * gt[1];
+    *y = gt[3] + (r.y + cy + 0.5) * gt[5];
+}
+
+static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                              uint8_t **mask, size_t *mask_cap, site_slot *slot)
+{
+    const mw_grid *g = &ctx->grid;
+    int margin = (ctx->buffer_px > 2 * ctx->radius + 1 ? ctx->buffer_px : 2 * ctx->radius + 1) + 1;
+    mw_rect bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1};
+    mw_rect all = {0, 0, g->width, g->height};
+    mw_rect win = mw_rect_intersect(mw_rect_expand(bbox, margin), all);
+    mw_status st = mw_window_compute(wk, g, win, ctx->aoi, ctx->params, &ctx->shift);
+    if (st != MW_OK) return st;
+
+    size_t n = (size_t)win.w * win.h;
+    if (n > *mask_cap) {
+        uint8_t *p = realloc(*mask, n);
+        if (!p) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+        *mask = p;
+        *mask_cap = n;
+    }
+    const mw_window *w = &wk->win;
+    mw_site_window sw = {
+        .area = win, .cls = w->cls, .valid = w->valid,
+        .before_ndvi = w->before_idx[MW_INDEX_NDVI], .before_mndwi = w->before_idx[MW_INDEX_MNDWI],
+        .before_ndti = w->before_idx[MW_INDEX_NDTI], .before_bsi = w->before_idx[MW_INDEX_BSI],
+        .after_ndvi = w->after_idx[MW_INDEX_NDVI], .after_mndwi = w->after_idx[MW_INDEX_MNDWI],
+        .after_ndti = w->after_idx[MW_INDEX_NDTI], .after_bsi = w->after_idx[MW_INDEX_BSI],
+        .dndvi = w->dndvi, .dmndwi = w->dmndwi, .dndti = w->dndti, .dbsi = w->dbsi,
+        .grid_w = g->width, .radius = ctx->radius, .buffer_px = ctx->buffer_px,
+        .pixel_w_m = g->pixel_w_m, .pixel_h_m = g->pixel_h_m,
+        .water_mndwi = ctx->params->water_mndwi};
+    mw_site_features f;
+    double t0 = omp_get_wtime();
+    st = mw_site_measure(&sw, site, *mask, &f);
+    if (st != MW_OK) return st;
+
+    OGRGeometryH geom = NULL;
+    st = mw_outline_from_mask(*mask, win, g->gt, &geom);
+    if (st != MW_OK) return st;
+    double cx, cy, lon, lat;
+    pixel_centroid(*mask, win, g->gt, &cx, &cy);
+    st = mw_lonlat_point(ll, cx, cy, &lon, &lat);
+    if (st == MW_OK) st = mw_lonlat_transform(ll, geom);
+    if (st != MW_OK) {
+        OGR_G_DestroyGeometry(geom);
+        return st;
+    }
+    f.area_ha = mw_geodesic_area_m2(geom) / 1e4;
+    wk->t_sites += omp_get_wtime() - t0;
+    if (f.area_ha < ctx->opt->min_area_ha) {
+        OGR_G_DestroyGeometry(geom);
+        return MW_OK;
+    }
+    const char *cls = NULL;
+    double p = mw_model_score(ctx->model, &f, &cls);
+    if (!(p >= ctx->opt->min_confidence)) {
+        OGR_G_DestroyGeometry(geom);
+        return MW_OK;
+    }
+    mw_alert *a = &slot->alert;
+    memset(a, 0, sizeof *a);
+    a->class_name = cls;
+    a->confidence = p;
+    a->area_ha = f.area_ha;
+    a->centroid_lon = lon;
+    a->centroid_lat = lat;
+    a->features = f;
+    a->geometry = geom;
+    mw_alert_make_id(lon, lat, mw_scene_date(ctx->before), mw_scene_date(ctx->after), a->id, sizeof a->id);
+    slot->keep = 1;
+    return MW_OK;
+}
+
+mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
+{
+    const int n = ctx->sites ? ctx->sites->count : 0;
+    site_slot *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
+    if (!slots) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_status st = MW_OK;
+    double t0 = omp_get_wtime();
+    for (int b0 = 0; b0 < n && st == MW_OK; b0 += SITE_BATCH) {
+        int b1 = b0 + SITE_BATCH < n ? b0 + SITE_BATCH : n;
+        int failed = 0;
+        char first_msg[1024] = "";
+        mw_status first = MW_OK;
+#pragma omp parallel num_threads(ctx->nthreads)
+        {
+            mw_worker *wk = &ctx->workers[omp_get_thread_num()];
+            CPLPushErrorHandler(CPLQuietErrorHandler);
+            mw_lonlat *ll = NULL;
+            uint8_t *mask = NULL;
+            size_t mask_cap = 0;
+            mw_status s0 = mw_lonlat_create(ctx->grid.crs_wkt, &ll);
+#pragma omp for schedule(dynamic, 1)
+            for (int i = b0; i < b1; i++) {
+                int stop;
+#pragma omp atomic read
+                stop = failed;
+                if (stop) continue;
+                mw_status s = s0 != MW_OK ? s0 : measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
+                if (s != MW_OK) {
+#pragma omp critical(mw_site_error)
+                    if (!failed) {
+                        first = s;
+                        mw_error_copy(first_msg, sizeof first_msg);
+                        failed = 1;
+                    }
+                }
+            }
+            free(mask);
+            mw_lonlat_destroy(ll);
+            CPLPopErrorHandler();
+        }
+        if (failed) st = mw_error_set(first, "%s", first_msg);
+        if (st == MW_OK) st = mw_scan_progress(ctx, p0 + (p1 - p0) * b1 / n, "measuring sites");
+    }
+    ctx->t_sites = omp_get_wtime() - t0;
+
+    /* Compact kept alerts in site order; make ids unique deterministically. */
+    int kept = 0;
+    for (int i = 0; i < n; i++) kept += slots[i].keep;
+    ctx->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *ctx->alerts);
+    if (!ctx->alerts && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        if (!slots[i].keep) continue;
+        if (st == MW_OK) {
+            mw_alert *a = &ctx->alerts[ctx->nalerts++];
+            *a = slots[i].alert;
+            int dup = 1;
+            for (int j = 0; j < ctx->nalerts - 1; j++)
+                if (strncmp(ctx->alerts[j].id, a->id, strlen(a->id)) == 0) dup++;
+            if (dup > 1) {
+                size_t len = strlen(a->id);
+                snprintf(a->id + len, sizeof a->id - len, "-%d", dup);
+            }
+        } else {
+            mw_alert_clear(&slots[i].alert);
+        }
+    }
+    free(slots);
+    return st;
+}

@@ -1,0 +1,149 @@
+/*
+ * Pass 2: every tile of the target grid, in parallel.
+ *
+ * General plan
+ *  1. Tiles are taken one tile row at a time (a wave); the tiles of a
+ *     wave run in parallel, each thread with its own GDAL handles.
+ *  2. A tile reads its core plus a halo of `radius` pixels (what the
+ *     dilation that joins fragments needs), classifies change and labels
+ *     its components (sites module). Classes and index changes of the core
+ *     are copied into the wave's row buffer when a change raster is wanted.
+ *  3. After each wave the main thread writes the wave's rows, in order, and
+ *     reports progress: output bytes do not depend on which thread ran
+ *     which tile. The first failing tile stops the rest; its message is
+ *     reported once.
+ *  4. The component pieces of all tiles are merged into sites. The change
+ *     raster stays open (as a temporary file) until the alerts are written.
+ */
+#include "mw_scan_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <omp.h>
+
+#include "change/mw_change_raster.h"
+#include "core/mw_error.h"
+
+typedef struct wave_rows {
+    uint8_t *cls;
+    float *d[4];  /* dndvi, dndti, dbsi, dmndwi */
+} wave_rows;
+
+static void copy_core(const mw_window *w, mw_rect core, int wave_y0, int width, wave_rows *rows)
+{
+    const float *src[4] = {w->dndvi, w->dndti, w->dbsi, w->dmndwi};
+    for (int y = 0; y < core.h; y++) {
+        size_t from = (size_t)(core.y + y - w->r.y) * w->r.w + (core.x - w->r.x);
+        size_t to = (size_t)(core.y + y - wave_y0) * width + core.x;
+        memcpy(rows->cls + to, w->cls + from, (size_t)core.w);
+        for (int k = 0; k < 4; k++) memcpy(rows->d[k] + to, src[k] + from, (size_t)core.w * sizeof(float));
+    }
+}
+
+mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
+{
+    const mw_grid *g = &ctx->grid;
+    const int ts = ctx->opt->tile_size;
+    const int tiles_x = (g->width + ts - 1) / ts, tiles_y = (g->height + ts - 1) / ts;
+    mw_tile_sites **tiles = calloc((size_t)tiles_x * tiles_y, sizeof *tiles);
+    long long(*counts)[MW_CLASS_COUNT + 1] = calloc((size_t)ctx->nthreads, sizeof *counts);
+    wave_rows rows = {0};
+    mw_status st = MW_OK;
+    if (!tiles || !counts) {
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (ctx->opt->change_raster) {
+        size_t n = (size_t)ts * g->width;
+        rows.cls = malloc(n);
+        for (int k = 0; k < 4; k++) rows.d[k] = malloc(n * sizeof(float));
+        if (!rows.cls || !rows.d[0] || !rows.d[1] || !rows.d[2] || !rows.d[3]) {
+            st = mw_error_set(MW_ERR_NOMEM, "out of memory for the change raster rows");
+            goto done;
+        }
+        st = mw_change_raster_create(ctx->opt->change_raster, g->width, g->height, g->gt, g->crs_wkt, &ctx->raster);
+        if (st != MW_OK) goto done;
+    }
+
+    double t0 = omp_get_wtime();
+    for (int ty = 0; ty < tiles_y && st == MW_OK; ty++) {
+        int failed = 0;
+        char first_msg[1024] = "";
+        mw_status first = MW_OK;
+#pragma omp parallel num_threads(ctx->nthreads)
+        {
+            int t = omp_get_thread_num();
+            mw_worker *wk = &ctx->workers[t];
+            CPLPushErrorHandler(CPLQuietErrorHandler);
+#pragma omp for schedule(dynamic, 1)
+            for (int tx = 0; tx < tiles_x; tx++) {
+                int stop;
+#pragma omp atomic read
+                stop = failed;
+                if (stop) continue;
+                mw_rect all = {0, 0, g->width, g->height};
+                mw_rect core = mw_rect_intersect((mw_rect){tx * ts, ty * ts, ts, ts}, all);
+                mw_rect area = mw_rect_intersect(mw_rect_expand(core, ctx->radius), all);
+                mw_status s = mw_window_compute(wk, g, area, ctx->aoi, ctx->params, &ctx->shift);
+                if (s == MW_OK) {
+                    const mw_window *w = &wk->win;
+                    double ts0 = omp_get_wtime();
+                    for (int y = 0; y < core.h; y++) {
+                        size_t off = (size_t)(core.y + y - area.y) * area.w + (core.x - area.x);
+                        for (int x = 0; x < core.w; x++) {
+                            counts[t][w->cls[off + x]]++;
+                            counts[t][MW_CLASS_COUNT] += w->valid[off + x];
+                        }
+                    }
+                    mw_label_input in = {
+                        .core = core, .area = area, .cls = w->cls, .dndvi = w->dndvi, .dndti = w->dndti,
+                        .dbsi = w->dbsi, .dmndwi = w->dmndwi, .radius = ctx->radius,
+                        .grid_w = g->width, .grid_h = g->height, .min_pixels = ctx->min_pixels};
+                    s = mw_tile_sites_label(&in, &tiles[(size_t)ty * tiles_x + tx]);
+                    if (s == MW_OK && ctx->raster) copy_core(w, core, ty * ts, g->width, &rows);
+                    wk->t_sites += omp_get_wtime() - ts0;
+                }
+                if (s != MW_OK) {
+#pragma omp critical(mw_tile_error)
+                    if (!failed) {
+                        first = s;
+                        mw_error_copy(first_msg, sizeof first_msg);
+                        failed = 1;
+                    }
+                }
+            }
+            CPLPopErrorHandler();
+        }
+        if (failed) {
+            st = mw_error_set(first, "%s", first_msg);
+            break;
+        }
+        if (ctx->raster) {
+            int y0 = ty * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
+            st = mw_change_raster_write_rows(ctx->raster, y0, h, rows.cls, rows.d[0], rows.d[1], rows.d[2], rows.d[3]);
+            if (st != MW_OK) break;
+        }
+        st = mw_scan_progress(ctx, p0 + (p1 - p0) * 0.95 * (ty + 1) / tiles_y, "classifying tiles");
+    }
+    ctx->t_tiles = omp_get_wtime() - t0;
+    if (st != MW_OK) goto done;
+
+    for (int t = 0; t < ctx->nthreads; t++) {
+        for (int c = 0; c < MW_CLASS_COUNT; c++) ctx->class_pixels[c] += counts[t][c];
+        ctx->valid_pixels += counts[t][MW_CLASS_COUNT];
+    }
+    t0 = omp_get_wtime();
+    st = mw_sites_merge(tiles, tiles_x, tiles_y, ctx->min_pixels, &ctx->sites);
+    ctx->t_merge = omp_get_wtime() - t0;
+
+done:
+    if (tiles)
+        for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) mw_tile_sites_destroy(tiles[i]);
+    free(tiles);
+    free(counts);
+    free(rows.cls);
+    for (int k = 0; k < 4; k++) free(rows.d[k]);
+    return st;
+}

@@ -1,0 +1,157 @@
+/*
+ * One window of both dates: read, validity, indices, change classes.
+ * The same function serves the shift sample, the tile pass and the site
+ * pass, so a pixel gets the same class in all three.
+ */
+#include "mw_engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "core/mw_error.h"
+#include "indices/mw_indices.h"
+#include "io/mw_scene_internal.h"
+
+static void free_pixels(mw_scene_pixels *p)
+{
+    for (int i = 0; i < MW_BAND_MASK; i++) free(p->band[i]);
+    free(p->valid);
+    memset(p, 0, sizeof *p);
+}
+
+static void window_free(mw_window *w)
+{
+    free_pixels(&w->before);
+    free_pixels(&w->after);
+    free(w->valid);
+    for (int i = 0; i < MW_INDEX_COUNT; i++) {
+        free(w->before_idx[i]);
+        free(w->after_idx[i]);
+    }
+    free(w->cls);
+    free(w->dndvi);
+    free(w->dmndwi);
+    free(w->dndti);
+    free(w->dbsi);
+    free(w->aoi);
+    memset(w, 0, sizeof *w);
+}
+
+static int alloc_pixels(mw_scene_pixels *p, const mw_scene *s, size_t n)
+{
+    for (int i = 0; i < MW_BAND_MASK; i++)
+        if (mw_scene_has_band(s, (mw_band_role)i) && !(p->band[i] = malloc(n * sizeof(float)))) return 0;
+    return (p->valid = malloc(n)) != NULL;
+}
+
+/* Grow the window's buffers to hold n pixels (never shrinks). */
+static mw_status window_reserve(mw_worker *wk, const mw_scene *before, const mw_scene *after, size_t n)
+{
+    mw_window *w = &wk->win;
+    if (n <= w->cap) return MW_OK;
+    window_free(w);
+    int ok = alloc_pixels(&w->before, before, n) && alloc_pixels(&w->after, after, n) &&
+             (w->valid = malloc(n)) && (w->cls = malloc(n)) && (w->aoi = malloc(n)) &&
+             (w->dndvi = malloc(n * sizeof(float))) && (w->dmndwi = malloc(n * sizeof(float))) &&
+             (w->dndti = malloc(n * sizeof(float))) && (w->dbsi = malloc(n * sizeof(float)));
+    for (int i = 0; ok && i < MW_INDEX_COUNT; i++)
+        ok = (w->before_idx[i] = malloc(n * sizeof(float))) && (w->after_idx[i] = malloc(n * sizeof(float)));
+    if (!ok) {
+        window_free(w);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory for a %zu pixel window", n);
+    }
+    w->cap = n;
+    return MW_OK;
+}
+
+mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *after, const mw_grid *grid)
+{
+    memset(w, 0, sizeof *w);
+    w->use_ndwi = !mw_scene_has_band(before, MW_BAND_SWIR1) || !mw_scene_has_band(after, MW_BAND_SWIR1);
+    mw_status st = mw_scene_reader_create(before, grid, &w->before);
+    if (st == MW_OK) st = mw_scene_reader_create(after, grid, &w->after);
+    if (st != MW_OK) mw_worker_clear(w);
+    return st;
+}
+
+void mw_worker_clear(mw_worker *w)
+{
+    mw_scene_reader_destroy(w->before);
+    mw_scene_reader_destroy(w->after);
+    window_free(&w->win);
+    w->before = w->after = NULL;
+}
+
+static void all_nan(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) v[i] = NAN;
+}
+
+static void compute_indices(const mw_scene_pixels *p, float *idx[MW_INDEX_COUNT], int use_ndwi, size_t n)
+{
+    float *const *b = p->band;
+    const int nn = (int)n;
+    mw_ndvi_row(b[MW_BAND_RED], b[MW_BAND_NIR], idx[MW_INDEX_NDVI], nn);
+    if (use_ndwi)
+        mw_ndwi_row(b[MW_BAND_GREEN], b[MW_BAND_NIR], idx[MW_INDEX_MNDWI], nn);
+    else
+        mw_mndwi_row(b[MW_BAND_GREEN], b[MW_BAND_SWIR1], idx[MW_INDEX_MNDWI], nn);
+    mw_ndti_row(b[MW_BAND_RED], b[MW_BAND_GREEN], idx[MW_INDEX_NDTI], nn);
+    if (b[MW_BAND_SWIR1] && b[MW_BAND_BLUE])
+        mw_bsi_row(b[MW_BAND_BLUE], b[MW_BAND_RED], b[MW_BAND_NIR], b[MW_BAND_SWIR1], idx[MW_INDEX_BSI], nn);
+    else
+        all_nan(idx[MW_INDEX_BSI], n);
+}
+
+mw_status mw_window_compute(mw_worker *wk, const mw_grid *grid, mw_rect r, const mw_aoi *aoi,
+                            const mw_change_params *params, const mw_index_shift *shift)
+{
+    const size_t n = (size_t)r.w * r.h;
+    mw_status st = window_reserve(wk, mw_scene_reader_scene(wk->before), mw_scene_reader_scene(wk->after), n);
+    if (st != MW_OK) return st;
+    mw_window *w = &wk->win;
+    w->r = r;
+
+    double t0 = omp_get_wtime();
+    long long inside = (long long)n;
+    if (aoi) {
+        st = mw_aoi_rasterize(aoi, grid, r, w->aoi, &inside);
+        if (st != MW_OK) return st;
+    }
+    if (inside == 0) {
+        /* Nothing of this window is in the AOI: no read at all. */
+        memset(w->valid, 0, n);
+        memset(w->cls, MW_CLASS_NODATA, n);
+        all_nan(w->dndvi, n);
+        all_nan(w->dmndwi, n);
+        all_nan(w->dndti, n);
+        all_nan(w->dbsi, n);
+        for (int i = 0; i < MW_INDEX_COUNT; i++) {
+            all_nan(w->before_idx[i], n);
+            all_nan(w->after_idx[i], n);
+        }
+        return MW_OK;
+    }
+    st = mw_scene_reader_read(wk->before, r, &w->before);
+    if (st == MW_OK) st = mw_scene_reader_read(wk->after, r, &w->after);
+    if (st != MW_OK) return st;
+    double t1 = omp_get_wtime();
+    wk->t_read += t1 - t0;
+
+    for (size_t i = 0; i < n; i++) w->valid[i] = w->before.valid[i] & w->after.valid[i];
+    if (aoi)
+        for (size_t i = 0; i < n; i++) w->valid[i] &= w->aoi[i];
+    compute_indices(&w->before, w->before_idx, wk->use_ndwi, n);
+    compute_indices(&w->after, w->after_idx, wk->use_ndwi, n);
+    if (params) {
+        mw_index_rows b = {w->before_idx[0], w->before_idx[1], w->before_idx[2], w->before_idx[3]};
+        mw_index_rows a = {w->after_idx[0], w->after_idx[1], w->after_idx[2], w->after_idx[3]};
+        mw_change_rows out = {w->cls, w->dndvi, w->dmndwi, w->dndti, w->dbsi};
+        mw_change_classify_row(params, shift, &b, &a, w->valid, &out, (int)n);
+    }
+    wk->t_compute += omp_get_wtime() - t1;
+    return MW_OK;
+}
