@@ -16,6 +16,7 @@ typedef struct mw_model mw_model;
 mw_status mw_model_load(const char *path, mw_model **out);
 /** Parse a model from a JSON text (for tests and fuzzing); @p name labels errors. */
 mw_status mw_model_parse(const char *json_text, const char *name, mw_model **out);
+/** Free a model; NULL is a no-op. */
 void mw_model_destroy(mw_model *model);
 
 const char *mw_model_name(const mw_model *model);     /**< "name" field */
@@ -33,7 +34,17 @@ double mw_model_river_buffer_m(const mw_model *model);    /**< ring for river/co
 double mw_model_score(const mw_model *model, const mw_site_features *f,
                       const char **class_name);
 
-/** Value of a feature by its name in model files; returns 0 if unknown. */
+/**
+ * Value of a feature by its name in model files: any mw_site_features field
+ * ("pond_count", "water_share", ...) or a derived feature ("log_area_ha",
+ * "veg_loss_share", ...; the list is in models/README.md). Returns 1 and sets
+ * *value (which may be NaN: the model then uses its mean), or 0 if the name
+ * is unknown. @p f may be NULL to only test the name. Thread-safe.
+ */
 int mw_site_feature_by_name(const mw_site_features *f, const char *name, double *value);
+
+/* Added after the first contract. */
+const char *mw_model_sensor(const mw_model *model);   /**< "sentinel2", "landsat" or "generic" */
+double mw_model_threshold(const mw_model *model);     /**< decision threshold on P(mining) */
 
 #endif
