@@ -1,0 +1,125 @@
+"""Shared helpers for the command-line tests (run with Debian's /usr/bin/python3).
+
+Scenes are generated once per build tree by scripts/gen_scenes.py and cached
+under $MW_BUILD_ROOT/test-scenes/, so several tests can share them.
+"""
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SRC = os.environ.get("MW_SOURCE_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUILD = os.environ.get("MW_BUILD_ROOT", os.path.join(SRC, "build"))
+MINEWATCH = os.environ.get("MINEWATCH", os.path.join(BUILD, "src", "cli", "minewatch"))
+PY = "/usr/bin/python3"
+SANITIZED = os.environ.get("MW_SANITIZED") == "1"
+SHARED_DATA = os.path.join(os.path.dirname(SRC), "shared", "data")
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+    return cond
+
+
+def done():
+    if failures:
+        print(f"{failures} check(s) failed", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def skip(why):
+    print("SKIP:", why, file=sys.stderr)
+    sys.exit(77)
+
+
+def run(*args, timeout=600, env=None):
+    """Run minewatch; returns (exit code, stdout, stderr)."""
+    p = subprocess.run([MINEWATCH, *map(str, args)], capture_output=True, text=True,
+                       timeout=timeout, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def scene(name, *gen_args):
+    """Path of a generated scene directory, made once (file-locked)."""
+    root = os.path.join(BUILD, "test-scenes")
+    os.makedirs(root, exist_ok=True)
+    out = os.path.join(root, name)
+    with open(os.path.join(root, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(os.path.join(out, ".done")):
+            subprocess.run([PY, os.path.join(SRC, "scripts", "gen_scenes.py"), *map(str, gen_args), "--out", out],
+                           check=True, capture_output=True)
+            open(os.path.join(out, ".done"), "w").close()
+    return out
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def tmpdir():
+    return tempfile.mkdtemp(prefix="mwtest-")
+
+
+def mining(alerts):
+    return [f for f in alerts["features"] if f["properties"]["class"] == "mining"]
+
+
+def write_stack(path, bands, names, epsg=32720, origin=(500000.0, 9000000.0), pixel=10.0,
+                dtype=None, metadata=None, nodata=None):
+    """Write a small multiband GeoTIFF with band descriptions (S2-like by default)."""
+    import numpy as np
+    from osgeo import gdal, osr
+    arrs = [np.asarray(b) for b in bands]
+    h, w = arrs[0].shape
+    gdt = dtype or (gdal.GDT_UInt16 if arrs[0].dtype.kind in "ui" else gdal.GDT_Float32)
+    ds = gdal.GetDriverByName("GTiff").Create(path, w, h, len(arrs), gdt)
+    ds.SetGeoTransform((origin[0], pixel, 0, origin[1], 0, -pixel))
+    if epsg:
+        srs = osr.SpatialReference()
+        srs.ImportFromEPSG(epsg)
+        ds.SetProjection(srs.ExportToWkt())
+    for i, (a, n) in enumerate(zip(arrs, names)):
+        b = ds.GetRasterBand(i + 1)
+        b.WriteArray(a)
+        b.SetDescription(n)
+        if nodata is not None:
+            b.SetNoDataValue(nodata)
+    if metadata:
+        ds.SetMetadata(metadata)
+    ds = None
+    return path
+
+
+def s2_pair(d, size=64, change=True, scl_before=4, scl_after=4):
+    """A tiny Sentinel-2 L2A-like stack pair: forest, and a cleared pond patch after."""
+    import numpy as np
+    forest = [300, 600, 400, 3500, 1800, 900]     # reflectance x 1e4 (B02 B03 B04 B08 B11 B12)
+    bare = [1300, 1500, 1900, 2300, 3200, 2900]
+    water = [900, 1200, 1400, 700, 400, 300]
+    names = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
+    md = {"SPACECRAFT_NAME": "Sentinel-2A", "PROCESSING_BASELINE": "04.00", "BOA_ADD_OFFSET": "-1000"}
+    rng = np.random.default_rng(1)
+    def scene(clear_patch):
+        bands = []
+        for i in range(6):
+            a = np.full((size, size), forest[i], np.float64) * (1 + 0.03 * rng.standard_normal((size, size)))
+            if clear_patch:
+                a[16:40, 16:40] = bare[i]
+                a[22:30, 20:34] = water[i]
+            bands.append((a + 1000).astype(np.uint16))
+        return bands
+    b = write_stack(os.path.join(d, "before_20200105.tif"), scene(False) + [np.full((size, size), scl_before, np.uint8)],
+                    names, metadata=dict(md, PRODUCT_START_TIME="2020-01-05T14:00:00Z"))
+    a = write_stack(os.path.join(d, "after_20210110.tif"), scene(change) + [np.full((size, size), scl_after, np.uint8)],
+                    names, metadata=dict(md, PRODUCT_START_TIME="2021-01-10T14:00:00Z"))
+    return b, a

@@ -1,0 +1,157 @@
+"""Bad input: exit 1 (2 for usage), one 'minewatch: error:' line naming the
+file and the problem, and never an output file (issue 5)."""
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import time
+
+import numpy as np
+from osgeo import gdal
+
+from mwtest import MINEWATCH, check, done, run, s2_pair, tmpdir, write_stack
+
+gdal.UseExceptions()
+d = tmpdir()
+before, after = s2_pair(d)
+out = os.path.join(d, "out", "alerts.geojson")
+os.makedirs(os.path.dirname(out))
+
+
+def expect_error(args, needles, what, code=1, output=out):
+    rc, so, se = run("scan", *args, "-o", output, "--quiet")
+    lines = [l for l in se.splitlines() if l.strip()]
+    ok = check(rc == code, f"{what}: exit {rc}, want {code}; stderr {se!r}")
+    if ok and code == 1:
+        check(len(lines) == 1 and lines[0].startswith("minewatch: error: "), f"{what}: one error line, got {se!r}")
+        for n in needles:
+            check(n in se, f"{what}: message should mention {n!r}: {se!r}")
+    check(not os.path.exists(output), f"{what}: no output left")
+    leftovers = [f for f in os.listdir(os.path.dirname(output)) if f != "ro"] if os.path.isdir(os.path.dirname(output)) else []
+    check(not leftovers, f"{what}: no temporary files left: {leftovers}")
+
+
+# The good pair works (so the failures below are the inputs' fault).
+rc, so, se = run("scan", before, after, "-o", out, "--quiet", "--min-area", "0.01")
+check(rc == 0 and os.path.exists(out), f"good pair scans: {se}")
+os.remove(out)
+
+empty = os.path.join(d, "empty.tif")
+open(empty, "w").close()
+expect_error([empty, after], ["empty.tif"], "empty file")
+
+text = os.path.join(d, "notes.tif")
+with open(text, "w") as f:
+    f.write("this is not a raster\n")
+expect_error([before, text], ["notes.tif"], "text file named .tif")
+
+trunc = os.path.join(d, "truncated.tif")
+with open(before, "rb") as f:
+    data = f.read()
+with open(trunc, "wb") as f:
+    f.write(data[: len(data) // 3])
+expect_error([trunc, after], ["truncated.tif"], "truncated GeoTIFF")
+
+expect_error([os.path.join(d, "missing.tif"), after], ["missing.tif"], "missing file")
+
+# Missing band: no red.
+ds = gdal.Open(before)
+arrs = [ds.GetRasterBand(i + 1).ReadAsArray() for i in range(ds.RasterCount)]
+ds = None
+nored = write_stack(os.path.join(d, "nored.tif"), [arrs[0], arrs[1], arrs[3], arrs[4], arrs[5], arrs[6]],
+                    ["B02", "B03", "B08", "B11", "B12", "SCL"])
+expect_error([nored, after], ["nored.tif", "red"], "missing band")
+
+# Band map naming a band that does not exist.
+expect_error([before, after, "--band-map", "blue=1,green=2,red=3,nir=9,swir1=5,swir2=6"], ["9"],
+             "band map to a missing band")
+
+# Scenes that do not overlap.
+far = write_stack(os.path.join(d, "far.tif"), arrs, ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"],
+                  origin=(700000.0, 8000000.0))
+expect_error([far, after], ["overlap"], "disjoint scenes")
+
+# All cloud (SCL 9 everywhere) and all nodata (DN 0).
+cb, ca = s2_pair(tmpdir(), scl_before=9, scl_after=9)
+expect_error([cb, ca], ["clear"], "all-cloud pair")
+nd = write_stack(os.path.join(d, "nodata.tif"), [np.zeros_like(a) for a in arrs[:6]] + [np.zeros_like(arrs[6])],
+                 ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"])
+expect_error([nd, nd], ["clear"], "all-nodata pair")
+
+# NaN / Inf in float inputs: those pixels are invalid, the run still works.
+fl = [a.astype(np.float32) / 10000.0 for a in arrs[:6]]
+fl[2][0:10, :] = np.nan
+fl[3][10:20, :] = np.inf
+fb = write_stack(os.path.join(d, "float_before.tif"), fl, ["blue", "green", "red", "nir", "swir1", "swir2"],
+                 dtype=gdal.GDT_Float32)
+rc, so, se = run("scan", fb, fb, "-o", out, "--quiet", "--sensor", "generic")
+check(rc == 0, f"NaN/Inf float input scans: {se}")
+if os.path.exists(out):
+    os.remove(out)
+
+# No CRS at all, and an unknown CRS.
+nocrs = write_stack(os.path.join(d, "nocrs.tif"), arrs, ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"], epsg=None)
+expect_error([nocrs, after], ["nocrs.tif"], "raster without CRS")
+
+# Malformed, non-polygon and outside AOIs.
+bad_aoi = os.path.join(d, "bad.geojson")
+with open(bad_aoi, "w") as f:
+    f.write('{"type": "FeatureCollection", "features": [ {"type": ')
+expect_error([before, after, "--aoi", bad_aoi], ["bad.geojson"], "malformed AOI")
+pt_aoi = os.path.join(d, "points.geojson")
+with open(pt_aoi, "w") as f:
+    f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+            '"geometry":{"type":"Point","coordinates":[-63.0,-9.0]}}]}')
+expect_error([before, after, "--aoi", pt_aoi], ["points.geojson", "polygon"], "non-polygon AOI")
+far_aoi = os.path.join(d, "far.geojson")
+with open(far_aoi, "w") as f:
+    f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+            '"geometry":{"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]}}]}')
+rc, so, se = run("scan", before, after, "-o", out, "--aoi", far_aoi, "--quiet")
+check(rc == 0 and "warning" in se, f"AOI outside the scenes: exit 0 with a warning: {rc} {se!r}")
+if check(os.path.exists(out), "AOI outside: an (empty) output is written"):
+    import json
+    check(json.load(open(out))["features"] == [], "AOI outside: zero alerts")
+    os.remove(out)
+
+# A model file that is not a model.
+bad_model = os.path.join(d, "model.json")
+with open(bad_model, "w") as f:
+    f.write('{"format": "minewatch-model/1", "name": 3}')
+expect_error([before, after, "--model", bad_model], ["model.json"], "malformed model")
+
+# Outputs that cannot be written.
+expect_error([before, after], ["nodir"], "output in a missing folder",
+             output=os.path.join(d, "nodir", "sub", "a.geojson"))
+ro = os.path.join(d, "out", "ro")
+os.makedirs(ro)
+os.chmod(ro, stat.S_IRUSR | stat.S_IXUSR)
+if os.geteuid() != 0:  # root ignores permissions
+    expect_error([before, after], ["ro"], "output in a read-only folder", output=os.path.join(ro, "a.geojson"))
+rc, so, se = run("scan", before, after, "-o", "/dev/full/a.geojson", "--quiet")
+check(rc == 1 and "minewatch: error:" in se, f"output under /dev/full fails cleanly: {rc} {se!r}")
+expect_error([before, after], ["xyz"], "unknown output format", output=os.path.join(d, "out", "a.xyz"))
+
+# Interrupted runs leave nothing (a bigger pair so the run is still going).
+big = tmpdir()
+bb, ba = s2_pair(big, size=2048)
+for sig in (signal.SIGINT, signal.SIGTERM):
+    o = os.path.join(big, "alerts.geojson")
+    p = subprocess.Popen([MINEWATCH, "scan", bb, ba, "-o", o, "--threads", "1", "--tile-size", "64",
+                          "--change-raster", os.path.join(big, "change.tif")],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    p.send_signal(sig)
+    so, se = p.communicate(timeout=120)
+    if p.returncode == 0:
+        print("note: run finished before the signal", sig)
+        os.remove(o)
+        os.remove(os.path.join(big, "change.tif"))
+        continue
+    check(p.returncode == 1 and "interrupted" in se, f"{sig}: exit 1 and 'interrupted': {p.returncode} {se!r}")
+    left = [f for f in os.listdir(big) if f not in (os.path.basename(bb), os.path.basename(ba))]
+    check(not left, f"{sig}: nothing left behind: {left}")
+
+shutil.rmtree(d, ignore_errors=True)
+done()

@@ -1,0 +1,93 @@
+"""minewatch scan end to end on generated pairs: RFC 7946 output, the alert
+schema, formats, AOI and protected areas, zero alerts, change raster."""
+import json
+import os
+import subprocess
+
+from osgeo import gdal, ogr
+
+from mwtest import PY, SRC, check, done, mining, read_json, run, scene, tmpdir
+
+gdal.UseExceptions()
+pair = scene("s2-stack-600-seed1", "--seed", 1, "--sensor", "sentinel2", "--layout", "stack", "--size", 600)
+before, after = os.path.join(pair, "before.tif"), os.path.join(pair, "after.tif")
+d = tmpdir()
+out = os.path.join(d, "alerts.geojson")
+raster = os.path.join(d, "change.tif")
+
+rc, so, se = run("scan", before, after, "-o", out, "--change-raster", raster)
+check(rc == 0, f"scan exit 0: {se}")
+check("0...10...20" in se and " - done." in se, f"GDAL-style progress on stderr: {se!r}")
+check("alert" in se.splitlines()[-1] and out in se.splitlines()[-1], f"summary line: {se!r}")
+alerts = read_json(out)
+p = subprocess.run([PY, os.path.join(SRC, "tests", "alerts", "check_rfc7946.py"), out], capture_output=True, text=True)
+check(p.returncode == 0, f"strict RFC 7946 check: {p.stdout} {p.stderr}")
+check(alerts["minewatch"]["before"]["date"] == "2021-06-30" or alerts["minewatch"]["before"]["date"], "dates in the foreign member")
+props = ["id", "class", "confidence", "area_ha", "centroid_lon", "centroid_lat", "date_before", "date_after",
+         "sensor", "veg_loss_ha", "bare_soil_ha", "new_water_ha", "turbid_water_ha", "mean_dndvi", "mean_dndti",
+         "river_turbidity_change", "valid_fraction", "protected_area"]
+for f in alerts["features"]:
+    for k in props:
+        check(k in f["properties"], f"property {k} present")
+    check(f["id"] == f["properties"]["id"], "id == properties.id")
+    check(f["properties"]["area_ha"] >= 0.5, "default --min-area 0.5")
+    check(f["properties"]["confidence"] >= 0.5, "default --min-confidence 0.5")
+check(len(mining(alerts)) >= 1, "the sample pair has mining alerts")
+
+# Score against the truth: the scorer must find at least one true site.
+p = subprocess.run([PY, os.path.join(SRC, "scripts", "score.py"), out, os.path.join(pair, "truth.geojson"), "--json"],
+                   capture_output=True, text=True)
+check(p.returncode == 0, f"score.py runs: {p.stderr}")
+
+# --quiet: nothing on stderr.
+o2 = os.path.join(d, "quiet.geojson")
+rc, so, se = run("scan", before, after, "-o", o2, "--quiet")
+check(rc == 0 and se == "", f"--quiet is quiet: {se!r}")
+
+# Zero alerts: a scene against itself is an empty FeatureCollection and exit 0.
+o3 = os.path.join(d, "none.geojson")
+rc, so, se = run("scan", after, after, "-o", o3, "--quiet")
+check(rc == 0 and read_json(o3)["features"] == [], "zero alerts is a success")
+
+# Other formats through OGR.
+for ext in ("gpkg", "fgb", "kml", "csv"):
+    o4 = os.path.join(d, f"alerts.{ext}")
+    rc, so, se = run("scan", before, after, "-o", o4, "--quiet")
+    if check(rc == 0 and os.path.exists(o4), f".{ext} written: {se}"):
+        ds = ogr.Open(o4)
+        check(ds is not None and ds.GetLayer(0).GetFeatureCount() == len(alerts["features"]),
+              f".{ext} holds the same alerts")
+
+# Change raster: classes with a colour table, then four index-change bands.
+ds = gdal.Open(raster)
+check(ds.RasterCount == 5, "change raster has 5 bands")
+check(ds.GetRasterBand(1).GetColorTable() is not None, "class band has a colour table")
+check(ds.GetRasterBand(1).GetCategoryNames(), "class band has category names")
+ds = None
+
+# AOI: a polygon around the first alert keeps it and drops alerts outside.
+if alerts["features"]:
+    f0 = alerts["features"][0]
+    lon, lat = f0["properties"]["centroid_lon"], f0["properties"]["centroid_lat"]
+    e = 0.002
+    aoi = os.path.join(d, "aoi.geojson")
+    poly = [[[lon - e, lat - e], [lon + e, lat - e], [lon + e, lat + e], [lon - e, lat + e], [lon - e, lat - e]]]
+    with open(aoi, "w") as fh:
+        json.dump({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"NAME": "Reserva Teste"}, "geometry": {"type": "Polygon", "coordinates": poly}}]}, fh)
+    o5 = os.path.join(d, "aoi.geojson.out.geojson")
+    rc, so, se = run("scan", before, after, "-o", o5, "--aoi", aoi, "--quiet", "--min-area", "0.05")
+    if check(rc == 0, f"AOI scan: {se}"):
+        got = read_json(o5)["features"]
+        check(len(got) >= 1, "AOI keeps the alert inside it")
+        for g in got:
+            gl, gt = g["properties"]["centroid_lon"], g["properties"]["centroid_lat"]
+            check(abs(gl - lon) <= e + 1e-9 and abs(gt - lat) <= e + 1e-9, "AOI alerts lie inside it")
+    o6 = os.path.join(d, "protected.geojson")
+    rc, so, se = run("scan", before, after, "-o", o6, "--protected", aoi, "--quiet")
+    if check(rc == 0, f"protected scan: {se}"):
+        got = read_json(o6)["features"]
+        tagged = [g for g in got if g["properties"]["protected_area"] == "Reserva Teste"]
+        check(any(g["id"] == f0["id"] for g in tagged), "the alert in the protected area is tagged with its NAME")
+        check(all(g["properties"]["protected_area"] in (None, "Reserva Teste") for g in got), "others are null")
+done()
