@@ -1,9 +1,383 @@
-/* placeholder, replaced below */
-#include "mw_sites_internal.h"
+/*
+ * Pass 3, per site: recover the exact pixels of a site in a window read
+ * around it and compute its features (mw_site_features.h).
+ *
+ * General Plan
+ *  1. Decode the seed, check it is a disturbance pixel of the window.
+ *  2. Work rectangle S = site bbox expanded by 2 radius + 1, clipped to the
+ *     window: the disturbance mask over S is dilated with the same square
+ *     as in pass 2 (dilate.c). D is exact on the bbox expanded by
+ *     radius + 1, which holds the whole D component of the site, and a
+ *     clipped D is only ever smaller, so the 8-connected flood fill from
+ *     the seed finds exactly the component pass 2 merged. The site mask is
+ *     the disturbance pixels of that component; their count must equal
+ *     site->n_pixels (MW_ERR_INTERNAL otherwise: the window or the classes
+ *     differ from pass 2).
+ *  3. One sweep over the site bbox: class counts, NaN-skipping means,
+ *     water NDTI, perimeter in pixel edges (4 neighbours), valid pixels.
+ *  4. Ponds: 4-connected flood fills over site pixels of classes 4/5,
+ *     groups of >= 2 pixels counted.
+ *  5. Ring: R = bbox expanded by buffer_px, clipped to the window; the
+ *     site mask is dilated by buffer_px with the square, so the ring is the
+ *     set of pixels within Chebyshev distance buffer_px of the site,
+ *     outside it (the same square metric as the merge distance). Ring
+ *     pixels give the context share, the river turbidity change and the
+ *     water candidates for the distance.
+ *  6. Distance to water: exact Euclidean distance transform of the site
+ *     mask over R (Felzenszwalb and Huttenlocher, separable, anisotropic
+ *     pixels), only when the ring holds water of both dates; pixel centre
+ *     to pixel centre, metres.
+ *
+ * Cost: O(|S| + |R|) time; memory 1 byte per pixel of S and R (x2 for R)
+ * plus 4 bytes per pixel of S for the fill stack and, only with water in
+ * the ring, 8 bytes per pixel of R for the distance transform.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "core/mw_error.h"
+#include "mw_sites_internal.h"
+
+/** Context share: a ring pixel was bare before if BSI > this ... */
+#define MW_CONTEXT_BARE_BSI 0.05
+/** ... and NDVI < this. */
+#define MW_CONTEXT_BARE_NDVI 0.3
+
+typedef struct mean_acc {
+    double sum;
+    int64_t n;
+} mean_acc;
+
+static void mean_add(mean_acc *m, const float *v, size_t i)
+{
+    if (v && !isnan(v[i])) {
+        m->sum += v[i];
+        m->n++;
+    }
+}
+
+static double mean_get(const mean_acc *m) { return m->n ? m->sum / (double)m->n : NAN; }
+
+static int is_water(const float *mndwi, size_t i, float t) { return mndwi && mndwi[i] >= t; }
+
+/* Copy a sub-rectangle r (window coordinates) of a byte raster laid out on
+ * the window of width ww into dst, as 0/1 (optionally only some classes). */
+static void copy_rect(const uint8_t *src, int ww, mw_rect r, uint8_t *dst, int disturbance)
+{
+    for (int y = 0; y < r.h; y++) {
+        const uint8_t *s = src + (size_t)(r.y + y) * ww + r.x;
+        uint8_t *d = dst + (size_t)y * r.w;
+        for (int x = 0; x < r.w; x++) d[x] = disturbance ? mw_class_is_disturbance(s[x]) : s[x] != 0;
+    }
+}
+
+/* Step 2: 8-connected fill of D (values 1) from index start, in a w x h
+ * raster; visited pixels become 2. */
+static void fill8(uint8_t *d, int w, int h, int32_t start, int32_t *stack)
+{
+    size_t sp = 0;
+    stack[sp++] = start;
+    d[start] = 2;
+    while (sp) {
+        int32_t i = stack[--sp];
+        int x = i % w, y = i / w;
+        for (int yy = y > 0 ? y - 1 : 0; yy <= y + 1 && yy < h; yy++)
+            for (int xx = x > 0 ? x - 1 : 0; xx <= x + 1 && xx < w; xx++) {
+                int32_t j = (int32_t)yy * w + xx;
+                if (d[j] == 1) {
+                    d[j] = 2;
+                    stack[sp++] = j;
+                }
+            }
+    }
+}
+
+/* Step 4: number of 4-connected groups of >= 2 pixels where m == 1 (w x h);
+ * m is consumed. */
+static int count_ponds(uint8_t *m, int w, int h, int32_t *stack)
+{
+    int ponds = 0;
+    for (int32_t s = 0; s < (int32_t)w * h; s++) {
+        if (m[s] != 1) continue;
+        size_t sp = 0, size = 0;
+        stack[sp++] = s;
+        m[s] = 2;
+        while (sp) {
+            int32_t i = stack[--sp];
+            int x = i % w, y = i / w;
+            size++;
+            const int32_t nb[4] = {x > 0 ? i - 1 : -1, x + 1 < w ? i + 1 : -1,
+                                   y > 0 ? i - w : -1, y + 1 < h ? i + w : -1};
+            for (int k = 0; k < 4; k++)
+                if (nb[k] >= 0 && m[nb[k]] == 1) {
+                    m[nb[k]] = 2;
+                    stack[sp++] = nb[k];
+                }
+        }
+        if (size >= 2) ponds++;
+    }
+    return ponds;
+}
+
+/* 1-D squared distance transform (Felzenszwalb & Huttenlocher):
+ * d[p] = min_q f[q] + a (p - q)^2 over finite f[q]; INFINITY if none.
+ * v (int n) and z (double n + 1) are scratch. */
+static void edt_1d(const double *f, double *d, int n, double a, int *v, double *z)
+{
+    int k = -1;
+    for (int q = 0; q < n; q++) {
+        if (!isfinite(f[q])) continue;
+        double fq = f[q] + a * q * q;
+        while (k >= 0) {
+            double s = (fq - (f[v[k]] + a * v[k] * v[k])) / (2.0 * a * (q - v[k]));
+            if (s <= z[k]) k--;
+            else {
+                z[k + 1] = s;
+                break;
+            }
+        }
+        if (k < 0) z[0] = -INFINITY;
+        v[++k] = q;
+        z[k + 1] = INFINITY;
+    }
+    if (k < 0) {
+        for (int p = 0; p < n; p++) d[p] = INFINITY;
+        return;
+    }
+    int j = 0;
+    for (int p = 0; p < n; p++) {
+        while (z[j + 1] < p) j++;
+        double dp = p - v[j];
+        d[p] = f[v[j]] + a * dp * dp;
+    }
+}
+
+/* Step 6: squared distance (m^2) from each pixel of a w x h raster to the
+ * nearest pixel with m != 0; result in out (w * h doubles). */
+static mw_status edt_2d(const uint8_t *m, int w, int h, double pw, double ph, double *out)
+{
+    int n = w > h ? w : h;
+    double *f = malloc(n * sizeof *f), *d = malloc(n * sizeof *d), *z = malloc((n + 1) * sizeof *z);
+    int *v = malloc(n * sizeof *v);
+    if (!f || !d || !z || !v) {
+        free(f);
+        free(d);
+        free(z);
+        free(v);
+        return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a distance transform");
+    }
+    for (int x = 0; x < w; x++) {
+        for (int y = 0; y < h; y++) f[y] = m[(size_t)y * w + x] ? 0.0 : INFINITY;
+        edt_1d(f, d, h, ph * ph, v, z);
+        for (int y = 0; y < h; y++) out[(size_t)y * w + x] = d[y];
+    }
+    for (int y = 0; y < h; y++) {
+        double *row = out + (size_t)y * w;
+        memcpy(f, row, w * sizeof *f);
+        edt_1d(f, row, w, pw * pw, v, z);
+    }
+    free(f);
+    free(d);
+    free(z);
+    free(v);
+    return MW_OK;
+}
+
+static mw_status check_window(const mw_site_window *w, const mw_site_acc *site, int *sx, int *sy)
+{
+    if (!w->cls) return mw_error_set(MW_ERR_USAGE, "sites: window without class raster");
+    if (w->grid_w <= 0 || w->radius < 0 || w->buffer_px < 0 || mw_rect_is_empty(w->area))
+        return mw_error_set(MW_ERR_USAGE, "sites: bad site window parameters");
+    if ((int64_t)w->area.w * w->area.h > INT32_MAX)
+        return mw_error_set(MW_ERR_USAGE, "sites: site window too large");
+    if (site->seed < 0 || site->seed == INT64_MAX)
+        return mw_error_set(MW_ERR_USAGE, "sites: site without seed");
+    *sx = (int)(site->seed % w->grid_w) - w->area.x;
+    *sy = (int)(site->seed / w->grid_w) - w->area.y;
+    if (*sx < 0 || *sy < 0 || *sx >= w->area.w || *sy >= w->area.h)
+        return mw_error_set(MW_ERR_USAGE, "sites: seed pixel outside the site window");
+    if (!mw_class_is_disturbance(w->cls[(size_t)*sy * w->area.w + *sx]))
+        return mw_error_set(MW_ERR_USAGE, "sites: seed pixel is not a disturbance pixel");
+    return MW_OK;
+}
+
 mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                           uint8_t *site_mask, mw_site_features *features)
 {
-    (void)w; (void)site; (void)site_mask; (void)features;
-    return mw_error_set(MW_ERR_INTERNAL, "not yet");
+    int sx = 0, sy = 0;
+    mw_status st = check_window(w, site, &sx, &sy);
+    if (st != MW_OK) return st;
+    const int ww = w->area.w;
+    const mw_rect win = {0, 0, ww, w->area.h};
+    memset(site_mask, 0, (size_t)ww * w->area.h);
+
+    uint8_t *mask = NULL, *dil = NULL, *ring = NULL, *ponds = NULL;
+    int32_t *stack = NULL;
+    double *dist = NULL;
+
+    /* Step 2, in window coordinates; S from the pass-2 bbox (or the seed). */
+    mw_rect bb = {sx, sy, 1, 1};
+    if (site->x1 >= site->x0 && site->y1 >= site->y0)
+        bb = (mw_rect){site->x0 - w->area.x, site->y0 - w->area.y, site->x1 - site->x0 + 1,
+                       site->y1 - site->y0 + 1};
+    mw_rect s = mw_rect_intersect(mw_rect_expand(bb, 2 * w->radius + 1), win);
+    if (sx < s.x || sy < s.y || sx >= s.x + s.w || sy >= s.y + s.h)
+        s = win; /* seed outside the bbox given: be safe, use the window */
+    const size_t sn = (size_t)s.w * s.h;
+    mask = malloc(sn);
+    dil = malloc(sn);
+    stack = malloc(sn * sizeof *stack);
+    if (!mask || !dil || !stack) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
+        goto done;
+    }
+    copy_rect(w->cls, ww, s, mask, 1);
+    st = mw_mask_dilate(mask, s.w, s.h, w->radius, dil);
+    if (st != MW_OK) goto done;
+    fill8(dil, s.w, s.h, (int32_t)(sy - s.y) * s.w + (sx - s.x), stack);
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;
+    int64_t n = 0;
+    for (int y = 0; y < s.h; y++)
+        for (int x = 0; x < s.w; x++) {
+            size_t i = (size_t)y * s.w + x;
+            if (dil[i] != 2 || !mask[i]) continue;
+            site_mask[(size_t)(s.y + y) * ww + s.x + x] = 1;
+            if (s.x + x < x0) x0 = s.x + x;
+            if (s.x + x > x1) x1 = s.x + x;
+            if (s.y + y < y0) y0 = s.y + y;
+            y1 = s.y + y;
+            n++;
+        }
+    if (site->n_pixels > 0 && n != site->n_pixels) {
+        st = mw_error_set(MW_ERR_INTERNAL,
+                          "sites: site at pixel (%d, %d) has %lld pixels in its window, "
+                          "%lld when labelled (window too small or classes differ)",
+                          sx + w->area.x, sy + w->area.y, (long long)n,
+                          (long long)site->n_pixels);
+        goto done;
+    }
+    free(mask);
+    free(dil);
+    mask = dil = NULL;
+
+    /* Step 3 */
+    const mw_rect box = {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+    int64_t ncls[MW_CLASS_COUNT] = {0}, perim = 0, nvalid = 0;
+    mean_acc m_dndvi = {0}, m_dndti = {0}, m_dbsi = {0}, m_dmndwi = {0};
+    mean_acc m_bndvi = {0}, m_andvi = {0}, m_wndti = {0};
+    ponds = malloc((size_t)box.w * box.h);
+    if (!ponds) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
+        goto done;
+    }
+    for (int y = box.y; y < box.y + box.h; y++) {
+        for (int x = box.x; x < box.x + box.w; x++) {
+            const size_t i = (size_t)y * ww + x;
+            uint8_t *pm = &ponds[(size_t)(y - box.y) * box.w + (x - box.x)];
+            *pm = 0;
+            if (!w->valid || w->valid[i]) nvalid++;
+            if (!site_mask[i]) continue;
+            const uint8_t k = w->cls[i];
+            ncls[k]++;
+            *pm = k == MW_CLASS_NEW_WATER || k == MW_CLASS_TURBID_WATER;
+            perim += (x == 0 || !site_mask[i - 1]) + (x == ww - 1 || !site_mask[i + 1]) +
+                     (y == 0 || !site_mask[i - ww]) + (y == w->area.h - 1 || !site_mask[i + ww]);
+            mean_add(&m_dndvi, w->dndvi, i);
+            mean_add(&m_dndti, w->dndti, i);
+            mean_add(&m_dbsi, w->dbsi, i);
+            mean_add(&m_dmndwi, w->dmndwi, i);
+            mean_add(&m_bndvi, w->before_ndvi, i);
+            mean_add(&m_andvi, w->after_ndvi, i);
+            if (is_water(w->after_mndwi, i, w->water_mndwi)) mean_add(&m_wndti, w->after_ndti, i);
+        }
+    }
+    const double px_ha = w->pixel_w_m * w->pixel_h_m / 1e4;
+    mw_site_features f;
+    memset(&f, 0, sizeof f);
+    f.area_ha = (double)n * px_ha;
+    f.veg_loss_ha = (double)ncls[MW_CLASS_VEG_LOSS] * px_ha;
+    f.bare_soil_ha = (double)ncls[MW_CLASS_BARE_SOIL] * px_ha;
+    f.new_water_ha = (double)ncls[MW_CLASS_NEW_WATER] * px_ha;
+    f.turbid_water_ha = (double)ncls[MW_CLASS_TURBID_WATER] * px_ha;
+    f.turbidity_rise_ha = (double)ncls[MW_CLASS_TURBIDITY_RISE] * px_ha;
+    f.mean_dndvi = mean_get(&m_dndvi);
+    f.mean_dndti = mean_get(&m_dndti);
+    f.mean_dbsi = mean_get(&m_dbsi);
+    f.mean_dmndwi = mean_get(&m_dmndwi);
+    f.before_ndvi = mean_get(&m_bndvi);
+    f.after_ndvi = mean_get(&m_andvi);
+    f.water_share = (double)(ncls[MW_CLASS_NEW_WATER] + ncls[MW_CLASS_TURBID_WATER]) / (double)n;
+    f.after_water_ndti = mean_get(&m_wndti);
+    f.compactness = 4.0 * M_PI * (double)n / ((double)perim * (double)perim);
+    f.bbox_fill = (double)n / ((double)box.w * box.h);
+    f.valid_fraction = (double)nvalid / ((double)box.w * box.h);
+
+    /* Step 4 (stack holds >= |S| >= |box| entries) */
+    f.pond_count = count_ponds(ponds, box.w, box.h, stack);
+
+    /* Step 5 */
+    const mw_rect r = mw_rect_intersect(mw_rect_expand(box, w->buffer_px), win);
+    const size_t rn = (size_t)r.w * r.h;
+    mask = malloc(rn);
+    ring = malloc(rn);
+    if (!mask || !ring) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the site ring");
+        goto done;
+    }
+    copy_rect(site_mask, ww, r, mask, 0);
+    st = mw_mask_dilate(mask, r.w, r.h, w->buffer_px, ring);
+    if (st != MW_OK) goto done;
+    int64_t ring_valid = 0, ring_context = 0, ring_water = 0;
+    mean_acc m_river = {0};
+    for (int y = 0; y < r.h; y++)
+        for (int x = 0; x < r.w; x++) {
+            const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
+            if (mask[j]) ring[j] = 0;
+            if (!ring[j] || (w->valid && !w->valid[i])) {
+                ring[j] = 0;
+                continue;
+            }
+            ring_valid++;
+            const int bare = w->before_bsi && w->before_ndvi &&
+                             w->before_bsi[i] > MW_CONTEXT_BARE_BSI &&
+                             w->before_ndvi[i] < MW_CONTEXT_BARE_NDVI;
+            const int water_before = is_water(w->before_mndwi, i, w->water_mndwi);
+            if (bare || water_before) ring_context++;
+            if (water_before && is_water(w->after_mndwi, i, w->water_mndwi)) {
+                ring[j] = 2; /* water candidate for step 6 */
+                ring_water++;
+                mean_add(&m_river, w->dndti, i);
+            }
+        }
+    f.river_turbidity_change = mean_get(&m_river);
+    f.context_disturbed_share = ring_valid ? (double)ring_context / (double)ring_valid : NAN;
+
+    /* Step 6 */
+    const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;
+    f.dist_water_m = w->buffer_px * pmin;
+    if (ring_water) {
+        dist = malloc(rn * sizeof *dist);
+        if (!dist) {
+            st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the distance to water");
+            goto done;
+        }
+        st = edt_2d(mask, r.w, r.h, w->pixel_w_m, w->pixel_h_m, dist);
+        if (st != MW_OK) goto done;
+        double best = INFINITY;
+        for (size_t j = 0; j < rn; j++)
+            if (ring[j] == 2 && dist[j] < best) best = dist[j];
+        f.dist_water_m = sqrt(best);
+    }
+    *features = f;
+
+done:
+    if (st != MW_OK) memset(site_mask, 0, (size_t)ww * w->area.h);
+    free(mask);
+    free(dil);
+    free(ring);
+    free(ponds);
+    free(stack);
+    free(dist);
+    return st;
 }

@@ -10,16 +10,16 @@
 
 /* Small deterministic PRNG (xorshift64*), independent of libc rand(). */
 static uint64_t rng_state = 88172645463325252ull;
-static void rng_seed(uint64_t s) { rng_state = s * 2685821657736338717ull + 1; }
-static uint64_t rng_next(void)
+static inline void rng_seed(uint64_t s) { rng_state = s * 2685821657736338717ull + 1; }
+static inline uint64_t rng_next(void)
 {
     rng_state ^= rng_state >> 12;
     rng_state ^= rng_state << 25;
     rng_state ^= rng_state >> 27;
     return rng_state * 2685821657736338717ull;
 }
-static int rng_int(int n) { return (int)(rng_next() % (uint64_t)n); }
-static double rng_unit(void) { return (double)(rng_next() >> 11) / 9007199254740992.0; }
+static inline int rng_int(int n) { return (int)(rng_next() % (uint64_t)n); }
+static inline double rng_unit(void) { return (double)(rng_next() >> 11) / 9007199254740992.0; }
 
 /* A grid with classes and index changes (d* may be NaN). */
 typedef struct grid {
@@ -28,7 +28,7 @@ typedef struct grid {
     float *dndvi, *dndti, *dbsi, *dmndwi;
 } grid;
 
-static grid grid_new(int w, int h)
+static inline grid grid_new(int w, int h)
 {
     grid g = {w, h, calloc((size_t)w * h, 1), NULL, NULL, NULL, NULL};
     float **d[4] = {&g.dndvi, &g.dndti, &g.dbsi, &g.dmndwi};
@@ -37,7 +37,7 @@ static grid grid_new(int w, int h)
     return g;
 }
 
-static void grid_free(grid *g)
+static inline void grid_free(grid *g)
 {
     free(g->cls);
     free(g->dndvi);
@@ -48,7 +48,7 @@ static void grid_free(grid *g)
 
 /* Random classes: sparse noise with probability p_noise, plus nblobs
  * discs and rectangles; d* random in [-1, 1] with 5% NaN. */
-static grid grid_random(int w, int h, uint64_t seed, double p_noise, int nblobs)
+static inline grid grid_random(int w, int h, uint64_t seed, double p_noise, int nblobs)
 {
     rng_seed(seed);
     grid g = grid_new(w, h);
@@ -76,7 +76,7 @@ static grid grid_random(int w, int h, uint64_t seed, double p_noise, int nblobs)
 
 /* Grid from rows of text: '#' veg loss (2), 'b' bare (3), 'w' new water (4),
  * 't' turbid water (5), 'r' turbidity rise (6), '.' no change, ' ' nodata. */
-static grid grid_from_text(const char *const *rows, int h)
+static inline grid grid_from_text(const char *const *rows, int h)
 {
     int w = (int)strlen(rows[0]);
     grid g = grid_new(w, h);
@@ -89,7 +89,7 @@ static grid grid_from_text(const char *const *rows, int h)
     return g;
 }
 
-static void *copy_sub(const void *src, int esz, int gw, mw_rect r)
+static inline void *copy_sub(const void *src, int esz, int gw, mw_rect r)
 {
     char *dst = malloc((size_t)r.w * r.h * esz);
     for (int y = 0; y < r.h; y++)
@@ -100,7 +100,7 @@ static void *copy_sub(const void *src, int esz, int gw, mw_rect r)
 
 /* Label g in tiles of tile x tile pixels and merge. Returns the status;
  * *bytes gets the sum of mw_tile_sites_bytes (may be NULL). */
-static mw_status run_tiled(const grid *g, int tile, int radius, int64_t min_pixels,
+static inline mw_status run_tiled(const grid *g, int tile, int radius, int64_t min_pixels,
                            mw_site_list **out, size_t *bytes)
 {
     int tx = (g->w + tile - 1) / tile, ty = (g->h + tile - 1) / tile;
@@ -127,6 +127,46 @@ static mw_status run_tiled(const grid *g, int tile, int radius, int64_t min_pixe
     for (int i = 0; i < tx * ty; i++) mw_tile_sites_destroy(tiles[i]);
     free(tiles);
     return st;
+}
+
+/* Brute-force reference: square dilation by r of the disturbance mask of
+ * the whole grid, then 8-connected flood fill. Returns per-pixel component
+ * numbers (1..) of D, 0 outside D. */
+static inline int32_t *reference_labels(const grid *g, int r)
+{
+    int n = g->w * g->h, next = 0;
+    uint8_t *d = calloc(n, 1);
+    int32_t *lab = calloc(n, sizeof *lab), *stack = malloc(n * sizeof *stack);
+    for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++) {
+            uint8_t c = g->cls[y * g->w + x];
+            if (c < 2 || c > 6) continue;
+            for (int yy = y - r; yy <= y + r; yy++)
+                for (int xx = x - r; xx <= x + r; xx++)
+                    if (xx >= 0 && yy >= 0 && xx < g->w && yy < g->h) d[yy * g->w + xx] = 1;
+        }
+    for (int i0 = 0; i0 < n; i0++) {
+        if (!d[i0] || lab[i0]) continue;
+        int sp = 0;
+        stack[sp++] = i0;
+        lab[i0] = ++next;
+        while (sp) {
+            int i = stack[--sp], x = i % g->w, y = i / g->w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy;
+                    if (xx < 0 || yy < 0 || xx >= g->w || yy >= g->h) continue;
+                    int j = yy * g->w + xx;
+                    if (d[j] && !lab[j]) {
+                        lab[j] = next;
+                        stack[sp++] = j;
+                    }
+                }
+        }
+    }
+    free(d);
+    free(stack);
+    return lab;
 }
 
 #endif

@@ -1,0 +1,319 @@
+/* Sites pass 3: site mask recovery and features. */
+#include <math.h>
+#include <stdio.h>
+
+#include "mw_test.h"
+#include "sites_util.h"
+
+/* Index rasters of both dates over a grid: dry vegetated land by default. */
+typedef struct scene {
+    int n;
+    uint8_t *valid;
+    float *b_ndvi, *b_mndwi, *b_ndti, *b_bsi, *a_ndvi, *a_mndwi, *a_ndti, *a_bsi;
+} scene;
+
+static float *fill(int n, float v)
+{
+    float *p = malloc(n * sizeof *p);
+    for (int i = 0; i < n; i++) p[i] = v;
+    return p;
+}
+
+static scene scene_new(int n)
+{
+    scene s = {n, malloc(n), fill(n, 0.6f), fill(n, -0.4f), fill(n, 0.0f), fill(n, -0.2f),
+               fill(n, 0.6f), fill(n, -0.4f), fill(n, 0.0f), fill(n, -0.2f)};
+    memset(s.valid, 1, n);
+    return s;
+}
+
+static void scene_free(scene *s)
+{
+    free(s->valid);
+    float *p[8] = {s->b_ndvi, s->b_mndwi, s->b_ndti, s->b_bsi,
+                   s->a_ndvi, s->a_mndwi, s->a_ndti, s->a_bsi};
+    for (int k = 0; k < 8; k++) free(p[k]);
+}
+
+/* Window = rectangle r of the grid (copies, so that the layout is r's). */
+typedef struct win {
+    mw_site_window w;
+    void *bufs[14];
+} win;
+
+static win win_new(const grid *g, const scene *s, mw_rect r, int radius, int buffer)
+{
+    win o;
+    memset(&o, 0, sizeof o);
+    const void *src[14] = {g->cls, s->valid, s->b_ndvi, s->b_mndwi, s->b_ndti, s->b_bsi,
+                           s->a_ndvi, s->a_mndwi, s->a_ndti, s->a_bsi,
+                           g->dndvi, g->dmndwi, g->dndti, g->dbsi};
+    for (int k = 0; k < 14; k++) o.bufs[k] = copy_sub(src[k], k < 2 ? 1 : 4, g->w, r);
+    o.w.area = r;
+    o.w.cls = o.bufs[0];
+    o.w.valid = o.bufs[1];
+    o.w.before_ndvi = o.bufs[2];
+    o.w.before_mndwi = o.bufs[3];
+    o.w.before_ndti = o.bufs[4];
+    o.w.before_bsi = o.bufs[5];
+    o.w.after_ndvi = o.bufs[6];
+    o.w.after_mndwi = o.bufs[7];
+    o.w.after_ndti = o.bufs[8];
+    o.w.after_bsi = o.bufs[9];
+    o.w.dndvi = o.bufs[10];
+    o.w.dmndwi = o.bufs[11];
+    o.w.dndti = o.bufs[12];
+    o.w.dbsi = o.bufs[13];
+    o.w.grid_w = g->w;
+    o.w.radius = radius;
+    o.w.buffer_px = buffer;
+    o.w.pixel_w_m = 10;
+    o.w.pixel_h_m = 10;
+    o.w.water_mndwi = 0.1f;
+    return o;
+}
+
+static void win_free(win *o)
+{
+    for (int k = 0; k < 14; k++) free(o->bufs[k]);
+}
+
+static mw_rect site_window(const grid *g, const mw_site_acc *a, int radius, int buffer)
+{
+    mw_rect bb = {a->x0, a->y0, a->x1 - a->x0 + 1, a->y1 - a->y0 + 1};
+    int m = 2 * radius + 1 > buffer ? 2 * radius + 1 : buffer;
+    return mw_rect_intersect(mw_rect_expand(bb, m), (mw_rect){0, 0, g->w, g->h});
+}
+
+/* Random grids: every site's recovered mask is exactly the disturbance
+ * pixels of its component in a brute-force labelling of the whole grid. */
+static void test_recovery_random(void)
+{
+    int checked = 0;
+    for (uint64_t seed = 11; seed <= 14; seed++) {
+        grid g = grid_random(203, 157, seed, seed % 2 ? 0.01 : 0.08, 25);
+        scene s = scene_new(g.w * g.h);
+        for (int r = 0; r <= 2; r++) {
+            mw_site_list *l = NULL;
+            CHECK(run_tiled(&g, 33, r, 1, &l, NULL) == MW_OK);
+            int32_t *ref = reference_labels(&g, r);
+            for (int k = 0; l && k < l->count; k++) {
+                const mw_site_acc *a = &l->sites[k];
+                mw_rect wr = site_window(&g, a, r, 3);
+                win o = win_new(&g, &s, wr, r, 3);
+                uint8_t *mask = malloc((size_t)wr.w * wr.h);
+                mw_site_features f;
+                mw_status st = mw_site_measure(&o.w, a, mask, &f);
+                CHECK(st == MW_OK);
+                int32_t want = ref[a->seed];
+                int bad = 0;
+                for (int y = 0; y < wr.h; y++)
+                    for (int x = 0; x < wr.w; x++) {
+                        int gi = (wr.y + y) * g.w + wr.x + x;
+                        uint8_t c = g.cls[gi];
+                        int in = ref[gi] == want && c >= 2 && c <= 6;
+                        bad += in != mask[y * wr.w + x];
+                    }
+                CHECK(bad == 0);
+                CHECK_NEAR(f.area_ha, a->n_pixels * 0.01, 1e-9);
+                CHECK_NEAR(f.veg_loss_ha, a->n_class[2] * 0.01, 1e-9);
+                CHECK_NEAR(f.turbidity_rise_ha, a->n_class[6] * 0.01, 1e-9);
+                CHECK(f.bbox_fill > 0 && f.bbox_fill <= 1);
+                CHECK(f.compactness > 0 && f.compactness <= 1);
+                checked++;
+                free(mask);
+                win_free(&o);
+            }
+            free(ref);
+            mw_site_list_destroy(l);
+        }
+        scene_free(&s);
+        grid_free(&g);
+    }
+    CHECK(checked > 200);
+}
+
+static const mw_site_acc *find_site(const mw_site_list *l, int64_t seed)
+{
+    for (int i = 0; l && i < l->count; i++)
+        if (l->sites[i].seed == seed) return &l->sites[i];
+    return NULL;
+}
+
+/* A hand-made site: two fragments 3 px apart joined by radius 2, ponds,
+ * a river two pixels to the right, invalid pixels, old pits around. */
+static void test_features(void)
+{
+    static const char *const rows[] = {
+        /*         1111111111222 */
+        /*1234567890123456789012 */
+        "......................",  /* 0 */
+        "......................",  /* 1 */
+        "..##bb...ww...........",  /* 2 */
+        "..##bb...ww.w.........",  /* 3 */
+        "..####...t............",  /* 4 */
+        "..####............#...",  /* 5 */
+        "......................",  /* 6 */
+        "......................",  /* 7 */
+    };
+    grid g = grid_from_text(rows, 8);
+    scene s = scene_new(g.w * g.h);
+    /* river: column 15, water both dates, dNDTI 0.2; except rows 0-1 (0.4) */
+    for (int y = 0; y < g.h; y++) {
+        int i = y * g.w + 15;
+        s.b_mndwi[i] = s.a_mndwi[i] = 0.5f;
+        g.dndti[i] = y < 2 ? 0.4f : 0.2f;
+    }
+    /* old bare pit before at (1, 6) and (2, 6) */
+    s.b_bsi[6 * g.w + 1] = s.b_bsi[6 * g.w + 2] = 0.2f;
+    s.b_ndvi[6 * g.w + 1] = s.b_ndvi[6 * g.w + 2] = 0.1f;
+    /* after water in the ponds, with NDTI 0.3, except one pixel NDTI NaN */
+    const int water[] = {2 * 22 + 9, 2 * 22 + 10, 3 * 22 + 9, 3 * 22 + 10, 4 * 22 + 9, 3 * 22 + 12};
+    for (int k = 0; k < 6; k++) {
+        s.a_mndwi[water[k]] = 0.4f;
+        s.a_ndti[water[k]] = 0.3f;
+        g.dndvi[water[k]] = -0.5f;
+    }
+    s.a_ndti[water[5]] = NAN;
+    /* d* of the site: dndvi -0.5 on water pixels, 0 elsewhere except NaN on one */
+    g.dndvi[2 * 22 + 2] = NAN;
+    /* two invalid pixels inside the bbox (not site pixels) */
+    s.valid[5 * 22 + 7] = 0;
+    s.valid[6 * 22 + 7] = 0; /* outside the bbox: does not count */
+    s.valid[2 * 22 + 7] = 0;
+
+    mw_site_list *l = NULL;
+    CHECK(run_tiled(&g, 4, 2, 1, &l, NULL) == MW_OK);
+    CHECK(l && l->count == 2);
+    const mw_site_acc *a = find_site(l, 2 * 22 + 2);
+    const mw_site_acc *b = find_site(l, 5 * 22 + 18);
+    CHECK(a && b);
+    if (!a || !b) {
+        mw_site_list_destroy(l);
+        scene_free(&s);
+        grid_free(&g);
+        return;
+    }
+    CHECK(a->n_pixels == 22 && a->x0 == 2 && a->x1 == 12 && a->y0 == 2 && a->y1 == 5);
+
+    for (int variant = 0; variant < 2; variant++) {
+        /* whole grid, and the tightest window allowed */
+        mw_rect wr = variant ? site_window(&g, a, 2, 3) : (mw_rect){0, 0, g.w, g.h};
+        win o = win_new(&g, &s, wr, 2, 3);
+        uint8_t *mask = malloc((size_t)wr.w * wr.h);
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, a, mask, &f) == MW_OK);
+        int n = 0, wrong = 0;
+        for (int y = 0; y < wr.h; y++)
+            for (int x = 0; x < wr.w; x++) {
+                char c = rows[wr.y + y][wr.x + x];
+                int in = c != '.' && !(wr.x + x == 18 && wr.y + y == 5);
+                n += mask[y * wr.w + x];
+                wrong += in != mask[y * wr.w + x];
+            }
+        CHECK(n == 22 && wrong == 0);
+        CHECK_NEAR(f.area_ha, 0.22, 1e-12);
+        CHECK_NEAR(f.veg_loss_ha, 0.12, 1e-12);
+        CHECK_NEAR(f.bare_soil_ha, 0.04, 1e-12);
+        CHECK_NEAR(f.new_water_ha, 0.05, 1e-12);
+        CHECK_NEAR(f.turbid_water_ha, 0.01, 1e-12);
+        CHECK_NEAR(f.turbidity_rise_ha, 0.0, 1e-12);
+        CHECK(f.pond_count == 1); /* 2x2 + t below = one 5-px pond; (12,3) alone */
+        CHECK_NEAR(f.water_share, 6.0 / 22.0, 1e-12);
+        CHECK_NEAR(f.mean_dndvi, -3.0 / 21.0, 1e-9); /* 6 x -0.5 over 21 non-NaN */
+        CHECK_NEAR(f.before_ndvi, 0.6, 1e-6);
+        CHECK_NEAR(f.after_water_ndti, 0.3, 1e-6); /* NaN pixel skipped */
+        /* perimeter: block 4x4 at x2..5 (16 px, P 16), pond 2x2 + 1 below
+         * (5 px, P 10), single (12,3) (P 4): A 22, P 30 */
+        CHECK_NEAR(f.compactness, 4 * M_PI * 22 / (30.0 * 30.0), 1e-12);
+        CHECK_NEAR(f.bbox_fill, 22.0 / (11 * 4), 1e-12);
+        CHECK_NEAR(f.valid_fraction, 42.0 / 44.0, 1e-12);
+        /* ring = Chebyshev 3 around the site: the river at x = 15 is 3 px
+         * from (12, 3): 30 m; ring rows -1..8 clipped to 0..7 */
+        CHECK_NEAR(f.dist_water_m, 30.0, 1e-9);
+        /* river pixels in the ring: x = 15, rows 0..6 (row 6 is 3 below
+         * (12,3)? no: (12,3) reaches rows 0..6); y 0,1 at 0.4, 2..6 at 0.2 */
+        CHECK_NEAR(f.river_turbidity_change, (2 * 0.4 + 5 * 0.2) / 7.0, 1e-6);
+        CHECK(f.context_disturbed_share > 0 && f.context_disturbed_share < 0.2);
+        free(mask);
+        win_free(&o);
+    }
+
+    /* single-pixel site b at (18, 5): river 3 px to the left, square P 4 */
+    {
+        mw_rect wr = site_window(&g, b, 2, 3);
+        win o = win_new(&g, &s, wr, 2, 3);
+        o.w.pixel_w_m = 20; /* anisotropic pixels: distance along x */
+        uint8_t *mask = malloc((size_t)wr.w * wr.h);
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, b, mask, &f) == MW_OK);
+        CHECK_NEAR(f.area_ha, 0.02, 1e-12);
+        CHECK_NEAR(f.compactness, M_PI / 4, 1e-12);
+        CHECK_NEAR(f.dist_water_m, 60.0, 1e-9);
+        CHECK(f.pond_count == 0);
+        CHECK(isnan(f.after_water_ndti));
+        /* wrong: the site does not fit (window cut through a's pixels) */
+        free(mask);
+        win_free(&o);
+    }
+    {
+        mw_rect wr = {0, 0, 4, 8}; /* cuts site a */
+        win o = win_new(&g, &s, wr, 2, 3);
+        uint8_t mask[32];
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, a, mask, &f) == MW_ERR_INTERNAL);
+        mw_site_acc bad = *a;
+        bad.seed = 0; /* not a disturbance pixel */
+        CHECK(mw_site_measure(&o.w, &bad, mask, &f) == MW_ERR_USAGE);
+        bad.seed = 100; /* outside the window */
+        CHECK(mw_site_measure(&o.w, &bad, mask, &f) == MW_ERR_USAGE);
+        win_free(&o);
+    }
+    mw_site_list_destroy(l);
+    scene_free(&s);
+    grid_free(&g);
+}
+
+/* Ponds: 4-connectivity and the 2-pixel minimum; no water: NaN features. */
+static void test_ponds(void)
+{
+    static const char *const rows[] = {
+        ".........",
+        ".ww.w.t..",
+        ".w#w.#t..",
+        "..#..###.",
+        ".w#tt#w..",
+        ".........",
+    };
+    grid g = grid_from_text(rows, 6);
+    scene s = scene_new(g.w * g.h);
+    mw_site_list *l = NULL;
+    CHECK(run_tiled(&g, 9, 0, 1, &l, NULL) == MW_OK);
+    CHECK(l && l->count == 1);
+    if (l && l->count == 1) {
+        win o = win_new(&g, &s, (mw_rect){0, 0, g.w, g.h}, 0, 0);
+        uint8_t mask[54];
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
+        /* groups: {(1,1),(2,1),(1,2)} 3 px; (4,1) alone; (3,2) alone (diagonal
+         * only); {(6,1),(6,2)} 2 px; (1,4) alone; {(3,4),(4,4)} 2 px; (6,4)
+         * alone -> 3 ponds */
+        CHECK(f.pond_count == 3);
+        CHECK(isnan(f.after_water_ndti));        /* no after water */
+        CHECK(isnan(f.river_turbidity_change));  /* no ring (buffer 0) */
+        CHECK(isnan(f.context_disturbed_share));
+        CHECK_NEAR(f.dist_water_m, 0.0, 0);
+        win_free(&o);
+    }
+    mw_site_list_destroy(l);
+    scene_free(&s);
+    grid_free(&g);
+}
+
+int main(void)
+{
+    test_recovery_random();
+    test_features();
+    test_ponds();
+    MW_TEST_DONE();
+}
