@@ -52,8 +52,18 @@ typedef struct mw_label_input {
 
 typedef struct mw_tile_sites mw_tile_sites;
 
-/** Label one tile. Thread-safe (no shared state). */
+/**
+ * Label one tile. Thread-safe (no shared state).
+ * @param in   the tile; its rasters are only read during the call.
+ * @param out  receives a new tile result (caller destroys it), NULL on error.
+ * @return MW_OK; MW_ERR_USAGE if the core is not inside the grid or the
+ *         area does not hold the core expanded by radius (clipped to the
+ *         grid); MW_ERR_NOMEM.
+ * Memory kept (label_tile.c): 120 bytes per kept component plus
+ * 8 * (core.w + core.h) bytes of edge strips.
+ */
 mw_status mw_tile_sites_label(const mw_label_input *in, mw_tile_sites **out);
+/** Free a tile result; NULL is allowed. */
 void mw_tile_sites_destroy(mw_tile_sites *t);
 /** Bytes held by a tile result (for memory accounting). */
 size_t mw_tile_sites_bytes(const mw_tile_sites *t);
@@ -69,9 +79,16 @@ typedef struct mw_site_list {
  * row-major order (tiles[ty * tiles_x + tx]); entries may be NULL for
  * skipped tiles (outside the AOI). Sites with fewer than @p min_pixels are
  * dropped. The tiles are left intact (caller destroys them).
+ * Sums of index changes are accumulated as int64 fixed point,
+ * round(d * 1e6) (merge.c, mw_sites_internal.h), so every field of the
+ * list is bit-identical for any tiling and thread count. Adjacent tiles
+ * must abut (MW_ERR_USAGE otherwise). Call from one thread; *out is owned
+ * by the caller (mw_site_list_destroy). Memory: 4 bytes per component
+ * plus 120 bytes per root while merging.
  */
 mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                          int64_t min_pixels, mw_site_list **out);
+/** Free a site list; NULL is allowed. */
 void mw_site_list_destroy(mw_site_list *list);
 
 /** A window of both dates around one site (pass 3). Same layout for all rasters. */
@@ -94,6 +111,14 @@ typedef struct mw_site_window {
  * its disturbance pixels, 0 elsewhere; caller allocates area.w * area.h) and
  * compute its features. The window must contain the site's bbox expanded by
  * 2 * radius + 1 (and by buffer_px for the ring features).
+ * Thread-safe. The ring is the set of pixels within Chebyshev distance
+ * buffer_px of the site, outside it; dist_water_m is the Euclidean
+ * distance between pixel centres; means skip NaN and are NaN without any
+ * value (context_disturbed_share is NaN without valid ring pixels).
+ * @return MW_OK; MW_ERR_USAGE if the seed is outside the window or not a
+ *         disturbance pixel; MW_ERR_INTERNAL if the recovered pixel count
+ *         differs from site->n_pixels (window too small or classes that
+ *         differ from pass 2); MW_ERR_NOMEM. On error the mask is zeroed.
  */
 mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                           uint8_t *site_mask, mw_site_features *features);
