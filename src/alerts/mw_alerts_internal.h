@@ -71,4 +71,15 @@ mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int co
 mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ext,
                             const mw_alert *alerts, int count, const mw_alert_meta *meta);
 
+/**
+ * Temporary name next to @p path: "<dir>/.<name>.tmp-<pid>" when @p ext is
+ * NULL, else "<dir>/.<stem>.tmp-<pid><ext>" (drivers that insist on an
+ * extension). *out is malloc'ed. Checks first that the folder exists and
+ * is writable: MW_ERR_WRITE "<path>: <strerror>".
+ */
+mw_status mw_alerts_temp_name(const char *path, const char *ext, char **out);
+
+/** rename(@p tmp, @p path); on failure unlink @p tmp and MW_ERR_WRITE. */
+mw_status mw_alerts_commit(const char *tmp, const char *path);
+
 #endif
