@@ -98,34 +98,41 @@ static inline void *copy_sub(const void *src, int esz, int gw, mw_rect r)
     return dst;
 }
 
-/* Label g in tiles of tile x tile pixels and merge. Returns the status;
- * *bytes gets the sum of mw_tile_sites_bytes (may be NULL). */
+/* Label g in tiles of tile x tile pixels (in parallel with OpenMP, tiles
+ * in any order) and merge. Returns the status; *bytes gets the sum of
+ * mw_tile_sites_bytes (may be NULL). */
 static inline mw_status run_tiled(const grid *g, int tile, int radius, int64_t min_pixels,
-                           mw_site_list **out, size_t *bytes)
+                                  mw_site_list **out, size_t *bytes)
 {
-    int tx = (g->w + tile - 1) / tile, ty = (g->h + tile - 1) / tile;
-    mw_tile_sites **tiles = calloc((size_t)tx * ty, sizeof *tiles);
+    int tx = (g->w + tile - 1) / tile, ty = (g->h + tile - 1) / tile, nt = tx * ty;
+    mw_tile_sites **tiles = calloc((size_t)nt, sizeof *tiles);
+    mw_status *sts = calloc((size_t)nt, sizeof *sts);
     mw_rect gr = {0, 0, g->w, g->h};
     mw_status st = MW_OK;
     if (bytes) *bytes = 0;
-    for (int j = 0; j < ty && st == MW_OK; j++)
-        for (int i = 0; i < tx && st == MW_OK; i++) {
-            mw_rect core = mw_rect_intersect((mw_rect){i * tile, j * tile, tile, tile}, gr);
-            mw_rect area = mw_rect_intersect(mw_rect_expand(core, radius), gr);
-            uint8_t *cls = copy_sub(g->cls, 1, g->w, area);
-            float *d[4];
-            const float *src[4] = {g->dndvi, g->dndti, g->dbsi, g->dmndwi};
-            for (int k = 0; k < 4; k++) d[k] = copy_sub(src[k], sizeof(float), g->w, area);
-            mw_label_input in = {core, area, cls, d[0], d[1], d[2], d[3],
-                                 radius, g->w, g->h, min_pixels};
-            st = mw_tile_sites_label(&in, &tiles[j * tx + i]);
-            if (bytes && st == MW_OK) *bytes += mw_tile_sites_bytes(tiles[j * tx + i]);
-            free(cls);
-            for (int k = 0; k < 4; k++) free(d[k]);
-        }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int k = 0; k < nt; k++) {
+        int i = k % tx, j = k / tx;
+        mw_rect core = mw_rect_intersect((mw_rect){i * tile, j * tile, tile, tile}, gr);
+        mw_rect area = mw_rect_intersect(mw_rect_expand(core, radius), gr);
+        uint8_t *cls = copy_sub(g->cls, 1, g->w, area);
+        float *d[4];
+        const float *src[4] = {g->dndvi, g->dndti, g->dbsi, g->dmndwi};
+        for (int q = 0; q < 4; q++) d[q] = copy_sub(src[q], sizeof(float), g->w, area);
+        mw_label_input in = {core, area, cls, d[0], d[1], d[2], d[3],
+                             radius, g->w, g->h, min_pixels};
+        sts[k] = mw_tile_sites_label(&in, &tiles[k]);
+        free(cls);
+        for (int q = 0; q < 4; q++) free(d[q]);
+    }
+    for (int k = 0; k < nt; k++) {
+        if (sts[k] != MW_OK && st == MW_OK) st = sts[k];
+        if (bytes) *bytes += mw_tile_sites_bytes(tiles[k]);
+    }
     if (st == MW_OK) st = mw_sites_merge(tiles, tx, ty, min_pixels, out);
-    for (int i = 0; i < tx * ty; i++) mw_tile_sites_destroy(tiles[i]);
+    for (int k = 0; k < nt; k++) mw_tile_sites_destroy(tiles[k]);
     free(tiles);
+    free(sts);
     return st;
 }
 
