@@ -77,7 +77,7 @@ static mw_site_list *reference_sites(const grid *g, int radius, int64_t min_pixe
         mw_site_acc t = list->sites[i];
         int j = i - 1;
         while (j >= 0 && list->sites[j].seed > t.seed) {
-            list->sites[j + 1] = t.seed < list->sites[j].seed ? list->sites[j] : t;
+            list->sites[j + 1] = list->sites[j];
             j--;
         }
         list->sites[j + 1] = t;
