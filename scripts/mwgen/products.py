@@ -323,6 +323,28 @@ def _map_geom(g, fn):
     return out
 
 
+def _tidy(g):
+    """Drop slivers (parts and holes under 1 m2) and simplify by 0.5 m, so the
+    polygons stay valid after rounding to 1e-7 degrees."""
+    g = g.Buffer(-0.25, 1).Buffer(0.25, 1).SimplifyPreserveTopology(0.5)   # opening: no slivers
+    out = ogr.Geometry(ogr.wkbMultiPolygon)
+    parts = [g] if ogr.GT_Flatten(g.GetGeometryType()) == ogr.wkbPolygon else \
+        [g.GetGeometryRef(i) for i in range(g.GetGeometryCount())]
+    for p in parts:
+        if ogr.GT_Flatten(p.GetGeometryType()) != ogr.wkbPolygon or p.GetArea() < 1.0:
+            continue
+        q = ogr.Geometry(ogr.wkbPolygon)
+        for i in range(p.GetGeometryCount()):
+            ring = p.GetGeometryRef(i)
+            rp = ogr.Geometry(ogr.wkbPolygon)
+            rp.AddGeometry(ring)
+            if i == 0 or rp.GetArea() >= 1.0:
+                q.AddGeometry(ring)
+        out.AddGeometry(q)
+    out = out.Buffer(0) if not out.IsValid() else out
+    return out
+
+
 def write_truth(path, world, srs, origin, extra):
     x0, y0 = origin
     wgs = osr.SpatialReference()
@@ -345,9 +367,20 @@ def write_truth(path, world, srs, origin, extra):
             fd.SetSubType(ogr.OFSTBoolean)
         lyr.CreateField(fd)
     for t in world.truth:
-        g = _map_geom(t["geom"], lambda u, v: (x0 + u, y0 - v))
+        g = _map_geom(_tidy(t["geom"]), lambda u, v: (x0 + u, y0 - v))
         area = g.GetArea() / 1e4
         g.Transform(ct)
+        if not g.IsValid():
+            g = g.MakeValid()
+            if ogr.GT_Flatten(g.GetGeometryType()) == ogr.wkbGeometryCollection:
+                mp = ogr.Geometry(ogr.wkbMultiPolygon)
+                for i in range(g.GetGeometryCount()):
+                    s = g.GetGeometryRef(i)
+                    if ogr.GT_Flatten(s.GetGeometryType()) in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
+                        for p in ([s] if ogr.GT_Flatten(s.GetGeometryType()) == ogr.wkbPolygon else
+                                  [s.GetGeometryRef(j) for j in range(s.GetGeometryCount())]):
+                            mp.AddGeometry(p)
+                g = mp
         if ogr.GT_Flatten(g.GetGeometryType()) == ogr.wkbPolygon:
             g = ogr.ForceToMultiPolygon(g)
         f = ogr.Feature(lyr.GetLayerDefn())

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Score minewatch alerts against a truth GeoJSON (e.g. from gen_scenes.py).
+
+    score.py ALERTS.geojson TRUTH.geojson [--min-area HA] [--json]
+
+Matching is by polygon overlap (OGR):
+  * an alert of class `mining` that overlaps a `mining` truth object is a TP;
+  * a `mining` alert that overlaps only look-alikes (or nothing) is a FP,
+    counted under the look-alike kind it overlaps most (or `none`);
+  * a `mining` truth object of at least --min-area ha (default 0.5) that no
+    `mining` alert overlaps is a FN (smaller sites still count as TP when hit).
+Precision = TP alerts / mining alerts; recall = detected sites / sites >= min
+area; look-alike alert rate = look-alike objects hit by a FP alert / look-alike
+objects (each FP alert is charged to one look-alike: the ground kind it overlaps
+most, haze/cloud only when no ground look-alike is under it); area error = mean |alert area - site area| / site area over detected
+sites (alert area = `area_ha` of the alerts matched to the site, split
+by overlap when an alert matches several sites).  Exit status 0.
+"""
+import argparse
+import json
+import math
+import sys
+
+from osgeo import gdal, ogr, osr
+
+ogr.UseExceptions()
+osr.UseExceptions()
+gdal.PushErrorHandler("CPLQuietErrorHandler")    # invalid rings are repaired below
+ATMOSPHERE = ("haze", "cloud_missed")
+
+
+def load(path):
+    ds = ogr.Open(path)
+    if ds is None:
+        raise SystemExit("score.py: cannot open %s" % path)
+    lyr = ds.GetLayer(0)
+    out = []
+    for f in lyr:
+        g = f.GetGeometryRef()
+        if g is None or g.IsEmpty():
+            continue
+        g = g.Clone()
+        if not g.IsValid():
+            g = g.MakeValid() if hasattr(g, "MakeValid") else g.Buffer(0)
+        props = {lyr.GetLayerDefn().GetFieldDefn(i).GetName(): f.GetField(i) for i in range(f.GetFieldCount())}
+        out.append(dict(geom=g, props=props, env=g.GetEnvelope()))
+    return out
+
+
+_ct_cache = {}
+
+
+def area_ha(g):
+    """Area of a lon/lat geometry in hectares, through the local UTM zone."""
+    c = g.Centroid()
+    lon, lat = c.GetX(), c.GetY()
+    zone = int((lon + 180) // 6) + 1
+    epsg = (32600 if lat >= 0 else 32700) + zone
+    ct = _ct_cache.get(epsg)
+    if ct is None:
+        a = osr.SpatialReference()
+        a.ImportFromEPSG(4326)
+        a.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        b = osr.SpatialReference()
+        b.ImportFromEPSG(epsg)
+        b.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+        ct = _ct_cache[epsg] = osr.CoordinateTransformation(a, b)
+    h = g.Clone()
+    h.Transform(ct)
+    return h.GetArea() / 1e4
+
+
+def env_hit(a, b):
+    return not (a[1] < b[0] or b[1] < a[0] or a[3] < b[2] or b[3] < a[2])
+
+
+def overlap(a, b):
+    """Overlap area (degrees^2, only used to rank) or 0."""
+    if not env_hit(a["env"], b["env"]) or not a["geom"].Intersects(b["geom"]):
+        return 0.0
+    i = a["geom"].Intersection(b["geom"])
+    return i.GetArea() if i is not None and not i.IsEmpty() else 0.0
+
+
+def score(alerts, truth, min_area=0.5):
+    mining_alerts = [a for a in alerts if str(a["props"].get("class", "")).lower() == "mining"]
+    other_alerts = len(alerts) - len(mining_alerts)
+    sites = [t for t in truth if t["props"].get("kind") == "mining"]
+    looks = [t for t in truth if t["props"].get("kind") != "mining"]
+    for t in truth:
+        a = t["props"].get("area_ha")
+        t["area"] = float(a) if a is not None else area_ha(t["geom"])
+        t["alert_area"] = 0.0
+        t["hit"] = False
+    tp = fp = 0
+    fp_kind = {}
+    for a in mining_alerts:
+        aa = a["props"].get("area_ha")
+        a_area = float(aa) if aa is not None else area_ha(a["geom"])
+        ov = [(overlap(a, s), s) for s in sites]
+        ov = [(o, s) for o, s in ov if o > 0]
+        if ov:
+            tp += 1
+            tot = sum(o for o, _ in ov)
+            for o, s in ov:
+                s["hit"] = True
+                s["alert_area"] += a_area * o / tot
+            continue
+        fp += 1
+        lo = [(overlap(a, t), t) for t in looks]
+        lo = [(o, t) for o, t in lo if o > 0]
+        if lo:
+            # surface look-alikes explain an alert before the atmosphere over them does
+            ground = [(o, t) for o, t in lo if t["props"]["kind"] not in ATMOSPHERE]
+            best = max(ground or lo, key=lambda x: x[0])[1]
+            fp_kind[best["props"]["kind"]] = fp_kind.get(best["props"]["kind"], 0) + 1
+            best["hit"] = True
+        else:
+            fp_kind["none"] = fp_kind.get("none", 0) + 1
+    eligible = [s for s in sites if s["area"] >= min_area]
+    found = [s for s in eligible if s["hit"]]
+    fn = len(eligible) - len(found)
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = len(found) / len(eligible) if eligible else None
+    f1 = (2 * precision * recall / (precision + recall)
+          if precision is not None and recall is not None and precision + recall > 0 else
+          (0.0 if precision is not None and recall is not None else None))
+    per_kind = {}
+    for t in looks:
+        k = t["props"]["kind"]
+        d = per_kind.setdefault(k, dict(objects=0, alerted=0, fp_alerts=0))
+        d["objects"] += 1
+        d["alerted"] += int(t["hit"])
+    for k, n in fp_kind.items():
+        per_kind.setdefault(k, dict(objects=0, alerted=0, fp_alerts=0))["fp_alerts"] = n
+    n_look = sum(1 for t in looks)
+    n_look_hit = sum(1 for t in looks if t["hit"])
+    errs = [abs(s["alert_area"] - s["area"]) / s["area"] for s in sites if s["hit"] and s["area"] > 0]
+    return dict(
+        alerts=len(alerts), mining_alerts=len(mining_alerts), other_class_alerts=other_alerts,
+        tp_alerts=tp, fp_alerts=fp, sites=len(sites), sites_eligible=len(eligible),
+        sites_detected=len(found), fn_sites=fn, min_area_ha=min_area,
+        small_sites_detected=sum(1 for s in sites if s["hit"] and s["area"] < min_area),
+        precision=precision, recall=recall, f1=f1,
+        lookalikes=n_look, lookalikes_alerted=n_look_hit,
+        lookalike_alert_rate=(n_look_hit / n_look) if n_look else None,
+        mean_rel_area_error=(sum(errs) / len(errs)) if errs else None,
+        fp_by_kind=dict(sorted(fp_kind.items())), lookalike_kinds=dict(sorted(per_kind.items())),
+        missed_sites=[dict(id=s["props"].get("id"), area_ha=round(s["area"], 3))
+                      for s in eligible if not s["hit"]],
+    )
+
+
+def fmt(x, pct=False):
+    if x is None:
+        return "n/a"
+    return "%.3f" % x
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("alerts")
+    ap.add_argument("truth")
+    ap.add_argument("--min-area", type=float, default=0.5, help="ha; smaller truth sites are not FN")
+    ap.add_argument("--json", action="store_true", help="print the result as JSON")
+    a = ap.parse_args(argv)
+    r = score(load(a.alerts), load(a.truth), a.min_area)
+    r["alerts_file"], r["truth_file"] = a.alerts, a.truth
+    if a.json:
+        print(json.dumps(r, indent=2))
+        return 0
+    print("alerts: %d (%d mining, %d other class)" % (r["alerts"], r["mining_alerts"], r["other_class_alerts"]))
+    print("mining sites: %d, %d >= %.2f ha, detected %d (+%d smaller)" % (
+        r["sites"], r["sites_eligible"], a.min_area, r["sites_detected"], r["small_sites_detected"]))
+    print("TP alerts %d  FP alerts %d  FN sites %d" % (r["tp_alerts"], r["fp_alerts"], r["fn_sites"]))
+    print("precision %s  recall %s  F1 %s" % (fmt(r["precision"]), fmt(r["recall"]), fmt(r["f1"])))
+    print("look-alike alert rate %s (%d of %d)" % (fmt(r["lookalike_alert_rate"]), r["lookalikes_alerted"],
+                                                   r["lookalikes"]))
+    print("mean relative area error %s" % fmt(r["mean_rel_area_error"]))
+    sys.stdout.flush()
+    if r["lookalike_kinds"]:
+        print("%-14s %7s %7s %9s" % ("kind", "objects", "alerted", "FP alerts"))
+        for k, d in r["lookalike_kinds"].items():
+            print("%-14s %7d %7d %9d" % (k, d["objects"], d["alerted"], d["fp_alerts"]))
+    if r["missed_sites"]:
+        print("missed: " + ", ".join("%s (%.2f ha)" % (m["id"], m["area_ha"]) for m in r["missed_sites"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

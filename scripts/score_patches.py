@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Patch-level accuracy of minewatch on the real sat-mining-detector patches.
+
+    score_patches.py --split val --minewatch build/src/cli/minewatch [--jobs 2] [--json] [-- EXTRA SCAN ARGS]
+
+For every pair <id>_t0.tif / <id>_t1.tif in DATA/<split>/ runs
+`minewatch scan t0 t1 -o tmp.geojson --quiet [EXTRA]`; a pair is flagged when
+the output holds at least one feature with class `mining`.  Labels come from
+DATA/dataset_<split>.csv (or the tif metadata LABEL/CATEGORY).  Prints recall,
+specificity, precision, F1, the confusion counts and the flagged rate per
+category.  The patches are 48 x 48 px at 10 m (23 ha): pass e.g.
+`-- --min-area 0.1` so small sites are not filtered out.  Exit 0 (1 when no
+pair could be scored).
+"""
+import argparse
+import concurrent.futures as cf
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+DATA = "/work/shared/data/sat-mining-detector-patches"
+
+
+def labels(data, split):
+    out = {}
+    path = os.path.join(data, "dataset_%s.csv" % split)
+    if os.path.exists(path):
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                out[r["sample_id"]] = (int(r["label"]), r["category"])
+    return out
+
+
+def label_from_tif(path):
+    try:
+        from osgeo import gdal
+        ds = gdal.Open(path)
+        md = ds.GetMetadata() if ds else {}
+        return int(md.get("LABEL", -1)), md.get("CATEGORY", "unknown")
+    except Exception:
+        return -1, "unknown"
+
+
+def run_one(mw, t0, t1, extra, tmpdir, timeout):
+    out = os.path.join(tmpdir, os.path.basename(t0).replace("_t0.tif", ".geojson"))
+    cmd = [mw, "scan", t0, t1, "-o", out, "--quiet"] + extra
+    t = time.time()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return dict(ok=False, error="timeout", seconds=timeout)
+    dt = time.time() - t
+    if p.returncode != 0:
+        return dict(ok=False, error=(p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1],
+                    seconds=dt)
+    try:
+        with open(out) as f:
+            fc = json.load(f)
+        os.remove(out)
+    except (OSError, ValueError) as e:
+        return dict(ok=False, error="bad output: %s" % e, seconds=dt)
+    feats = fc.get("features", [])
+    mining = [x for x in feats if str((x.get("properties") or {}).get("class", "")).lower() == "mining"]
+    conf = max([float((x.get("properties") or {}).get("confidence") or 0) for x in mining], default=None)
+    return dict(ok=True, flagged=bool(mining), n_features=len(feats), n_mining=len(mining),
+                max_confidence=conf, seconds=dt)
+
+
+def ratio(a, b):
+    return a / b if b else None
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1:]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 usage="%(prog)s --split val|train --minewatch PATH [--jobs N] [--json] "
+                                       "[-- EXTRA SCAN ARGS]")
+    ap.add_argument("--split", choices=["val", "train"], default="val")
+    ap.add_argument("--minewatch", default="build/src/cli/minewatch")
+    ap.add_argument("--data", default=DATA, help="patch data folder (default %(default)s)")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=0, help="score only the first N pairs (sorted ids)")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per pair")
+    ap.add_argument("--per-patch", metavar="CSV", help="also write one row per pair to CSV")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args(argv)
+
+    mw = a.minewatch
+    if not (os.path.isfile(mw) and os.access(mw, os.X_OK)):
+        sys.stderr.write("score_patches.py: minewatch binary not found or not executable: %s\n" % mw)
+        return 1
+    folder = os.path.join(a.data, a.split)
+    ids = sorted(f[:-7] for f in os.listdir(folder) if f.endswith("_t0.tif")
+                 and os.path.exists(os.path.join(folder, f[:-7] + "_t1.tif")))
+    if a.limit:
+        ids = ids[:a.limit]
+    lab = labels(a.data, a.split)
+    t_start = time.time()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="mw_patches_") as tmp, \
+            cf.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        futs = {ex.submit(run_one, os.path.abspath(mw), os.path.join(folder, i + "_t0.tif"),
+                          os.path.join(folder, i + "_t1.tif"), extra, tmp, a.timeout): i for i in ids}
+        for k, fu in enumerate(cf.as_completed(futs)):
+            results[futs[fu]] = fu.result()
+            if not a.json and sys.stderr.isatty():
+                sys.stderr.write("\r%d/%d" % (k + 1, len(ids)))
+    if not a.json and sys.stderr.isatty():
+        sys.stderr.write("\n")
+
+    tp = fp = tn = fn = 0
+    errors = []
+    cats = {}
+    rows = []
+    for i in ids:
+        r = results[i]
+        label, cat = lab.get(i) or label_from_tif(os.path.join(folder, i + "_t0.tif"))
+        c = cats.setdefault(cat, dict(pairs=0, flagged=0, errors=0, label=label))
+        c["pairs"] += 1
+        if not r["ok"]:
+            errors.append(dict(id=i, error=r["error"]))
+            c["errors"] += 1
+        flagged = bool(r.get("flagged"))       # a failed run counts as not flagged
+        c["flagged"] += int(flagged)
+        if label == 1:
+            tp += flagged
+            fn += not flagged
+        elif label == 0:
+            fp += flagged
+            tn += not flagged
+        rows.append(dict(id=i, label=label, category=cat, flagged=int(flagged), ok=int(r["ok"]),
+                         n_mining=r.get("n_mining", ""), max_confidence=r.get("max_confidence", ""),
+                         seconds=round(r.get("seconds", 0), 3), error=r.get("error", "")))
+    for c in cats.values():
+        c["flagged_rate"] = ratio(c["flagged"], c["pairs"])
+    precision, recall, spec = ratio(tp, tp + fp), ratio(tp, tp + fn), ratio(tn, tn + fp)
+    f1 = (2 * precision * recall / (precision + recall)) if precision and recall else 0.0
+    res = dict(split=a.split, minewatch=mw, extra_args=extra, pairs=len(ids), errors=len(errors),
+               tp=tp, fp=fp, tn=tn, fn=fn, recall=recall, specificity=spec, precision=precision, f1=f1,
+               accuracy=ratio(tp + tn, tp + tn + fp + fn), categories=dict(sorted(cats.items())),
+               seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
+    if a.per_patch:
+        with open(a.per_patch, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["id"])
+            w.writeheader()
+            w.writerows(rows)
+    if a.json:
+        print(json.dumps(res, indent=2))
+    else:
+        f = lambda x: "n/a" if x is None else "%.3f" % x  # noqa: E731
+        print("split %s: %d pairs (%d errors) in %.1f s, extra args: %s" % (
+            a.split, len(ids), len(errors), res["seconds"], " ".join(extra) or "-"))
+        print("TP %d  FN %d  FP %d  TN %d" % (tp, fn, fp, tn))
+        print("recall %s  specificity %s  precision %s  F1 %s" % (f(recall), f(spec), f(precision), f(f1)))
+        print("%-18s %5s %7s %6s %6s" % ("category", "pairs", "flagged", "rate", "errors"))
+        for k, c in sorted(cats.items()):
+            print("%-18s %5d %7d %6s %6d" % (k, c["pairs"], c["flagged"], f(c["flagged_rate"]), c["errors"]))
+        for e in errors[:5]:
+            print("error %s: %s" % (e["id"], e["error"]))
+    return 0 if len(errors) < len(ids) or not ids else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
