@@ -29,8 +29,9 @@ mw_status mw_error_from_gdal(mw_status status, const char *what, const char *fal
 {
     const char *msg = CPLGetLastErrorMsg();
     if (!msg || !*msg) msg = fallback ? fallback : "unknown GDAL error";
-    return what ? mw_error_set(status, "%s: %s", what, msg)
-                : mw_error_set(status, "%s", msg);
+    /* GDAL often names the file itself: do not say it twice. */
+    if (!what || strncmp(msg, what, strlen(what)) == 0) return mw_error_set(status, "%s", msg);
+    return mw_error_set(status, "%s: %s", what, msg);
 }
 
 void mw_error_copy(char *buf, int size)

@@ -12,6 +12,8 @@
  */
 #include "mw_scan_internal.h"
 
+#include "minewatch/minewatch.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cpl_error.h>
 #include <omp.h>
 
 #include "core/mw_error.h"
@@ -65,6 +66,7 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
         int t = omp_get_thread_num();
         mw_worker *wk = &workers[t];
         long long(*h)[SHIFT_BINS] = hist + (size_t)t * MW_INDEX_COUNT;
+        CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < nwin; i++) {
             int stop;
@@ -99,6 +101,7 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
                 }
             }
         }
+        CPLPopErrorHandler();
     }
     if (failed) {
         free(hist);

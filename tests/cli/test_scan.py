@@ -61,7 +61,8 @@ for ext in ("gpkg", "fgb", "kml", "csv"):
 # Change raster: classes with a colour table, then four index-change bands.
 ds = gdal.Open(raster)
 check(ds.RasterCount == 5, "change raster has 5 bands")
-check(ds.GetRasterBand(1).GetColorTable() is not None, "class band has a colour table")
+check(ds.GetRasterBand(1).GetDefaultRAT() is not None, "class band has a colour attribute table")
+check(os.path.exists(os.path.splitext(raster)[0] + ".qml"), "QGIS style file next to the change raster")
 check(ds.GetRasterBand(1).GetCategoryNames(), "class band has category names")
 ds = None
 

@@ -1,3 +1,0 @@
-/* TEMPORARY during parallel development. */
-#include <stdio.h>
-int main(void) { return 1; }
