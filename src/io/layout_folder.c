@@ -155,11 +155,14 @@ mw_status mw_io_open_folder(mw_scene_builder *b, const char *dir, const mw_scene
                             dir);
     st = read_folder_metadata(b, dir);
     if (st) return st;
-    if (b->sensor_hint == MW_SENSOR_AUTO && (b->s2.found || b->landsat.found))
-        b->sensor_hint = b->landsat.found ? MW_SENSOR_LANDSAT : MW_SENSOR_AUTO;
+    if (b->sensor_hint == MW_SENSOR_AUTO && b->landsat.found) b->sensor_hint = MW_SENSOR_LANDSAT;
+    /* (S2 metadata found: the spacecraft name decides in mw_io_finish_scene) */
     st = mw_io_finish_scene(b, args, dir);
     if (st) return st;
-    const char *what = sc->sensor == MW_SENSOR_SENTINEL2 ? "Sentinel-2 L2A band folder"
+    int l1c = 0; /* OSCD-style L1C folders are readable too; say so */
+    for (int r = 0; r < MW_BAND_ROLE_COUNT; r++)
+        if (sc->bands[r].present && strstr(mw_io_basename(sc->bands[r].file), "L1C")) l1c = 1;
+    const char *what = sc->sensor == MW_SENSOR_SENTINEL2 ? (l1c ? "Sentinel-2 L1C band folder" : "Sentinel-2 L2A band folder")
                        : sc->sensor == MW_SENSOR_LANDSAT ? "Landsat C2 L2 band folder"
                                                          : "band folder";
     sc->layout = mw_io_strdup(what);

@@ -47,6 +47,11 @@ mw_status mw_io_open_stack(mw_scene_builder *b, const char *path, const mw_scene
         for (int r = 0; r < MW_BAND_ROLE_COUNT; r++) {
             if (!index[r]) continue;
             const char *d = GDALGetDescription(GDALGetRasterBand(ds, index[r]));
+            mw_sensor s;
+            if (mw_io_role_from_band_name(d, &s) >= 0) { /* names still hint at the sensor */
+                votes_s2 += s == MW_SENSOR_SENTINEL2;
+                votes_ls += s == MW_SENSOR_LANDSAT;
+            }
             snprintf(names[r], sizeof names[r], "%s", d && *d ? d : mw_band_role_name((mw_band_role)r));
         }
     } else {

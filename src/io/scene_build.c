@@ -106,7 +106,8 @@ mw_status mw_io_probe_band(const char *file, int band, mw_band_src *src, mw_band
     src->width = GDALGetRasterXSize(ds);
     src->height = GDALGetRasterYSize(ds);
     if (GDALGetGeoTransform(ds, src->gt) != CE_None) {
-        st = mw_error_set(MW_ERR_CRS, "%s: not georeferenced (no geotransform)", file);
+        st = mw_error_set(MW_ERR_CRS, "%s: not georeferenced (no geotransform%s)", file,
+                          GDALGetSpatialRef(ds) ? "" : ", no coordinate reference system");
         goto done;
     }
     if (src->gt[2] != 0.0 || src->gt[4] != 0.0) {
