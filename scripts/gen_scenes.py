@@ -20,7 +20,6 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import numpy as np  # noqa: E402
 from osgeo import gdal, osr  # noqa: E402
 
 from mwgen.world import World, KINDS  # noqa: E402
@@ -28,6 +27,7 @@ from mwgen.render import Renderer, STRIP_ROWS  # noqa: E402
 from mwgen.products import Acq, DateWriter, write_truth, CO_S2  # noqa: E402
 
 gdal.UseExceptions()
+gdal.SetCacheMax(128 << 20)     # strips are written in tile rows: a small block cache suffices
 
 
 def parse_size(s):
@@ -116,9 +116,9 @@ def main(argv=None):
     for k in range(nstrips):
         r0 = k * STRIP_ROWS
         r1 = min(H, r0 + STRIP_ROWS)
-        dates = rend.strip(r0, r1, W)
-        for d in (0, 1):
-            writers[d].write(r0, dates[d])
+        for c0, dates in rend.blocks(r0, r1, W):
+            for d in (0, 1):
+                writers[d].write(r0, dates[d], c0)
         if mask is not None:
             mask.GetRasterBand(1).WriteArray(rend.truth_strip(r0, r1, W), 0, r0)
         if not a.quiet:

@@ -18,7 +18,6 @@ by overlap when an alert matches several sites).  Exit status 0.
 """
 import argparse
 import json
-import math
 import sys
 
 from osgeo import gdal, ogr, osr

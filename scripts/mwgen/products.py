@@ -49,15 +49,15 @@ class Acq:
 
 
 def to_dn_s2(refl, valid, offset):
-    dn = np.rint(refl * 10000.0 - offset)
-    dn = np.clip(dn, 1, 65535).astype(np.uint16)
+    dn = np.rint(refl * np.float32(10000.0) - np.float32(offset))
+    dn = np.clip(dn, 1, 65535, out=dn).astype(np.uint16)
     dn[:, ~valid] = 0
     return dn
 
 
 def to_dn_ls(refl, valid):
-    dn = np.rint((refl + 0.2) / 2.75e-5)
-    dn = np.clip(dn, 1, 65535).astype(np.uint16)
+    dn = np.rint((refl + np.float32(0.2)) * np.float32(1 / 2.75e-5))
+    dn = np.clip(dn, 1, 65535, out=dn).astype(np.uint16)
     dn[:, ~valid] = 0
     return dn
 
@@ -135,9 +135,8 @@ class DateWriter:
                 write_mtl(os.path.join(path, acq.prefix + "MTL.txt"), acq, width, height, res, origin)
         self.stats = dict(valid=0, cloud=0, total=0)
 
-    def write(self, r0, o):
-        h = o["refl"].shape[1]
-        w = self.width
+    def write(self, r0, o, c0=0):
+        h, w = o["refl"].shape[1:]
         self.stats["total"] += h * w
         self.stats["valid"] += int(o["valid"].sum())
         self.stats["cloud"] += int(((o["cloud"] > 0.3) & o["valid"]).sum())
@@ -154,28 +153,27 @@ class DateWriter:
             scl20 = scl(o20).astype(np.uint16)
             if self.layout == "stack":
                 up = lambda a: np.repeat(np.repeat(a, 2, axis=-2), 2, axis=-1)[..., :h, :w]
-                arr = np.concatenate([dn10, up(dn20), up(scl20)[None]], 0)
-                arr[:, ~o["valid"]] = 0
-                self.ds["stack"].WriteRaster(0, r0, w, h, arr.tobytes(), buf_type=gdal.GDT_UInt16,
-                                             band_list=list(range(1, 8)))
+                inval = ~o["valid"]
+                for i, a in enumerate(list(dn10) + [up(dn20[0]), up(dn20[1]), up(scl20)]):
+                    a[inval] = 0
+                    self.ds["stack"].GetRasterBand(i + 1).WriteArray(a, c0, r0)
             else:
                 for i, b in enumerate(S2_BANDS[:4]):
-                    self.ds[b].GetRasterBand(1).WriteArray(dn10[i], 0, r0)
-                r20 = r0 // 2
-                self.ds["B11"].GetRasterBand(1).WriteArray(dn20[0], 0, r20)
-                self.ds["B12"].GetRasterBand(1).WriteArray(dn20[1], 0, r20)
-                self.ds["SCL"].GetRasterBand(1).WriteArray(scl20, 0, r20)
+                    self.ds[b].GetRasterBand(1).WriteArray(dn10[i], c0, r0)
+                r20, c20 = r0 // 2, c0 // 2
+                self.ds["B11"].GetRasterBand(1).WriteArray(dn20[0], c20, r20)
+                self.ds["B12"].GetRasterBand(1).WriteArray(dn20[1], c20, r20)
+                self.ds["SCL"].GetRasterBand(1).WriteArray(scl20, c20, r20)
         else:
             dn = to_dn_ls(o["refl"], o["valid"])
             qa = qa_pixel(o)
             if self.layout == "stack":
-                arr = np.concatenate([dn, qa[None]], 0)
-                self.ds["stack"].WriteRaster(0, r0, w, h, arr.tobytes(), buf_type=gdal.GDT_UInt16,
-                                             band_list=list(range(1, 8)))
+                for i, a in enumerate(list(dn) + [qa]):
+                    self.ds["stack"].GetRasterBand(i + 1).WriteArray(a, c0, r0)
             else:
                 for i, b in enumerate(LS_BANDS):
-                    self.ds[b].GetRasterBand(1).WriteArray(dn[i], 0, r0)
-                self.ds["QA_PIXEL"].GetRasterBand(1).WriteArray(qa, 0, r0)
+                    self.ds[b].GetRasterBand(1).WriteArray(dn[i], c0, r0)
+                self.ds["QA_PIXEL"].GetRasterBand(1).WriteArray(qa, c0, r0)
 
     def close(self):
         for k in list(self.ds):

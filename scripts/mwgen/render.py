@@ -2,8 +2,9 @@
 
 Everything in a strip is a function of world coordinates (rasterised shapes,
 hashed noise) except the white sensor noise, which comes from a Generator
-seeded by (seed, date, first row); strips therefore have a fixed height
-(STRIP_ROWS) so that output is deterministic.
+seeded by (seed, date, first row, first column); strips and column blocks
+therefore have fixed sizes (STRIP_ROWS, CHUNK_COLS) so that output is
+deterministic.
 """
 import math
 
@@ -11,10 +12,11 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from . import noise
-from .world import MATERIALS, CLOUD_REFL, KIND_CODE, CODE
+from .world import MATERIALS, CLOUD_REFL, KIND_CODE
 
 gdal.UseExceptions()
 STRIP_ROWS = 256
+CHUNK_COLS = 2048
 
 _MAT = np.array([m[1] for m in MATERIALS], np.float32).T          # (6, ncodes)
 _TEX = np.array([m[2] for m in MATERIALS], np.float32)
@@ -108,13 +110,34 @@ class Renderer:
         """Render output rows [r0, r1) of both dates.
 
         Returns a list of two dicts with refl (6,h,width) float32, valid, cloud,
-        shadow (h,width) float32 and cirrus (h,width) bool."""
+        shadow (h,width) float32 and cirrus (h,width) bool.  Works in blocks of
+        CHUNK_COLS columns to bound memory."""
+        h = r1 - r0
+        out = [dict(refl=np.empty((6, h, width), np.float32), valid=np.empty((h, width), bool),
+                    cloud=np.empty((h, width), np.float32), shadow=np.empty((h, width), np.float32),
+                    cirrus=np.empty((h, width), bool)) for _ in (0, 1)]
+        for c0 in range(0, width, CHUNK_COLS):
+            c1 = min(width, c0 + CHUNK_COLS)
+            blk = self._block(r0, r1, c0, c1)
+            for d in (0, 1):
+                for k, a in blk[d].items():
+                    out[d][k][..., c0:c1] = a
+        return out
+
+    def blocks(self, r0, r1, width):
+        """Yield (c0, [date0, date1]) blocks of output rows [r0, r1), CHUNK_COLS wide."""
+        for c0 in range(0, width, CHUNK_COLS):
+            yield c0, self._block(r0, r1, c0, min(width, c0 + CHUNK_COLS))
+
+    def _block(self, r0, r1, c0, c1):
         w, ss, ri = self.w, self.ss, self.ri
         h = r1 - r0
-        nxi = width * ss
-        i0 = r0 * ss - 1                 # one halo row for the PSF
+        width = c1 - c0
+        i0 = r0 * ss - 1                 # one halo row and column for the PSF
+        j0 = c0 * ss - 1
         nyi = h * ss + 2
-        u = (np.arange(nxi) + 0.5) * ri
+        nxi = width * ss + 2
+        u = (np.arange(j0, j0 + nxi) + 0.5) * ri
         v = (np.arange(i0, i0 + nyi) + 0.5) * ri
         # static texture of the ground, common to both dates
         fine = max(1.5 * ri, 12.0)
@@ -122,7 +145,7 @@ class Renderer:
         for d in (0, 1):
             su, sv = w.shift if d == 1 else (0.0, 0.0)
             ug, vg = u + su, v + sv
-            val = self._rasterize(self.layers[d][1], su, i0 * ri + sv, ri, nxi, nyi, 500)
+            val = self._rasterize(self.layers[d][1], j0 * ri + su, i0 * ri + sv, ri, nxi, nyi, 500)
             code = val // 1000
             gain = ((val % 1000) - 500).astype(np.float32) / 400.0
             ts = noise.fbm(ug, vg, [fine, 40, 90, 200, 450], [1, 0.8, 0.6, 0.5, 0.4], w.seed)
@@ -168,22 +191,23 @@ class Renderer:
                 refl = refl * (1 - cloud[None]) + _CLOUD * (1 + 0.08 * cn[None]) * cloud[None]
             # point spread function (separable, mild), then crop halo and average
             k0, k1 = 0.7, 0.15
-            refl[:, :, 1:-1] = k0 * refl[:, :, 1:-1] + k1 * (refl[:, :, :-2] + refl[:, :, 2:])
+            refl = k0 * refl[:, :, 1:-1] + k1 * (refl[:, :, :-2] + refl[:, :, 2:])
             refl = k0 * refl[:, 1:-1] + k1 * (refl[:, :-2] + refl[:, 2:])
-            cloud, shadow, cirrus = cloud[1:-1], shadow[1:-1], cirrus[1:-1]
+            cloud, shadow, cirrus = cloud[1:-1, 1:-1], shadow[1:-1, 1:-1], cirrus[1:-1, 1:-1]
+            code = code[:, 1:-1]
             if ss > 1:
                 refl = refl.reshape(6, h, ss, width, ss).mean(axis=(2, 4))
                 cloud = cloud.reshape(h, ss, width, ss).mean(axis=(1, 3))
                 shadow = shadow.reshape(h, ss, width, ss).mean(axis=(1, 3))
                 cirrus = cirrus.reshape(h, ss, width, ss).mean(axis=(1, 3)) > 0.5
             # sensor noise (per-strip generator: fixed strip height keeps it deterministic)
-            g = np.random.default_rng([w.seed, d, r0, 0x5E45])
+            g = np.random.default_rng([w.seed, d, r0, c0, 0x5E45])
             vfrac = _VEG[code[1:-1]] if ss == 1 else _VEG[code[1:-1]].reshape(h, ss, width, ss).mean(axis=(1, 3))
             rel = np.float32(0.025) + np.float32(0.025) * vfrac            # crowns: extra speckle
             refl *= 1 + g.standard_normal(refl.shape, np.float32) * rel[None]
             refl += g.standard_normal(refl.shape, np.float32) * _NOISE_ABS
             # nodata swath edge
-            uo = (np.arange(width) + 0.5) * self.res
+            uo = (np.arange(c0, c1) + 0.5) * self.res
             vo = (np.arange(r0, r1) + 0.5) * self.res
             valid = np.ones((h, width), bool)
             nd = w.nodata
