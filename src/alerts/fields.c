@@ -36,6 +36,15 @@ const mw_alert_field mw_alert_fields[] = {
     {"context_disturbed_share", "context_sh", MW_AK_REAL, 4},
     {"mean_dbsi", "mean_dbsi", MW_AK_REAL, 4},
     {"mean_dmndwi", "mean_dmndw", MW_AK_REAL, 4},
+    {"before_ndvi", "bef_ndvi", MW_AK_REAL, 4},
+    {"after_ndvi", "aft_ndvi", MW_AK_REAL, 4},
+    {"after_water_ndti", "aft_w_ndti", MW_AK_REAL, 4},
+    {"bbox_fill", "bbox_fill", MW_AK_REAL, 4},
+    {"after_mndwi", "aft_mndwi", MW_AK_REAL, 4},
+    {"after_bsi", "aft_bsi", MW_AK_REAL, 4},
+    {"ring_water_share", "ring_water", MW_AK_REAL, 4},
+    {"ring_bare_share", "ring_bare", MW_AK_REAL, 4},
+    {"ring_ndvi", "ring_ndvi", MW_AK_REAL, 4},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
@@ -74,6 +83,15 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 23: v->d = f->context_disturbed_share; break;
     case 24: v->d = f->mean_dbsi; break;
     case 25: v->d = f->mean_dmndwi; break;
+    case 26: v->d = f->before_ndvi; break;
+    case 27: v->d = f->after_ndvi; break;
+    case 28: v->d = f->after_water_ndti; break;
+    case 29: v->d = f->bbox_fill; break;
+    case 30: v->d = f->after_mndwi; break;
+    case 31: v->d = f->after_bsi; break;
+    case 32: v->d = f->ring_water_share; break;
+    case 33: v->d = f->ring_bare_share; break;
+    case 34: v->d = f->ring_ndvi; break;
     default: break;
     }
 }

@@ -37,6 +37,7 @@ typedef enum feature_id {
     F_BEFORE_NDVI, F_AFTER_NDVI, F_POND_COUNT, F_WATER_SHARE, F_AFTER_WATER_NDTI,
     F_COMPACTNESS, F_BBOX_FILL, F_DIST_WATER_M, F_RIVER_TURBIDITY_CHANGE,
     F_CONTEXT_DISTURBED_SHARE, F_VALID_FRACTION,
+    F_AFTER_MNDWI, F_AFTER_BSI, F_RING_WATER_SHARE, F_RING_BARE_SHARE, F_RING_NDVI,
     /* derived */
     F_LOG_AREA_HA, F_LOG_POND_COUNT, F_POND_DENSITY, F_VEG_LOSS_SHARE, F_BARE_SHARE,
     F_NEW_WATER_SHARE, F_TURBID_SHARE, F_TURBIDITY_RISE_SHARE, F_WATER_CHANGE_SHARE,
@@ -50,6 +51,7 @@ static const char *const feature_names[F_COUNT] = {
     "before_ndvi", "after_ndvi", "pond_count", "water_share", "after_water_ndti",
     "compactness", "bbox_fill", "dist_water_m", "river_turbidity_change",
     "context_disturbed_share", "valid_fraction",
+    "after_mndwi", "after_bsi", "ring_water_share", "ring_bare_share", "ring_ndvi",
     "log_area_ha", "log_pond_count", "pond_density", "veg_loss_share", "bare_share",
     "new_water_share", "turbid_share", "turbidity_rise_share", "water_change_share",
     "clearing_share", "turbid_water_fraction",
@@ -93,6 +95,11 @@ static double feature_value(const mw_site_features *f, feature_id id)
     case F_RIVER_TURBIDITY_CHANGE: return f->river_turbidity_change;
     case F_CONTEXT_DISTURBED_SHARE: return f->context_disturbed_share;
     case F_VALID_FRACTION: return f->valid_fraction;
+    case F_AFTER_MNDWI: return f->after_mndwi;
+    case F_AFTER_BSI: return f->after_bsi;
+    case F_RING_WATER_SHARE: return f->ring_water_share;
+    case F_RING_BARE_SHARE: return f->ring_bare_share;
+    case F_RING_NDVI: return f->ring_ndvi;
     /* Log area: site sizes span 0.01..1000 ha, a log keeps one coefficient
      * meaningful over that range; the 0.01 ha floor (one 10 m pixel) avoids
      * -Inf. */

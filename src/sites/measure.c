@@ -21,8 +21,9 @@
  *     site mask is dilated by buffer_px with the square, so the ring is the
  *     set of pixels within Chebyshev distance buffer_px of the site,
  *     outside it (the same square metric as the merge distance). Ring
- *     pixels give the context share, the river turbidity change and the
- *     water candidates for the distance.
+ *     pixels give the context share, the river turbidity change, the
+ *     water candidates for the distance, and the ring's state after (water
+ *     share, bare share, mean NDVI).
  *  6. Distance to water: exact Euclidean distance transform of the site
  *     mask over R (Felzenszwalb and Huttenlocher, separable, anisotropic
  *     pixels), only when the ring holds water of both dates; pixel centre
@@ -265,7 +266,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     const mw_rect box = {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
     int64_t ncls[MW_CLASS_COUNT] = {0}, perim = 0, nvalid = 0;
     mean_acc m_dndvi = {0}, m_dndti = {0}, m_dbsi = {0}, m_dmndwi = {0};
-    mean_acc m_bndvi = {0}, m_andvi = {0}, m_wndti = {0};
+    mean_acc m_bndvi = {0}, m_andvi = {0}, m_wndti = {0}, m_amndwi = {0}, m_absi = {0};
     ponds = malloc((size_t)box.w * box.h);
     if (!ponds) {
         st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
@@ -289,6 +290,8 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
             mean_add(&m_dmndwi, w->dmndwi, i);
             mean_add(&m_bndvi, w->before_ndvi, i);
             mean_add(&m_andvi, w->after_ndvi, i);
+            mean_add(&m_amndwi, w->after_mndwi, i);
+            mean_add(&m_absi, w->after_bsi, i);
             if (is_water(w->after_mndwi, i, w->water_mndwi)) mean_add(&m_wndti, w->after_ndti, i);
         }
     }
@@ -309,6 +312,8 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     f.after_ndvi = mean_get(&m_andvi);
     f.water_share = (double)(ncls[MW_CLASS_NEW_WATER] + ncls[MW_CLASS_TURBID_WATER]) / (double)n;
     f.after_water_ndti = mean_get(&m_wndti);
+    f.after_mndwi = mean_get(&m_amndwi);
+    f.after_bsi = mean_get(&m_absi);
     f.compactness = 4.0 * M_PI * (double)n / ((double)perim * (double)perim);
     f.bbox_fill = (double)n / ((double)box.w * box.h);
     f.valid_fraction = (double)nvalid / ((double)box.w * box.h);
@@ -328,8 +333,8 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     copy_rect(site_mask, ww, r, mask, 0);
     st = mw_mask_dilate(mask, r.w, r.h, w->buffer_px, ring);
     if (st != MW_OK) goto done;
-    int64_t ring_valid = 0, ring_context = 0, ring_water = 0;
-    mean_acc m_river = {0};
+    int64_t ring_valid = 0, ring_context = 0, ring_water = 0, ring_water_a = 0, ring_bare_a = 0;
+    mean_acc m_river = {0}, m_rndvi = {0};
     for (int y = 0; y < r.h; y++)
         for (int x = 0; x < r.w; x++) {
             const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
@@ -344,6 +349,11 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                              w->before_ndvi[i] < MW_CONTEXT_BARE_NDVI;
             const int water_before = is_water(w->before_mndwi, i, w->water_mndwi);
             if (bare || water_before) ring_context++;
+            if (is_water(w->after_mndwi, i, w->water_mndwi)) ring_water_a++;
+            if (w->after_bsi && w->after_ndvi && w->after_bsi[i] > MW_CONTEXT_BARE_BSI &&
+                w->after_ndvi[i] < MW_CONTEXT_BARE_NDVI)
+                ring_bare_a++;
+            mean_add(&m_rndvi, w->after_ndvi, i);
             if (water_before && is_water(w->after_mndwi, i, w->water_mndwi)) {
                 ring[j] = 2; /* water candidate for step 6 */
                 ring_water++;
@@ -352,6 +362,9 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
         }
     f.river_turbidity_change = mean_get(&m_river);
     f.context_disturbed_share = ring_valid ? (double)ring_context / (double)ring_valid : NAN;
+    f.ring_water_share = ring_valid ? (double)ring_water_a / (double)ring_valid : NAN;
+    f.ring_bare_share = ring_valid ? (double)ring_bare_a / (double)ring_valid : NAN;
+    f.ring_ndvi = mean_get(&m_rndvi);
 
     /* Step 6 */
     const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;

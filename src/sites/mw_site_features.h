@@ -19,6 +19,12 @@ typedef struct mw_site_features {
     double river_turbidity_change;  /**< mean dNDTI of water pixels (both dates) in the ring; NaN if none */
     double context_disturbed_share; /**< share of valid ring pixels bare or water already before (old mosaic) */
     double valid_fraction;          /**< valid-in-both-dates pixels / bbox pixels */
+    /* Added for the trained models (state after, and the ring's state after:
+     * real mining is often the growth of a pond/sand mosaic). */
+    double after_mndwi, after_bsi;  /**< mean over the site's pixels after; NaN if none */
+    double ring_water_share;        /**< share of valid ring pixels water after; NaN without ring */
+    double ring_bare_share;         /**< share of valid ring pixels bare after (context rule); NaN without ring */
+    double ring_ndvi;               /**< mean NDVI after over valid ring pixels; NaN without ring */
 } mw_site_features;
 
 #endif

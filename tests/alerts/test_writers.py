@@ -19,14 +19,19 @@ import check_rfc7946  # noqa: E402
 
 PROPERTIES = check_rfc7946.CONTRACT_PROPERTIES + [
     "turbidity_rise_ha", "pond_count", "water_share", "compactness", "dist_water_m",
-    "context_disturbed_share", "mean_dbsi", "mean_dmndwi"]
+    "context_disturbed_share", "mean_dbsi", "mean_dmndwi", "before_ndvi", "after_ndvi",
+    "after_water_ndti", "bbox_fill", "after_mndwi", "after_bsi", "ring_water_share",
+    "ring_bare_share", "ring_ndvi"]
 SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": "date_bef",
          "date_after": "date_aft", "veg_loss_ha": "veg_loss", "bare_soil_ha": "bare_soil",
          "new_water_ha": "new_water", "turbid_water_ha": "turb_water",
          "river_turbidity_change": "river_dndt", "valid_fraction": "valid_frac",
          "protected_area": "protected", "turbidity_rise_ha": "turb_rise",
          "water_share": "water_shr", "compactness": "compact", "dist_water_m": "dist_water",
-         "context_disturbed_share": "context_sh", "mean_dmndwi": "mean_dmndw"}
+         "context_disturbed_share": "context_sh", "mean_dmndwi": "mean_dmndw",
+         "before_ndvi": "bef_ndvi", "after_ndvi": "aft_ndvi", "after_water_ndti": "aft_w_ndti",
+         "after_mndwi": "aft_mndwi", "after_bsi": "aft_bsi", "ring_water_share": "ring_water",
+         "ring_bare_share": "ring_bare"}
 
 failures = 0
 

@@ -310,10 +310,67 @@ static void test_ponds(void)
     grid_free(&g);
 }
 
+/* The state after: site means and the ring's water, bare and NDVI. */
+static void test_ring_after(void)
+{
+    static const char *const rows[] = {
+        ".....",
+        ".#...",
+        ".....",
+        ".....",
+    };
+    grid g = grid_from_text(rows, 4);
+    scene s = scene_new(g.w * g.h);
+    s.a_mndwi[0] = 0.5f;                 /* ring (0,0): water after */
+    s.a_bsi[2 * 5 + 2] = 0.2f;           /* ring (2,2): bare after */
+    s.a_ndvi[2 * 5 + 2] = 0.1f;
+    s.a_mndwi[3 * 5 + 3] = 0.5f;         /* (3,3): outside the 1-px ring */
+    s.a_bsi[1 * 5 + 1] = 0.3f;           /* the site pixel */
+    s.a_mndwi[1 * 5 + 1] = -0.1f;
+    s.valid[1 * 5 + 2] = 0;              /* ring (2,1) invalid: not counted */
+    mw_site_list *l = NULL;
+    CHECK(run_tiled(&g, 5, 0, 1, &l, NULL) == MW_OK);
+    CHECK(l && l->count == 1);
+    if (l && l->count == 1) {
+        win o = win_new(&g, &s, (mw_rect){0, 0, g.w, g.h}, 0, 1);
+        uint8_t mask[20];
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
+        CHECK_NEAR(f.after_bsi, 0.3, 1e-6);
+        CHECK_NEAR(f.after_mndwi, -0.1, 1e-6);
+        CHECK_NEAR(f.ring_water_share, 1.0 / 7.0, 1e-12);
+        CHECK_NEAR(f.ring_bare_share, 1.0 / 7.0, 1e-12);
+        CHECK_NEAR(f.ring_ndvi, (6 * 0.6 + 0.1) / 7.0, 1e-6);
+        win_free(&o);
+    }
+    mw_site_list_destroy(l);
+    scene_free(&s);
+    grid_free(&g);
+
+    /* no ring (buffer 0): the ring features are NaN */
+    grid g2 = grid_from_text(rows, 4);
+    scene s2 = scene_new(g2.w * g2.h);
+    l = NULL;
+    CHECK(run_tiled(&g2, 5, 0, 1, &l, NULL) == MW_OK);
+    if (l && l->count == 1) {
+        win o = win_new(&g2, &s2, (mw_rect){0, 0, g2.w, g2.h}, 0, 0);
+        uint8_t mask[20];
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
+        CHECK(isnan(f.ring_water_share) && isnan(f.ring_bare_share) && isnan(f.ring_ndvi));
+        CHECK_NEAR(f.after_bsi, -0.2, 1e-6);
+        win_free(&o);
+    }
+    mw_site_list_destroy(l);
+    scene_free(&s2);
+    grid_free(&g2);
+}
+
 int main(void)
 {
     test_recovery_random();
     test_features();
     test_ponds();
+    test_ring_after();
     MW_TEST_DONE();
 }
