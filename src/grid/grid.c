@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cpl_conv.h>
+#include <cpl_error.h>
 #include <geodesic.h>
 #include <ogr_srs_api.h>
 
@@ -39,12 +40,16 @@ static mw_status scene_bounds_in(const mw_scene *scene, OGRSpatialReferenceH dst
     if (OSRIsSame(src, dst)) {
         b[0] = fmin(x0, x1); b[1] = fmin(y0, y1); b[2] = fmax(x0, x1); b[3] = fmax(y0, y1);
     } else {
+        /* Quiet: GDAL would print its own line ("ERROR 6: Cannot find
+         * coordinate operations ...") before ours. */
+        CPLPushErrorHandler(CPLQuietErrorHandler);
         OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(src, dst);
         if (!ct || !OCTTransformBounds(ct, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1),
                                        &b[0], &b[1], &b[2], &b[3], 21))
             st = mw_error_set(MW_ERR_CRS, "%s: cannot transform its extent to the other scene's CRS",
                               scene->path);
         if (ct) OCTDestroyCoordinateTransformation(ct);
+        CPLPopErrorHandler();
     }
     OSRDestroySpatialReference(src);
     return st;

@@ -94,6 +94,39 @@ if os.path.exists(out):
 nocrs = write_stack(os.path.join(d, "nocrs.tif"), arrs, ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"], epsg=None)
 expect_error([nocrs, after], ["nocrs.tif"], "raster without CRS")
 
+
+def with_srs(src, path, srs):
+    """A VRT of @src whose SRS is replaced by @srs (any text)."""
+    import re
+    from xml.sax.saxutils import escape
+    gdal.Translate(path, src, format="VRT")
+    with open(path) as f:
+        t = f.read()
+    with open(path, "w") as f:
+        f.write(re.sub(r"<SRS[^>]*>.*?</SRS>", lambda m: "<SRS>%s</SRS>" % escape(srs), t, flags=re.S))
+    return path
+
+
+# A CRS GDAL cannot use: garbage WKT and an EPSG code that does not exist
+# (GDAL drops both at open: "no coordinate reference system").
+expect_error([with_srs(before, os.path.join(d, "garbage_crs.vrt"), "garbage"), after],
+             ["garbage_crs.vrt", "coordinate reference system"], "garbage WKT")
+expect_error([with_srs(before, os.path.join(d, "epsg999999.vrt"), "EPSG:999999"), after],
+             ["epsg999999.vrt", "coordinate reference system"], "EPSG code that does not exist (VRT)")
+# A GeoTIFF whose ProjectedCSTypeGeoKey is an EPSG code that does not exist
+# (32799): GDAL reads it as an engineering CRS nothing transforms to. Used
+# to print GDAL's own "ERROR 6" line before ours.
+import struct
+with open(before, "rb") as f:
+    tif = bytearray(f.read())
+key = tif.find(struct.pack("<HHHH", 3072, 0, 1, 32720))
+check(key > 0, "ProjectedCSTypeGeoKey found in the fixture")
+tif[key:key + 8] = struct.pack("<HHHH", 3072, 0, 1, 32799)
+bad_epsg = os.path.join(d, "epsg32799.tif")
+with open(bad_epsg, "wb") as f:
+    f.write(tif)
+expect_error([bad_epsg, after], ["epsg32799.tif", "transform"], "EPSG code that does not exist (GeoTIFF key)")
+
 # Malformed, non-polygon and outside AOIs.
 bad_aoi = os.path.join(d, "bad.geojson")
 with open(bad_aoi, "w") as f:
