@@ -42,6 +42,25 @@ mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
     return MW_OK;
 }
 
+mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs)
+{
+    int a = 0, b = 0;
+    *jobs = 0;
+    mw_status st = ctx->store_before ? mw_block_store_plan(ctx->store_before, rects, n, &b) : MW_OK;
+    if (st == MW_OK && ctx->store_after) st = mw_block_store_plan(ctx->store_after, rects, n, &a);
+    ctx->store_jobs_before = b;
+    ctx->store_jobs = st == MW_OK ? a + b : 0;
+    *jobs = ctx->store_jobs;
+    static long long tot; tot += *jobs; if (getenv("MW_DBG")) fprintf(stderr, "DBG plan n=%d jobs=%d total=%lld\n", n, *jobs, tot);
+    return st;
+}
+
+mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i)
+{
+    if (i < ctx->store_jobs_before) return mw_block_store_fill(ctx->store_before, wk->before, i);
+    return mw_block_store_fill(ctx->store_after, wk->after, i - ctx->store_jobs_before);
+}
+
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
 static mw_status load_model(mw_scan_ctx *ctx)
@@ -133,6 +152,8 @@ static char *format_timings(const mw_scan_ctx *ctx)
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
+    mw_block_store_destroy(ctx->store_before);
+    mw_block_store_destroy(ctx->store_after);
     if (ctx->workers)
         for (int t = 0; t < ctx->nthreads; t++) mw_worker_clear(&ctx->workers[t]);
     free(ctx->workers);
@@ -162,6 +183,15 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     if (st == MW_OK) {
         ctx.params = mw_model_change_params(ctx.model);
         st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
+    }
+    if (st == MW_OK) {
+        /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
+         * CRS, an unknown EPSG code) fails now, not after the tile pass. */
+        mw_lonlat *ll = NULL;
+        if (mw_lonlat_create(ctx.grid.crs_wkt, &ll) != MW_OK)
+            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                              "WGS84 longitude/latitude", mw_scene_path(after));
+        mw_lonlat_destroy(ll);
     }
     if (st == MW_OK && opt->aoi) {
         st = mw_aoi_open(opt->aoi, ctx.grid.crs_wkt, &ctx.aoi);
@@ -197,6 +227,12 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         if (!ctx.workers) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
         for (int t = 0; st == MW_OK && t < ctx.nthreads; t++)
             st = mw_worker_init(&ctx.workers[t], before, after, &ctx.grid);
+        if (st == MW_OK) st = mw_block_store_create(ctx.workers[0].before, &ctx.store_before);
+        if (st == MW_OK) st = mw_block_store_create(ctx.workers[0].after, &ctx.store_after);
+        for (int t = 0; st == MW_OK && t < ctx.nthreads; t++) {
+            mw_scene_reader_use_store(ctx.workers[t].before, ctx.store_before);
+            mw_scene_reader_use_store(ctx.workers[t].after, ctx.store_after);
+        }
     }
     if (st == MW_OK && !aoi_outside) {
         long long sampled = 0;

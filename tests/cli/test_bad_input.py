@@ -126,6 +126,13 @@ bad_epsg = os.path.join(d, "epsg32799.tif")
 with open(bad_epsg, "wb") as f:
     f.write(tif)
 expect_error([bad_epsg, after], ["epsg32799.tif", "transform"], "EPSG code that does not exist (GeoTIFF key)")
+# Both scenes in an engineering CRS: they overlap, but nothing places them
+# on the Earth. Used to fail after the whole tile pass with "cannot
+# transform the target CRS to WGS84: unknown PROJ error" naming no file.
+eng = 'LOCAL_CS["arbitrary",UNIT["metre",1]]'
+expect_error([with_srs(before, os.path.join(d, "local_before.vrt"), eng),
+              with_srs(after, os.path.join(d, "local_after.vrt"), eng)],
+             ["local_after.vrt", "WGS84"], "engineering CRS in both scenes")
 
 # Malformed, non-polygon and outside AOIs.
 bad_aoi = os.path.join(d, "bad.geojson")
