@@ -10,12 +10,14 @@
 enum { QA_INVALID_BITS = 0x3F };
 
 /* SCL: 0 no data, 1 saturated/defective, 3 cloud shadow, 8 cloud medium,
- * 9 cloud high, 10 thin cirrus, 11 snow/ice are invalid. */
+ * 9 cloud high, 10 thin cirrus, 11 snow/ice are invalid; 2 dark area,
+ * 4 vegetation, 5 bare, 6 water, 7 unclassified are valid. Anything else
+ * is no SCL class at all (a corrupt band): invalid, never trusted. */
 static int scl_valid(int c)
 {
     switch (c) {
-    case 0: case 1: case 3: case 8: case 9: case 10: case 11: return 0;
-    default: return c >= 0 && c <= 255;
+    case 2: case 4: case 5: case 6: case 7: return 1;
+    default: return 0;
     }
 }
 

@@ -79,6 +79,25 @@ nd = write_stack(os.path.join(d, "nodata.tif"), [np.zeros_like(a) for a in arrs[
                  ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"])
 expect_error([nd, nd], ["clear"], "all-nodata pair")
 
+# A corrupt SCL band: values that are no SCL class (12..255) are invalid
+# pixels, not clear ones (they used to count as clear: a scene with a
+# garbage mask was scanned as cloud-free). All corrupt: nothing is clear.
+scl_bad = write_stack(os.path.join(d, "scl_corrupt.tif"), arrs[:6] + [np.full_like(arrs[6], 200)],
+                      ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"])
+expect_error([scl_bad, after], ["scl_corrupt.tif", "clear"], "SCL band with values outside its classes")
+stripes = np.where(np.arange(arrs[6].shape[1])[None, :] % 2 == 0, 255, 4) * np.ones_like(arrs[6])
+scl_half = write_stack(os.path.join(d, "scl_half.tif"), arrs[:6] + [stripes.astype(np.uint8)],
+                       ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"])
+rc, so, se = run("scan", scl_half, after, "-o", out, "--quiet")
+check(rc == 0, f"SCL half corrupt: the clear half is scanned: {rc} {se!r}")
+if os.path.exists(out):
+    os.remove(out)
+# A corrupt QA_PIXEL band (float, negative everywhere): no valid pixel.
+qa_bad = write_stack(os.path.join(d, "qa_corrupt.tif"),
+                     [a.astype(np.float32) for a in arrs[:6]] + [np.full(arrs[6].shape, -7.0, np.float32)],
+                     ["SR_B2", "SR_B3", "SR_B4", "SR_B5", "SR_B6", "SR_B7", "QA_PIXEL"], dtype=gdal.GDT_Float32)
+expect_error([qa_bad, qa_bad, "--sensor", "landsat"], ["qa_corrupt.tif", "clear"], "QA_PIXEL band with values outside its bits")
+
 # NaN / Inf in float inputs: those pixels are invalid, the run still works.
 fl = [a.astype(np.float32) / 10000.0 for a in arrs[:6]]
 fl[2][0:10, :] = np.nan
@@ -181,9 +200,15 @@ for sig in (signal.SIGINT, signal.SIGTERM):
     p = subprocess.Popen([MINEWATCH, "scan", bb, ba, "-o", o, "--threads", "1", "--tile-size", "64",
                           "--change-raster", os.path.join(big, "change.tif")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    # Signal once the run is under way: the first progress tick comes after
+    # the handlers are installed (before that the default action just ends
+    # the process, which has written nothing yet; a fixed sleep raced on a
+    # loaded machine).
+    first = p.stderr.read(1)
+    time.sleep(0.2)
     p.send_signal(sig)
     so, se = p.communicate(timeout=120)
+    se = first + se
     if p.returncode == 0:
         print("note: run finished before the signal", sig)
         os.remove(o)

@@ -241,6 +241,10 @@ static void test_masks(void)
     const uint8_t want_scl[13] = {0, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0};
     mw_mask_decode_row(MW_MASK_SCL, scl, v, 13);
     for (int i = 0; i < 13; i++) CHECK(v[i] == want_scl[i]);
+    /* Values that are no SCL class (a corrupt band) are invalid, not clear. */
+    float bad_scl[5] = {12, 15, 99, 200, 255};
+    mw_mask_decode_row(MW_MASK_SCL, bad_scl, v, 5);
+    for (int i = 0; i < 5; i++) CHECK(v[i] == 0);
 
     /* QA_PIXEL words (bits set): 21824 clear land (6,8,10,12,14); 21952
      * clear water (6,7,8,...); 1 fill (0); 55052 (2,3,8,9,...) cirrus +
