@@ -29,6 +29,15 @@ mw_status mw_error_from_gdal(mw_status status, const char *what, const char *fal
 {
     const char *msg = CPLGetLastErrorMsg();
     if (!msg || !*msg) msg = fallback ? fallback : "unknown GDAL error";
+    /* Some GDAL messages quote whole SQL scripts with the reason at the end
+     * ("sqlite3_exec(CREATE TABLE ...) failed: database or disk is full"):
+     * keep the head and the tail, which fit in one readable line. */
+    char cut[320];
+    size_t len = strlen(msg);
+    if (len > sizeof cut - 1) {
+        snprintf(cut, sizeof cut, "%.120s ... %s", msg, msg + len - 180);
+        msg = cut;
+    }
     /* GDAL often names the file itself: do not say it twice. */
     if (!what || strncmp(msg, what, strlen(what)) == 0) return mw_error_set(status, "%s", msg);
     return mw_error_set(status, "%s: %s", what, msg);
