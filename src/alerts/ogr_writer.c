@@ -86,6 +86,24 @@ static void remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/*
+ * Read the closed file back and count its features. Some drivers ignore
+ * failed writes (FlatGeobuf on a full disk leaves an empty file and
+ * reports nothing), so a file is only committed once it reads back whole.
+ */
+static mw_status verify_written(const char *file, const char *path, int count)
+{
+    const char *open_opts[] = {NULL};
+    GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_opts, NULL);
+    OGRLayerH layer = ds && GDALDatasetGetLayerCount(ds) > 0 ? GDALDatasetGetLayer(ds, 0) : NULL;
+    long long n = layer ? (long long)OGR_L_GetFeatureCount(layer, TRUE) : -1;
+    if (ds) GDALClose(ds);
+    if (n == count) return MW_OK;
+    if (n < 0)
+        return mw_error_set(MW_ERR_WRITE, "%s: the written file cannot be read back (disk full?)", path);
+    return mw_error_set(MW_ERR_WRITE, "%s: wrote %d alerts but %lld read back (disk full?)", path, count, n);
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -277,6 +295,9 @@ done:
         GDALClose(ds);
         if (st == MW_OK && CPLGetLastErrorType() >= CE_Failure)
             st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot finish the file");
+        /* GDAL 3.6's FlatGeobuf writes no bytes at all for an empty layer. */
+        if (st == MW_OK && !(count == 0 && !strcmp(driver, "FlatGeobuf")))
+            st = verify_written(target, path, count);
     }
     CPLPopErrorHandler();
     CSLDestroy(lco);

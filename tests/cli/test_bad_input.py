@@ -190,6 +190,50 @@ if os.geteuid() != 0:  # root ignores permissions
     expect_error([before, after], ["ro"], "output in a read-only folder", output=os.path.join(ro, "a.geojson"))
 rc, so, se = run("scan", before, after, "-o", "/dev/full/a.geojson", "--quiet")
 check(rc == 1 and "minewatch: error:" in se, f"output under /dev/full fails cleanly: {rc} {se!r}")
+rc, so, se = run("scan", before, after, "-o", "/dev/full", "--quiet")
+check(rc == 1 and se.startswith("minewatch: error: /dev/full: "), f"output /dev/full fails cleanly: {rc} {se!r}")
+check(stat.S_ISCHR(os.stat("/dev/full").st_mode), "/dev/full is still the device")
+
+
+def full_disk_run(outdir, args):
+    """Run a scan writing into @outdir on a full file system: a filled 64 kB
+    tmpfs in a private mount namespace where we may mount (root), else a
+    file-size limit (writes fail with EFBIG instead of ENOSPC). Returns
+    (exit code, stderr, files left in @outdir besides the filler)."""
+    sh = ('mount -t tmpfs -o size=64k tmpfs "$0" 2>/dev/null || exit 99; '
+          'head -c 65536 /dev/zero > "$0/fill" 2>/dev/null; "$@"; rc=$?; ls -A "$0"; exit $rc')
+    if shutil.which("unshare") and os.geteuid() == 0:
+        p = subprocess.run(["unshare", "-m", "sh", "-c", sh, outdir, MINEWATCH, *args],
+                           capture_output=True, text=True, timeout=300)
+        if p.returncode != 99:
+            return p.returncode, p.stderr, [f for f in p.stdout.split() if f != "fill"]
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    p = subprocess.run([MINEWATCH, *args], capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    return p.returncode, p.stderr, os.listdir(outdir)
+
+
+# A full disk, every output format: FlatGeobuf, KML and CSV used to
+# ignore the failed writes, exit 0 and leave an empty output.
+full = os.path.join(d, "full")
+os.makedirs(full)
+for ext in ("geojson", "fgb", "gpkg", "kml", "csv", "shp"):
+    o = os.path.join(full, "alerts." + ext)
+    rc, se, left = full_disk_run(full, ["scan", before, after, "-o", o, "--quiet", "--min-area", "0.01",
+                                        "--min-confidence", "0"])
+    lines = [l for l in se.splitlines() if l.strip()]
+    check(rc == 1 and len(lines) == 1 and lines[0].startswith(f"minewatch: error: {o}: "),
+          f"full disk, .{ext}: exit 1 and one line naming the output: {rc} {se!r}")
+    check(len(se) < 600, f"full disk, .{ext}: a readable message: {se!r}")
+    check(not left, f"full disk, .{ext}: nothing left: {left}")
+rc, se, left = full_disk_run(full, ["scan", before, after, "-o", os.path.join(full, "a.geojson"), "--quiet",
+                                    "--change-raster", os.path.join(full, "change.tif")])
+check(rc == 1 and se.startswith("minewatch: error: ") and len(se.splitlines()) == 1,
+      f"full disk with a change raster: {rc} {se!r}")
+check(not left, f"full disk with a change raster: nothing left: {left}")
 expect_error([before, after], ["xyz"], "unknown output format", output=os.path.join(d, "out", "a.xyz"))
 
 # Interrupted runs leave nothing (a bigger pair so the run is still going).
