@@ -24,6 +24,8 @@ typedef struct mw_scan_ctx {
     mw_index_shift shift;
     int nthreads;
     mw_worker *workers;
+    mw_block_store *store_before, *store_after;  /* decoded blocks shared by the threads */
+    int store_jobs_before, store_jobs;           /* planned decode jobs (before's first) */
     int radius;              /* dilation radius joining fragments, pixels */
     int buffer_px;           /* ring for river/context features, pixels */
     double pixel_area_m2;
@@ -45,6 +47,15 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1);
 
 /** Pass 3: measure, outline, score and filter every site; fills alerts. */
 mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1);
+
+/**
+ * Plan the shared decoded blocks for reads of @p rects (both scenes);
+ * *jobs = blocks to decode with mw_scan_fill_block() in the next parallel
+ * region, before any window of @p rects is computed. n = 0 empties the stores.
+ */
+mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs);
+/** Decode planned job @p i with worker @p wk's readers (thread-safe for distinct i). */
+mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i);
 
 /** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);

@@ -51,7 +51,6 @@ mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int
     ctx->store_jobs_before = b;
     ctx->store_jobs = st == MW_OK ? a + b : 0;
     *jobs = ctx->store_jobs;
-    static long long tot; tot += *jobs; if (getenv("MW_DBG")) fprintf(stderr, "DBG plan n=%d jobs=%d total=%lld\n", n, *jobs, tot);
     return st;
 }
 

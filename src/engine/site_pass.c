@@ -46,14 +46,21 @@ static void pixel_centroid(const uint8_t *mask, mw_rect r, const double gt[6], d
     *y = gt[3] + (r.y + cy + 0.5) * gt[5];
 }
 
-static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                              uint8_t **mask, size_t *mask_cap, site_slot *slot)
+/* The window a site is measured on (see the plan above). */
+static mw_rect site_window(const mw_scan_ctx *ctx, const mw_site_acc *site)
 {
     const mw_grid *g = &ctx->grid;
     int margin = (ctx->buffer_px > 2 * ctx->radius + 1 ? ctx->buffer_px : 2 * ctx->radius + 1) + 1;
     mw_rect bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1};
     mw_rect all = {0, 0, g->width, g->height};
-    mw_rect win = mw_rect_intersect(mw_rect_expand(bbox, margin), all);
+    return mw_rect_intersect(mw_rect_expand(bbox, margin), all);
+}
+
+static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                              uint8_t **mask, size_t *mask_cap, site_slot *slot)
+{
+    const mw_grid *g = &ctx->grid;
+    mw_rect win = site_window(ctx, site);
     mw_status st = mw_window_compute(wk, g, win, ctx->aoi, ctx->params, &ctx->shift);
     if (st != MW_OK) return st;
 
@@ -124,11 +131,18 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
     if (!slots) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_status st = MW_OK;
     double t0 = omp_get_wtime();
+    mw_rect wins[SITE_BATCH];
     for (int b0 = 0; b0 < n && st == MW_OK; b0 += SITE_BATCH) {
         int b1 = b0 + SITE_BATCH < n ? b0 + SITE_BATCH : n;
         int failed = 0;
         char first_msg[1024] = "";
         mw_status first = MW_OK;
+        /* The batch's blocks, decoded once for all its windows (sites are
+         * in raster order, so neighbouring sites share blocks). */
+        for (int i = b0; i < b1; i++) wins[i - b0] = site_window(ctx, &ctx->sites->sites[i]);
+        int jobs = 0;
+        st = mw_scan_plan_blocks(ctx, wins, b1 - b0, &jobs);
+        if (st != MW_OK) break;
 #pragma omp parallel num_threads(ctx->nthreads)
         {
             mw_worker *wk = &ctx->workers[omp_get_thread_num()];
@@ -137,6 +151,18 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             uint8_t *mask = NULL;
             size_t mask_cap = 0;
             mw_status s0 = mw_lonlat_create(ctx->grid.crs_wkt, &ll);
+#pragma omp for schedule(dynamic, 2)
+            for (int i = 0; i < jobs; i++) {
+                mw_status s = mw_scan_fill_block(ctx, wk, i);
+                if (s != MW_OK) {
+#pragma omp critical(mw_site_error)
+                    if (!failed) {
+                        first = s;
+                        mw_error_copy(first_msg, sizeof first_msg);
+                        failed = 1;
+                    }
+                }
+            }
 #pragma omp for schedule(dynamic, 1)
             for (int i = b0; i < b1; i++) {
                 int stop;
@@ -161,6 +187,11 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
         if (st == MW_OK) st = mw_scan_progress(ctx, p0 + (p1 - p0) * b1 / n, "measuring sites");
     }
     ctx->t_sites = omp_get_wtime() - t0;
+    {
+        int none;
+        mw_status s2 = mw_scan_plan_blocks(ctx, NULL, 0, &none);  /* give the blocks back */
+        if (st == MW_OK) st = s2;
+    }
 
     /* Compact kept alerts in site order; make ids unique deterministically. */
     int kept = 0;

@@ -72,11 +72,37 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
         int failed = 0;
         char first_msg[1024] = "";
         mw_status first = MW_OK;
+        /* The wave's windows: one strip of the grid with the halo. */
+        mw_rect all_rect = {0, 0, g->width, g->height};
+        mw_rect strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, ctx->radius), all_rect);
+        int jobs = 0;
+        st = mw_scan_plan_blocks(ctx, &strip, 1, &jobs);
+        if (st != MW_OK) break;
 #pragma omp parallel num_threads(ctx->nthreads)
         {
             int t = omp_get_thread_num();
             mw_worker *wk = &ctx->workers[t];
             CPLPushErrorHandler(CPLQuietErrorHandler);
+            /* 1. Decode every block of the wave once, shared by all threads. */
+            double tf0 = omp_get_wtime();
+#pragma omp for schedule(dynamic, 2)
+            for (int i = 0; i < jobs; i++) {
+                int stop;
+#pragma omp atomic read
+                stop = failed;
+                if (stop) continue;
+                mw_status s = mw_scan_fill_block(ctx, wk, i);
+                if (s != MW_OK) {
+#pragma omp critical(mw_tile_error)
+                    if (!failed) {
+                        first = s;
+                        mw_error_copy(first_msg, sizeof first_msg);
+                        failed = 1;
+                    }
+                }
+            }
+            wk->t_read += omp_get_wtime() - tf0;  /* includes the wait at the barrier */
+            /* 2. The tiles. */
 #pragma omp for schedule(dynamic, 1)
             for (int tx = 0; tx < tiles_x; tx++) {
                 int stop;
@@ -128,6 +154,11 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
         st = mw_scan_progress(ctx, p0 + (p1 - p0) * 0.95 * (ty + 1) / tiles_y, "classifying tiles");
     }
     ctx->t_tiles = omp_get_wtime() - t0;
+    {
+        int none;
+        mw_status s2 = mw_scan_plan_blocks(ctx, NULL, 0, &none);  /* give the blocks back */
+        if (st == MW_OK) st = s2;
+    }
     if (st != MW_OK) goto done;
 
     for (int t = 0; t < ctx->nthreads; t++) {

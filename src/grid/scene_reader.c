@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -27,11 +28,13 @@
 
 #include "core/mw_error.h"
 #include "io/mw_scene_internal.h"
+#include "mw_tiff_reader.h"
 
 enum read_mode { READ_DIRECT, READ_UPSAMPLE, READ_WARP };
 
 typedef struct band_reader {
     const mw_band_src *src;
+    int file;               /* index in mw_scene_reader.files */
     int is_mask;
     enum read_mode mode;
     GDALRasterBandH band;   /* in the shared file handle, or in @c warped */
@@ -40,9 +43,20 @@ typedef struct band_reader {
     int k;                  /* UPSAMPLE factor */
 } band_reader;
 
+enum { LRU_SLOTS = 12 };
+
+/* A decoded block kept by one reader (libtiff path). */
+typedef struct lru_slot {
+    uint32_t id;
+    uint64_t used;      /* 0: empty */
+    void *data;
+} lru_slot;
+
 typedef struct open_file {
     const char *name;
     GDALDatasetH ds;
+    mw_tiff_file *tf;   /* libtiff direct path, or NULL: GDAL */
+    lru_slot lru[LRU_SLOTS];
 } open_file;
 
 struct mw_scene_reader {
@@ -55,18 +69,47 @@ struct mw_scene_reader {
     size_t scratch_n;
     float *mask_raw;         /* raw mask values on the target rectangle */
     size_t mask_n;
+    uint64_t clock;          /* LRU stamps */
+    const mw_block_store *store;  /* shared decoded blocks, looked up first; may be NULL */
+    int *col_a, *col_b;      /* upsampling: per target column, source columns */
+    float *col_f;            /* ... and weight of col_b */
+    uint8_t *col_in;         /* ... centre inside the band */
+    size_t col_n;
 };
 
-static GDALDatasetH open_shared_file(mw_scene_reader *r, const char *name)
+typedef struct store_file {
+    void **blk;         /* per block id: decoded block or NULL; NULL array: not a libtiff file */
+    uint8_t *need;      /* per block id, planning scratch */
+    uint32_t nblocks;
+    size_t block_bytes;
+} store_file;
+
+typedef struct store_job {
+    int file;
+    uint32_t id;
+    void *buf;          /* owned until filled */
+} store_job;
+
+struct mw_block_store {
+    const mw_scene_reader *tmpl;   /* band geometry and file order */
+    store_file files[MW_BAND_ROLE_COUNT];
+    store_job *jobs;
+    int njobs, jobs_cap;
+    void **pool;                   /* released block buffers, for reuse */
+    int npool, pool_cap;
+};
+
+static int open_shared_file(mw_scene_reader *r, const char *name)
 {
     for (int i = 0; i < r->nfiles; i++)
-        if (strcmp(r->files[i].name, name) == 0) return r->files[i].ds;
+        if (strcmp(r->files[i].name, name) == 0) return i;
     GDALDatasetH ds = GDALOpenEx(name, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!ds) return NULL;
-    r->files[r->nfiles].name = name;
-    r->files[r->nfiles].ds = ds;
-    r->nfiles++;
-    return ds;
+    if (!ds) return -1;
+    open_file *f = &r->files[r->nfiles];
+    f->name = name;
+    f->ds = ds;
+    f->tf = mw_tiff_file_open(name, ds);
+    return r->nfiles++;
 }
 
 static int near_int(double v, int *out)
@@ -119,8 +162,9 @@ static mw_status setup_band(mw_scene_reader *r, int role, int same_crs)
     const mw_band_src *src = &r->scene->bands[role];
     b->src = src;
     b->is_mask = role == MW_BAND_MASK;
-    GDALDatasetH ds = open_shared_file(r, src->file);
-    if (!ds) return mw_error_from_gdal(MW_ERR_OPEN, src->file, "cannot open");
+    b->file = open_shared_file(r, src->file);
+    if (b->file < 0) return mw_error_from_gdal(MW_ERR_OPEN, src->file, "cannot open");
+    GDALDatasetH ds = r->files[b->file].ds;
     if (src->band < 1 || src->band > GDALGetRasterCount(ds))
         return mw_error_set(MW_ERR_BAND, "%s: band %d does not exist", src->file, src->band);
     b->band = GDALGetRasterBand(ds, src->band);
@@ -170,14 +214,29 @@ mw_status mw_scene_reader_create(const mw_scene *scene, const mw_grid *grid, mw_
 
 const mw_scene *mw_scene_reader_scene(const mw_scene_reader *r) { return r->scene; }
 
+int mw_scene_reader_direct_files(const mw_scene_reader *r)
+{
+    int n = 0;
+    for (int i = 0; i < r->nfiles; i++) n += r->files[i].tf != NULL;
+    return n;
+}
+
 void mw_scene_reader_destroy(mw_scene_reader *r)
 {
     if (!r) return;
     for (int i = 0; i < MW_BAND_ROLE_COUNT; i++)
         if (r->bands[i].warped) GDALClose(r->bands[i].warped);
-    for (int i = 0; i < r->nfiles; i++) GDALClose(r->files[i].ds);
+    for (int i = 0; i < r->nfiles; i++) {
+        for (int j = 0; j < LRU_SLOTS; j++) free(r->files[i].lru[j].data);
+        mw_tiff_file_close(r->files[i].tf);
+        GDALClose(r->files[i].ds);
+    }
     free(r->scratch);
     free(r->mask_raw);
+    free(r->col_a);
+    free(r->col_b);
+    free(r->col_f);
+    free(r->col_in);
     free(r);
 }
 
@@ -210,8 +269,99 @@ static void to_reflectance(const band_reader *b, float *v, size_t n)
     }
 }
 
+/* One span of a decoded block -> reflectance (or raw mask values): the
+ * same arithmetic as to_reflectance() on GDAL's Float32 copy, which holds
+ * these sample types exactly. */
+#define SPAN_LOOP(T, FINITE)                                                              \
+    do {                                                                                  \
+        const T *p = (const T *)blk + s;                                                  \
+        if (b->is_mask) {                                                                 \
+            for (int i = 0; i < n; i++) out[i] = (float)p[(size_t)i * spp];               \
+        } else if (has_nd) {                                                              \
+            for (int i = 0; i < n; i++) {                                                 \
+                float x = (float)p[(size_t)i * spp];                                      \
+                out[i] = x == nd || !(FINITE) ? NAN : x * scale + offset;                 \
+            }                                                                             \
+        } else {                                                                          \
+            for (int i = 0; i < n; i++) {                                                 \
+                float x = (float)p[(size_t)i * spp];                                      \
+                out[i] = !(FINITE) ? NAN : x * scale + offset;                            \
+            }                                                                             \
+        }                                                                                 \
+    } while (0)
+
+static void convert_span(const band_reader *b, mw_tiff_type type, const void *blk, size_t s, int spp,
+                         int n, float *restrict out)
+{
+    const float scale = (float)b->src->scale, offset = (float)b->src->offset;
+    const int has_nd = b->src->has_nodata;
+    const float nd = (float)b->src->nodata;
+    switch (type) {
+    case MW_TIFF_U8: SPAN_LOOP(uint8_t, 1); break;
+    case MW_TIFF_U16: SPAN_LOOP(uint16_t, 1); break;
+    case MW_TIFF_I16: SPAN_LOOP(int16_t, 1); break;
+    case MW_TIFF_F32: SPAN_LOOP(float, isfinite(x)); break;
+    }
+}
+
+/* Block @p id of file @p f decoded, from this reader's LRU or decoded now. */
+static mw_status get_block(mw_scene_reader *r, open_file *f, uint32_t id, const void **out)
+{
+    if (r->store) {
+        void *const *shared = r->store->files[f - r->files].blk;
+        if (shared && shared[id]) {
+            *out = shared[id];
+            return MW_OK;
+        }
+    }
+    lru_slot *victim = &f->lru[0];
+    for (int j = 0; j < LRU_SLOTS; j++) {
+        lru_slot *sl = &f->lru[j];
+        if (sl->used && sl->id == id) {
+            sl->used = ++r->clock;
+            *out = sl->data;
+            return MW_OK;
+        }
+        if (sl->used < victim->used) victim = sl;
+    }
+    if (!victim->data && !(victim->data = malloc(mw_tiff_file_layout(f->tf)->block_bytes)))
+        return mw_error_set(MW_ERR_NOMEM, "out of memory for a block of %s", f->name);
+    victim->used = 0;
+    mw_status st = mw_tiff_file_decode(f->tf, id, victim->data);
+    if (st != MW_OK) return st;
+    victim->id = id;
+    victim->used = ++r->clock;
+    *out = victim->data;
+    return MW_OK;
+}
+
+/* Rectangle @p in (inside the band) through libtiff, block by block. */
+static mw_status read_tiff(mw_scene_reader *r, band_reader *b, mw_rect in, float *first, size_t stride)
+{
+    open_file *f = &r->files[b->file];
+    const mw_tiff_layout *l = mw_tiff_file_layout(f->tf);
+    const size_t s = l->separate ? 0 : (size_t)(b->src->band - 1);
+    const int bx0 = in.x / l->bw, bx1 = (in.x + in.w - 1) / l->bw;
+    const int by0 = in.y / l->bh, by1 = (in.y + in.h - 1) / l->bh;
+    const size_t esize = l->type == MW_TIFF_U8 ? 1 : l->type == MW_TIFF_F32 ? 4 : 2;
+    for (int by = by0; by <= by1; by++)
+        for (int bx = bx0; bx <= bx1; bx++) {
+            const void *blk = NULL;
+            mw_status st = get_block(r, f, mw_tiff_block_id(l, b->src->band, bx, by), &blk);
+            if (st != MW_OK) return st;
+            mw_rect br = mw_rect_intersect(in, (mw_rect){bx * l->bw, by * l->bh, l->bw, l->bh});
+            for (int y = br.y; y < br.y + br.h; y++) {
+                const uint8_t *row = (const uint8_t *)blk +
+                                     ((size_t)(y - by * l->bh) * l->bw + (br.x - bx * l->bw)) * l->spp * esize;
+                convert_span(b, l->type, row, s, l->spp, br.w,
+                             first + (size_t)(y - in.y) * stride + (br.x - in.x));
+            }
+        }
+    return MW_OK;
+}
+
 /* Read source window [sx, sx+w) x [sy, sy+h) (may stick out) into dst, NaN outside. */
-static mw_status read_source(band_reader *b, int sx, int sy, int w, int h, float *dst)
+static mw_status read_source(mw_scene_reader *r, band_reader *b, int sx, int sy, int w, int h, float *dst)
 {
     int src_w = GDALGetRasterBandXSize(b->band), src_h = GDALGetRasterBandYSize(b->band);
     mw_rect want = {sx, sy, w, h}, have = {0, 0, src_w, src_h};
@@ -219,6 +369,7 @@ static mw_status read_source(band_reader *b, int sx, int sy, int w, int h, float
     if (in.w != w || in.h != h) fill_nan(dst, (size_t)w * h);
     if (mw_rect_is_empty(in)) return MW_OK;
     float *first = dst + (size_t)(in.y - sy) * w + (in.x - sx);
+    if (r->files[b->file].tf) return read_tiff(r, b, in, first, (size_t)w);
     CPLErr e = GDALRasterIOEx(b->band, GF_Read, in.x, in.y, in.w, in.h, first, in.w, in.h,
                               GDT_Float32, sizeof(float), (GSpacing)w * sizeof(float), NULL);
     if (e != CE_None) return mw_error_from_gdal(MW_ERR_READ, b->src->file, "read failed");
@@ -227,24 +378,46 @@ static mw_status read_source(band_reader *b, int sx, int sy, int w, int h, float
     return MW_OK;
 }
 
+static int grow_columns(mw_scene_reader *r, size_t n)
+{
+    if (n <= r->col_n) return 1;
+    int *a = realloc(r->col_a, n * sizeof *a);
+    if (a) r->col_a = a;
+    int *bb = realloc(r->col_b, n * sizeof *bb);
+    if (bb) r->col_b = bb;
+    float *f = realloc(r->col_f, n * sizeof *f);
+    if (f) r->col_f = f;
+    uint8_t *in = realloc(r->col_in, n);
+    if (in) r->col_in = in;
+    if (!a || !bb || !f || !in) return 0;
+    r->col_n = n;
+    return 1;
+}
+
 static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
 {
     const int k = b->k;
+    if (!grow_columns(r, (size_t)t.w)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    int *ca = r->col_a, *cb = r->col_b;
+    float *cf = r->col_f;
+    uint8_t *cin = r->col_in;
     /* Target pixel x (global) has its centre at source coordinate
-     * u = (x + ox + 0.5) / k, in source pixel units from the source origin. */
+     * u = (x + ox + 0.5) / k, in source pixel units from the source origin.
+     * Columns are the same for every row: computed once per read. */
     if (b->is_mask) {
         int sx0 = (int)floor((t.x + b->ox + 0.5) / k), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k);
         int sy0 = (int)floor((t.y + b->oy + 0.5) / k), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k);
         int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
         float *s = grow(&r->scratch, &r->scratch_n, (size_t)sw * sh);
         if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        mw_status st = read_source(b, sx0, sy0, sw, sh, s);
+        mw_status st = read_source(r, b, sx0, sy0, sw, sh, s);
         if (st != MW_OK) return st;
+        for (int x = 0; x < t.w; x++) ca[x] = (int)floor((t.x + x + b->ox + 0.5) / k) - sx0;
         for (int y = 0; y < t.h; y++) {
             int sy = (int)floor((t.y + y + b->oy + 0.5) / k) - sy0;
             const float *srow = s + (size_t)sy * sw;
             float *orow = out + (size_t)y * t.w;
-            for (int x = 0; x < t.w; x++) orow[x] = srow[(int)floor((t.x + x + b->ox + 0.5) / k) - sx0];
+            for (int x = 0; x < t.w; x++) orow[x] = srow[ca[x]];
         }
         return MW_OK;
     }
@@ -255,8 +428,18 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
     int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
     float *s = grow(&r->scratch, &r->scratch_n, (size_t)sw * sh);
     if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    mw_status st = read_source(b, sx0, sy0, sw, sh, s);
+    mw_status st = read_source(r, b, sx0, sy0, sw, sh, s);
     if (st != MW_OK) return st;
+    for (int x = 0; x < t.w; x++) {
+        double u = (t.x + x + b->ox + 0.5) / k - 0.5;
+        int j0 = (int)floor(u);
+        cin[x] = u > -1.0 && u < src_w;
+        cf[x] = (float)(u - j0);
+        int xa = j0 < 0 ? 0 : (j0 >= src_w ? src_w - 1 : j0);
+        int xb = j0 + 1 < 0 ? 0 : (j0 + 1 >= src_w ? src_w - 1 : j0 + 1);
+        ca[x] = cin[x] ? xa - sx0 : 0;  /* outside: any index of the window, result dropped */
+        cb[x] = cin[x] ? xb - sx0 : 0;
+    }
     for (int y = 0; y < t.h; y++) {
         double v = (t.y + y + b->oy + 0.5) / k - 0.5;
         int i0 = (int)floor(v);
@@ -265,32 +448,39 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         int yb = i0 + 1 < 0 ? 0 : (i0 + 1 >= src_h ? src_h - 1 : i0 + 1);
         int inside_y = v > -1.0 && v < src_h;  /* centre within the band's footprint */
         const float *ra = s + (size_t)(ya - sy0) * sw, *rb = s + (size_t)(yb - sy0) * sw;
-        float *orow = out + (size_t)y * t.w;
+        float *restrict orow = out + (size_t)y * t.w;
+        if (!inside_y) {
+            fill_nan(orow, (size_t)t.w);
+            continue;
+        }
         for (int x = 0; x < t.w; x++) {
-            double u = (t.x + x + b->ox + 0.5) / k - 0.5;
-            int j0 = (int)floor(u);
-            if (!inside_y || !(u > -1.0 && u < src_w)) {
-                orow[x] = NAN;
-                continue;
-            }
-            float fx = (float)(u - j0);
-            int xa = j0 < 0 ? 0 : (j0 >= src_w ? src_w - 1 : j0);
-            int xb = j0 + 1 < 0 ? 0 : (j0 + 1 >= src_w ? src_w - 1 : j0 + 1);
-            xa -= sx0;
-            xb -= sx0;
-            float top = ra[xa] + fx * (ra[xb] - ra[xa]);
-            float bot = rb[xa] + fx * (rb[xb] - rb[xa]);
-            orow[x] = top + fy * (bot - top);  /* NaN if any neighbour is NaN */
+            float fx = cf[x];
+            float a0 = ra[ca[x]], a1 = ra[cb[x]], b0 = rb[ca[x]], b1 = rb[cb[x]];
+            float top = a0 + fx * (a1 - a0);
+            float bot = b0 + fx * (b1 - b0);
+            float v2 = top + fy * (bot - top);  /* NaN if any neighbour is NaN */
+            orow[x] = cin[x] ? v2 : NAN;
         }
     }
     return MW_OK;
+}
+
+/* The source window a read of target rectangle @p t touches (all modes but WARP). */
+static mw_rect source_rect(const band_reader *b, mw_rect t)
+{
+    if (b->mode == READ_DIRECT) return (mw_rect){t.x + b->ox, t.y + b->oy, t.w, t.h};
+    const int k = b->k;
+    /* Bilinear's window; the nearest-neighbour (mask) window lies inside it. */
+    int sx0 = (int)floor((t.x + b->ox + 0.5) / k - 0.5), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k - 0.5) + 1;
+    int sy0 = (int)floor((t.y + b->oy + 0.5) / k - 0.5), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k - 0.5) + 1;
+    return (mw_rect){sx0, sy0, sx1 - sx0 + 1, sy1 - sy0 + 1};
 }
 
 static mw_status read_band(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
 {
     switch (b->mode) {
     case READ_DIRECT:
-        return read_source(b, t.x + b->ox, t.y + b->oy, t.w, t.h, out);
+        return read_source(r, b, t.x + b->ox, t.y + b->oy, t.w, t.h, out);
     case READ_UPSAMPLE:
         return read_upsampled(r, b, t, out);
     case READ_WARP: {
@@ -365,4 +555,141 @@ void mw_scene_block_size(const mw_scene *scene, const mw_grid *grid, int *bx, in
         *bx = (int)(x * k + 0.5);
         *by = (int)(y * k + 0.5);
     }
+}
+
+/* ---- Shared decoded blocks --------------------------------------------- */
+
+mw_status mw_block_store_create(const mw_scene_reader *tmpl, mw_block_store **out)
+{
+    *out = NULL;
+    mw_block_store *s = calloc(1, sizeof *s);
+    if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    s->tmpl = tmpl;
+    for (int i = 0; i < tmpl->nfiles; i++) {
+        const mw_tiff_file *tf = tmpl->files[i].tf;
+        if (!tf) continue;
+        const mw_tiff_layout *l = mw_tiff_file_layout(tf);
+        store_file *f = &s->files[i];
+        f->nblocks = l->nblocks;
+        f->block_bytes = l->block_bytes;
+        if (!(f->blk = calloc(l->nblocks, sizeof *f->blk)) || !(f->need = calloc(l->nblocks, 1))) {
+            mw_block_store_destroy(s);
+            return mw_error_set(MW_ERR_NOMEM, "out of memory");
+        }
+    }
+    *out = s;
+    return MW_OK;
+}
+
+void mw_block_store_destroy(mw_block_store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < MW_BAND_ROLE_COUNT; i++) {
+        if (s->files[i].blk)
+            for (uint32_t j = 0; j < s->files[i].nblocks; j++) free(s->files[i].blk[j]);
+        free(s->files[i].blk);
+        free(s->files[i].need);
+    }
+    for (int i = 0; i < s->npool; i++) free(s->pool[i]);
+    for (int j = 0; j < s->njobs; j++) free(s->jobs[j].buf);
+    free(s->pool);
+    free(s->jobs);
+    free(s);
+}
+
+static int pool_put(mw_block_store *s, void *p)
+{
+    if (s->npool == s->pool_cap) {
+        int cap = s->pool_cap ? 2 * s->pool_cap : 64;
+        void **q = realloc(s->pool, (size_t)cap * sizeof *q);
+        if (!q) return 0;
+        s->pool = q;
+        s->pool_cap = cap;
+    }
+    s->pool[s->npool++] = p;
+    return 1;
+}
+
+mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, int *todo)
+{
+    const mw_scene_reader *r = s->tmpl;
+    *todo = 0;
+    /* Buffers of jobs a failed fill left behind go back to the pool. */
+    for (int j = 0; j < s->njobs; j++)
+        if (s->jobs[j].buf && !pool_put(s, s->jobs[j].buf)) free(s->jobs[j].buf);
+    s->njobs = 0;
+    for (int i = 0; i < r->nfiles; i++)
+        if (s->files[i].need) memset(s->files[i].need, 0, s->files[i].nblocks);
+    /* 1. Mark the blocks every band read over the rectangles touches. */
+    for (int role = 0; role < MW_BAND_ROLE_COUNT; role++) {
+        const band_reader *b = &r->bands[role];
+        if (!b->src || b->mode == READ_WARP || !s->files[b->file].need) continue;
+        const mw_tiff_layout *l = mw_tiff_file_layout(r->files[b->file].tf);
+        mw_rect have = {0, 0, l->width, l->height};
+        for (int j = 0; j < n; j++) {
+            mw_rect in = mw_rect_intersect(source_rect(b, rects[j]), have);
+            if (mw_rect_is_empty(in)) continue;
+            for (int by = in.y / l->bh; by <= (in.y + in.h - 1) / l->bh; by++)
+                for (int bx = in.x / l->bw; bx <= (in.x + in.w - 1) / l->bw; bx++)
+                    s->files[b->file].need[mw_tiff_block_id(l, b->src->band, bx, by)] = 1;
+        }
+    }
+    /* 2. Release what is not needed any more; list what is missing. */
+    for (int i = 0; i < r->nfiles; i++) {
+        store_file *f = &s->files[i];
+        if (!f->need) continue;
+        for (uint32_t id = 0; id < f->nblocks; id++) {
+            if (f->blk[id] && !f->need[id]) {
+                if (!pool_put(s, f->blk[id])) free(f->blk[id]);
+                f->blk[id] = NULL;
+            } else if (!f->blk[id] && f->need[id]) {
+                if (s->njobs == s->jobs_cap) {
+                    int cap = s->jobs_cap ? 2 * s->jobs_cap : 256;
+                    store_job *q = realloc(s->jobs, (size_t)cap * sizeof *q);
+                    if (!q) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+                    s->jobs = q;
+                    s->jobs_cap = cap;
+                }
+                s->jobs[s->njobs++] = (store_job){i, id, NULL};
+            }
+        }
+    }
+    /* 3. A buffer for every missing block now, so filling needs no lock.
+     * Blocks of one scene's files have one size per file; the pool holds
+     * buffers of any of them: take one only if it is large enough. */
+    for (int j = 0; j < s->njobs; j++) {
+        store_file *f = &s->files[s->jobs[j].file];
+        void *p = NULL;
+        for (int k = s->npool - 1; k >= 0 && !p; k--)
+            if (malloc_usable_size(s->pool[k]) >= f->block_bytes) {
+                p = s->pool[k];
+                s->pool[k] = s->pool[--s->npool];
+            }
+        if (!p && !(p = malloc(f->block_bytes))) return mw_error_set(MW_ERR_NOMEM, "out of memory for blocks");
+        s->jobs[j].buf = p;  /* visible to readers only once filled */
+    }
+    /* A store with nothing needed gives its memory back. */
+    if (n == 0) {
+        for (int k = 0; k < s->npool; k++) free(s->pool[k]);
+        s->npool = 0;
+    }
+    *todo = s->njobs;
+    return MW_OK;
+}
+
+mw_status mw_block_store_fill(mw_block_store *s, mw_scene_reader *reader, int i)
+{
+    store_job *j = &s->jobs[i];
+    mw_status st = mw_tiff_file_decode(reader->files[j->file].tf, j->id, j->buf);
+    if (st != MW_OK) return st;
+    /* Distinct jobs write distinct slots; readers look only after the
+     * parallel region's barrier. */
+    s->files[j->file].blk[j->id] = j->buf;
+    j->buf = NULL;
+    return MW_OK;
+}
+
+void mw_scene_reader_use_store(mw_scene_reader *reader, const mw_block_store *store)
+{
+    reader->store = store;
 }
