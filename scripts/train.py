@@ -1,0 +1,429 @@
+#!/usr/bin/python3
+"""Train the site classifier of models/ (features -> class and calibrated confidence).
+
+    scripts/train.py [--minewatch build/src/cli/minewatch] [--work DIR] [--jobs 2] [--out models]
+
+Deterministic: fixed seeds, fixed data, plain numpy (no random state). Writes
+models/sentinel2.json, models/landsat.json and models/generic.json (a mirror of
+the Sentinel-2 classifier with the generic change thresholds), each with a
+"training" object: seeds, patch split, features, validation figures.
+
+Data
+  * Generated pairs (scripts/gen_scenes.py --lookalikes), stack layout, from
+    TRAIN_SEEDS (fit) and VAL_SEEDS (calibration and threshold). The seeds of
+    tests/accuracy (TEST_SEEDS there) are never used here.
+    A site (one feature of `scan --min-confidence 0 --min-area 0`) is mining
+    when it overlaps a `mining` truth polygon, else not (look-alikes, plumes,
+    roads, noise).
+  * Real pairs of sat-mining-detector-patches: train/ to fit, val/ to tune.
+    Labels are per pair (multiple instance): every site of a non-mining pair
+    is a negative (the pair is flagged if any site is), and of a mining pair
+    only the site the current model finds most mining-like is a positive
+    (MI-SVM style: start from the largest site, refit, reselect, 4 rounds);
+    the other sites of a mining pair are unknown and left out. This matches
+    how the patch scorer decides: a pair is flagged by its best site.
+    The Sentinel-2 model is fitted on S2 generated sites + real sites (the
+    real patches are Sentinel-2); the Landsat model on Landsat generated
+    sites only (no real Landsat pairs are available).
+
+Model: standardised L2-regularised logistic regression (IRLS), Platt
+calibration on the validation sites, the decision threshold chosen on the
+validation data (generated and real val), never on the test seeds.
+"""
+import argparse
+import concurrent.futures as cf
+import csv
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import score as scoremod  # noqa: E402
+
+PATCHES = "/work/shared/data/sat-mining-detector-patches"
+TRAIN_SEEDS = list(range(101, 117))       # fit
+VAL_SEEDS = list(range(201, 207))         # calibration, threshold
+# tests/accuracy uses seeds 9001.. : never here.
+SIZES = {"sentinel2": 700, "landsat": 450}
+N_SITES = 8                               # gen_scenes.py --sites (more mining sites per pair)
+PATCH_MIN_AREA = 0.1                      # what score_patches.py passes (see README)
+SCENE_MIN_AREA = 0.5                      # the default --min-area
+FEATURES = [
+    "water_share", "log_pond_count", "after_water_ndti", "bbox_fill", "compactness",
+    "context_disturbed_share", "veg_loss_share", "bare_share", "log_area_ha",
+    "river_turbidity_change", "dist_water_m", "mean_dndvi", "mean_dndti", "mean_dbsi",
+    "mean_dmndwi", "before_ndvi", "after_ndvi", "after_mndwi", "after_bsi",
+    "ring_water_share", "ring_bare_share", "ring_ndvi", "turbid_water_fraction",
+    "valid_fraction",
+]
+L2 = 1.0
+
+
+def log(*a):
+    sys.stderr.write(" ".join(str(x) for x in a) + "\n")
+    sys.stderr.flush()
+
+
+# ---- features of a site (the same derived features as src/model/model.c) ----
+def feature_row(p, area_ha):
+    def g(k):
+        v = p.get(k)
+        return float("nan") if v is None else float(v)
+    a = area_ha
+    share = (lambda x: x / a if a > 0 else float("nan"))
+    nw, tw = g("new_water_ha"), g("turbid_water_ha")
+    d = {
+        "log_area_ha": math.log(max(a, 0.01)),
+        "log_pond_count": math.log1p(g("pond_count")),
+        "veg_loss_share": share(g("veg_loss_ha")),
+        "bare_share": share(g("bare_soil_ha")),
+        "turbid_water_fraction": tw / (nw + tw) if nw + tw > 0 else float("nan"),
+    }
+    return [d[k] if k in d else g(k) for k in FEATURES]
+
+
+# ---- running minewatch ----
+def scan(mw, before, after, out, model=None, extra=(), may_fail=False):
+    """Features of every site (scan --min-confidence 0 --min-area 0), cached in out.
+    A failed run is fatal unless may_fail (a real pair with no clear pixel: no sites)."""
+    if os.path.exists(out + ".failed"):
+        return []
+    if os.path.exists(out):
+        return json.load(open(out))["features"]
+    cmd = [mw, "scan", before, after, "-o", out + ".tmp.geojson", "--quiet", "--threads", "1",
+           "--min-confidence", "0", "--min-area", "0"] + list(extra)
+    if model:
+        cmd += ["--model", model]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0 and may_fail:
+        log("note: no sites for %s: %s" % (os.path.basename(before), p.stderr.strip().splitlines()[-1]))
+        open(out + ".failed", "w").write(p.stderr)
+        return []
+    if p.returncode != 0:
+        raise SystemExit("train.py: %s failed: %s" % (" ".join(cmd), p.stderr.strip()))
+    os.replace(out + ".tmp.geojson", out)
+    return json.load(open(out))["features"]
+
+
+def gen_pair(seed, sensor, size, out, layout="stack"):
+    if os.path.exists(os.path.join(out, "truth.geojson")):
+        return
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "gen_scenes.py"), "--seed", str(seed), "--sensor", sensor,
+           "--layout", layout, "--size", str(size), "--sites", str(N_SITES), "--lookalikes", "--out", out, "--quiet"]
+    subprocess.run(cmd, check=True)
+
+
+def synthetic_sites(mw, work, sensor, seeds, model):
+    """[(features, label, seed)] for every site >= SCENE_MIN_AREA/2 of the pairs."""
+    def one(seed):
+        d = os.path.join(work, "%s_%d" % (sensor, seed))
+        gen_pair(seed, sensor, SIZES[sensor], d)
+        feats = scan(mw, os.path.join(d, "before.tif"), os.path.join(d, "after.tif"),
+                     os.path.join(d, "sites.geojson"), model)
+        truth = scoremod.load(os.path.join(d, "truth.geojson"))
+        mining = [t for t in truth if t["props"].get("kind") == "mining"]
+        alerts = scoremod.load(os.path.join(d, "sites.geojson"))
+        rows = []
+        for a in alerts:
+            area = float(a["props"]["area_ha"])
+            if area < SCENE_MIN_AREA / 2:
+                continue
+            lab = int(any(scoremod.overlap(a, t) > 0 for t in mining))
+            rows.append((feature_row(a["props"], area), lab, seed))
+        return rows
+    with cf.ThreadPoolExecutor(JOBS) as ex:
+        out = []
+        for r in ex.map(one, seeds):
+            out += r
+    return out
+
+
+def patch_sites(mw, work, split, model):
+    """{pair id: (label, [feature rows of sites >= PATCH_MIN_AREA])}."""
+    rows = list(csv.DictReader(open(os.path.join(PATCHES, "dataset_%s.csv" % split))))
+    os.makedirs(os.path.join(work, "patches_" + split), exist_ok=True)
+
+    def one(r):
+        sid = r["sample_id"]
+        feats = scan(mw, os.path.join(PATCHES, split, sid + "_t0.tif"),
+                     os.path.join(PATCHES, split, sid + "_t1.tif"),
+                     os.path.join(work, "patches_" + split, sid + ".geojson"), model, may_fail=True)
+        xs = []
+        for f in feats:
+            p = f["properties"]
+            if float(p["area_ha"]) >= PATCH_MIN_AREA:
+                xs.append(feature_row(p, float(p["area_ha"])))
+        return sid, (int(r["label"]), xs)
+    with cf.ThreadPoolExecutor(JOBS) as ex:
+        return dict(ex.map(one, rows))
+
+
+# ---- logistic regression ----
+def standardise(X):
+    Xf = np.where(np.isfinite(X), X, np.nan)
+    mean = np.nanmean(Xf, axis=0)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    scale = np.nanstd(Xf, axis=0)
+    scale = np.where(np.isfinite(scale) & (scale > 1e-6), scale, 1.0)
+    return mean, scale
+
+
+def transform(X, mean, scale):
+    Z = (X - mean) / scale
+    return np.where(np.isfinite(Z), Z, 0.0)   # a NaN feature counts as its mean (model.c)
+
+
+def fit_logistic(Z, y, w, l2=L2, iters=50):
+    """Weighted L2 logistic regression by Newton/IRLS; returns (coef, intercept)."""
+    n, k = Z.shape
+    A = np.hstack([Z, np.ones((n, 1))])
+    beta = np.zeros(k + 1)
+    reg = np.full(k + 1, l2)
+    reg[-1] = 0.0
+    for _ in range(iters):
+        z = A @ beta
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        g = A.T @ (w * (p - y)) + reg * beta
+        H = (A * (w * p * (1 - p))[:, None]).T @ A + np.diag(reg) + 1e-9 * np.eye(k + 1)
+        step = np.linalg.solve(H, g)
+        beta -= step
+        if np.max(np.abs(step)) < 1e-9:
+            break
+    return beta[:-1], beta[-1]
+
+
+def fit_platt(z, y):
+    """P = sigmoid(a z + b), a > 0, by Newton on the (Platt-smoothed) targets."""
+    npos, nneg = y.sum(), len(y) - y.sum()
+    t = np.where(y == 1, (npos + 1) / (npos + 2), 1 / (nneg + 2))
+    a, b = 1.0, 0.0
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(a * z + b, -30, 30)))
+        g = np.array([np.sum((p - t) * z), np.sum(p - t)])
+        s = p * (1 - p)
+        H = np.array([[np.sum(s * z * z), np.sum(s * z)], [np.sum(s * z), np.sum(s)]]) + 1e-9 * np.eye(2)
+        d = np.linalg.solve(H, g)
+        a, b = a - d[0], b - d[1]
+        if np.max(np.abs(d)) < 1e-10:
+            break
+    return max(a, 1e-3), b
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+
+
+# ---- training of one sensor model ----
+def train(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight):
+    Xs = np.array([r[0] for r in syn_tr], float)
+    ys = np.array([r[1] for r in syn_tr], float)
+    pos_ids = [k for k, (lab, xs) in sorted(pat_tr.items()) if lab == 1 and xs]
+    neg_rows = [x for k, (lab, xs) in sorted(pat_tr.items()) if lab == 0 for x in xs]
+    allX = [Xs] + ([np.array(neg_rows, float)] if neg_rows else []) + \
+        [np.array(pat_tr[k][1], float) for k in pos_ids]
+    mean, scale = standardise(np.vstack(allX))
+    Zs = transform(Xs, mean, scale)
+    # synthetic: classes balanced
+    ws = np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))
+    Zn = transform(np.array(neg_rows, float), mean, scale) if neg_rows else np.zeros((0, len(FEATURES)))
+    Zp = {k: transform(np.array(pat_tr[k][1], float), mean, scale) for k in pos_ids}
+    # initial positive instance: the largest site (log_area_ha)
+    ia = FEATURES.index("log_area_ha")
+    pick = {k: int(np.argmax(np.array(pat_tr[k][1])[:, ia])) for k in pos_ids}
+    coef = icpt = None
+    for _round in range(5 if real_weight > 0 else 1):
+        Zr = [Zs]
+        yr = [ys]
+        wr = [ws]
+        if real_weight > 0:
+            Pp = np.array([Zp[k][pick[k]] for k in pos_ids])
+            Zr += [Zn, Pp]
+            yr += [np.zeros(len(Zn)), np.ones(len(Pp))]
+            wr += [np.full(len(Zn), real_weight * 0.5 / max(len(Zn), 1)),
+                   np.full(len(Pp), real_weight * 0.5 / max(len(Pp), 1))]
+        Z, y, w = np.vstack(Zr), np.concatenate(yr), np.concatenate(wr)
+        coef, icpt = fit_logistic(Z, y, w * 1000.0)
+        if real_weight > 0:
+            newpick = {k: int(np.argmax(Zp[k] @ coef)) for k in pos_ids}
+            if newpick == pick:
+                break
+            pick = newpick
+
+    def site_z(X):
+        return transform(np.array(X, float), mean, scale) @ coef + icpt
+
+    # validation sites: generated (site labels) + real val (best site per pair)
+    zv_s = site_z([r[0] for r in syn_va]) if syn_va else np.zeros(0)
+    yv_s = np.array([r[1] for r in syn_va], float)
+    pv = [(k, lab, (site_z(xs).max() if xs else -np.inf)) for k, (lab, xs) in sorted(pat_va.items())]
+    zc = list(zv_s)
+    yc = list(yv_s)
+    if real_weight > 0:
+        zc += [z for _, _, z in pv if np.isfinite(z)]
+        yc += [lab for _, lab, z in pv if np.isfinite(z)]
+    a, b = fit_platt(np.array(zc), np.array(yc, float))
+    return dict(mean=mean, scale=scale, coef=coef, intercept=icpt, a=a, b=b, site_z=site_z,
+                pv=pv, zv_s=zv_s, yv_s=yv_s)
+
+
+def scene_figures(m, syn, thr):
+    """Site-level precision/recall proxy on labelled sites (>= min area) at a threshold."""
+    X = [r[0] for r in syn]
+    y = np.array([r[1] for r in syn])
+    area = np.exp(np.array([r[0][FEATURES.index("log_area_ha")] for r in syn]))
+    keep = area >= SCENE_MIN_AREA
+    p = sigmoid(m["a"] * m["site_z"](X) + m["b"])
+    flag = (p >= thr) & keep
+    tp, fp = int((flag & (y == 1)).sum()), int((flag & (y == 0)).sum())
+    pos = int(((y == 1) & keep).sum())
+    return dict(precision=tp / (tp + fp) if tp + fp else None, site_recall=tp / pos if pos else None,
+                tp=tp, fp=fp)
+
+
+def patch_figures(m, thr):
+    tp = fp = tn = fn = 0
+    for _, lab, z in m["pv"]:
+        flag = np.isfinite(z) and sigmoid(m["a"] * z + m["b"]) >= thr
+        if lab == 1:
+            tp += flag
+            fn += not flag
+        else:
+            fp += flag
+            tn += not flag
+    rec = tp / (tp + fn) if tp + fn else None
+    spec = tn / (tn + fp) if tn + fp else None
+    prec = tp / (tp + fp) if tp + fp else None
+    return dict(recall=rec, specificity=spec, precision=prec, tp=int(tp), fp=int(fp), tn=int(tn), fn=int(fn))
+
+
+def choose_threshold(m, syn_va, use_real):
+    """Threshold on the calibrated P: the real val pairs must keep specificity
+    >= 0.90 and the generated val sites precision >= 0.95; among those, the
+    highest real recall (or generated recall), ties to the higher threshold."""
+    best = None
+    for thr in np.round(np.arange(0.30, 0.951, 0.01), 2):
+        s = scene_figures(m, syn_va, thr)
+        if s["precision"] is None or s["precision"] < 0.95:
+            continue
+        score = s["site_recall"] or 0
+        if use_real:
+            r = patch_figures(m, thr)
+            if r["specificity"] is None or r["specificity"] < 0.90:
+                continue
+            score = r["recall"] + 0.25 * score
+        key = (round(score, 6), thr)
+        if best is None or key > best[0]:
+            best = (key, thr)
+    return float(best[1]) if best else 0.5
+
+
+def r4(x):
+    return None if x is None else round(float(x), 4)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minewatch", default=os.path.join(ROOT, "build", "src", "cli", "minewatch"))
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "train-work"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--real-weight", type=float, default=0.5,
+                    help="weight of the real patch sites relative to the generated ones (S2)")
+    a = ap.parse_args()
+    global JOBS
+    JOBS = a.jobs
+    os.makedirs(a.work, exist_ok=True)
+    mw = os.path.abspath(a.minewatch)
+    models = {}
+    for sensor in ("sentinel2", "landsat"):
+        base = json.load(open(os.path.join(a.out, sensor + ".json")))
+        # scans use a copy of the current model (change thresholds and sites
+        # matter for the features; the classifier does not)
+        scan_model = os.path.join(a.work, "scan_%s.json" % sensor)
+        sc = dict(base)
+        json.dump(sc, open(scan_model, "w"), indent=2)
+        tag = json.dumps([base["change"], base["sites"], N_SITES], sort_keys=True)
+        work = os.path.join(a.work, "%s_%08x" % (sensor, abs(hash_str(tag))))
+        os.makedirs(work, exist_ok=True)
+        log("[%s] generated pairs, train seeds %s" % (sensor, TRAIN_SEEDS))
+        syn_tr = synthetic_sites(mw, work, sensor, TRAIN_SEEDS, scan_model)
+        syn_va = synthetic_sites(mw, work, sensor, VAL_SEEDS, scan_model)
+        use_real = sensor == "sentinel2" and os.path.isdir(PATCHES) and a.real_weight > 0
+        pat_tr = pat_va = {}
+        if use_real:
+            log("[%s] real patches train/val" % sensor)
+            pat_tr = patch_sites(mw, work, "train", scan_model)
+            pat_va = patch_sites(mw, work, "val", scan_model)
+        m = train(sensor, syn_tr, syn_va, pat_tr, pat_va, a.real_weight if use_real else 0.0)
+        thr = choose_threshold(m, syn_va, use_real)
+        vs = scene_figures(m, syn_va, thr)
+        vp = patch_figures(m, thr) if use_real else None
+        log("[%s] threshold %.2f  generated val sites %s  real val %s" % (sensor, thr, vs, vp))
+        out = dict(base)
+        out["name"] = "%s-trained-v1" % sensor
+        out["classifier"] = {
+            "type": "logistic", "features": FEATURES,
+            "mean": [r4(v) if abs(v) > 1e-3 else float("%.6g" % v) for v in m["mean"]],
+            "scale": [float("%.6g" % v) for v in m["scale"]],
+            "coef": [float("%.6g" % v) for v in m["coef"]],
+            "intercept": float("%.6g" % m["intercept"]), "threshold": thr,
+            "calibration": {"type": "platt", "a": float("%.6g" % m["a"]), "b": float("%.6g" % m["b"])},
+        }
+        out["training"] = {
+            "method": "scripts/train.py: L2 logistic regression (IRLS, l2=%g), Platt calibration and "
+                      "threshold on validation data" % L2,
+            "generated": {"generator": "scripts/gen_scenes.py --lookalikes --layout stack --sites %d" % N_SITES,
+                          "size": SIZES[sensor], "train_seeds": TRAIN_SEEDS, "val_seeds": VAL_SEEDS,
+                          "sites_train": len(syn_tr), "mining_sites_train": int(sum(r[1] for r in syn_tr)),
+                          "label": "site overlaps a mining truth polygon"},
+            "real_patches": ({"data": "sat-mining-detector-patches", "fit_split": "train",
+                              "tune_split": "val", "pairs_train": len(pat_tr),
+                              "min_area_ha": PATCH_MIN_AREA, "weight": a.real_weight,
+                              "label": "multiple instance: all sites of negative pairs are negatives, "
+                                       "the best site of a mining pair is the positive"}
+                             if use_real else None),
+            "features": FEATURES,
+            "validation": {"threshold": thr,
+                           "generated_val_sites": {k: r4(v) if isinstance(v, float) else v for k, v in vs.items()},
+                           "real_val_pairs": ({k: r4(v) if isinstance(v, float) else v for k, v in vp.items()}
+                                              if vp else None)},
+        }
+        models[sensor] = out
+    for sensor, m in models.items():
+        write_model(os.path.join(a.out, sensor + ".json"), m)
+    gen = json.load(open(os.path.join(a.out, "generic.json")))
+    g = dict(models["sentinel2"])
+    g["name"] = "generic-trained-v1"
+    g["sensor"] = "generic"
+    g["change"] = gen["change"]
+    g["sites"] = gen["sites"]
+    g["training"] = dict(g["training"], note="classifier mirrors sentinel2.json; change thresholds generic")
+    write_model(os.path.join(a.out, "generic.json"), g)
+    return 0
+
+
+def hash_str(s):
+    h = 2166136261
+    for ch in s.encode():
+        h = ((h ^ ch) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def write_model(path, m):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+    log("wrote", path)
+
+
+JOBS = 2
+if __name__ == "__main__":
+    sys.exit(main())
