@@ -8,9 +8,13 @@
  *     dilation that joins fragments needs), classifies change and labels
  *     its components (sites module). Classes and index changes of the core
  *     are copied into the wave's row buffer when a change raster is wanted.
- *  3. After each wave the main thread writes the wave's rows, in order, and
- *     reports progress: output bytes do not depend on which thread ran
- *     which tile. The first failing tile stops the rest; its message is
+ *  3. The wave's rows go to one of two row buffers; thread 0 writes the
+ *     previous wave's rows (compression included) at the start of the next
+ *     wave's parallel region, while the other threads decode and classify,
+ *     so the writing overlaps the work. Rows are written in order by one
+ *     thread, so output bytes do not depend on which thread ran which
+ *     tile; the main thread reports progress after each wave. Memory: two
+ *     row buffers of tile x width x 17 bytes. The first failing tile stops the rest; its message is
  *     reported once.
  *  4. The component pieces of all tiles are merged into sites. The change
  *     raster stays open (as a temporary file) until the alerts are written.
@@ -49,7 +53,9 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     const int tiles_x = (g->width + ts - 1) / ts, tiles_y = (g->height + ts - 1) / ts;
     mw_tile_sites **tiles = calloc((size_t)tiles_x * tiles_y, sizeof *tiles);
     long long(*counts)[MW_CLASS_COUNT + 1] = calloc((size_t)ctx->nthreads, sizeof *counts);
-    wave_rows rows = {0};
+    wave_rows rowbuf[2];
+    memset(rowbuf, 0, sizeof rowbuf);
+    int pending = -1;  /* tile row whose rows wait in rowbuf[pending & 1] */
     mw_status st = MW_OK;
     if (!tiles || !counts) {
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -57,9 +63,12 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     }
     if (ctx->opt->change_raster) {
         size_t n = (size_t)ts * g->width;
-        rows.cls = malloc(n);
-        for (int k = 0; k < 4; k++) rows.d[k] = malloc(n * sizeof(float));
-        if (!rows.cls || !rows.d[0] || !rows.d[1] || !rows.d[2] || !rows.d[3]) {
+        int ok = 1;
+        for (int j = 0; j < 2; j++) {
+            ok = ok && (rowbuf[j].cls = malloc(n));
+            for (int k = 0; k < 4; k++) ok = ok && (rowbuf[j].d[k] = malloc(n * sizeof(float)));
+        }
+        if (!ok) {
             st = mw_error_set(MW_ERR_NOMEM, "out of memory for the change raster rows");
             goto done;
         }
@@ -83,6 +92,21 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             int t = omp_get_thread_num();
             mw_worker *wk = &ctx->workers[t];
             CPLPushErrorHandler(CPLQuietErrorHandler);
+            /* 0. Thread 0 writes the previous wave's rows meanwhile. */
+            if (t == 0 && pending >= 0) {
+                int y0 = pending * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
+                const wave_rows *rw = &rowbuf[pending & 1];
+                mw_status s = mw_change_raster_write_rows(ctx->raster, y0, h, rw->cls, rw->d[0], rw->d[1],
+                                                          rw->d[2], rw->d[3]);
+                if (s != MW_OK) {
+#pragma omp critical(mw_tile_error)
+                    if (!failed) {
+                        first = s;
+                        mw_error_copy(first_msg, sizeof first_msg);
+                        failed = 1;
+                    }
+                }
+            }
             /* 1. Decode every block of the wave once, shared by all threads. */
             double tf0 = omp_get_wtime();
 #pragma omp for schedule(dynamic, 2)
@@ -128,7 +152,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                         .dbsi = w->dbsi, .dmndwi = w->dmndwi, .radius = ctx->radius,
                         .grid_w = g->width, .grid_h = g->height, .min_pixels = ctx->min_pixels};
                     s = mw_tile_sites_label(&in, &tiles[(size_t)ty * tiles_x + tx]);
-                    if (s == MW_OK && ctx->raster) copy_core(w, core, ty * ts, g->width, &rows);
+                    if (s == MW_OK && ctx->raster) copy_core(w, core, ty * ts, g->width, &rowbuf[ty & 1]);
                     wk->t_sites += omp_get_wtime() - ts0;
                 }
                 if (s != MW_OK) {
@@ -147,9 +171,13 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             break;
         }
         if (ctx->raster) {
-            int y0 = ty * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
-            st = mw_change_raster_write_rows(ctx->raster, y0, h, rows.cls, rows.d[0], rows.d[1], rows.d[2], rows.d[3]);
-            if (st != MW_OK) break;
+            pending = ty;
+            if (ty == tiles_y - 1) {  /* the last wave: nothing left to overlap with */
+                int y0 = ty * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
+                const wave_rows *rw = &rowbuf[ty & 1];
+                st = mw_change_raster_write_rows(ctx->raster, y0, h, rw->cls, rw->d[0], rw->d[1], rw->d[2], rw->d[3]);
+                if (st != MW_OK) break;
+            }
         }
         st = mw_scan_progress(ctx, p0 + (p1 - p0) * 0.95 * (ty + 1) / tiles_y, "classifying tiles");
     }
@@ -174,7 +202,9 @@ done:
         for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) mw_tile_sites_destroy(tiles[i]);
     free(tiles);
     free(counts);
-    free(rows.cls);
-    for (int k = 0; k < 4; k++) free(rows.d[k]);
+    for (int j = 0; j < 2; j++) {
+        free(rowbuf[j].cls);
+        for (int k = 0; k < 4; k++) free(rowbuf[j].d[k]);
+    }
     return st;
 }
