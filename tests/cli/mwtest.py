@@ -40,10 +40,25 @@ def skip(why):
     sys.exit(77)
 
 
+# What ASan, LSan and UBSan print: in the sanitizer build any of these in
+# minewatch's stderr fails the test, whatever the exit code (ASan exits 1,
+# as a failed run does, so the code alone cannot tell).
+SANITIZER_REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def check_sanitizers(stderr, what):
+    """Fail the test when @stderr holds a sanitizer report."""
+    hit = [r for r in SANITIZER_REPORTS if r in stderr]
+    return check(not hit, f"{what}: sanitizer report {hit}: {stderr[-3000:]}")
+
+
 def run(*args, timeout=600, env=None):
-    """Run minewatch; returns (exit code, stdout, stderr)."""
+    """Run minewatch; returns (exit code, stdout, stderr). A sanitizer
+    report on stderr is a test failure."""
     p = subprocess.run([MINEWATCH, *map(str, args)], capture_output=True, text=True,
                        timeout=timeout, env=env)
+    check_sanitizers(p.stderr, " ".join(map(str, args))[:200])
     return p.returncode, p.stdout, p.stderr
 
 

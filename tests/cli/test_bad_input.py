@@ -10,7 +10,7 @@ import time
 import numpy as np
 from osgeo import gdal
 
-from mwtest import MINEWATCH, check, done, run, s2_pair, tmpdir, write_stack
+from mwtest import MINEWATCH, check, check_sanitizers, done, run, s2_pair, tmpdir, write_stack
 
 gdal.UseExceptions()
 d = tmpdir()
@@ -64,8 +64,42 @@ nored = write_stack(os.path.join(d, "nored.tif"), [arrs[0], arrs[1], arrs[3], ar
 expect_error([nored, after], ["nored.tif", "red"], "missing band")
 
 # Band map naming a band that does not exist.
-expect_error([before, after, "--band-map", "blue=1,green=2,red=3,nir=9,swir1=5,swir2=6"], ["9"],
-             "band map to a missing band")
+expect_error([before, after, "--band-map", "blue=1,green=2,red=3,nir=9,swir1=5,swir2=6"],
+             ["before_20200105.tif", "nir=9", "7 bands"], "band map to a missing band")
+expect_error([before, after, "--band-map", "blue=1,green=2,red=3"], ["before_20200105.tif", "nir"],
+             "band map without a required role")
+
+# Bands of one scene with different extents: a per-band product folder
+# whose B11 covers less ground, and one whose SCL mask has the wrong size.
+names = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
+for odd, what in (("B11", "a band with another extent"), ("SCL", "a mask band of the wrong size")):
+    folder = os.path.join(d, f"S2A_MSIL2A_20200105T140051_{odd}_odd")
+    os.makedirs(folder)
+    for a, n in zip(arrs, names):
+        write_stack(os.path.join(folder, f"T20LQR_20200105T140051_{n}_10m.tif"), [a[:40, :50] if n == odd else a], [n])
+    expect_error([folder, after], [f"T20LQR_20200105T140051_{odd}_10m.tif", "extent"], what)
+
+# A zero-size raster. GDAL refuses to create one ("Attempt to create 0x0
+# dataset is illegal"), so write the TIFF header by hand: width 0.
+def zero_tiff(path, w, h):
+    import struct
+    tags = [(256, 3, w), (257, 3, h), (258, 3, 16), (259, 3, 1), (262, 3, 1), (273, 4, 8),
+            (277, 3, 1), (278, 3, max(h, 1)), (279, 4, 0)]
+    ifd = struct.pack("<H", len(tags))
+    for tag, typ, val in tags:
+        ifd += struct.pack("<HHII", tag, typ, 1, val) if typ == 4 else struct.pack("<HHIHH", tag, typ, 1, val, 0)
+    with open(path, "wb") as f:
+        f.write(b"II*\x00" + struct.pack("<I", 8) + ifd + struct.pack("<I", 0))
+    return path
+
+
+try:
+    gdal.GetDriverByName("GTiff").Create(os.path.join(d, "gdal_zero.tif"), 0, 64, 1, gdal.GDT_UInt16)
+    check(False, "GDAL created a 0-wide GeoTIFF: test one")
+except RuntimeError:
+    pass
+expect_error([zero_tiff(os.path.join(d, "zero_width.tif"), 0, 64), after], ["zero_width.tif"], "zero-width raster")
+expect_error([before, zero_tiff(os.path.join(d, "zero_size.tif"), 0, 0)], ["zero_size.tif"], "0 x 0 raster")
 
 # Scenes that do not overlap.
 far = write_stack(os.path.join(d, "far.tif"), arrs, ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"],
@@ -107,7 +141,19 @@ fb = write_stack(os.path.join(d, "float_before.tif"), fl, ["blue", "green", "red
 rc, so, se = run("scan", fb, fb, "-o", out, "--quiet", "--sensor", "generic")
 check(rc == 0, f"NaN/Inf float input scans: {se}")
 if os.path.exists(out):
+    import json
+
+    def no_nan(c):
+        raise ValueError(f"{c} in the alerts")
+    try:
+        json.load(open(out), parse_constant=no_nan)
+    except ValueError as e:
+        check(False, f"NaN/Inf float input: alerts are strict JSON: {e}")
     os.remove(out)
+fl[0][:, :] = np.nan
+nan_all = write_stack(os.path.join(d, "float_nan.tif"), fl, ["blue", "green", "red", "nir", "swir1", "swir2"],
+                      dtype=gdal.GDT_Float32)
+expect_error([nan_all, fb, "--sensor", "generic"], ["float_nan.tif", "clear"], "a float band all NaN")
 
 # No CRS at all, and an unknown CRS.
 nocrs = write_stack(os.path.join(d, "nocrs.tif"), arrs, ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"], epsg=None)
@@ -180,14 +226,40 @@ with open(bad_model, "w") as f:
     f.write('{"format": "minewatch-model/1", "name": 3}')
 expect_error([before, after, "--model", bad_model], ["model.json"], "malformed model")
 
+# A model path that is a raster, and one that is a folder.
+expect_error([before, after, "--model", before], ["before_20200105.tif"], "a raster given as model")
+expect_error([before, after, "--model", d], [d], "a folder given as model")
+
+# Usage errors (exit 2) leave nothing either.
+for args, what in (([before, after, "--bogus"], "unknown option"),
+                   ([before, after, "--min-area", "-1"], "--min-area -1"),
+                   ([before, after, "--threads", "0"], "--threads 0"),
+                   ([before, after, "--tile-size", "3"], "--tile-size 3"),
+                   ([before, after, "--min-confidence", "nan"], "--min-confidence nan")):
+    expect_error(args, [], what, code=2)
+    rc, so, se = run("scan", *args, "-o", out, "--quiet")
+    check(se.startswith("minewatch: ") and what.split()[0] in se.splitlines()[0], f"{what}: message {se!r}")
+
 # Outputs that cannot be written.
 expect_error([before, after], ["nodir"], "output in a missing folder",
              output=os.path.join(d, "nodir", "sub", "a.geojson"))
 ro = os.path.join(d, "out", "ro")
 os.makedirs(ro)
 os.chmod(ro, stat.S_IRUSR | stat.S_IXUSR)
-if os.geteuid() != 0:  # root ignores permissions
+if os.geteuid() != 0:
     expect_error([before, after], ["ro"], "output in a read-only folder", output=os.path.join(ro, "a.geojson"))
+elif shutil.which("setpriv"):
+    # Root ignores permissions: run as nobody (inputs made readable to it).
+    os.chmod(d, 0o755)
+    os.chmod(os.path.join(d, "out"), 0o755)
+    o = os.path.join(ro, "a.geojson")
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", MINEWATCH, "scan",
+                        before, after, "-o", o, "--quiet"], capture_output=True, text=True, timeout=300)
+    check_sanitizers(p.stderr, "read-only folder")
+    check(p.returncode == 1 and p.stderr.startswith(f"minewatch: error: {o}: ") and len(p.stderr.splitlines()) == 1,
+          f"output in a read-only folder (as nobody): {p.returncode} {p.stderr!r}")
+    check(not os.listdir(ro), "read-only folder: nothing left")
+    os.chmod(d, 0o700)
 rc, so, se = run("scan", before, after, "-o", "/dev/full/a.geojson", "--quiet")
 check(rc == 1 and "minewatch: error:" in se, f"output under /dev/full fails cleanly: {rc} {se!r}")
 rc, so, se = run("scan", before, after, "-o", "/dev/full", "--quiet")
@@ -205,6 +277,7 @@ def full_disk_run(outdir, args):
     if shutil.which("unshare") and os.geteuid() == 0:
         p = subprocess.run(["unshare", "-m", "sh", "-c", sh, outdir, MINEWATCH, *args],
                            capture_output=True, text=True, timeout=300)
+        check_sanitizers(p.stderr, "full disk")
         if p.returncode != 99:
             return p.returncode, p.stderr, [f for f in p.stdout.split() if f != "fill"]
     import resource
@@ -213,6 +286,7 @@ def full_disk_run(outdir, args):
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     p = subprocess.run([MINEWATCH, *args], capture_output=True, text=True, timeout=300, preexec_fn=limit)
+    check_sanitizers(p.stderr, "full disk")
     return p.returncode, p.stderr, os.listdir(outdir)
 
 
@@ -253,6 +327,7 @@ for sig in (signal.SIGINT, signal.SIGTERM):
     p.send_signal(sig)
     so, se = p.communicate(timeout=120)
     se = first + se
+    check_sanitizers(se, f"signal {sig}")
     if p.returncode == 0:
         print("note: run finished before the signal", sig)
         os.remove(o)
