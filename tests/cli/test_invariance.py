@@ -27,4 +27,13 @@ for threads, tile in runs:
         continue
     check(filecmp.cmp(ref[0], o, shallow=False), f"alerts differ: threads {threads} tile {tile}")
     check(filecmp.cmp(ref[1], r, shallow=False), f"change raster differs: threads {threads} tile {tile}")
+
+# Repeatability: the very same command (default threads and tile size) run
+# twice gives the same bytes, and the same as every run above.
+for k in range(2):
+    o, r = os.path.join(d, f"a-repeat{k}.geojson"), os.path.join(d, f"c-repeat{k}.tif")
+    rc, so, se = run("scan", before, after, "-o", o, "--change-raster", r, "--quiet", "--min-confidence", "0")
+    check(rc == 0, f"repeat {k}: exit {rc}: {se}")
+    check(filecmp.cmp(ref[0], o, shallow=False), f"alerts differ on repeat {k}")
+    check(filecmp.cmp(ref[1], r, shallow=False), f"change raster differs on repeat {k}")
 done()
