@@ -1,13 +1,17 @@
 /*
- * Fuzz target: product metadata text read from the user's folders,
- * Sentinel-2 MTD_MSIL2A.xml (mw_io_s2_meta_from_mtd_text) and Landsat
- * MTL.txt (mw_io_landsat_meta_from_mtl_text), and the reflectance rules
- * fed by what they found.
+ * Fuzz target: product metadata read from the user's folders,
+ * Sentinel-2 MTD_MSIL2A.xml (mw_io_s2_meta_from_mtd_text), Landsat
+ * MTL.txt (mw_io_landsat_meta_from_mtl_text), and - through /vsimem/ -
+ * STAC item JSON (mw_io_s2_meta_from_stac) and Landsat MTL.json
+ * (mw_io_landsat_meta_from_mtl_json), then the reflectance rules fed by
+ * what they found.
  *
  * Promises checked: a date found is "" or a real YYYY-MM-DD date; strings
  * stay NUL-terminated inside their fields; the S2 quantification is > 0.
  */
 #include "fuzz.h"
+
+#include <cpl_vsi.h>
 
 #include "io/mw_io_internal.h"
 
@@ -43,6 +47,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int r = 0; r < MW_BAND_ROLE_COUNT; r++) {
         double scale, offset;
         mw_io_landsat_scaling(&ls, r + 2, (mw_band_role)r, &scale, &offset);
+    }
+
+    /* The same bytes as files: a STAC item and an MTL.json. */
+    const char *mem = "/vsimem/fuzz_metadata.json";
+    VSILFILE *f = VSIFileFromMemBuffer(mem, (GByte *)data, (vsi_l_offset)size, FALSE);
+    if (f) {
+        VSIFCloseL(f);
+        static const char *const band_files[MW_BAND_ROLE_COUNT] = {"B02.tif", "B03.tif", "B04.tif", "B08.tif",
+                                                                   "B11.tif", "B12.tif", NULL};
+        mw_io_s2_meta_init(&s2);
+        if (mw_io_s2_meta_from_stac(mem, band_files, &s2) == MW_OK) check_date(s2.date);
+        FUZZ_CHECK(memchr(s2.spacecraft, '\0', sizeof s2.spacecraft) != NULL);
+        mw_io_landsat_meta_init(&ls);
+        if (mw_io_landsat_meta_from_mtl_json(mem, &ls) == MW_OK) check_date(ls.date);
+        FUZZ_CHECK(memchr(ls.spacecraft, '\0', sizeof ls.spacecraft) != NULL);
+        VSIUnlink(mem);
     }
     free(text);
     return 0;
