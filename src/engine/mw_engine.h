@@ -29,6 +29,7 @@ typedef struct mw_window {
 typedef struct mw_worker {
     mw_scene_reader *before, *after;
     mw_window win;
+    mw_window sub;                               /* a part of win (mw_window_extract) */
     int use_ndwi;                                /* a scene lacks SWIR: water from NDWI */
     double t_read, t_compute, t_sites;           /* seconds, this thread */
 } mw_worker;
@@ -54,6 +55,13 @@ void mw_worker_clear(mw_worker *w);
  */
 mw_status mw_window_compute(mw_worker *w, const mw_grid *grid, mw_rect r, const mw_aoi *aoi,
                             const mw_change_params *params, const mw_index_shift *shift);
+
+/**
+ * Copy rectangle @p r (inside the last computed window) of validity,
+ * indices of both dates, classes and index changes into w->sub, as if
+ * mw_window_compute() had been called on @p r (band pixels are not copied).
+ */
+mw_status mw_window_extract(mw_worker *w, mw_rect r);
 
 /**
  * Scene-wide median shift of each index, from a fixed lattice of sample

@@ -14,6 +14,19 @@
 
 typedef struct mw_change_raster mw_change_raster;
 
+/** A site's measurement: kept (it passed the filters) and its alert. */
+typedef struct mw_site_slot {
+    int keep;
+    mw_alert alert;
+} mw_site_slot;
+
+/** A site measured by the tile pass, before the merge. */
+typedef struct mw_site_pre {
+    int64_t seed;
+    int taken;           /* moved into the site pass's slots */
+    mw_site_slot slot;
+} mw_site_pre;
+
 typedef struct mw_scan_ctx {
     const mw_scene *before, *after;
     const mw_options *opt;
@@ -39,6 +52,9 @@ typedef struct mw_scan_ctx {
     mw_change_raster *raster;  /* open until the alerts are written: committed last */
     mw_alert *alerts;
     int nalerts;
+    mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
+    int npre;
+    int site_halo;           /* tile halo holding a whole site window, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
 } mw_scan_ctx;
 
@@ -56,6 +72,15 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1);
 mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs);
 /** Decode planned job @p i with worker @p wk's readers (thread-safe for distinct i). */
 mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i);
+
+/** The window a site is measured on: its bbox grown by the ring and join margins, in the grid. */
+mw_rect mw_scan_site_window(const mw_scan_ctx *ctx, const mw_site_acc *site);
+/**
+ * Measure, outline, score and filter @p site on window data @p w (w->r must
+ * be mw_scan_site_window() of the site); fills @p slot. @p mask is scratch.
+ */
+mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                                 const mw_window *w, uint8_t **mask, size_t *mask_cap, mw_site_slot *slot);
 
 /** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);

@@ -157,6 +157,9 @@ static void ctx_clear(mw_scan_ctx *ctx)
         for (int t = 0; t < ctx->nthreads; t++) mw_worker_clear(&ctx->workers[t]);
     free(ctx->workers);
     for (int i = 0; i < ctx->nalerts; i++) mw_alert_clear(&ctx->alerts[i]);
+    for (int i = 0; i < ctx->npre; i++)
+        if (!ctx->pre[i].taken) mw_alert_clear(&ctx->pre[i].slot.alert);
+    free(ctx->pre);
     free(ctx->alerts);
     mw_site_list_destroy(ctx->sites);
     mw_change_raster_abort(ctx->raster);
@@ -219,6 +222,9 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         ctx.radius = (int)ceil(mw_model_merge_distance_m(ctx.model) / px / 2.0 - 1e-9);
         if (ctx.radius < 0) ctx.radius = 0;
         ctx.buffer_px = (int)ceil(mw_model_river_buffer_m(ctx.model) / px - 1e-9);
+        /* The margin of a site's window (site_pass.c): a tile computed with
+         * this halo holds the whole window of every site inside its core. */
+        ctx.site_halo = (ctx.buffer_px > 2 * ctx.radius + 1 ? ctx.buffer_px : 2 * ctx.radius + 1) + 1;
         /* Pre-filter on pixel area with slack; the geodesic area decides later. */
         ctx.min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx.pixel_area_m2 * 0.8);
         if (ctx.min_pixels < 1) ctx.min_pixels = 1;

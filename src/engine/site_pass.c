@@ -25,10 +25,6 @@
 
 enum { SITE_BATCH = 64 };
 
-typedef struct site_slot {
-    int keep;
-    mw_alert alert;
-} site_slot;
 
 static void pixel_centroid(const uint8_t *mask, mw_rect r, const double gt[6], double *x, double *y)
 {
@@ -47,23 +43,21 @@ static void pixel_centroid(const uint8_t *mask, mw_rect r, const double gt[6], d
 }
 
 /* The window a site is measured on (see the plan above). */
-static mw_rect site_window(const mw_scan_ctx *ctx, const mw_site_acc *site)
+mw_rect mw_scan_site_window(const mw_scan_ctx *ctx, const mw_site_acc *site)
 {
     const mw_grid *g = &ctx->grid;
-    int margin = (ctx->buffer_px > 2 * ctx->radius + 1 ? ctx->buffer_px : 2 * ctx->radius + 1) + 1;
+    int margin = ctx->site_halo;  /* max(buffer, 2 radius + 1) + 1, set in scan.c */
     mw_rect bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1};
     mw_rect all = {0, 0, g->width, g->height};
     return mw_rect_intersect(mw_rect_expand(bbox, margin), all);
 }
 
-static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                              uint8_t **mask, size_t *mask_cap, site_slot *slot)
+mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                                 const mw_window *w, uint8_t **mask, size_t *mask_cap, mw_site_slot *slot)
 {
     const mw_grid *g = &ctx->grid;
-    mw_rect win = site_window(ctx, site);
-    mw_status st = mw_window_compute(wk, g, win, ctx->aoi, ctx->params, &ctx->shift);
-    if (st != MW_OK) return st;
-
+    const mw_rect win = w->r;
+    mw_status st;
     size_t n = (size_t)win.w * win.h;
     if (n > *mask_cap) {
         uint8_t *p = realloc(*mask, n);
@@ -71,7 +65,6 @@ static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, co
         *mask = p;
         *mask_cap = n;
     }
-    const mw_window *w = &wk->win;
     mw_site_window sw = {
         .area = win, .cls = w->cls, .valid = w->valid,
         .before_ndvi = w->before_idx[MW_INDEX_NDVI], .before_mndwi = w->before_idx[MW_INDEX_MNDWI],
@@ -124,22 +117,54 @@ static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, co
     return MW_OK;
 }
 
+static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                              uint8_t **mask, size_t *mask_cap, mw_site_slot *slot)
+{
+    mw_status st = mw_window_compute(wk, &ctx->grid, mw_scan_site_window(ctx, site), ctx->aoi, ctx->params, &ctx->shift);
+    if (st != MW_OK) return st;
+    return mw_site_measure_window(ctx, wk, ll, site, &wk->win, mask, mask_cap, slot);
+}
+
+static int cmp_pre(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = ((const mw_site_pre *)b)->seed;
+    return x < y ? -1 : x > y;
+}
+
 mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
 {
     const int n = ctx->sites ? ctx->sites->count : 0;
-    site_slot *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
+    mw_site_slot *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
     if (!slots) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_status st = MW_OK;
     double t0 = omp_get_wtime();
+    /* Sites the tile pass measured already (whole inside one tile): take
+     * their results; the others are measured here. */
+    int *todo = malloc((n > 0 ? (size_t)n : 1) * sizeof *todo);
+    if (!todo) {
+        free(slots);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    int ntodo = 0;
+    for (int i = 0; i < n; i++) {
+        mw_site_pre *p = ctx->npre ? bsearch(&ctx->sites->sites[i].seed, ctx->pre, (size_t)ctx->npre,
+                                             sizeof *ctx->pre, cmp_pre) : NULL;
+        if (p && !p->taken) {
+            slots[i] = p->slot;
+            p->taken = 1;
+        } else {
+            todo[ntodo++] = i;
+        }
+    }
     mw_rect wins[SITE_BATCH];
-    for (int b0 = 0; b0 < n && st == MW_OK; b0 += SITE_BATCH) {
-        int b1 = b0 + SITE_BATCH < n ? b0 + SITE_BATCH : n;
+    for (int b0 = 0; b0 < ntodo && st == MW_OK; b0 += SITE_BATCH) {
+        int b1 = b0 + SITE_BATCH < ntodo ? b0 + SITE_BATCH : ntodo;
         int failed = 0;
         char first_msg[1024] = "";
         mw_status first = MW_OK;
         /* The batch's blocks, decoded once for all its windows (sites are
          * in raster order, so neighbouring sites share blocks). */
-        for (int i = b0; i < b1; i++) wins[i - b0] = site_window(ctx, &ctx->sites->sites[i]);
+        for (int i = b0; i < b1; i++) wins[i - b0] = mw_scan_site_window(ctx, &ctx->sites->sites[todo[i]]);
         int jobs = 0;
         st = mw_scan_plan_blocks(ctx, wins, b1 - b0, &jobs);
         if (st != MW_OK) break;
@@ -164,11 +189,12 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
                 }
             }
 #pragma omp for schedule(dynamic, 1)
-            for (int i = b0; i < b1; i++) {
+            for (int j = b0; j < b1; j++) {
                 int stop;
 #pragma omp atomic read
                 stop = failed;
                 if (stop) continue;
+                int i = todo[j];
                 mw_status s = s0 != MW_OK ? s0 : measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
                 if (s != MW_OK) {
 #pragma omp critical(mw_site_error)
@@ -184,8 +210,9 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             CPLPopErrorHandler();
         }
         if (failed) st = mw_error_set(first, "%s", first_msg);
-        if (st == MW_OK) st = mw_scan_progress(ctx, p0 + (p1 - p0) * b1 / n, "measuring sites");
+        if (st == MW_OK) st = mw_scan_progress(ctx, p0 + (p1 - p0) * b1 / ntodo, "measuring sites");
     }
+    free(todo);
     ctx->t_sites = omp_get_wtime() - t0;
     {
         int none;

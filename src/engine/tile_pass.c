@@ -4,10 +4,16 @@
  * General plan
  *  1. Tiles are taken one tile row at a time (a wave); the tiles of a
  *     wave run in parallel, each thread with its own GDAL handles.
- *  2. A tile reads its core plus a halo of `radius` pixels (what the
+ *  2. A tile reads its core plus a halo (at least `radius` pixels, what the
  *     dilation that joins fragments needs), classifies change and labels
- *     its components (sites module). Classes and index changes of the core
- *     are copied into the wave's row buffer when a change raster is wanted.
+ *     its components (sites module). The halo is the margin of a site's
+ *     window (site_halo), so a site lying inside the tile's core -- on none
+ *     of its edge strips, hence united with nothing by the merge -- is
+ *     measured right here from the computed window, byte for byte as the
+ *     site pass would (same window values: they do not depend on the
+ *     window), and the site pass reads only the sites that span tiles.
+ *     Classes and index changes of the core are copied into the wave's row
+ *     buffer when a change raster is wanted.
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
  *     previous wave's rows (compression included) at the start of the next
  *     wave's parallel region, while the other threads decode and classify,
@@ -29,6 +35,47 @@
 
 #include "change/mw_change_raster.h"
 #include "core/mw_error.h"
+
+/* Sites a tile measured itself. */
+typedef struct tile_pre {
+    int n;
+    mw_site_pre *items;
+} tile_pre;
+
+/* Measure the tile's standalone sites (see plan step 2) on the window
+ * computed for it; their windows lie inside it by construction of the halo. */
+static mw_status premeasure(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_tile_sites *ts,
+                            uint8_t **mask, size_t *mask_cap, tile_pre *out)
+{
+    int cap = mw_tile_sites_count(ts);
+    if (cap == 0) return MW_OK;
+    mw_site_acc *sites = malloc((size_t)cap * sizeof *sites);
+    if (!sites) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    int n = mw_tile_sites_standalone(ts, ctx->min_pixels, sites);
+    mw_status st = n < 0 ? mw_error_set(MW_ERR_NOMEM, "out of memory") : MW_OK;
+    if (st == MW_OK && n > 0 && !(out->items = calloc((size_t)n, sizeof *out->items)))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    for (int i = 0; st == MW_OK && i < n; i++) {
+        mw_rect win = mw_scan_site_window(ctx, &sites[i]);
+        mw_rect in = mw_rect_intersect(win, wk->win.r);
+        if (in.x != win.x || in.y != win.y || in.w != win.w || in.h != win.h) continue;  /* site pass does it */
+        st = mw_window_extract(wk, win);
+        mw_site_pre *p = &out->items[out->n];
+        if (st == MW_OK) st = mw_site_measure_window(ctx, wk, ll, &sites[i], &wk->sub, mask, mask_cap, &p->slot);
+        if (st == MW_OK) {
+            p->seed = sites[i].seed;
+            out->n++;
+        }
+    }
+    free(sites);
+    return st;
+}
+
+static int cmp_pre_seed(const void *a, const void *b)
+{
+    int64_t x = ((const mw_site_pre *)a)->seed, y = ((const mw_site_pre *)b)->seed;
+    return x < y ? -1 : x > y;
+}
 
 typedef struct wave_rows {
     uint8_t *cls;
@@ -53,11 +100,15 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     const int tiles_x = (g->width + ts - 1) / ts, tiles_y = (g->height + ts - 1) / ts;
     mw_tile_sites **tiles = calloc((size_t)tiles_x * tiles_y, sizeof *tiles);
     long long(*counts)[MW_CLASS_COUNT + 1] = calloc((size_t)ctx->nthreads, sizeof *counts);
+    tile_pre *pre = calloc((size_t)tiles_x * tiles_y, sizeof *pre);
+    /* Tiles are computed with a halo that holds a site's whole window, so
+     * sites inside one tile are measured here, from data in hand. */
+    const int halo = ctx->site_halo > ctx->radius ? ctx->site_halo : ctx->radius;
     wave_rows rowbuf[2];
     memset(rowbuf, 0, sizeof rowbuf);
     int pending = -1;  /* tile row whose rows wait in rowbuf[pending & 1] */
     mw_status st = MW_OK;
-    if (!tiles || !counts) {
+    if (!tiles || !counts || !pre) {
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -83,7 +134,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
         mw_status first = MW_OK;
         /* The wave's windows: one strip of the grid with the halo. */
         mw_rect all_rect = {0, 0, g->width, g->height};
-        mw_rect strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, ctx->radius), all_rect);
+        mw_rect strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, halo), all_rect);
         int jobs = 0;
         st = mw_scan_plan_blocks(ctx, &strip, 1, &jobs);
         if (st != MW_OK) break;
@@ -92,6 +143,10 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             int t = omp_get_thread_num();
             mw_worker *wk = &ctx->workers[t];
             CPLPushErrorHandler(CPLQuietErrorHandler);
+            mw_lonlat *ll = NULL;
+            uint8_t *mask = NULL;
+            size_t mask_cap = 0;
+            mw_status s_ll = mw_lonlat_create(ctx->grid.crs_wkt, &ll);
             /* 0. Thread 0 writes the previous wave's rows meanwhile. */
             if (t == 0 && pending >= 0) {
                 int y0 = pending * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
@@ -135,7 +190,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                 if (stop) continue;
                 mw_rect all = {0, 0, g->width, g->height};
                 mw_rect core = mw_rect_intersect((mw_rect){tx * ts, ty * ts, ts, ts}, all);
-                mw_rect area = mw_rect_intersect(mw_rect_expand(core, ctx->radius), all);
+                mw_rect area = mw_rect_intersect(mw_rect_expand(core, halo), all);
                 mw_status s = mw_window_compute(wk, g, area, ctx->aoi, ctx->params, &ctx->shift);
                 if (s == MW_OK) {
                     const mw_window *w = &wk->win;
@@ -152,6 +207,10 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                         .dbsi = w->dbsi, .dmndwi = w->dmndwi, .radius = ctx->radius,
                         .grid_w = g->width, .grid_h = g->height, .min_pixels = ctx->min_pixels};
                     s = mw_tile_sites_label(&in, &tiles[(size_t)ty * tiles_x + tx]);
+                    if (s == MW_OK) s = s_ll;
+                    if (s == MW_OK)
+                        s = premeasure(ctx, wk, ll, tiles[(size_t)ty * tiles_x + tx], &mask, &mask_cap,
+                                       &pre[(size_t)ty * tiles_x + tx]);
                     if (s == MW_OK && ctx->raster) copy_core(w, core, ty * ts, g->width, &rowbuf[ty & 1]);
                     wk->t_sites += omp_get_wtime() - ts0;
                 }
@@ -164,6 +223,8 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                     }
                 }
             }
+            free(mask);
+            mw_lonlat_destroy(ll);
             CPLPopErrorHandler();
         }
         if (failed) {
@@ -196,8 +257,30 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     t0 = omp_get_wtime();
     st = mw_sites_merge(tiles, tiles_x, tiles_y, ctx->min_pixels, &ctx->sites);
     ctx->t_merge = omp_get_wtime() - t0;
+    if (st == MW_OK) {
+        /* The sites measured by the tiles, by seed, for the site pass. */
+        size_t total = 0;
+        for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) total += (size_t)pre[i].n;
+        ctx->pre = malloc((total ? total : 1) * sizeof *ctx->pre);
+        if (!ctx->pre) {
+            st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) {
+            if (pre[i].n) memcpy(ctx->pre + ctx->npre, pre[i].items, (size_t)pre[i].n * sizeof *ctx->pre);
+            ctx->npre += pre[i].n;
+            pre[i].n = 0;
+        }
+        qsort(ctx->pre, (size_t)ctx->npre, sizeof *ctx->pre, cmp_pre_seed);
+    }
 
 done:
+    if (pre)
+        for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) {
+            for (int j = 0; j < pre[i].n; j++) mw_alert_clear(&pre[i].items[j].slot.alert);
+            free(pre[i].items);
+        }
+    free(pre);
     if (tiles)
         for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) mw_tile_sites_destroy(tiles[i]);
     free(tiles);

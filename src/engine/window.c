@@ -79,6 +79,7 @@ mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *a
 
 void mw_worker_clear(mw_worker *w)
 {
+    window_free(&w->sub);
     mw_scene_reader_destroy(w->before);
     mw_scene_reader_destroy(w->after);
     window_free(&w->win);
@@ -153,5 +154,45 @@ mw_status mw_window_compute(mw_worker *wk, const mw_grid *grid, mw_rect r, const
         mw_change_classify_row(params, shift, &b, &a, w->valid, &out, (int)n);
     }
     wk->t_compute += omp_get_wtime() - t1;
+    return MW_OK;
+}
+
+mw_status mw_window_extract(mw_worker *wk, mw_rect r)
+{
+    const mw_window *w = &wk->win;
+    mw_window *o = &wk->sub;
+    mw_rect in = mw_rect_intersect(r, w->r);
+    if (in.x != r.x || in.y != r.y || in.w != r.w || in.h != r.h)
+        return mw_error_set(MW_ERR_INTERNAL, "window extract outside the window");
+    const size_t n = (size_t)r.w * r.h;
+    if (n > o->cap) {
+        window_free(o);
+        int ok = (o->valid = malloc(n)) && (o->cls = malloc(n)) && (o->dndvi = malloc(n * sizeof(float))) &&
+                 (o->dmndwi = malloc(n * sizeof(float))) && (o->dndti = malloc(n * sizeof(float))) &&
+                 (o->dbsi = malloc(n * sizeof(float)));
+        for (int i = 0; ok && i < MW_INDEX_COUNT; i++)
+            ok = (o->before_idx[i] = malloc(n * sizeof(float))) && (o->after_idx[i] = malloc(n * sizeof(float)));
+        if (!ok) {
+            window_free(o);
+            return mw_error_set(MW_ERR_NOMEM, "out of memory for a %zu pixel window", n);
+        }
+        o->cap = n;
+    }
+    o->r = r;
+    const float *fs[4 + 2 * MW_INDEX_COUNT] = {w->dndvi, w->dmndwi, w->dndti, w->dbsi};
+    float *fd[4 + 2 * MW_INDEX_COUNT] = {o->dndvi, o->dmndwi, o->dndti, o->dbsi};
+    for (int i = 0; i < MW_INDEX_COUNT; i++) {
+        fs[4 + i] = w->before_idx[i];
+        fd[4 + i] = o->before_idx[i];
+        fs[4 + MW_INDEX_COUNT + i] = w->after_idx[i];
+        fd[4 + MW_INDEX_COUNT + i] = o->after_idx[i];
+    }
+    for (int y = 0; y < r.h; y++) {
+        size_t from = (size_t)(r.y + y - w->r.y) * w->r.w + (r.x - w->r.x), to = (size_t)y * r.w;
+        memcpy(o->valid + to, w->valid + from, (size_t)r.w);
+        memcpy(o->cls + to, w->cls + from, (size_t)r.w);
+        for (int k = 0; k < 4 + 2 * MW_INDEX_COUNT; k++)
+            memcpy(fd[k] + to, fs[k] + from, (size_t)r.w * sizeof(float));
+    }
     return MW_OK;
 }

@@ -303,6 +303,8 @@ void mw_tile_sites_destroy(mw_tile_sites *t)
     free(t);
 }
 
+int mw_tile_sites_count(const mw_tile_sites *t) { return t ? (int)t->count : 0; }
+
 size_t mw_tile_sites_bytes(const mw_tile_sites *t)
 {
     if (!t) return 0;

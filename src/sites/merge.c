@@ -70,6 +70,44 @@ static int cmp_seed(const void *a, const void *b)
     return (sa > sb) - (sa < sb);
 }
 
+/* A merged root as a site (the one conversion, shared by the merge and
+ * mw_tile_sites_standalone() so both give the same bits). */
+static void site_from_root(const mw_comp_acc *a, mw_site_acc *s)
+{
+    s->seed = a->seed;
+    s->x0 = a->x0;
+    s->y0 = a->y0;
+    s->x1 = a->x1;
+    s->y1 = a->y1;
+    s->n_pixels = a->n_pixels;
+    for (int k = 0; k < MW_CLASS_COUNT; k++) s->n_class[k] = a->n_class[k];
+    s->sum_dndvi = mw_fixed_to_double(a->fx_dndvi);
+    s->sum_dndti = mw_fixed_to_double(a->fx_dndti);
+    s->sum_dbsi = mw_fixed_to_double(a->fx_dbsi);
+    s->sum_dmndwi = mw_fixed_to_double(a->fx_dmndwi);
+}
+
+int mw_tile_sites_standalone(const mw_tile_sites *t, int64_t min_pixels, mw_site_acc *out)
+{
+    if (!t || t->count == 0) return 0;
+    uint8_t *edge = calloc((size_t)t->count + 1, 1);
+    if (!edge) return -1;
+    /* Only labels on the strips can be united with another tile's. */
+    for (int x = 0; x < t->core.w; x++) edge[t->top[x]] = edge[t->bottom[x]] = 1;
+    for (int y = 0; y < t->core.h; y++) edge[t->left[y]] = edge[t->right[y]] = 1;
+    int n = 0;
+    for (int32_t c = 1; c <= t->count; c++) {
+        if (edge[c]) continue;
+        mw_comp_acc root;
+        mw_comp_acc_init(&root);
+        mw_comp_acc_add(&root, &t->comps[c - 1]);
+        if (root.n_pixels <= 0 || root.n_pixels < min_pixels) continue;
+        site_from_root(&root, &out[n++]);
+    }
+    free(edge);
+    return n;
+}
+
 mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                          int64_t min_pixels, mw_site_list **out)
 {
@@ -176,18 +214,7 @@ mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
     for (int32_t r = 0; r < nroots; r++) {
         const mw_comp_acc *a = &roots[r];
         if (a->n_pixels <= 0 || a->n_pixels < min_pixels) continue;
-        mw_site_acc *s = &list->sites[list->count++];
-        s->seed = a->seed;
-        s->x0 = a->x0;
-        s->y0 = a->y0;
-        s->x1 = a->x1;
-        s->y1 = a->y1;
-        s->n_pixels = a->n_pixels;
-        for (int k = 0; k < MW_CLASS_COUNT; k++) s->n_class[k] = a->n_class[k];
-        s->sum_dndvi = mw_fixed_to_double(a->fx_dndvi);
-        s->sum_dndti = mw_fixed_to_double(a->fx_dndti);
-        s->sum_dbsi = mw_fixed_to_double(a->fx_dbsi);
-        s->sum_dmndwi = mw_fixed_to_double(a->fx_dmndwi);
+        site_from_root(a, &list->sites[list->count++]);
     }
     qsort(list->sites, (size_t)list->count, sizeof *list->sites, cmp_seed);
     *out = list;

@@ -63,6 +63,17 @@ typedef struct mw_tile_sites mw_tile_sites;
  * 8 * (core.w + core.h) bytes of edge strips.
  */
 mw_status mw_tile_sites_label(const mw_label_input *in, mw_tile_sites **out);
+/**
+ * The components of a labelled tile that are whole sites by themselves:
+ * on none of the tile's four edge strips, so mw_sites_merge() unites them
+ * with nothing, and not smaller than @p min_pixels. Each is written to
+ * @p out (room for mw_tile_sites_count(t)) exactly as mw_sites_merge()
+ * lists it, so a site can be measured before the merge. Returns how many,
+ * or -1 when out of memory. Thread-safe.
+ */
+int mw_tile_sites_standalone(const mw_tile_sites *t, int64_t min_pixels, mw_site_acc *out);
+/** Components kept by a tile. */
+int mw_tile_sites_count(const mw_tile_sites *t);
 /** Free a tile result; NULL is allowed. */
 void mw_tile_sites_destroy(mw_tile_sites *t);
 /** Bytes held by a tile result (for memory accounting). */
