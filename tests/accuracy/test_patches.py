@@ -1,0 +1,38 @@
+"""Patch-level accuracy on the real sat-mining-detector val pairs (the split
+scripts/train.py tunes on; the source's test split is not in the project).
+A pair is flagged when the scan (with --min-area 0.1: a patch is 23 ha)
+writes a `mining` alert. Floors are regression guards on the measured
+figures (README "## Accuracy"); skip (77) without ../shared/data.
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+from mwtest import MINEWATCH, PY, SANITIZED, SHARED_DATA, SRC, check, done, skip  # noqa: E402
+
+DATA = os.path.join(SHARED_DATA, "sat-mining-detector-patches")
+# The issue's target is recall >= 0.80 at specificity >= 0.90. Measured with
+# the trained model (models/sentinel2.json): recall 0.577, specificity 0.909,
+# precision 0.938. The recall target is NOT reached; these floors are a
+# regression guard (measured minus a small margin), see README "## Accuracy".
+FLOOR = dict(recall=0.55, specificity=0.87)
+
+if SANITIZED:
+    skip("accuracy floors are not run under sanitizers")
+if not os.path.isdir(os.path.join(DATA, "val")):
+    skip("no real patches at %s" % DATA)
+p = subprocess.run([PY, os.path.join(SRC, "scripts", "score_patches.py"), "--split", "val", "--data", DATA,
+                    "--minewatch", MINEWATCH, "--jobs", "2", "--json", "--", "--min-area", "0.1"],
+                   capture_output=True, text=True, timeout=280)
+if not check(p.returncode == 0, "score_patches.py: %s" % p.stderr.strip()):
+    done()
+r = json.loads(p.stdout)
+print("val: recall %.3f specificity %.3f precision %s (TP %d FN %d FP %d TN %d, %d errors)" % (
+    r["recall"], r["specificity"], r["precision"], r["tp"], r["fn"], r["fp"], r["tn"], r["errors"]))
+check(r["errors"] == 0, "%d pairs failed: %s" % (r["errors"], r["error_examples"]))
+check(r["recall"] >= FLOOR["recall"], "recall %.3f < floor %.2f" % (r["recall"], FLOOR["recall"]))
+check(r["specificity"] >= FLOOR["specificity"],
+      "specificity %.3f < floor %.2f" % (r["specificity"], FLOOR["specificity"]))
+done()
