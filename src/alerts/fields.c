@@ -45,6 +45,14 @@ const mw_alert_field mw_alert_fields[] = {
     {"ring_water_share", "ring_water", MW_AK_REAL, 4},
     {"ring_bare_share", "ring_bare", MW_AK_REAL, 4},
     {"ring_ndvi", "ring_ndvi", MW_AK_REAL, 4},
+    {"after_vis", "aft_vis", MW_AK_REAL, 4},
+    {"after_swir", "aft_swir", MW_AK_REAL, 4},
+    {"vis_change", "vis_change", MW_AK_REAL, 4},
+    {"bare_vis", "bare_vis", MW_AK_REAL, 4},
+    {"water_vis", "water_vis", MW_AK_REAL, 4},
+    {"water_red_green", "water_r_g", MW_AK_REAL, 4},
+    {"water_nir", "water_nir", MW_AK_REAL, 4},
+    {"before_disturbed_share", "bef_dist", MW_AK_REAL, 4},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
@@ -92,6 +100,14 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 32: v->d = f->ring_water_share; break;
     case 33: v->d = f->ring_bare_share; break;
     case 34: v->d = f->ring_ndvi; break;
+    case 35: v->d = f->after_vis; break;
+    case 36: v->d = f->after_swir; break;
+    case 37: v->d = f->vis_change; break;
+    case 38: v->d = f->bare_vis; break;
+    case 39: v->d = f->water_vis; break;
+    case 40: v->d = f->water_red_green; break;
+    case 41: v->d = f->water_nir; break;
+    case 42: v->d = f->before_disturbed_share; break;
     default: break;
     }
 }

@@ -75,6 +75,14 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
         .grid_w = g->width, .radius = ctx->radius, .buffer_px = ctx->buffer_px,
         .pixel_w_m = g->pixel_w_m, .pixel_h_m = g->pixel_h_m,
         .water_mndwi = ctx->params->water_mndwi};
+    /* Bands: only wk->win holds them (a sub window copies indices only, from wk->win). */
+    const mw_window *bw = &wk->win;
+    const size_t boff = (size_t)(win.y - bw->r.y) * bw->r.w + (size_t)(win.x - bw->r.x);
+    sw.band_stride = bw->r.w;
+    for (int b = 0; b < MW_BAND_MASK; b++) {
+        sw.before_band[b] = bw->before.band[b] ? bw->before.band[b] + boff : NULL;
+        sw.after_band[b] = bw->after.band[b] ? bw->after.band[b] + boff : NULL;
+    }
     mw_site_features f;
     double t0 = omp_get_wtime();
     st = mw_site_measure(&sw, site, *mask, &f);

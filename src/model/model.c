@@ -38,6 +38,7 @@ typedef enum feature_id {
     F_COMPACTNESS, F_BBOX_FILL, F_DIST_WATER_M, F_RIVER_TURBIDITY_CHANGE,
     F_CONTEXT_DISTURBED_SHARE, F_VALID_FRACTION,
     F_AFTER_MNDWI, F_AFTER_BSI, F_RING_WATER_SHARE, F_RING_BARE_SHARE, F_RING_NDVI,
+    F_AFTER_VIS, F_AFTER_SWIR, F_VIS_CHANGE, F_BARE_VIS, F_WATER_VIS, F_WATER_RED_GREEN, F_WATER_NIR, F_BEFORE_DISTURBED_SHARE,
     /* derived */
     F_LOG_AREA_HA, F_LOG_POND_COUNT, F_POND_DENSITY, F_VEG_LOSS_SHARE, F_BARE_SHARE,
     F_NEW_WATER_SHARE, F_TURBID_SHARE, F_TURBIDITY_RISE_SHARE, F_WATER_CHANGE_SHARE,
@@ -52,6 +53,7 @@ static const char *const feature_names[F_COUNT] = {
     "compactness", "bbox_fill", "dist_water_m", "river_turbidity_change",
     "context_disturbed_share", "valid_fraction",
     "after_mndwi", "after_bsi", "ring_water_share", "ring_bare_share", "ring_ndvi",
+    "after_vis", "after_swir", "vis_change", "bare_vis", "water_vis", "water_red_green", "water_nir", "before_disturbed_share",
     "log_area_ha", "log_pond_count", "pond_density", "veg_loss_share", "bare_share",
     "new_water_share", "turbid_share", "turbidity_rise_share", "water_change_share",
     "clearing_share", "turbid_water_fraction",
@@ -100,6 +102,14 @@ static double feature_value(const mw_site_features *f, feature_id id)
     case F_RING_WATER_SHARE: return f->ring_water_share;
     case F_RING_BARE_SHARE: return f->ring_bare_share;
     case F_RING_NDVI: return f->ring_ndvi;
+    case F_AFTER_VIS: return f->after_vis;
+    case F_AFTER_SWIR: return f->after_swir;
+    case F_VIS_CHANGE: return f->vis_change;
+    case F_BARE_VIS: return f->bare_vis;
+    case F_WATER_VIS: return f->water_vis;
+    case F_WATER_RED_GREEN: return f->water_red_green;
+    case F_WATER_NIR: return f->water_nir;
+    case F_BEFORE_DISTURBED_SHARE: return f->before_disturbed_share;
     /* Log area: site sizes span 0.01..1000 ha, a log keeps one coefficient
      * meaningful over that range; the 0.01 ha floor (one 10 m pixel) avoids
      * -Inf. */

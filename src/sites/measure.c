@@ -14,7 +14,10 @@
  *     site->n_pixels (MW_ERR_INTERNAL otherwise: the window or the classes
  *     differ from pass 2).
  *  3. One sweep over the site bbox: class counts, NaN-skipping means,
- *     water NDTI, perimeter in pixel edges (4 neighbours), valid pixels.
+ *     water NDTI, perimeter in pixel edges (4 neighbours), valid pixels,
+ *     the share bare/water before, and reflectance means (visible, SWIR,
+ *     visible change; visible of bare pixels, visible, red/green and NIR
+ *     of water pixels).
  *  4. Ponds: 4-connected flood fills over site pixels of classes 4/5,
  *     groups of >= 2 pixels counted.
  *  5. Ring: R = bbox expanded by buffer_px, clipped to the window; the
@@ -61,6 +64,24 @@ static void mean_add(mean_acc *m, const float *v, size_t i)
 static double mean_get(const mean_acc *m) { return m->n ? m->sum / (double)m->n : NAN; }
 
 static int is_water(const float *mndwi, size_t i, float t) { return mndwi && mndwi[i] >= t; }
+
+/* Band roles of mw_site_window.before_band / after_band. */
+enum { B_BLUE, B_GREEN, B_RED, B_NIR, B_SWIR1, B_SWIR2 };
+
+/* Mean of the visible bands at band index j; NaN without them. */
+static double vis_at(const float *const b[6], size_t j)
+{
+    if (!b[B_BLUE] || !b[B_GREEN] || !b[B_RED]) return NAN;
+    return ((double)b[B_BLUE][j] + b[B_GREEN][j] + b[B_RED][j]) / 3.0;
+}
+
+static void mean_addv(mean_acc *m, double v)
+{
+    if (!isnan(v)) {
+        m->sum += v;
+        m->n++;
+    }
+}
 
 /* Copy a sub-rectangle r (window coordinates) of a byte raster laid out on
  * the window of width ww into dst, as 0/1 (optionally only some classes). */
@@ -267,6 +288,11 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     int64_t ncls[MW_CLASS_COUNT] = {0}, perim = 0, nvalid = 0;
     mean_acc m_dndvi = {0}, m_dndti = {0}, m_dbsi = {0}, m_dmndwi = {0};
     mean_acc m_bndvi = {0}, m_andvi = {0}, m_wndti = {0}, m_amndwi = {0}, m_absi = {0};
+    mean_acc m_avis = {0}, m_aswir = {0}, m_dvis = {0}, m_bvis = {0}, m_wvis = {0}, m_wnir = {0};
+    double w_red = 0.0, w_green = 0.0;
+    int64_t n_wrg = 0, n_bdist = 0;
+    const float *const *bb_ = w->before_band, *const *ab = w->after_band;
+    const size_t bstride = w->band_stride > 0 ? (size_t)w->band_stride : (size_t)ww;
     ponds = malloc((size_t)box.w * box.h);
     if (!ponds) {
         st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
@@ -292,7 +318,30 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
             mean_add(&m_andvi, w->after_ndvi, i);
             mean_add(&m_amndwi, w->after_mndwi, i);
             mean_add(&m_absi, w->after_bsi, i);
-            if (is_water(w->after_mndwi, i, w->water_mndwi)) mean_add(&m_wndti, w->after_ndti, i);
+            const int water_a = is_water(w->after_mndwi, i, w->water_mndwi);
+            if (water_a) mean_add(&m_wndti, w->after_ndti, i);
+            if ((w->before_bsi && w->before_ndvi && w->before_bsi[i] > MW_CONTEXT_BARE_BSI &&
+                 w->before_ndvi[i] < MW_CONTEXT_BARE_NDVI) ||
+                is_water(w->before_mndwi, i, w->water_mndwi))
+                n_bdist++;
+            /* reflectance evidence */
+            const size_t j = (size_t)y * bstride + x;
+            const double va = vis_at(ab, j);
+            mean_addv(&m_avis, va);
+            mean_addv(&m_dvis, va - vis_at(bb_, j));
+            if (ab[B_SWIR1] && ab[B_SWIR2]) mean_addv(&m_aswir, 0.5 * ((double)ab[B_SWIR1][j] + ab[B_SWIR2][j]));
+            if (water_a) {
+                mean_addv(&m_wvis, va);
+                if (ab[B_NIR]) mean_addv(&m_wnir, ab[B_NIR][j]);
+                if (ab[B_RED] && ab[B_GREEN] && !isnan(ab[B_RED][j]) && !isnan(ab[B_GREEN][j])) {
+                    w_red += ab[B_RED][j];
+                    w_green += ab[B_GREEN][j];
+                    n_wrg++;
+                }
+            } else if (w->after_bsi && w->after_ndvi && w->after_bsi[i] > MW_CONTEXT_BARE_BSI &&
+                       w->after_ndvi[i] < MW_CONTEXT_BARE_NDVI) {
+                mean_addv(&m_bvis, va);
+            }
         }
     }
     const double px_ha = w->pixel_w_m * w->pixel_h_m / 1e4;
@@ -314,6 +363,14 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     f.after_water_ndti = mean_get(&m_wndti);
     f.after_mndwi = mean_get(&m_amndwi);
     f.after_bsi = mean_get(&m_absi);
+    f.after_vis = mean_get(&m_avis);
+    f.after_swir = mean_get(&m_aswir);
+    f.vis_change = mean_get(&m_dvis);
+    f.bare_vis = mean_get(&m_bvis);
+    f.water_vis = mean_get(&m_wvis);
+    f.water_nir = mean_get(&m_wnir);
+    f.water_red_green = n_wrg && w_green > 0.0 ? w_red / w_green : NAN;
+    f.before_disturbed_share = (double)n_bdist / (double)n;
     f.compactness = 4.0 * M_PI * (double)n / ((double)perim * (double)perim);
     f.bbox_fill = (double)n / ((double)box.w * box.h);
     f.valid_fraction = (double)nvalid / ((double)box.w * box.h);

@@ -25,6 +25,17 @@ typedef struct mw_site_features {
     double ring_water_share;        /**< share of valid ring pixels water after; NaN without ring */
     double ring_bare_share;         /**< share of valid ring pixels bare after (context rule); NaN without ring */
     double ring_ndvi;               /**< mean NDVI after over valid ring pixels; NaN without ring */
+    /* Reflectance evidence (bands of the window; NaN without the bands or
+     * without pixels of the kind): fresh sand/tailings are bright in the
+     * visible and SWIR, sediment-laden ponds have raised red and NIR. */
+    double after_vis;               /**< mean (blue + green + red) / 3 after over the site */
+    double after_swir;              /**< mean (SWIR1 + SWIR2) / 2 after over the site */
+    double vis_change;              /**< mean change of the visible mean (after - before) over the site */
+    double bare_vis;                /**< mean visible brightness after of the site's bare pixels after */
+    double water_vis;               /**< mean visible brightness after of the site's water pixels after */
+    double water_red_green;         /**< sum red / sum green after over the site's water pixels after */
+    double water_nir;               /**< mean NIR after of the site's water pixels after */
+    double before_disturbed_share;  /**< share of site pixels bare or water before (mosaic growth) */
 } mw_site_features;
 
 #endif

@@ -110,6 +110,11 @@ typedef struct mw_site_window {
     const float *before_ndvi, *before_mndwi, *before_ndti, *before_bsi;
     const float *after_ndvi, *after_mndwi, *after_ndti, *after_bsi;
     const float *dndvi, *dmndwi, *dndti, *dbsi;
+    /** Reflectance per band role (blue, green, red, NIR, SWIR1, SWIR2 =
+     * mw_band_role 0..5), NULL if absent; pixel (x, y) of the window is at
+     * [y * band_stride + x] (the bands may live in a larger buffer). */
+    const float *before_band[6], *after_band[6];
+    int band_stride;               /**< row stride of the bands; 0 = area.w */
     int grid_w;                    /**< to decode seeds */
     int radius;                    /**< same as in pass 2 */
     int buffer_px;                 /**< ring around the site for river/context features */

@@ -21,7 +21,8 @@ PROPERTIES = check_rfc7946.CONTRACT_PROPERTIES + [
     "turbidity_rise_ha", "pond_count", "water_share", "compactness", "dist_water_m",
     "context_disturbed_share", "mean_dbsi", "mean_dmndwi", "before_ndvi", "after_ndvi",
     "after_water_ndti", "bbox_fill", "after_mndwi", "after_bsi", "ring_water_share",
-    "ring_bare_share", "ring_ndvi"]
+    "ring_bare_share", "ring_ndvi", "after_vis", "after_swir", "vis_change", "bare_vis",
+    "water_vis", "water_red_green", "water_nir", "before_disturbed_share"]
 SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": "date_bef",
          "date_after": "date_aft", "veg_loss_ha": "veg_loss", "bare_soil_ha": "bare_soil",
          "new_water_ha": "new_water", "turbid_water_ha": "turb_water",
@@ -31,7 +32,8 @@ SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": 
          "context_disturbed_share": "context_sh", "mean_dmndwi": "mean_dmndw",
          "before_ndvi": "bef_ndvi", "after_ndvi": "aft_ndvi", "after_water_ndti": "aft_w_ndti",
          "after_mndwi": "aft_mndwi", "after_bsi": "aft_bsi", "ring_water_share": "ring_water",
-         "ring_bare_share": "ring_bare"}
+         "ring_bare_share": "ring_bare", "after_vis": "aft_vis", "after_swir": "aft_swir",
+         "water_red_green": "water_r_g", "before_disturbed_share": "bef_dist"}
 
 failures = 0
 

@@ -110,7 +110,16 @@ static void test_shipped(void)
             f->mean_dndvi = f->mean_dndti = f->mean_dbsi = f->mean_dmndwi = NAN;
             f->before_ndvi = f->after_ndvi = f->after_mndwi = f->after_bsi = NAN;
             f->ring_water_share = f->ring_bare_share = f->ring_ndvi = NAN;
+            f->after_vis = f->after_swir = f->vis_change = f->bare_vis = NAN;
+            f->water_vis = f->water_red_green = f->water_nir = f->before_disturbed_share = NAN;
         }
+        /* reflectance: medians of mining and farm-clearing sites of the
+         * generated Landsat training pairs (only landsat.json reads them) */
+        mine.after_vis = 0.109, mine.after_swir = 0.140, mine.vis_change = 0.071, mine.bare_vis = 0.138;
+        mine.water_vis = 0.098, mine.water_red_green = 0.994, mine.water_nir = 0.116;
+        mine.before_disturbed_share = 0;
+        field.after_vis = 0.093, field.after_swir = 0.240, field.vis_change = 0.059, field.bare_vis = 0.0995;
+        field.before_disturbed_share = 0;
         const char *cls = NULL;
         if (m) {
             /* trained models (scripts/train.py) are judged on data by

@@ -341,6 +341,11 @@ static void test_ring_after(void)
         CHECK_NEAR(f.ring_water_share, 1.0 / 7.0, 1e-12);
         CHECK_NEAR(f.ring_bare_share, 1.0 / 7.0, 1e-12);
         CHECK_NEAR(f.ring_ndvi, (6 * 0.6 + 0.1) / 7.0, 1e-6);
+        /* no bands: the reflectance evidence is NaN; the share bare/water
+         * before needs indices only (the site pixel was vegetated) */
+        CHECK(isnan(f.after_vis) && isnan(f.after_swir) && isnan(f.vis_change) && isnan(f.bare_vis));
+        CHECK(isnan(f.water_vis) && isnan(f.water_red_green) && isnan(f.water_nir));
+        CHECK_NEAR(f.before_disturbed_share, 0.0, 0);
         win_free(&o);
     }
     mw_site_list_destroy(l);
@@ -366,11 +371,85 @@ static void test_ring_after(void)
     grid_free(&g2);
 }
 
+/* Reflectance evidence: bands in a larger buffer (band_stride), the site's
+ * bare pixels, its water pixels (red/green, NIR) and the state before. */
+static void test_reflectance(void)
+{
+    static const char *const rows[] = {
+        "......",
+        ".##...",
+        ".##...",
+        "......",
+    };
+    grid g = grid_from_text(rows, 4);
+    scene s = scene_new(g.w * g.h);
+    /* site pixels (1,1) (2,1) (1,2) (2,2): (1,1) water after, (2,1) bare
+     * after, (1,2) water before (part of the old mosaic) */
+    s.a_mndwi[1 * 6 + 1] = 0.5f;
+    s.a_bsi[1 * 6 + 2] = 0.3f;
+    s.a_ndvi[1 * 6 + 2] = 0.05f;
+    s.b_mndwi[2 * 6 + 1] = 0.4f;
+    mw_site_list *l = NULL;
+    CHECK(run_tiled(&g, 6, 0, 1, &l, NULL) == MW_OK);
+    CHECK(l && l->count == 1);
+    if (l && l->count == 1) {
+        win o = win_new(&g, &s, (mw_rect){0, 0, g.w, g.h}, 0, 1);
+        /* bands in a buffer 2 columns wider than the window */
+        enum { BW = 8 };
+        float bands[12][BW * 4];
+        for (int b = 0; b < 12; b++)
+            for (int k = 0; k < BW * 4; k++) bands[b][k] = NAN;
+        const float before[6] = {0.03f, 0.05f, 0.04f, 0.30f, 0.20f, 0.10f};
+        const float after[6] = {0.06f, 0.08f, 0.07f, 0.25f, 0.30f, 0.20f};
+        for (int y = 0; y < 4; y++)
+            for (int x = 0; x < 6; x++)
+                for (int b = 0; b < 6; b++) {
+                    bands[b][y * BW + x] = before[b];
+                    bands[6 + b][y * BW + x] = after[b];
+                }
+        /* the water pixel (1,1) after: red 0.12 green 0.10 NIR 0.08 */
+        bands[6 + 2][1 * BW + 1] = 0.12f;
+        bands[6 + 1][1 * BW + 1] = 0.10f;
+        bands[6 + 3][1 * BW + 1] = 0.08f;
+        /* the bare pixel (2,1) after: bright sand */
+        for (int b = 0; b < 3; b++) bands[6 + b][1 * BW + 2] = 0.30f;
+        for (int b = 0; b < 6; b++) {
+            o.w.before_band[b] = bands[b];
+            o.w.after_band[b] = bands[6 + b];
+        }
+        o.w.band_stride = BW;
+        uint8_t mask[24];
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
+        const double v0 = (0.06 + 0.08 + 0.07) / 3.0, vw = (0.06 + 0.10 + 0.12) / 3.0, vb = 0.30;
+        const double vbef = (0.03 + 0.05 + 0.04) / 3.0;
+        CHECK_NEAR(f.after_vis, (2 * v0 + vw + vb) / 4.0, 1e-6);
+        CHECK_NEAR(f.vis_change, (2 * v0 + vw + vb) / 4.0 - vbef, 1e-6);
+        CHECK_NEAR(f.after_swir, 0.25, 1e-6);
+        CHECK_NEAR(f.bare_vis, vb, 1e-6);
+        CHECK_NEAR(f.water_vis, vw, 1e-6);
+        CHECK_NEAR(f.water_red_green, 1.2, 1e-6);
+        CHECK_NEAR(f.water_nir, 0.08, 1e-6);
+        CHECK_NEAR(f.before_disturbed_share, 0.25, 1e-12);
+        /* only visible bands missing: visible features NaN, SWIR kept */
+        o.w.after_band[0] = NULL;
+        CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
+        CHECK(isnan(f.after_vis) && isnan(f.vis_change) && isnan(f.bare_vis) && isnan(f.water_vis));
+        CHECK_NEAR(f.after_swir, 0.25, 1e-6);
+        CHECK_NEAR(f.water_red_green, 1.2, 1e-6);
+        win_free(&o);
+    }
+    mw_site_list_destroy(l);
+    scene_free(&s);
+    grid_free(&g);
+}
+
 int main(void)
 {
     test_recovery_random();
     test_features();
     test_ponds();
     test_ring_after();
+    test_reflectance();
     MW_TEST_DONE();
 }
