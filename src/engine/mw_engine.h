@@ -30,6 +30,7 @@ typedef struct mw_worker {
     mw_scene_reader *before, *after;
     mw_window win;
     mw_window sub;                               /* a part of win (mw_window_extract) */
+    struct mw_lonlat *ll;                        /* PROJ context of this thread, made on first use */
     int use_ndwi;                                /* a scene lacks SWIR: water from NDWI */
     double t_read, t_compute, t_sites;           /* seconds, this thread */
 } mw_worker;
@@ -55,6 +56,9 @@ void mw_worker_clear(mw_worker *w);
  */
 mw_status mw_window_compute(mw_worker *w, const mw_grid *grid, mw_rect r, const mw_aoi *aoi,
                             const mw_change_params *params, const mw_index_shift *shift);
+
+/** The worker's lon/lat transformer to @p crs_wkt's grid, created on first use. */
+mw_status mw_worker_lonlat(mw_worker *w, const char *crs_wkt, struct mw_lonlat **out);
 
 /**
  * Copy rectangle @p r (inside the last computed window) of validity,

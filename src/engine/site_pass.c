@@ -183,7 +183,7 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             mw_lonlat *ll = NULL;
             uint8_t *mask = NULL;
             size_t mask_cap = 0;
-            mw_status s0 = mw_lonlat_create(ctx->grid.crs_wkt, &ll);
+            mw_status s0 = mw_worker_lonlat(wk, ctx->grid.crs_wkt, &ll);
 #pragma omp for schedule(dynamic, 2)
             for (int i = 0; i < jobs; i++) {
                 mw_status s = mw_scan_fill_block(ctx, wk, i);
@@ -214,7 +214,6 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
                 }
             }
             free(mask);
-            mw_lonlat_destroy(ll);
             CPLPopErrorHandler();
         }
         if (failed) st = mw_error_set(first, "%s", first_msg);

@@ -146,7 +146,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             mw_lonlat *ll = NULL;
             uint8_t *mask = NULL;
             size_t mask_cap = 0;
-            mw_status s_ll = mw_lonlat_create(ctx->grid.crs_wkt, &ll);
+            mw_status s_ll = mw_worker_lonlat(wk, ctx->grid.crs_wkt, &ll);
             /* 0. Thread 0 writes the previous wave's rows meanwhile. */
             if (t == 0 && pending >= 0) {
                 int y0 = pending * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
@@ -224,7 +224,6 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                 }
             }
             free(mask);
-            mw_lonlat_destroy(ll);
             CPLPopErrorHandler();
         }
         if (failed) {

@@ -11,6 +11,7 @@
 
 #include <omp.h>
 
+#include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
 #include "indices/mw_indices.h"
 #include "io/mw_scene_internal.h"
@@ -77,8 +78,21 @@ mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *a
     return st;
 }
 
+mw_status mw_worker_lonlat(mw_worker *w, const char *crs_wkt, mw_lonlat **out)
+{
+    *out = NULL;
+    if (!w->ll) {
+        mw_status st = mw_lonlat_create(crs_wkt, &w->ll);
+        if (st != MW_OK) return st;
+    }
+    *out = w->ll;
+    return MW_OK;
+}
+
 void mw_worker_clear(mw_worker *w)
 {
+    mw_lonlat_destroy(w->ll);
+    w->ll = NULL;
     window_free(&w->sub);
     mw_scene_reader_destroy(w->before);
     mw_scene_reader_destroy(w->after);
