@@ -11,6 +11,7 @@
  * addition, so the result does not depend on the order of the work either.
  */
 #include "mw_engine.h"
+#include "mw_first_error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -58,9 +59,7 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
     long long(*hist)[SHIFT_BINS] = calloc((size_t)nthreads * MW_INDEX_COUNT, sizeof *hist);
     if (!hist) return mw_error_set(MW_ERR_NOMEM, "out of memory");
 
-    mw_status first = MW_OK;
-    char first_msg[1024] = "";
-    int failed = 0;
+    mw_first_error err = {0};
 #pragma omp parallel num_threads(nthreads)
     {
         int t = omp_get_thread_num();
@@ -69,21 +68,13 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
         CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < nwin; i++) {
-            int stop;
-#pragma omp atomic read
-            stop = failed;
-            if (stop) continue;
+            if (mw_first_error_seen(&err)) continue;
             mw_rect r = {(i % nx) * sx, (i / nx) * sy, SAMPLE_EDGE, SAMPLE_EDGE};
             mw_rect all = {0, 0, grid->width, grid->height};
             r = mw_rect_intersect(r, all);
             mw_status st = mw_window_compute(wk, grid, r, aoi, NULL, NULL);
             if (st != MW_OK) {
-#pragma omp critical(mw_shift_error)
-                if (!failed) {
-                    first = st;
-                    mw_error_copy(first_msg, sizeof first_msg);
-                    failed = 1;
-                }
+                mw_first_error_record(&err, st);
                 continue;
             }
             const mw_window *w = &wk->win;
@@ -103,9 +94,9 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
         }
         CPLPopErrorHandler();
     }
-    if (failed) {
+    if (err.failed) {
         free(hist);
-        return mw_error_set(first, "%s", first_msg);
+        return mw_first_error_raise(&err);
     }
     for (int t = 1; t < nthreads; t++)
         for (int k = 0; k < MW_INDEX_COUNT; k++)

@@ -13,6 +13,7 @@
  *     sites (by seed), whatever thread measured them.
  */
 #include "mw_scan_internal.h"
+#include "mw_first_error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -167,9 +168,7 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
     mw_rect wins[SITE_BATCH];
     for (int b0 = 0; b0 < ntodo && st == MW_OK; b0 += SITE_BATCH) {
         int b1 = b0 + SITE_BATCH < ntodo ? b0 + SITE_BATCH : ntodo;
-        int failed = 0;
-        char first_msg[1024] = "";
-        mw_status first = MW_OK;
+        mw_first_error err = {0};
         /* The batch's blocks, decoded once for all its windows (sites are
          * in raster order, so neighbouring sites share blocks). */
         for (int i = b0; i < b1; i++) wins[i - b0] = mw_scan_site_window(ctx, &ctx->sites->sites[todo[i]]);
@@ -188,35 +187,22 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             for (int i = 0; i < jobs; i++) {
                 mw_status s = mw_scan_fill_block(ctx, wk, i);
                 if (s != MW_OK) {
-#pragma omp critical(mw_site_error)
-                    if (!failed) {
-                        first = s;
-                        mw_error_copy(first_msg, sizeof first_msg);
-                        failed = 1;
-                    }
+                    mw_first_error_record(&err, s);
                 }
             }
 #pragma omp for schedule(dynamic, 1)
             for (int j = b0; j < b1; j++) {
-                int stop;
-#pragma omp atomic read
-                stop = failed;
-                if (stop) continue;
+                if (mw_first_error_seen(&err)) continue;
                 int i = todo[j];
                 mw_status s = s0 != MW_OK ? s0 : measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
                 if (s != MW_OK) {
-#pragma omp critical(mw_site_error)
-                    if (!failed) {
-                        first = s;
-                        mw_error_copy(first_msg, sizeof first_msg);
-                        failed = 1;
-                    }
+                    mw_first_error_record(&err, s);
                 }
             }
             free(mask);
             CPLPopErrorHandler();
         }
-        if (failed) st = mw_error_set(first, "%s", first_msg);
+        st = mw_first_error_raise(&err);
         if (st == MW_OK) st = mw_scan_progress(ctx, p0 + (p1 - p0) * b1 / ntodo, "measuring sites");
     }
     free(todo);

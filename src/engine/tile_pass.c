@@ -26,6 +26,7 @@
  *     raster stays open (as a temporary file) until the alerts are written.
  */
 #include "mw_scan_internal.h"
+#include "mw_first_error.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -129,9 +130,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
 
     double t0 = omp_get_wtime();
     for (int ty = 0; ty < tiles_y && st == MW_OK; ty++) {
-        int failed = 0;
-        char first_msg[1024] = "";
-        mw_status first = MW_OK;
+        mw_first_error err = {0};
         /* The wave's windows: one strip of the grid with the halo. */
         mw_rect all_rect = {0, 0, g->width, g->height};
         mw_rect strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, halo), all_rect);
@@ -154,40 +153,24 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                 mw_status s = mw_change_raster_write_rows(ctx->raster, y0, h, rw->cls, rw->d[0], rw->d[1],
                                                           rw->d[2], rw->d[3]);
                 if (s != MW_OK) {
-#pragma omp critical(mw_tile_error)
-                    if (!failed) {
-                        first = s;
-                        mw_error_copy(first_msg, sizeof first_msg);
-                        failed = 1;
-                    }
+                    mw_first_error_record(&err, s);
                 }
             }
             /* 1. Decode every block of the wave once, shared by all threads. */
             double tf0 = omp_get_wtime();
 #pragma omp for schedule(dynamic, 2)
             for (int i = 0; i < jobs; i++) {
-                int stop;
-#pragma omp atomic read
-                stop = failed;
-                if (stop) continue;
+                if (mw_first_error_seen(&err)) continue;
                 mw_status s = mw_scan_fill_block(ctx, wk, i);
                 if (s != MW_OK) {
-#pragma omp critical(mw_tile_error)
-                    if (!failed) {
-                        first = s;
-                        mw_error_copy(first_msg, sizeof first_msg);
-                        failed = 1;
-                    }
+                    mw_first_error_record(&err, s);
                 }
             }
             wk->t_read += omp_get_wtime() - tf0;  /* includes the wait at the barrier */
             /* 2. The tiles. */
 #pragma omp for schedule(dynamic, 1)
             for (int tx = 0; tx < tiles_x; tx++) {
-                int stop;
-#pragma omp atomic read
-                stop = failed;
-                if (stop) continue;
+                if (mw_first_error_seen(&err)) continue;
                 mw_rect all = {0, 0, g->width, g->height};
                 mw_rect core = mw_rect_intersect((mw_rect){tx * ts, ty * ts, ts, ts}, all);
                 mw_rect area = mw_rect_intersect(mw_rect_expand(core, halo), all);
@@ -215,19 +198,14 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                     wk->t_sites += omp_get_wtime() - ts0;
                 }
                 if (s != MW_OK) {
-#pragma omp critical(mw_tile_error)
-                    if (!failed) {
-                        first = s;
-                        mw_error_copy(first_msg, sizeof first_msg);
-                        failed = 1;
-                    }
+                    mw_first_error_record(&err, s);
                 }
             }
             free(mask);
             CPLPopErrorHandler();
         }
-        if (failed) {
-            st = mw_error_set(first, "%s", first_msg);
+        if (err.failed) {
+            st = mw_first_error_raise(&err);
             break;
         }
         if (ctx->raster) {
