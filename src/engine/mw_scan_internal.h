@@ -14,6 +14,12 @@
 
 typedef struct mw_change_raster mw_change_raster;
 
+/* A site's window (bbox + ring + join margin) is read whole, at ~100 bytes
+ * per pixel and thread: beyond 1500 x 1500 pixels (15 km at 10 m) a
+ * "site" is nearly always cloud or haze the mask missed, and measuring it
+ * would break the memory bound. Such sites are counted and reported. */
+enum { MW_SITE_WINDOW_MAX_PX = 1500 * 1500 };
+
 /** A site's measurement: kept (it passed the filters) and its alert. */
 typedef struct mw_site_slot {
     int keep;
@@ -52,6 +58,7 @@ typedef struct mw_scan_ctx {
     mw_change_raster *raster;  /* open until the alerts are written: committed last */
     mw_alert *alerts;
     int nalerts;
+    int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
     mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
     int npre;
     int site_halo;           /* tile halo holding a whole site window, pixels */

@@ -273,6 +273,14 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
         res->pixels = (long long)ctx.grid.width * ctx.grid.height;
         if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
+        if (ctx.too_large) {
+            char msg[256];
+            snprintf(msg, sizeof msg,
+                     "%d disturbance%s wider than %d x %d pixels not outlined (nearly always cloud or haze the mask "
+                     "missed; scan a smaller --aoi to see %s)",
+                     ctx.too_large, ctx.too_large == 1 ? "" : "s", 1500, 1500, ctx.too_large == 1 ? "it" : "them");
+            res->warnings = strdup(msg);
+        }
         if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
         else if (ctx.aoi && ctx.valid_pixels == 0)
             res->warnings = strdup("no clear pixel inside the area of interest: no alerts");

@@ -162,7 +162,11 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             slots[i] = p->slot;
             p->taken = 1;
         } else {
-            todo[ntodo++] = i;
+            mw_rect w = mw_scan_site_window(ctx, &ctx->sites->sites[i]);
+            if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX)
+                ctx->too_large++;
+            else
+                todo[ntodo++] = i;
         }
     }
     mw_rect wins[SITE_BATCH];

@@ -92,4 +92,32 @@ if alerts["features"]:
         tagged = [g for g in got if g["properties"]["protected_area"] == "Reserva Teste"]
         check(any(g["id"] == f0["id"] for g in tagged), "the alert in the protected area is tagged with its NAME")
         check(all(g["properties"]["protected_area"] in (None, "Reserva Teste") for g in got), "others are null")
+
+# A disturbance wider than the site window limit (haze over the whole
+# scene) is reported as a warning, not outlined, and the run succeeds.
+import numpy as np
+from mwtest import write_stack
+size = 1600
+names = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
+forest = [300, 600, 400, 3500, 1800, 900]
+bare = [1300, 1500, 1900, 2300, 3200, 2900]
+rng = np.random.default_rng(3)
+def stack(path, refl):
+    # An L of haze/cloud the mask missed: a fifth of the columns and of the
+    # rows (most of the scene stays clear, so the median shift keeps it).
+    bands = []
+    for v, f in zip(refl, forest):
+        a = np.full((size, size), f, np.float32)
+        a[:, : size // 5] = v
+        a[-size // 5:, :] = v
+        bands.append((a * (1 + 0.02 * rng.standard_normal((size, size), np.float32)) + 1000).astype(np.uint16))
+    return write_stack(path, bands + [np.full((size, size), 4, np.uint8)], names,
+                       metadata={"SPACECRAFT_NAME": "Sentinel-2A", "BOA_ADD_OFFSET": "-1000"})
+hb = stack(os.path.join(d, "haze_before.tif"), forest)  # no L before
+ha = stack(os.path.join(d, "haze_after.tif"), [b if i != 3 else 1200 for i, b in enumerate(bare)])
+o7 = os.path.join(d, "haze.geojson")
+rc, so, se = run("scan", hb, ha, "-o", o7, "--quiet")
+check(rc == 0 and "not outlined" in se, f"scene-wide disturbance: exit 0 and a warning: {rc} {se!r}")
+if os.path.exists(o7):
+    check(read_json(o7)["features"] == [], "scene-wide disturbance: no alert")
 done()
