@@ -68,27 +68,6 @@ void mw_comp_acc_add(mw_comp_acc *a, const mw_comp_acc *b)
     a->fx_dmndwi += b->fx_dmndwi;
 }
 
-/* Root of label l, halving the path on the way. */
-static int32_t uf_find(int32_t *parent, int32_t l)
-{
-    while (parent[l] != l) {
-        parent[l] = parent[parent[l]];
-        l = parent[l];
-    }
-    return l;
-}
-
-/* Union of the sets of a and b; the smaller root wins. */
-static void uf_union(int32_t *parent, int32_t a, int32_t b)
-{
-    a = uf_find(parent, a);
-    b = uf_find(parent, b);
-    if (a < b)
-        parent[b] = a;
-    else if (b < a)
-        parent[a] = b;
-}
-
 static void add_fixed(int64_t *sum, const float *v, size_t i)
 {
     if (v && isfinite(v[i])) *sum += mw_fixed_from_double(v[i]);
@@ -142,8 +121,8 @@ static mw_status label_core(const uint8_t *d, int cw, int ch, int32_t *lab, int3
                 l = n;
             } else if (ne) {
                 l = ne;
-                if (w) uf_union(parent, ne, w);
-                else if (nw) uf_union(parent, ne, nw);
+                if (w) mw_uf_union(parent, ne, w);
+                else if (nw) mw_uf_union(parent, ne, nw);
             } else if (w) {
                 l = w;
             } else if (nw) {

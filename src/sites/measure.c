@@ -180,7 +180,8 @@ static void edt_1d(const double *f, double *d, int n, double a, int *v, double *
 static mw_status edt_2d(const uint8_t *m, int w, int h, double pw, double ph, double *out)
 {
     int n = w > h ? w : h;
-    double *f = malloc(n * sizeof *f), *d = malloc(n * sizeof *d), *z = malloc((n + 1) * sizeof *z);
+    /* calloc: gcc cannot see that f is filled before edt_1d reads it */
+    double *f = calloc((size_t)n, sizeof *f), *d = malloc(n * sizeof *d), *z = malloc((n + 1) * sizeof *z);
     int *v = malloc(n * sizeof *v);
     if (!f || !d || !z || !v) {
         free(f);

@@ -28,25 +28,6 @@
 #include "core/mw_error.h"
 #include "mw_sites_internal.h"
 
-static int32_t find(int32_t *parent, int32_t g)
-{
-    while (parent[g] != g) {
-        parent[g] = parent[parent[g]];
-        g = parent[g];
-    }
-    return g;
-}
-
-static void unite(int32_t *parent, int32_t a, int32_t b)
-{
-    a = find(parent, a);
-    b = find(parent, b);
-    if (a < b)
-        parent[b] = a;
-    else if (b < a)
-        parent[a] = b;
-}
-
 /* Union along two facing strips of equal length n (8-connectivity). */
 static void unite_strips(int32_t *parent, const int32_t *a, int32_t offa, const int32_t *b,
                          int32_t offb, int n)
@@ -54,7 +35,7 @@ static void unite_strips(int32_t *parent, const int32_t *a, int32_t offa, const 
     for (int i = 0; i < n; i++) {
         if (!a[i]) continue;
         for (int j = i > 0 ? i - 1 : 0; j <= i + 1 && j < n; j++)
-            if (b[j]) unite(parent, offa + a[i] - 1, offb + b[j] - 1);
+            if (b[j]) mw_uf_union(parent, offa + a[i] - 1, offb + b[j] - 1);
     }
 }
 
@@ -173,7 +154,7 @@ mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                     goto done;
                 }
                 int32_t la = a->bottom[ca.w - 1], lb = b->top[0];
-                if (la && lb) unite(parent, offset[ia] + la - 1, offset[ib + 1] + lb - 1);
+                if (la && lb) mw_uf_union(parent, offset[ia] + la - 1, offset[ib + 1] + lb - 1);
             }
             if (tx > 0 && tiles[ib - 1]) {
                 const mw_tile_sites *b = tiles[ib - 1];
@@ -182,7 +163,7 @@ mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                     goto done;
                 }
                 int32_t la = a->bottom[0], lb = b->top[b->core.w - 1];
-                if (la && lb) unite(parent, offset[ia] + la - 1, offset[ib - 1] + lb - 1);
+                if (la && lb) mw_uf_union(parent, offset[ia] + la - 1, offset[ib - 1] + lb - 1);
             }
         }
     }

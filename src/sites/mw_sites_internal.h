@@ -79,4 +79,27 @@ struct mw_tile_sites {
  */
 mw_status mw_mask_dilate(const uint8_t *src, int w, int h, int radius, uint8_t *dst);
 
+
+/* Union-find over int32 labels, shared by the tile labelling and the
+ * cross-tile merge: path halving, and the smaller root wins so the result
+ * does not depend on the order of the unions. */
+static inline int32_t mw_uf_find(int32_t *parent, int32_t l)
+{
+    while (parent[l] != l) {
+        parent[l] = parent[parent[l]];
+        l = parent[l];
+    }
+    return l;
+}
+
+static inline void mw_uf_union(int32_t *parent, int32_t a, int32_t b)
+{
+    a = mw_uf_find(parent, a);
+    b = mw_uf_find(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
 #endif
