@@ -91,28 +91,16 @@ def mining(alerts):
 
 def write_stack(path, bands, names, epsg=32720, origin=(500000.0, 9000000.0), pixel=10.0,
                 dtype=None, metadata=None, nodata=None):
-    """Write a small multiband GeoTIFF with band descriptions (S2-like by default)."""
+    """Write a small multiband GeoTIFF with band descriptions (S2-like by default),
+    with the io fixtures' writer (scripts/make_io_fixtures.py)."""
     import numpy as np
-    from osgeo import gdal, osr
+    from osgeo import gdal
+    sys.path.insert(0, os.path.join(SRC, "scripts"))
+    import make_io_fixtures
     arrs = [np.asarray(b) for b in bands]
-    h, w = arrs[0].shape
     gdt = dtype or (gdal.GDT_UInt16 if arrs[0].dtype.kind in "ui" else gdal.GDT_Float32)
-    ds = gdal.GetDriverByName("GTiff").Create(path, w, h, len(arrs), gdt)
-    ds.SetGeoTransform((origin[0], pixel, 0, origin[1], 0, -pixel))
-    if epsg:
-        srs = osr.SpatialReference()
-        srs.ImportFromEPSG(epsg)
-        ds.SetProjection(srs.ExportToWkt())
-    for i, (a, n) in enumerate(zip(arrs, names)):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(a)
-        b.SetDescription(n)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-    if metadata:
-        ds.SetMetadata(metadata)
-    ds = None
-    return path
+    return make_io_fixtures.write(path, arrs, pixel, names, gdt, metadata, epsg, origin[0], origin[1],
+                                  nodata=nodata)
 
 
 def s2_pair(d, size=64, change=True, scl_before=4, scl_after=4):
