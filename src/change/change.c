@@ -46,6 +46,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 static const char *const class_names[MW_CLASS_COUNT] = {
     "nodata", "no change", "vegetation loss", "bare soil exposed",
@@ -86,24 +87,13 @@ static inline void put(float *row, int i, float v)
     if (row) row[i] = v;
 }
 
-/**
- * Classify @p n pixels into change classes 0..6 (see mw_change.h and the
- * plan at the top of change.c for the rules and their precedence).
- * @param params thresholds from the model
- * @param shift  median index shift removed from every d*; NULL = none
- * @param before,after index rows of each date; a NULL row reads as NaN
- * @param valid  1 where valid in both dates
- * @param out    class row (required) and optional d* rows
- * Thread-safe (pure).
- */
-void mw_change_classify_row(const mw_change_params *params, const mw_index_shift *shift,
+/* The reference form of the rules: one pixel at a time, branches in the order
+ * of the plan above. Used when an input or d* row is NULL (tests, callers
+ * without some index); classify_full() must give the same bytes. */
+static void classify_scalar(const mw_change_params *p, const mw_index_shift *s,
                             const mw_index_rows *before, const mw_index_rows *after,
                             const uint8_t *valid, mw_change_rows *out, int n)
 {
-    const mw_change_params *p = params;
-    const mw_index_shift zero = {0, 0, 0, 0};
-    const mw_index_shift *s = shift ? shift : &zero;
-
     for (int i = 0; i < n; i++) {
         float b_ndvi = value_at(before->ndvi, i), a_ndvi = value_at(after->ndvi, i);
         float b_mndwi = value_at(before->mndwi, i), a_mndwi = value_at(after->mndwi, i);
@@ -147,4 +137,118 @@ void mw_change_classify_row(const mw_change_params *params, const mw_index_shift
         }
         out->cls[i] = c;
     }
+}
+
+/* v where @p keep is all ones, the NAN constant where it is 0. A bit select
+ * rather than a ternary: with a ternary GCC sinks the subtraction into the
+ * taken branch and then, as FP may trap (-ftrapping-math), refuses to
+ * if-convert and vectorise the loop. */
+static inline float nan_unless(uint32_t keep, float v)
+{
+    const float nan = NAN;
+    uint32_t vb, nb;
+    memcpy(&vb, &v, sizeof vb);
+    memcpy(&nb, &nan, sizeof nb);
+    vb = (vb & keep) | (nb & ~keep);
+    memcpy(&v, &vb, sizeof v);
+    return v;
+}
+
+/* The same rules with every row present, written branch-free so the compiler
+ * vectorises it (the hot path of every window): each condition is computed
+ * as a 0/1 mask with non-short-circuit & and | (the tests have no side
+ * effects and NaN compares false either way, so the masks equal the
+ * branches' outcomes), turned into one exclusive mask per rule in the
+ * precedence of the plan, and the class is their weighted sum. Arithmetic
+ * is the scalar one, operation for operation (no reassociation), so d* are
+ * bit-identical;
+ * nodata pixels get the same NAN constant, not a propagated NaN. Output rows
+ * must not overlap input rows (restrict; the window's buffers are distinct).
+ * Was 28-30 ns/px, now ~3.2 ns/px on random pixels (SSE2, -O2); the
+ * per-pixel equivalence with classify_scalar() is a unit test. */
+static void classify_full(const mw_change_params *p, const mw_index_shift *s,
+                          const mw_index_rows *before, const mw_index_rows *after,
+                          const uint8_t *restrict valid, mw_change_rows *out, int n)
+{
+    const float *restrict bn = before->ndvi, *restrict an = after->ndvi;
+    const float *restrict bm = before->mndwi, *restrict am = after->mndwi;
+    const float *restrict bt = before->ndti, *restrict at = after->ndti;
+    const float *restrict bb = before->bsi, *restrict ab = after->bsi;
+    uint8_t *restrict cls = out->cls;
+    float *restrict o_ndvi = out->dndvi, *restrict o_mndwi = out->dmndwi;
+    float *restrict o_ndti = out->dndti, *restrict o_bsi = out->dbsi;
+    const float s_ndvi = s->ndvi, s_mndwi = s->mndwi, s_ndti = s->ndti, s_bsi = s->bsi;
+    const float water_mndwi = p->water_mndwi, turbid_water_mndwi = p->turbid_water_mndwi;
+    const float turbid_ndti = p->turbid_ndti, bare_ndvi_max = p->bare_ndvi_max;
+    const float bare_bsi = p->bare_bsi, ndti_rise = p->ndti_rise;
+    const float turbid_water_ndvi = p->turbid_water_ndvi, veg_ndvi_before = p->veg_ndvi_before;
+    const float neg_ndvi_drop = -p->ndvi_drop, bsi_rise = p->bsi_rise;
+
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        const float b_ndvi = bn[i], a_ndvi = an[i];
+        const float b_mndwi = bm[i], a_mndwi = am[i];
+        const float b_ndti = bt[i], a_ndti = at[i];
+        const float b_bsi = bb[i], a_bsi = ab[i];
+        const int nodata = (valid[i] == 0) | (b_ndvi != b_ndvi) | (a_ndvi != a_ndvi);
+
+        const float dndvi = a_ndvi - b_ndvi - s_ndvi;
+        const float dmndwi = a_mndwi - b_mndwi - s_mndwi;
+        const float dndti = a_ndti - b_ndti - s_ndti;
+        const float dbsi = a_bsi - b_bsi - s_bsi;
+        const uint32_t keep = (uint32_t)nodata - 1u; /* all ones where data */
+        o_ndvi[i] = nan_unless(keep, dndvi);
+        o_mndwi[i] = nan_unless(keep, dmndwi);
+        o_ndti[i] = nan_unless(keep, dndti);
+        o_bsi[i] = nan_unless(keep, dbsi);
+
+        const int water_b = (b_mndwi >= water_mndwi) |
+                            ((b_mndwi >= turbid_water_mndwi) & (b_ndti >= turbid_ndti) &
+                             (b_ndvi <= bare_ndvi_max));
+        const int water_a = (a_mndwi >= water_mndwi) |
+                            ((a_mndwi >= turbid_water_mndwi) & (a_ndti >= turbid_ndti) &
+                             (a_ndvi <= bare_ndvi_max));
+        const int bare_b = (b_bsi >= bare_bsi) & (b_ndvi <= bare_ndvi_max);
+        const int bare_a = (a_bsi >= bare_bsi) & (a_ndvi <= bare_ndvi_max);
+        const int rise = dndti >= ndti_rise;
+        const int turbid = (a_ndti >= turbid_ndti) | rise | (a_ndvi >= turbid_water_ndvi);
+        const int veg_loss = (b_ndvi >= veg_ndvi_before) & (dndvi <= neg_ndvi_drop);
+        const int bare_new = bare_a & (bare_b ^ 1) & (dbsi >= bsi_rise);
+
+        /* Which rule wins, as exclusive 0/1 masks in the order of the plan. */
+        const int r_both = water_a & water_b;
+        const int r_new = water_a & (water_b ^ 1);
+        const int r_veg = (water_a ^ 1) & veg_loss;
+        const int r_bare = (water_a ^ 1) & (veg_loss ^ 1) & bare_new;
+        const int c = MW_CLASS_NO_CHANGE +
+                      r_both * rise * (MW_CLASS_TURBIDITY_RISE - MW_CLASS_NO_CHANGE) +
+                      r_new * (MW_CLASS_NEW_WATER - MW_CLASS_NO_CHANGE + turbid) +
+                      r_veg * (MW_CLASS_VEG_LOSS - MW_CLASS_NO_CHANGE + bare_a) +
+                      r_bare * (MW_CLASS_BARE_SOIL - MW_CLASS_NO_CHANGE);
+        cls[i] = (uint8_t)(c * !nodata);
+    }
+}
+
+/**
+ * Classify @p n pixels into change classes 0..6 (see mw_change.h and the
+ * plan at the top of change.c for the rules and their precedence).
+ * @param params thresholds from the model
+ * @param shift  median index shift removed from every d*; NULL = none
+ * @param before,after index rows of each date; a NULL row reads as NaN
+ * @param valid  1 where valid in both dates
+ * @param out    class row (required) and optional d* rows
+ * Thread-safe (pure).
+ */
+void mw_change_classify_row(const mw_change_params *params, const mw_index_shift *shift,
+                            const mw_index_rows *before, const mw_index_rows *after,
+                            const uint8_t *valid, mw_change_rows *out, int n)
+{
+    const mw_index_shift zero = {0, 0, 0, 0};
+    const mw_index_shift *s = shift ? shift : &zero;
+    if (before->ndvi && before->mndwi && before->ndti && before->bsi && after->ndvi &&
+        after->mndwi && after->ndti && after->bsi && out->dndvi && out->dmndwi && out->dndti &&
+        out->dbsi)
+        classify_full(params, s, before, after, valid, out, n);
+    else
+        classify_scalar(params, s, before, after, valid, out, n);
 }
