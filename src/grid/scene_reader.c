@@ -477,13 +477,23 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
             fill_nan(orow, (size_t)t.w);
             continue;
         }
+        /* cin[x] ? v2 : NAN as a bit select: with a ternary GCC sinks the
+         * arithmetic into the taken branch and, FP being allowed to trap,
+         * then cannot if-convert the loop to vectorise it. */
+        const float nan = NAN;
+        uint32_t nan_bits;
+        memcpy(&nan_bits, &nan, sizeof nan_bits);
+#pragma omp simd
         for (int x = 0; x < t.w; x++) {
             float fx = cf[x];
             float a0 = ra[ca[x]], a1 = ra[cb[x]], b0 = rb[ca[x]], b1 = rb[cb[x]];
             float top = a0 + fx * (a1 - a0);
             float bot = b0 + fx * (b1 - b0);
             float v2 = top + fy * (bot - top);  /* NaN if any neighbour is NaN */
-            orow[x] = cin[x] ? v2 : NAN;
+            uint32_t bits, keep = 0u - (uint32_t)cin[x];
+            memcpy(&bits, &v2, sizeof bits);
+            bits = (bits & keep) | (nan_bits & ~keep);
+            memcpy(&orow[x], &bits, sizeof bits);
         }
     }
     return MW_OK;
