@@ -178,7 +178,6 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
                        .progress = progress, .progress_arg = progress_arg};
     mw_scan_result *res = calloc(1, sizeof *res);
     if (!res) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    double t_start = omp_get_wtime();
     int aoi_outside = 0;
 
     mw_status st = load_model(&ctx);
@@ -284,7 +283,6 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
         else if (ctx.aoi && ctx.valid_pixels == 0)
             res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
-        (void)t_start;
     }
     ctx_clear(&ctx);
     if (st != MW_OK || !result) {
