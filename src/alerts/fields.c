@@ -53,6 +53,14 @@ const mw_alert_field mw_alert_fields[] = {
     {"water_red_green", "water_r_g", MW_AK_REAL, 4},
     {"water_nir", "water_nir", MW_AK_REAL, 4},
     {"before_disturbed_share", "bef_dist", MW_AK_REAL, 4},
+    {"ring_pond_count_before", "r_ponds_b", MW_AK_INT, 0},
+    {"ring_pond_count_after", "r_ponds_a", MW_AK_INT, 0},
+    {"ring_mosaic_before", "r_mosaic_b", MW_AK_REAL, 4},
+    {"ring_mosaic_after", "r_mosaic_a", MW_AK_REAL, 4},
+    {"ring_texture_before", "r_tex_b", MW_AK_REAL, 4},
+    {"ring_texture_after", "r_tex_a", MW_AK_REAL, 4},
+    {"ring_water_ndti", "r_w_ndti", MW_AK_REAL, 4},
+    {"ring_loss_share", "r_loss", MW_AK_REAL, 4},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
@@ -108,6 +116,14 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 40: v->d = f->water_red_green; break;
     case 41: v->d = f->water_nir; break;
     case 42: v->d = f->before_disturbed_share; break;
+    case 43: v->i = f->ring_pond_count_before; break;
+    case 44: v->i = f->ring_pond_count_after; break;
+    case 45: v->d = f->ring_mosaic_before; break;
+    case 46: v->d = f->ring_mosaic_after; break;
+    case 47: v->d = f->ring_texture_before; break;
+    case 48: v->d = f->ring_texture_after; break;
+    case 49: v->d = f->ring_water_ndti; break;
+    case 50: v->d = f->ring_loss_share; break;
     default: break;
     }
 }

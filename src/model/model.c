@@ -13,6 +13,7 @@
  *     then name the non-mining class with ordered "classes" rules.
  */
 #include "mw_model.h"
+#include "mw_trees.h"
 
 #include "core/mw_error.h"
 
@@ -28,6 +29,8 @@
 #define MW_MODEL_FORMAT "minewatch-model/1"
 /** Model files are a few kB; a cap keeps a wrong path (a scene) from being slurped. */
 #define MW_MODEL_MAX_BYTES (4 << 20)
+/** Most features a classifier may list (the scorer keeps them on the stack). */
+#define MW_MODEL_MAX_FEATURES 256
 
 /* ---- features ---------------------------------------------------------- */
 
@@ -39,10 +42,12 @@ typedef enum feature_id {
     F_CONTEXT_DISTURBED_SHARE, F_VALID_FRACTION,
     F_AFTER_MNDWI, F_AFTER_BSI, F_RING_WATER_SHARE, F_RING_BARE_SHARE, F_RING_NDVI,
     F_AFTER_VIS, F_AFTER_SWIR, F_VIS_CHANGE, F_BARE_VIS, F_WATER_VIS, F_WATER_RED_GREEN, F_WATER_NIR, F_BEFORE_DISTURBED_SHARE,
+    F_RING_POND_COUNT_BEFORE, F_RING_POND_COUNT_AFTER, F_RING_MOSAIC_BEFORE, F_RING_MOSAIC_AFTER,
+    F_RING_TEXTURE_BEFORE, F_RING_TEXTURE_AFTER, F_RING_WATER_NDTI, F_RING_LOSS_SHARE,
     /* derived */
     F_LOG_AREA_HA, F_LOG_POND_COUNT, F_POND_DENSITY, F_VEG_LOSS_SHARE, F_BARE_SHARE,
     F_NEW_WATER_SHARE, F_TURBID_SHARE, F_TURBIDITY_RISE_SHARE, F_WATER_CHANGE_SHARE,
-    F_CLEARING_SHARE, F_TURBID_WATER_FRACTION,
+    F_CLEARING_SHARE, F_TURBID_WATER_FRACTION, F_LOG_RING_PONDS_BEFORE, F_LOG_RING_PONDS_AFTER,
     F_COUNT
 } feature_id;
 
@@ -54,9 +59,11 @@ static const char *const feature_names[F_COUNT] = {
     "context_disturbed_share", "valid_fraction",
     "after_mndwi", "after_bsi", "ring_water_share", "ring_bare_share", "ring_ndvi",
     "after_vis", "after_swir", "vis_change", "bare_vis", "water_vis", "water_red_green", "water_nir", "before_disturbed_share",
+    "ring_pond_count_before", "ring_pond_count_after", "ring_mosaic_before", "ring_mosaic_after",
+    "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share",
     "log_area_ha", "log_pond_count", "pond_density", "veg_loss_share", "bare_share",
     "new_water_share", "turbid_share", "turbidity_rise_share", "water_change_share",
-    "clearing_share", "turbid_water_fraction",
+    "clearing_share", "turbid_water_fraction", "log_ring_ponds_before", "log_ring_ponds_after",
 };
 
 static int feature_lookup(const char *name)
@@ -110,6 +117,14 @@ static double feature_value(const mw_site_features *f, feature_id id)
     case F_WATER_RED_GREEN: return f->water_red_green;
     case F_WATER_NIR: return f->water_nir;
     case F_BEFORE_DISTURBED_SHARE: return f->before_disturbed_share;
+    case F_RING_POND_COUNT_BEFORE: return f->ring_pond_count_before;
+    case F_RING_POND_COUNT_AFTER: return f->ring_pond_count_after;
+    case F_RING_MOSAIC_BEFORE: return f->ring_mosaic_before;
+    case F_RING_MOSAIC_AFTER: return f->ring_mosaic_after;
+    case F_RING_TEXTURE_BEFORE: return f->ring_texture_before;
+    case F_RING_TEXTURE_AFTER: return f->ring_texture_after;
+    case F_RING_WATER_NDTI: return f->ring_water_ndti;
+    case F_RING_LOSS_SHARE: return f->ring_loss_share;
     /* Log area: site sizes span 0.01..1000 ha, a log keeps one coefficient
      * meaningful over that range; the 0.01 ha floor (one 10 m pixel) avoids
      * -Inf. */
@@ -127,6 +142,8 @@ static double feature_value(const mw_site_features *f, feature_id id)
     case F_CLEARING_SHARE: return share(f->veg_loss_ha + f->bare_soil_ha, f->area_ha);
     case F_TURBID_WATER_FRACTION:
         return share(f->turbid_water_ha, f->new_water_ha + f->turbid_water_ha);
+    case F_LOG_RING_PONDS_BEFORE: return log1p((double)(f->ring_pond_count_before > 0 ? f->ring_pond_count_before : 0));
+    case F_LOG_RING_PONDS_AFTER: return log1p((double)(f->ring_pond_count_after > 0 ? f->ring_pond_count_after : 0));
     case F_COUNT: break;
     }
     return NAN;
@@ -166,6 +183,8 @@ struct mw_model {
     int *feature;           /* feature_id per term */
     double *mean, *scale, *coef;
     double intercept, threshold;
+    mw_trees *trees;        /* "trees" classifier; NULL: logistic */
+    double missing;         /* trees: value of a non-finite feature */
     int platt;              /* calibration present */
     double platt_a, platt_b;
     char *positive_class, *default_class;
@@ -189,6 +208,7 @@ void mw_model_destroy(mw_model *m)
     free(m->mean);
     free(m->scale);
     free(m->coef);
+    mw_trees_destroy(m->trees);
     free(m->positive_class);
     free(m->default_class);
     free(m);
@@ -328,8 +348,10 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
     if (!json_object_object_get_ex(cl, "type", &o) || !o)
         return bad(c, "classifier.type", "missing");
     if (!json_object_is_type(o, json_type_string) ||
-        strcmp(json_object_get_string(o), "logistic") != 0)
-        return bad(c, "classifier.type", "must be \"logistic\"");
+        (strcmp(json_object_get_string(o), "logistic") != 0 &&
+         strcmp(json_object_get_string(o), "trees") != 0))
+        return bad(c, "classifier.type", "must be \"logistic\" or \"trees\"");
+    const int trees = strcmp(json_object_get_string(o), "trees") == 0;
 
     json_object *fa = NULL;
     if (!json_object_object_get_ex(cl, "features", &fa) || !fa)
@@ -337,6 +359,8 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
     if (!json_object_is_type(fa, json_type_array))
         return bad(c, "classifier.features", "not an array");
     m->nfeat = (int)json_object_array_length(fa);
+    if (m->nfeat > MW_MODEL_MAX_FEATURES)
+        return bad(c, "classifier.features", "too many features (at most 256)");
     m->feature = calloc((size_t)(m->nfeat ? m->nfeat : 1), sizeof *m->feature);
     if (!m->feature) return nomem();
     for (int i = 0; i < m->nfeat; i++) {
@@ -353,18 +377,25 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
         }
         m->feature[i] = id;
     }
-    if ((st = get_array(c, cl, "mean", m->nfeat, &m->mean)) ||
+    if (trees) {
+        char field[96], why[160];
+        if ((st = get_number(c, cl, "missing", "classifier.missing", &m->missing))) return st;
+        mw_trees_result r = mw_trees_parse(cl, m->nfeat, &m->trees, field, sizeof field, why,
+                                           sizeof why);
+        if (r == MW_TREES_NOMEM) return nomem();
+        if (r != MW_TREES_OK) return bad(c, field, why);
+    } else if ((st = get_array(c, cl, "mean", m->nfeat, &m->mean)) ||
         (st = get_array(c, cl, "scale", m->nfeat, &m->scale)) ||
         (st = get_array(c, cl, "coef", m->nfeat, &m->coef)))
         return st;
-    for (int i = 0; i < m->nfeat; i++) {
+    for (int i = 0; !trees && i < m->nfeat; i++) {
         if (!(m->scale[i] > 0.0)) {
             char item[64];
             snprintf(item, sizeof item, "classifier.scale[%d]", i);
             return bad(c, item, m->scale[i] == 0.0 ? "must not be 0" : "must be positive");
         }
     }
-    if ((st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept)))
+    if (!trees && (st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept)))
         return st;
     if ((st = get_number(c, cl, "threshold", "classifier.threshold", &m->threshold)))
         return st;
@@ -628,15 +659,24 @@ static int rule_matches(const class_rule *r, const mw_site_features *f)
 }
 
 /**
- * Score a site (see mw_model.h): P(mining) = sigmoid(intercept +
+ * Score a site (see mw_model.h). Logistic: P(mining) = sigmoid(intercept +
  * sum coef_i (x_i - mean_i) / scale_i), then Platt calibration if the model
- * has one. Non-finite features count as their mean. @p class_name (may be
+ * has one. Non-finite features count as their mean. Trees: z = the trees'
+ * log-odds (mw_trees.h), non-finite features set to the model's "missing". @p class_name (may be
  * NULL) gets a string owned by the model. Thread-safe (read-only model).
  */
 double mw_model_score(const mw_model *m, const mw_site_features *f, const char **class_name)
 {
     double z = m->intercept;
-    for (int i = 0; i < m->nfeat; i++) {
+    if (m->trees) {
+        double x[MW_MODEL_MAX_FEATURES];
+        for (int i = 0; i < m->nfeat; i++) {
+            x[i] = feature_value(f, (feature_id)m->feature[i]);
+            if (!isfinite(x[i])) x[i] = m->missing;
+        }
+        z = mw_trees_raw(m->trees, x);
+    }
+    for (int i = 0; !m->trees && i < m->nfeat; i++) {
         double x = feature_value(f, (feature_id)m->feature[i]);
         if (!isfinite(x)) continue; /* = mean: contributes 0 */
         z += m->coef[i] * (x - m->mean[i]) / m->scale[i];

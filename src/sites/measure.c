@@ -26,7 +26,9 @@
  *     outside it (the same square metric as the merge distance). Ring
  *     pixels give the context share, the river turbidity change, the
  *     water candidates for the distance, and the ring's state after (water
- *     share, bare share, mean NDVI).
+ *     share, bare share, mean NDVI), and the ring's context at both dates
+ *     (ponds, pond/sand mosaic, NDVI texture, water colour, subtle loss;
+ *     ring_context.c).
  *  6. Distance to water: exact Euclidean distance transform of the site
  *     mask over R (Felzenszwalb and Huttenlocher, separable, anisotropic
  *     pixels), only when the ring holds water of both dates; pixel centre
@@ -42,11 +44,6 @@
 
 #include "core/mw_error.h"
 #include "mw_sites_internal.h"
-
-/** Context share: a ring pixel was bare before if BSI > this ... */
-#define MW_CONTEXT_BARE_BSI 0.05
-/** ... and NDVI < this. */
-#define MW_CONTEXT_BARE_NDVI 0.3
 
 typedef struct mean_acc {
     double sum;
@@ -113,33 +110,6 @@ static void fill8(uint8_t *d, int w, int h, int32_t start, int32_t *stack)
                 }
             }
     }
-}
-
-/* Step 4: number of 4-connected groups of >= 2 pixels where m == 1 (w x h);
- * m is consumed. */
-static int count_ponds(uint8_t *m, int w, int h, int32_t *stack)
-{
-    int ponds = 0;
-    for (int32_t s = 0; s < (int32_t)w * h; s++) {
-        if (m[s] != 1) continue;
-        size_t sp = 0, size = 0;
-        stack[sp++] = s;
-        m[s] = 2;
-        while (sp) {
-            int32_t i = stack[--sp];
-            int x = i % w, y = i / w;
-            size++;
-            const int32_t nb[4] = {x > 0 ? i - 1 : -1, x + 1 < w ? i + 1 : -1,
-                                   y > 0 ? i - w : -1, y + 1 < h ? i + w : -1};
-            for (int k = 0; k < 4; k++)
-                if (nb[k] >= 0 && m[nb[k]] == 1) {
-                    m[nb[k]] = 2;
-                    stack[sp++] = nb[k];
-                }
-        }
-        if (size >= 2) ponds++;
-    }
-    return ponds;
 }
 
 /* 1-D squared distance transform (Felzenszwalb & Huttenlocher):
@@ -377,7 +347,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     f.valid_fraction = (double)nvalid / ((double)box.w * box.h);
 
     /* Step 4 (stack holds >= |S| >= |box| entries) */
-    f.pond_count = count_ponds(ponds, box.w, box.h, stack);
+    f.pond_count = mw_count_ponds(ponds, box.w, box.h, stack);
 
     /* Step 5 */
     const mw_rect r = mw_rect_intersect(mw_rect_expand(box, w->buffer_px), win);
@@ -423,6 +393,8 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     f.ring_water_share = ring_valid ? (double)ring_water_a / (double)ring_valid : NAN;
     f.ring_bare_share = ring_valid ? (double)ring_bare_a / (double)ring_valid : NAN;
     f.ring_ndvi = mean_get(&m_rndvi);
+    st = mw_ring_context(w, r, ring, &f);
+    if (st != MW_OK) goto done;
 
     /* Step 6 */
     const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;

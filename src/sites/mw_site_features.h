@@ -36,6 +36,18 @@ typedef struct mw_site_features {
     double water_red_green;         /**< sum red / sum green after over the site's water pixels after */
     double water_nir;               /**< mean NIR after of the site's water pixels after */
     double before_disturbed_share;  /**< share of site pixels bare or water before (mosaic growth) */
+    /* The ring's state at both dates, for context: a mining front grows out
+     * of a mosaic of pits, ponds and sand that already surrounds it, and
+     * farm clearings, towns and lakes do not look like that around them.
+     * NaN (counts: 0) without a valid ring. */
+    int ring_pond_count_before;     /**< 4-connected groups (>= 2 px) of water before in the ring */
+    int ring_pond_count_after;      /**< the same after */
+    double ring_mosaic_before;      /**< share of valid ring pixels bare and within 30 m of water, before */
+    double ring_mosaic_after;       /**< the same after */
+    double ring_texture_before;     /**< mean |NDVI difference| of 4-neighbour ring pixel pairs, before */
+    double ring_texture_after;      /**< the same after */
+    double ring_water_ndti;         /**< mean NDTI after of the ring's water pixels after */
+    double ring_loss_share;         /**< share of valid ring pixels with dNDVI <= -0.1 (subtle loss) */
 } mw_site_features;
 
 #endif

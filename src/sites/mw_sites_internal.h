@@ -102,4 +102,26 @@ static inline void mw_uf_union(int32_t *parent, int32_t a, int32_t b)
         parent[a] = b;
 }
 
+/** Context rule: a pixel is bare if BSI > this ... */
+#define MW_CONTEXT_BARE_BSI 0.05
+/** ... and NDVI < this. */
+#define MW_CONTEXT_BARE_NDVI 0.3
+
+/**
+ * Number of 4-connected groups of >= 2 pixels where m[i] == 1 in a w x h
+ * raster (single pixels are noise at 10-30 m, not ponds). @p m is consumed
+ * (visited pixels become 2); @p stack holds w * h entries. Thread-safe.
+ */
+int mw_count_ponds(uint8_t *m, int w, int h, int32_t *stack);
+
+/**
+ * Context features of a site's ring (mw_site_features.ring_*): @p r is the
+ * ring rectangle in window coordinates, @p ring its r.w x r.h raster with
+ * non-zero at the valid ring pixels. Fills the ring_pond_count_*,
+ * ring_mosaic_*, ring_texture_*, ring_water_ndti and ring_loss_share
+ * fields of @p f. Scratch: ~7 bytes per pixel of r. Returns MW_ERR_NOMEM.
+ */
+mw_status mw_ring_context(const mw_site_window *w, mw_rect r, const uint8_t *ring,
+                          mw_site_features *f);
+
 #endif

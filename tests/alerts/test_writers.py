@@ -22,7 +22,9 @@ PROPERTIES = check_rfc7946.CONTRACT_PROPERTIES + [
     "context_disturbed_share", "mean_dbsi", "mean_dmndwi", "before_ndvi", "after_ndvi",
     "after_water_ndti", "bbox_fill", "after_mndwi", "after_bsi", "ring_water_share",
     "ring_bare_share", "ring_ndvi", "after_vis", "after_swir", "vis_change", "bare_vis",
-    "water_vis", "water_red_green", "water_nir", "before_disturbed_share"]
+    "water_vis", "water_red_green", "water_nir", "before_disturbed_share",
+    "ring_pond_count_before", "ring_pond_count_after", "ring_mosaic_before", "ring_mosaic_after",
+    "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share"]
 SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": "date_bef",
          "date_after": "date_aft", "veg_loss_ha": "veg_loss", "bare_soil_ha": "bare_soil",
          "new_water_ha": "new_water", "turbid_water_ha": "turb_water",
@@ -33,7 +35,11 @@ SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": 
          "before_ndvi": "bef_ndvi", "after_ndvi": "aft_ndvi", "after_water_ndti": "aft_w_ndti",
          "after_mndwi": "aft_mndwi", "after_bsi": "aft_bsi", "ring_water_share": "ring_water",
          "ring_bare_share": "ring_bare", "after_vis": "aft_vis", "after_swir": "aft_swir",
-         "water_red_green": "water_r_g", "before_disturbed_share": "bef_dist"}
+         "water_red_green": "water_r_g", "before_disturbed_share": "bef_dist",
+         "ring_pond_count_before": "r_ponds_b", "ring_pond_count_after": "r_ponds_a",
+         "ring_mosaic_before": "r_mosaic_b", "ring_mosaic_after": "r_mosaic_a",
+         "ring_texture_before": "r_tex_b", "ring_texture_after": "r_tex_a",
+         "ring_water_ndti": "r_w_ndti", "ring_loss_share": "r_loss"}
 
 failures = 0
 

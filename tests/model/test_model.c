@@ -112,7 +112,12 @@ static void test_shipped(void)
             f->ring_water_share = f->ring_bare_share = f->ring_ndvi = NAN;
             f->after_vis = f->after_swir = f->vis_change = f->bare_vis = NAN;
             f->water_vis = f->water_red_green = f->water_nir = f->before_disturbed_share = NAN;
+            f->ring_mosaic_before = f->ring_mosaic_after = f->ring_water_ndti = NAN;
+            f->ring_texture_before = f->ring_texture_after = f->ring_loss_share = NAN;
         }
+        /* ring context: a garimpo grows among older ponds, a field among none */
+        mine.ring_pond_count_before = 3, mine.ring_pond_count_after = 5;
+        field.ring_pond_count_before = field.ring_pond_count_after = 0;
         /* reflectance: medians of mining and farm-clearing sites of the
          * generated Landsat training pairs (only landsat.json reads them) */
         mine.after_vis = 0.109, mine.after_swir = 0.140, mine.vis_change = 0.071, mine.bare_vis = 0.138;
@@ -129,7 +134,7 @@ static void test_shipped(void)
             double pf = mw_model_score(m, &field, &cls);
             fprintf(stderr, "  %s: P(garimpo) %.3f P(field) %.3f\n", names[i], pm, pf);
             CHECK(pm > pf + 0.15);
-            CHECK(pf < 0.2);
+            CHECK(pf < mw_model_threshold(m));
             CHECK_STR(cls, "clearing");
         }
         mw_model_destroy(m);
@@ -290,6 +295,84 @@ static void test_classes(void)
     }
 }
 
+/* GOOD with a "trees" classifier: two trees over (pond_count, bbox_fill). */
+static const char *TREES =
+    "\"classifier\":{\"type\":\"trees\",\"features\":[\"pond_count\",\"bbox_fill\"],"
+    "\"missing\":-9,\"base\":-0.5,\"learning_rate\":0.1,\"trees\":["
+    "{\"feature\":[0,-1,1,-1,-1],\"threshold\":[2.5,0,0.8,0,0],\"left\":[1,-1,3,-1,-1],"
+    "\"right\":[2,-1,4,-1,-1],\"value\":[0,-2,0,3,1]},"
+    "{\"feature\":[1,-1,-1],\"threshold\":[-1,0,0],\"left\":[1,-1,-1],\"right\":[2,-1,-1],"
+    "\"value\":[0,5,-1]}],\"threshold\":0.5},\n";
+
+static char *trees_model(const char *from, const char *to)
+{
+    const char *a = strstr(GOOD, " \"classifier\":"), *b = strstr(GOOD, " \"classes\":");
+    size_t n = strlen(GOOD) + strlen(TREES) + 2;
+    char *s = malloc(n), *t;
+    memcpy(s, GOOD, (size_t)(a - GOOD));
+    s[a - GOOD] = 0;
+    strcat(s, TREES);
+    strcat(s, b);
+    if (!from) return s;
+    const char *p = strstr(s, from);
+    if (!p) {
+        fprintf(stderr, "test bug: \"%s\" not in the trees model\n", from);
+        exit(2);
+    }
+    t = malloc(strlen(s) + strlen(to) + 1);
+    memcpy(t, s, (size_t)(p - s));
+    strcpy(t + (p - s), to);
+    strcat(t, p + strlen(from));
+    free(s);
+    return t;
+}
+
+static void test_trees(void)
+{
+    char *text = trees_model(NULL, NULL);
+    mw_model *m = NULL;
+    CHECK(mw_model_parse(text, "trees.json", &m) == MW_OK);
+    free(text);
+    if (m) {
+        mw_site_features f = base_site();
+        /* ponds 0 -> leaf -2; bbox_fill 0.5 > -1 -> leaf -1: z = -0.5 + 0.1 (-3) */
+        f.pond_count = 0;
+        f.bbox_fill = 0.5;
+        CHECK_NEAR(mw_model_score(m, &f, NULL), 1 / (1 + exp(0.8)), 1e-12);
+        /* ponds 5, fill 0.5 <= 0.8 -> 3; second tree -1: z = -0.5 + 0.2 */
+        f.pond_count = 5;
+        CHECK_NEAR(mw_model_score(m, &f, NULL), 1 / (1 + exp(0.3)), 1e-12);
+        /* fill NaN -> missing -9: first tree 3 (<= 0.8), second 5 (<= -1) */
+        f.bbox_fill = NAN;
+        CHECK_NEAR(mw_model_score(m, &f, NULL), 1 / (1 + exp(-0.3)), 1e-12);
+        const char *cls = NULL;
+        CHECK(mw_model_score(m, &f, &cls) > 0.5 && strcmp(cls, "mining") == 0);
+        mw_model_destroy(m);
+    }
+    static const struct { const char *from, *to, *msg; } bad[] = {
+        {"\"missing\":-9,", "", "classifier.missing: missing"},
+        {"\"base\":-0.5,", "", "classifier.base: missing"},
+        {"\"trees\":[{", "\"trees\":[7,{", "classifier.trees[0]: not an object"},
+        {"\"left\":[1,-1,3,-1,-1]", "\"left\":[0,-1,3,-1,-1]", "later nodes"},
+        {"\"right\":[2,-1,-1]", "\"right\":[3,-1,-1]", "classifier.trees[1]: node 0"},
+        {"\"feature\":[0,-1,1,-1,-1]", "\"feature\":[0,-1,2,-1,-1]", "feature[2] must be"},
+        {"\"value\":[0,5,-1]", "\"value\":[0,5]", "\"value\" has 2 entries"},
+        {"\"threshold\":[2.5,", "\"threshold\":[\"x\",", "\"threshold\"[0] is not"},
+        {"\"trees\":[{", "\"trees\":[],\"x\":[{", "classifier.trees: must be"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        text = trees_model(bad[k].from, bad[k].to);
+        m = (mw_model *)1;
+        CHECK(mw_model_parse(text, "bad.json", &m) == MW_ERR_MODEL && m == NULL);
+        const char *msg = mw_last_error();
+        if (strncmp(msg, "bad.json: ", 10) != 0 || !strstr(msg, bad[k].msg)) {
+            fprintf(stderr, "  trees case %zu: message \"%s\", expected \"%s\"\n", k, msg, bad[k].msg);
+            mw_test_failures++;
+        }
+        free(text);
+    }
+}
+
 static void test_feature_names(void)
 {
     mw_site_features f = base_site();
@@ -317,6 +400,7 @@ int main(void)
     test_scoring();
     test_classes();
     test_feature_names();
+    test_trees();
     test_shipped();
     MW_TEST_DONE();
 }

@@ -310,6 +310,62 @@ static void test_ponds(void)
     grid_free(&g);
 }
 
+/* The ring's context at both dates (ring_context.c): ponds, the pond/sand
+ * mosaic, NDVI texture, water colour and subtle loss, hand-computed. */
+static void test_ring_context(void)
+{
+    static const char *const rows[] = {
+        ".........", ".........", ".........", "....#....",
+        ".........", ".........", ".........",
+    };
+    grid g = grid_from_text(rows, 7);
+    scene s = scene_new(g.w * g.h);
+#define AT(x, y) ((y) * 9 + (x))
+    /* water after: ponds {(1,0),(2,0)} and {(6,1),(6,2)}; (7,6) alone */
+    const int wa[5] = {AT(1, 0), AT(2, 0), AT(6, 1), AT(6, 2), AT(7, 6)};
+    const float ndti[5] = {0.2f, 0.4f, 0.1f, 0.1f, 0.0f};
+    for (int k = 0; k < 5; k++) {
+        s.a_mndwi[wa[k]] = 0.5f;
+        s.a_ndti[wa[k]] = ndti[k];
+    }
+    s.b_mndwi[AT(1, 0)] = s.b_mndwi[AT(2, 0)] = 0.5f; /* one pond before */
+    /* bare after: (1,3) and (7,3) within 30 m (3 px) of water, (1,6) not */
+    const int bare[3] = {AT(1, 3), AT(7, 3), AT(1, 6)};
+    for (int k = 0; k < 3; k++) {
+        s.a_bsi[bare[k]] = 0.2f;
+        s.a_ndvi[bare[k]] = 0.1f;
+    }
+    s.b_bsi[AT(1, 3)] = 0.2f; /* bare before too, near the pond before */
+    s.b_ndvi[AT(1, 3)] = 0.1f;
+    s.a_ndvi[AT(4, 0)] = 0.2f;
+    g.dndvi[AT(5, 5)] = -0.15f; /* subtle loss */
+    g.dndvi[AT(5, 4)] = -0.05f; /* too small */
+#undef AT
+    mw_site_list *l = NULL;
+    CHECK(run_tiled(&g, 9, 0, 1, &l, NULL) == MW_OK);
+    CHECK(l && l->count == 1);
+    if (l && l->count == 1) {
+        win o = win_new(&g, &s, (mw_rect){0, 0, g.w, g.h}, 0, 3);
+        uint8_t mask[63];
+        mw_site_features f;
+        CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
+        /* ring: x 1..7, y 0..6 without the site = 48 pixels, 80 pairs */
+        CHECK(f.ring_pond_count_after == 2);
+        CHECK(f.ring_pond_count_before == 1);
+        CHECK_NEAR(f.ring_mosaic_after, 2.0 / 48.0, 1e-12);
+        CHECK_NEAR(f.ring_mosaic_before, 1.0 / 48.0, 1e-12);
+        /* after: (4,0) 3 pairs x 0.4, (1,3) and (7,3) 3 x 0.5, (1,6) 2 x 0.5 */
+        CHECK_NEAR(f.ring_texture_after, 5.2 / 80.0, 1e-6);
+        CHECK_NEAR(f.ring_texture_before, 1.5 / 80.0, 1e-6);
+        CHECK_NEAR(f.ring_water_ndti, 0.16, 1e-6);
+        CHECK_NEAR(f.ring_loss_share, 1.0 / 48.0, 1e-12);
+        win_free(&o);
+    }
+    mw_site_list_destroy(l);
+    scene_free(&s);
+    grid_free(&g);
+}
+
 /* The state after: site means and the ring's water, bare and NDVI. */
 static void test_ring_after(void)
 {
@@ -363,6 +419,9 @@ static void test_ring_after(void)
         mw_site_features f;
         CHECK(mw_site_measure(&o.w, &l->sites[0], mask, &f) == MW_OK);
         CHECK(isnan(f.ring_water_share) && isnan(f.ring_bare_share) && isnan(f.ring_ndvi));
+        CHECK(isnan(f.ring_mosaic_before) && isnan(f.ring_mosaic_after) && isnan(f.ring_loss_share));
+        CHECK(isnan(f.ring_texture_before) && isnan(f.ring_texture_after) && isnan(f.ring_water_ndti));
+        CHECK(f.ring_pond_count_before == 0 && f.ring_pond_count_after == 0);
         CHECK_NEAR(f.after_bsi, -0.2, 1e-6);
         win_free(&o);
     }
@@ -450,6 +509,7 @@ int main(void)
     test_features();
     test_ponds();
     test_ring_after();
+    test_ring_context();
     test_reflectance();
     MW_TEST_DONE();
 }

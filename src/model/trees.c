@@ -1,0 +1,174 @@
+/*
+ * Gradient-boosted trees (mw_trees.h): parsing with full validation, and
+ * evaluation.
+ *
+ * Layout: all nodes of all trees in flat arrays; tree k starts at
+ * root[k]. A node is a leaf when feature < 0. Children always have a
+ * larger index than their parent within the tree (checked), so evaluation
+ * terminates whatever the file says.
+ */
+#include "mw_trees.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/** Bounds that keep a hostile file from asking for absurd memory. */
+#define MW_TREES_MAX_TREES 5000
+#define MW_TREES_MAX_NODES 1023
+
+struct mw_trees {
+    double base, rate;
+    int ntrees;
+    int *root;        /* first node of tree k */
+    int *feature;     /* < 0: leaf */
+    double *threshold, *value;
+    int *left, *right; /* absolute node indices */
+};
+
+void mw_trees_destroy(mw_trees *t)
+{
+    if (!t) return;
+    free(t->root);
+    free(t->feature);
+    free(t->threshold);
+    free(t->value);
+    free(t->left);
+    free(t->right);
+    free(t);
+}
+
+static int is_number(json_object *o)
+{
+    return o && (json_object_is_type(o, json_type_double) || json_object_is_type(o, json_type_int));
+}
+
+/* Array member @p key of @p tree with exactly @p n numbers (n < 0: any
+ * length, set to it). Returns 0 or sets why. */
+static int node_array(json_object *tree, const char *key, int *n, json_object **arr,
+                      char *why, size_t why_size)
+{
+    if (!json_object_object_get_ex(tree, key, arr) || !*arr ||
+        !json_object_is_type(*arr, json_type_array)) {
+        snprintf(why, why_size, "\"%s\" missing or not an array", key);
+        return -1;
+    }
+    int len = (int)json_object_array_length(*arr);
+    if (*n < 0) {
+        if (len < 1 || len > MW_TREES_MAX_NODES) {
+            snprintf(why, why_size, "\"%s\" must hold 1..%d nodes", key, MW_TREES_MAX_NODES);
+            return -1;
+        }
+        *n = len;
+    } else if (len != *n) {
+        snprintf(why, why_size, "\"%s\" has %d entries, \"feature\" has %d", key, len, *n);
+        return -1;
+    }
+    for (int i = 0; i < len; i++) {
+        json_object *v = json_object_array_get_idx(*arr, (size_t)i);
+        if (!is_number(v) || !isfinite(json_object_get_double(v))) {
+            snprintf(why, why_size, "\"%s\"[%d] is not a finite number", key, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+mw_trees_result mw_trees_parse(json_object *cl, int nfeat, mw_trees **out, char *field,
+                               size_t field_size, char *why, size_t why_size)
+{
+    *out = NULL;
+    json_object *o, *arr;
+    mw_trees *t = calloc(1, sizeof *t);
+    if (!t) return MW_TREES_NOMEM;
+    const char *num[2] = {"base", "learning_rate"};
+    double *dst[2] = {&t->base, &t->rate};
+    for (int k = 0; k < 2; k++) {
+        if (!json_object_object_get_ex(cl, num[k], &o) || !is_number(o) ||
+            !isfinite(json_object_get_double(o))) {
+            snprintf(field, field_size, "classifier.%s", num[k]);
+            snprintf(why, why_size, "missing or not a finite number");
+            goto bad;
+        }
+        *dst[k] = json_object_get_double(o);
+    }
+    if (!json_object_object_get_ex(cl, "trees", &arr) || !arr ||
+        !json_object_is_type(arr, json_type_array) || json_object_array_length(arr) < 1 ||
+        json_object_array_length(arr) > MW_TREES_MAX_TREES) {
+        snprintf(field, field_size, "classifier.trees");
+        snprintf(why, why_size, "must be an array of 1..%d trees", MW_TREES_MAX_TREES);
+        goto bad;
+    }
+    t->ntrees = (int)json_object_array_length(arr);
+    /* First pass: count nodes. */
+    int total = 0;
+    for (int k = 0; k < t->ntrees; k++) {
+        json_object *tree = json_object_array_get_idx(arr, (size_t)k), *fa;
+        int n = -1;
+        snprintf(field, field_size, "classifier.trees[%d]", k);
+        if (!tree || !json_object_is_type(tree, json_type_object)) {
+            snprintf(why, why_size, "not an object");
+            goto bad;
+        }
+        if (node_array(tree, "feature", &n, &fa, why, why_size)) goto bad;
+        total += n;
+    }
+    t->root = malloc((size_t)t->ntrees * sizeof *t->root);
+    t->feature = malloc((size_t)total * sizeof *t->feature);
+    t->left = malloc((size_t)total * sizeof *t->left);
+    t->right = malloc((size_t)total * sizeof *t->right);
+    t->threshold = malloc((size_t)total * sizeof *t->threshold);
+    t->value = malloc((size_t)total * sizeof *t->value);
+    if (!t->root || !t->feature || !t->left || !t->right || !t->threshold || !t->value) {
+        mw_trees_destroy(t);
+        return MW_TREES_NOMEM;
+    }
+    int at = 0;
+    for (int k = 0; k < t->ntrees; k++) {
+        json_object *tree = json_object_array_get_idx(arr, (size_t)k), *a[5];
+        const char *keys[5] = {"feature", "threshold", "left", "right", "value"};
+        int n = -1;
+        snprintf(field, field_size, "classifier.trees[%d]", k);
+        for (int j = 0; j < 5; j++)
+            if (node_array(tree, keys[j], &n, &a[j], why, why_size)) goto bad;
+        t->root[k] = at;
+        for (int i = 0; i < n; i++) {
+            double f = json_object_get_double(json_object_array_get_idx(a[0], (size_t)i));
+            double l = json_object_get_double(json_object_array_get_idx(a[2], (size_t)i));
+            double r = json_object_get_double(json_object_array_get_idx(a[3], (size_t)i));
+            const int leaf = f < 0;
+            if (!leaf && (f != floor(f) || f >= nfeat)) {
+                snprintf(why, why_size, "feature[%d] must be -1 (leaf) or 0..%d", i, nfeat - 1);
+                goto bad;
+            }
+            if (!leaf && (l != floor(l) || r != floor(r) || l <= i || r <= i || l >= n || r >= n)) {
+                snprintf(why, why_size, "node %d: children must be later nodes of the tree", i);
+                goto bad;
+            }
+            t->feature[at + i] = leaf ? -1 : (int)f;
+            t->left[at + i] = leaf ? -1 : at + (int)l;
+            t->right[at + i] = leaf ? -1 : at + (int)r;
+            t->threshold[at + i] = json_object_get_double(json_object_array_get_idx(a[1], (size_t)i));
+            t->value[at + i] = json_object_get_double(json_object_array_get_idx(a[4], (size_t)i));
+        }
+        at += n;
+    }
+    *out = t;
+    return MW_TREES_OK;
+bad:
+    mw_trees_destroy(t);
+    return MW_TREES_BAD;
+}
+
+double mw_trees_raw(const mw_trees *t, const double *x)
+{
+    double sum = 0.0;
+    for (int k = 0; k < t->ntrees; k++) {
+        int i = t->root[k];
+        while (t->feature[i] >= 0)
+            i = (double)(float)x[t->feature[i]] <= t->threshold[i] ? t->left[i] : t->right[i];
+        sum += t->value[i];
+    }
+    return t->base + t->rate * sum;
+}
