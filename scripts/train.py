@@ -425,6 +425,26 @@ def choose_threshold(m, syn_va, use_real):
     return float(-best[-1])
 
 
+def cross_validate_real(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight, k):
+    """Out-of-fold figures on the real train pairs: each fold is scored by a
+    model fitted without it (threshold chosen on val as usual). A check of
+    the val figures that is not tuned on the pairs it scores."""
+    ids = sorted(pat_tr)
+    perm = np.random.RandomState(0).permutation(len(ids))
+    tp = fn = fp = tn = 0
+    for f in range(k):
+        test = set(ids[i] for i in perm[f::k])
+        m = train(sensor, syn_tr, syn_va, {i: v for i, v in pat_tr.items() if i not in test}, pat_va, real_weight)
+        thr = choose_threshold(m, syn_va, True)
+        for i in sorted(test):
+            lab, xs = pat_tr[i]
+            flag = bool(xs) and sigmoid(m["a"] * m["site_z"](xs).max() + m["b"]) >= thr
+            tp, fn = tp + (lab and flag), fn + (lab and not flag)
+            fp, tn = fp + (not lab and flag), tn + (not lab and not flag)
+    print("%s real train, %d-fold out-of-fold: recall %.3f specificity %.3f precision %.3f "
+          "(TP %d FN %d FP %d TN %d)" % (sensor, k, tp / (tp + fn), tn / (tn + fp), tp / (tp + fp), tp, fn, fp, tn))
+
+
 def r4(x):
     return None if x is None else round(float(x), 4)
 
@@ -437,6 +457,8 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--classifier", choices=("logistic", "trees"), default="trees",
                     help="site classifier (trees: gradient-boosted, scikit-learn)")
+    ap.add_argument("--cv-real", type=int, default=0, metavar="K",
+                    help="only print K-fold out-of-fold figures on the real train pairs (no model written)")
     ap.add_argument("--real-weight", type=float, default=0.5,
                     help="weight of the real patch sites relative to the generated ones (S2)")
     a = ap.parse_args()
@@ -472,6 +494,9 @@ def main():
             log("[%s] real patches train/val" % sensor)
             pat_tr = patch_sites(mw, work, "train", scan_model)
             pat_va = patch_sites(mw, work, "val", scan_model)
+        if a.cv_real and use_real:
+            cross_validate_real(sensor, syn_tr, syn_va, pat_tr, pat_va, a.real_weight, a.cv_real)
+            continue
         m = train(sensor, syn_tr, syn_va, pat_tr, pat_va, a.real_weight if use_real else 0.0)
         thr = choose_threshold(m, syn_va, use_real)
         vs = scene_figures(m, syn_va, thr)
@@ -516,6 +541,8 @@ def main():
                                               if vp else None)},
         }
         models[sensor] = out
+    if a.cv_real:
+        return 0
     for sensor, m in models.items():
         write_model(os.path.join(a.out, sensor + ".json"), m)
     gen = json.load(open(os.path.join(a.out, "generic.json")))
