@@ -214,8 +214,12 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     OGRwkbGeometryType gtype = (all_polygons || is_shp) ? wkbPolygon : wkbMultiPolygon;
     if (is_csv) lco = CSLSetNameValue(lco, "GEOMETRY", "AS_WKT");
     if (is_shp) lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
-    /* FlatGeobuf's spatial index reorders features: keep the alerts' order. */
-    if (!strcmp(driver, "FlatGeobuf")) lco = CSLSetNameValue(lco, "SPATIAL_INDEX", "NO");
+    /* FlatGeobuf's spatial index reorders features: keep the alerts' order.
+     * Without alerts there is nothing to reorder, and GDAL 3.6 writes no
+     * bytes at all for an empty layer without the index (a file nothing
+     * can open); with it, a valid empty file. */
+    if (!strcmp(driver, "FlatGeobuf"))
+        lco = CSLSetNameValue(lco, "SPATIAL_INDEX", count > 0 ? "NO" : "YES");
     layer = GDALDatasetCreateLayer(ds, stem, srs, gtype, lco);
     if (!layer) {
         st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the layer");
@@ -295,9 +299,7 @@ done:
         GDALClose(ds);
         if (st == MW_OK && CPLGetLastErrorType() >= CE_Failure)
             st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot finish the file");
-        /* GDAL 3.6's FlatGeobuf writes no bytes at all for an empty layer. */
-        if (st == MW_OK && !(count == 0 && !strcmp(driver, "FlatGeobuf")))
-            st = verify_written(target, path, count);
+        if (st == MW_OK) st = verify_written(target, path, count);
     }
     CPLPopErrorHandler();
     CSLDestroy(lco);

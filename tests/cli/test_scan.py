@@ -48,6 +48,15 @@ check(rc == 0 and se == "", f"--quiet is quiet: {se!r}")
 o3 = os.path.join(d, "none.geojson")
 rc, so, se = run("scan", after, after, "-o", o3, "--quiet")
 check(rc == 0 and read_json(o3)["features"] == [], "zero alerts is a success")
+# ... in every format: a valid, empty layer that GDAL reopens (GDAL 3.6's
+# FlatGeobuf once wrote a 0-byte file here).
+for ext in ("gpkg", "fgb", "kml", "csv", "shp"):
+    o5 = os.path.join(d, f"none.{ext}")
+    rc, so, se = run("scan", after, after, "-o", o5, "--quiet")
+    ds = ogr.Open(o5) if rc == 0 and os.path.exists(o5) else None
+    check(ds is not None and ds.GetLayerCount() >= 1 and ds.GetLayer(0).GetFeatureCount() == 0,
+          f"zero alerts as .{ext}: an empty layer that reopens ({se.strip()})")
+    ds = None
 
 # Other formats through OGR.
 for ext in ("gpkg", "fgb", "kml", "csv"):
