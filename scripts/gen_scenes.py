@@ -6,8 +6,10 @@
 Writes DIR/before.tif + DIR/after.tif (layout stack) or DIR/before/ + DIR/after/
 (layout folder: per-band files named like real products plus MTD_MSIL2A.xml or
 *_MTL.txt), DIR/truth.geojson (EPSG:4326, one feature per truth object with
-id, kind, area_ha) and DIR/truth_mask.tif (kind codes, see KINDS in
-mwgen/world.py).  Deterministic from --seed.  Rendering works in row strips of
+id, kind, area_ha) and DIR/truth_mask.tif (band 1: kind codes, see KINDS in
+mwgen/world.py; band 2: 1 where the pixel is clear in both dates by the
+products' own masks, which scripts/score.py uses to leave sites no sensor
+could see out of recall).  Deterministic from --seed.  Rendering works in row strips of
 256 rows, so a full 10980 x 10980 Sentinel-2 tile pair fits in a few hundred MB.
 
 Needs GDAL's Python bindings (Debian: /usr/bin/python3 with python3-gdal).
@@ -18,12 +20,14 @@ import os
 import sys
 import time
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from osgeo import gdal, osr  # noqa: E402
 
 from mwgen.world import World, KINDS  # noqa: E402
-from mwgen.render import Renderer, STRIP_ROWS  # noqa: E402
+from mwgen.render import Renderer, STRIP_ROWS, clear  # noqa: E402
 from mwgen.products import Acq, DateWriter, write_truth, CO_S2  # noqa: E402
 
 gdal.UseExceptions()
@@ -105,11 +109,12 @@ def main(argv=None):
         writers.append(DateWriter(a.sensor, a.layout, path, acq, W, H, res, srs, origin, meta))
     mask = None
     if not a.no_truth_mask:
-        mask = gdal.GetDriverByName("GTiff").Create(os.path.join(a.out, "truth_mask.tif"), W, H, 1,
+        mask = gdal.GetDriverByName("GTiff").Create(os.path.join(a.out, "truth_mask.tif"), W, H, 2,
                                                     gdal.GDT_Byte, CO_S2)
         mask.SetProjection(srs.ExportToWkt())
         mask.SetGeoTransform((origin[0], res, 0, origin[1], 0, -res))
         mask.GetRasterBand(1).SetDescription("truth kind")
+        mask.GetRasterBand(2).SetDescription("clear in both dates")
         mask.SetMetadata({"KIND_%d" % i: k for i, k in enumerate(KINDS)})
 
     nstrips = (H + STRIP_ROWS - 1) // STRIP_ROWS
@@ -119,6 +124,9 @@ def main(argv=None):
         for c0, dates in rend.blocks(r0, r1, W):
             for d in (0, 1):
                 writers[d].write(r0, dates[d], c0)
+            if mask is not None:
+                both = clear(dates[0], a.sensor) & clear(dates[1], a.sensor)
+                mask.GetRasterBand(2).WriteArray(both.astype(np.uint8), c0, r0)
         if mask is not None:
             mask.GetRasterBand(1).WriteArray(rend.truth_strip(r0, r1, W), 0, r0)
         if not a.quiet:

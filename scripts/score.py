@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """Score minewatch alerts against a truth GeoJSON (e.g. from gen_scenes.py).
 
-    score.py ALERTS.geojson TRUTH.geojson [--min-area HA] [--json]
+    score.py ALERTS.geojson TRUTH.geojson [--min-area HA] [--clear MASK] [--json]
 
 Matching is by polygon overlap (OGR):
   * an alert of class `mining` that overlaps a `mining` truth object is a TP;
   * a `mining` alert that overlaps only look-alikes (or nothing) is a FP,
     counted under the look-alike kind it overlaps most (or `none`);
   * a `mining` truth object of at least --min-area ha (default 0.5) that no
-    `mining` alert overlaps is a FN (smaller sites still count as TP when hit).
+    `mining` alert overlaps is a FN (smaller sites still count as TP when hit);
+  * a `mining` truth object less than half clear in both dates (band 2 of
+    gen_scenes.py's truth_mask.tif, found next to TRUTH or given by --clear:
+    under a flagged cloud, its shadow or the nodata edge) is unobservable: no
+    sensor saw it, so it is left out of recall and listed apart.
 Precision = TP alerts / mining alerts; recall = detected sites / sites >= min
 area; look-alike alert rate = look-alike objects hit by a FP alert / look-alike
 objects (each FP alert is charged to one look-alike: the ground kind it overlaps
@@ -18,6 +22,7 @@ by overlap when an alert matches several sites).  Exit status 0.
 """
 import argparse
 import json
+import os
 import sys
 
 from osgeo import gdal, ogr, osr
@@ -81,7 +86,48 @@ def overlap(a, b):
     return i.GetArea() if i is not None and not i.IsEmpty() else 0.0
 
 
-def score(alerts, truth, min_area=0.5):
+def clear_fractions(truth, path):
+    """{id(truth object): share of its pixels clear in both dates} from band 2
+    of a truth mask; {} when the mask has no such band."""
+    ds = gdal.Open(path)
+    if ds is None or ds.RasterCount < 2:
+        return {}
+    band = ds.GetRasterBand(2)
+    gt = ds.GetGeoTransform()
+    wgs = osr.SpatialReference()
+    wgs.ImportFromEPSG(4326)
+    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    dst = osr.SpatialReference(wkt=ds.GetProjection())
+    dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(wgs, dst)
+    out = {}
+    for t in truth:
+        g = t["geom"].Clone()
+        g.Transform(ct)
+        x0, x1, y0, y1 = g.GetEnvelope()
+        c0 = max(0, int((x0 - gt[0]) / gt[1]))
+        c1 = min(ds.RasterXSize, int((x1 - gt[0]) / gt[1]) + 1)
+        r0 = max(0, int((y1 - gt[3]) / gt[5]))
+        r1 = min(ds.RasterYSize, int((y0 - gt[3]) / gt[5]) + 1)
+        if c1 <= c0 or r1 <= r0:
+            out[id(t)] = 0.0
+            continue
+        mem = gdal.GetDriverByName("MEM").Create("", c1 - c0, r1 - r0, 1, gdal.GDT_Byte)
+        mem.SetGeoTransform((gt[0] + c0 * gt[1], gt[1], 0, gt[3] + r0 * gt[5], 0, gt[5]))
+        lds = ogr.GetDriverByName("Memory").CreateDataSource("")
+        lyr = lds.CreateLayer("t", dst, ogr.wkbUnknown)
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f.SetGeometry(g)
+        lyr.CreateFeature(f)
+        gdal.RasterizeLayer(mem, [1], lyr, burn_values=[1], options=["ALL_TOUCHED=FALSE"])
+        inside = mem.ReadAsArray() == 1
+        cl = band.ReadAsArray(c0, r0, c1 - c0, r1 - r0)
+        out[id(t)] = float(cl[inside].mean()) if inside.any() else 0.0
+    return out
+
+
+def score(alerts, truth, min_area=0.5, clear=None):
+    """clear: {id(truth object): clear fraction} (clear_fractions), or None."""
     mining_alerts = [a for a in alerts if str(a["props"].get("class", "")).lower() == "mining"]
     other_alerts = len(alerts) - len(mining_alerts)
     sites = [t for t in truth if t["props"].get("kind") == "mining"]
@@ -116,7 +162,9 @@ def score(alerts, truth, min_area=0.5):
             best["hit"] = True
         else:
             fp_kind["none"] = fp_kind.get("none", 0) + 1
-    eligible = [s for s in sites if s["area"] >= min_area]
+    clear = clear or {}
+    unobservable = [s for s in sites if s["area"] >= min_area and clear.get(id(s), 1.0) < 0.5]
+    eligible = [s for s in sites if s["area"] >= min_area and clear.get(id(s), 1.0) >= 0.5]
     found = [s for s in eligible if s["hit"]]
     fn = len(eligible) - len(found)
     precision = tp / (tp + fp) if tp + fp else None
@@ -139,6 +187,8 @@ def score(alerts, truth, min_area=0.5):
         alerts=len(alerts), mining_alerts=len(mining_alerts), other_class_alerts=other_alerts,
         tp_alerts=tp, fp_alerts=fp, sites=len(sites), sites_eligible=len(eligible),
         sites_detected=len(found), fn_sites=fn, min_area_ha=min_area,
+        sites_unobservable=[dict(id=s["props"].get("id"), area_ha=round(s["area"], 3),
+                                 clear=round(clear[id(s)], 3), detected=s["hit"]) for s in unobservable],
         small_sites_detected=sum(1 for s in sites if s["hit"] and s["area"] < min_area),
         precision=precision, recall=recall, f1=f1,
         lookalikes=n_look, lookalikes_alerted=n_look_hit,
@@ -161,16 +211,26 @@ def main(argv=None):
     ap.add_argument("alerts")
     ap.add_argument("truth")
     ap.add_argument("--min-area", type=float, default=0.5, help="ha; smaller truth sites are not FN")
+    ap.add_argument("--clear", help="truth mask with band 2 = clear in both dates "
+                                    "(default: truth_mask.tif next to TRUTH, if any)")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     a = ap.parse_args(argv)
-    r = score(load(a.alerts), load(a.truth), a.min_area)
+    truth = load(a.truth)
+    mask = a.clear or os.path.join(os.path.dirname(os.path.abspath(a.truth)), "truth_mask.tif")
+    clear = clear_fractions(truth, mask) if (a.clear or os.path.exists(mask)) else {}
+    r = score(load(a.alerts), truth, a.min_area, clear)
     r["alerts_file"], r["truth_file"] = a.alerts, a.truth
     if a.json:
         print(json.dumps(r, indent=2))
         return 0
     print("alerts: %d (%d mining, %d other class)" % (r["alerts"], r["mining_alerts"], r["other_class_alerts"]))
-    print("mining sites: %d, %d >= %.2f ha, detected %d (+%d smaller)" % (
+    print("mining sites: %d, %d >= %.2f ha and observable, detected %d (+%d smaller)" % (
         r["sites"], r["sites_eligible"], a.min_area, r["sites_detected"], r["small_sites_detected"]))
+    if r["sites_unobservable"]:
+        print("unobservable (under flagged cloud/shadow/nodata, left out of recall): " + ", ".join(
+            "%s (%.2f ha, %.0f%% clear%s)" % (u["id"], u["area_ha"], 100 * u["clear"],
+                                             ", detected" if u["detected"] else "")
+            for u in r["sites_unobservable"]))
     print("TP alerts %d  FP alerts %d  FN sites %d" % (r["tp_alerts"], r["fp_alerts"], r["fn_sites"]))
     print("precision %s  recall %s  F1 %s" % (fmt(r["precision"]), fmt(r["recall"]), fmt(r["f1"])))
     print("look-alike alert rate %s (%d of %d)" % (fmt(r["lookalike_alert_rate"]), r["lookalikes_alerted"],

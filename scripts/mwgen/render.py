@@ -237,6 +237,15 @@ def scl(o):
     return c
 
 
+def clear(o, sensor):
+    """Pixels the product's own mask leaves usable: valid, and not flagged as
+    cloud, shadow or cirrus by scl() (classes 0, 3, 8, 9, 10) or qa_pixel()
+    (fill, dilated cloud, cloud, shadow, cirrus). Truth for what a sensor
+    could see, independent of how minewatch reads the masks."""
+    thr = 0.3 if sensor == "sentinel2" else 0.18
+    return o["valid"] & ~o["cirrus"] & (o["shadow"] <= 0.45) & (o["cloud"] <= thr)
+
+
 QA_FILL, QA_CLEAR, QA_WATER = 1, 21824, 21952
 QA_DILATED, QA_CLOUD, QA_SHADOW, QA_CIRRUS = 21762, 22280, 23888, 54596
 

@@ -4,8 +4,11 @@ Scenes are generated once per build tree by scripts/gen_scenes.py and cached
 under $MW_BUILD_ROOT/test-scenes/, so several tests can share them.
 """
 import fcntl
+import glob
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,17 +65,33 @@ def run(*args, timeout=600, env=None):
     return p.returncode, p.stdout, p.stderr
 
 
+def _generator_stamp():
+    """Digest of the generator's sources: a cached scene made by an older
+    generator is made again."""
+    h = hashlib.sha1()
+    gen = os.path.join(SRC, "scripts")
+    for p in [os.path.join(gen, "gen_scenes.py")] + sorted(glob.glob(os.path.join(gen, "mwgen", "*.py"))):
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
 def scene(name, *gen_args):
-    """Path of a generated scene directory, made once (file-locked)."""
+    """Path of a generated scene directory, made once per generator version
+    (file-locked)."""
     root = os.path.join(BUILD, "test-scenes")
     os.makedirs(root, exist_ok=True)
     out = os.path.join(root, name)
+    stamp = _generator_stamp() + " " + " ".join(map(str, gen_args))
+    done = os.path.join(out, ".done")
     with open(os.path.join(root, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not os.path.exists(os.path.join(out, ".done")):
+        if not os.path.exists(done) or open(done).read() != stamp:
+            shutil.rmtree(out, ignore_errors=True)
             subprocess.run([PY, os.path.join(SRC, "scripts", "gen_scenes.py"), *map(str, gen_args), "--out", out],
                            check=True, capture_output=True)
-            open(os.path.join(out, ".done"), "w").close()
+            with open(done, "w") as f:
+                f.write(stamp)
     return out
 
 
