@@ -60,15 +60,53 @@ static mw_status premeasure(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, cons
         mw_rect win = mw_scan_site_window(ctx, &sites[i]);
         mw_rect in = mw_rect_intersect(win, wk->win.r);
         if (in.x != win.x || in.y != win.y || in.w != win.w || in.h != win.h) continue;  /* site pass does it */
+        double t0 = omp_get_wtime();
         st = mw_window_extract(wk, win);
+        wk->t_sites += omp_get_wtime() - t0;
         mw_site_pre *p = &out->items[out->n];
         if (st == MW_OK) st = mw_site_measure_window(ctx, wk, ll, &sites[i], &wk->sub, mask, mask_cap, &p->slot);
         if (st == MW_OK) {
             p->seed = sites[i].seed;
+            p->acc = sites[i];
             out->n++;
         }
     }
     free(sites);
+    return st;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The sites complete after wave @p ty that no tile measured (wave_sites.c),
+ * as empty entries of @p out for the wave's parallel loop to measure. */
+static mw_status wave_sites(mw_scan_ctx *ctx, mw_tile_sites *const *tiles, const tile_pre *pre, int tiles_x,
+                            int tiles_y, int ty, tile_pre *out)
+{
+    const int ty0 = ty > 0 ? ty - 1 : 0;
+    size_t ndone = 0;
+    for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++) ndone += (size_t)pre[i].n;
+    int64_t *done = malloc((ndone ? ndone : 1) * sizeof *done);
+    if (!done) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    ndone = 0;
+    for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++)
+        for (int j = 0; j < pre[i].n; j++) done[ndone++] = pre[i].items[j].seed;
+    qsort(done, ndone, sizeof *done, cmp_i64);
+    mw_site_acc *found = NULL;
+    int n = 0;
+    mw_status st = mw_wave_sites_find(ctx, tiles, tiles_x, tiles_y, ty, done, (int)ndone, &found, &n);
+    free(done);
+    if (st == MW_OK && n > 0 && !(out->items = calloc((size_t)n, sizeof *out->items)))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    for (int i = 0; st == MW_OK && i < n; i++) {
+        out->items[i].seed = found[i].seed;
+        out->items[i].acc = found[i];
+    }
+    if (st == MW_OK) out->n = n;
+    free(found);
     return st;
 }
 
@@ -102,6 +140,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     mw_tile_sites **tiles = calloc((size_t)tiles_x * tiles_y, sizeof *tiles);
     long long(*counts)[MW_CLASS_COUNT + 1] = calloc((size_t)ctx->nthreads, sizeof *counts);
     tile_pre *pre = calloc((size_t)tiles_x * tiles_y, sizeof *pre);
+    tile_pre *wave = calloc((size_t)tiles_y, sizeof *wave);  /* sites spanning tiles, per wave */
     /* Tiles are computed with a halo that holds a site's whole window, so
      * sites inside one tile are measured here, from data in hand. */
     const int halo = ctx->site_halo > ctx->radius ? ctx->site_halo : ctx->radius;
@@ -109,7 +148,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     memset(rowbuf, 0, sizeof rowbuf);
     int pending = -1;  /* tile row whose rows wait in rowbuf[pending & 1] */
     mw_status st = MW_OK;
-    if (!tiles || !counts || !pre) {
+    if (!tiles || !counts || !pre || !wave) {
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -131,9 +170,13 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     double t0 = omp_get_wtime();
     for (int ty = 0; ty < tiles_y && st == MW_OK; ty++) {
         mw_first_error err = {0};
-        /* The wave's windows: one strip of the grid with the halo. */
+        /* The wave's windows: one strip of the grid with the halo; the
+         * previous wave's strip stays decoded for the sites spanning both
+         * tile rows (wave_sites.c). */
         mw_rect all_rect = {0, 0, g->width, g->height};
-        mw_rect strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, halo), all_rect);
+        const int ty0 = ty > 0 ? ty - 1 : 0;
+        mw_rect strip = mw_rect_intersect(
+            mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty - ty0 + 1) * ts}, halo), all_rect);
         int jobs = 0;
         st = mw_scan_plan_blocks(ctx, &strip, 1, &jobs);
         if (st != MW_OK) break;
@@ -190,16 +233,30 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                         .dbsi = w->dbsi, .dmndwi = w->dmndwi, .radius = ctx->radius,
                         .grid_w = g->width, .grid_h = g->height, .min_pixels = ctx->min_pixels};
                     s = mw_tile_sites_label(&in, &tiles[(size_t)ty * tiles_x + tx]);
+                    wk->t_sites += omp_get_wtime() - ts0;  /* premeasure counts itself */
                     if (s == MW_OK) s = s_ll;
                     if (s == MW_OK)
                         s = premeasure(ctx, wk, ll, tiles[(size_t)ty * tiles_x + tx], &mask, &mask_cap,
                                        &pre[(size_t)ty * tiles_x + tx]);
                     if (s == MW_OK && ctx->raster) copy_core(w, core, ty * ts, g->width, &rowbuf[ty & 1]);
-                    wk->t_sites += omp_get_wtime() - ts0;
                 }
                 if (s != MW_OK) {
                     mw_first_error_record(&err, s);
                 }
+            }
+            /* 3. Sites spanning tiles that are complete now, from the
+             * blocks still decoded. */
+#pragma omp single
+            if (!mw_first_error_seen(&err)) {
+                mw_status s = wave_sites(ctx, tiles, pre, tiles_x, tiles_y, ty, &wave[ty]);
+                if (s != MW_OK) mw_first_error_record(&err, s);
+            }
+#pragma omp for schedule(dynamic, 1)
+            for (int i = 0; i < wave[ty].n; i++) {
+                if (mw_first_error_seen(&err)) continue;
+                mw_site_pre *p = &wave[ty].items[i];
+                mw_status s = s_ll != MW_OK ? s_ll : mw_scan_measure_site(ctx, wk, ll, &p->acc, &mask, &mask_cap, &p->slot);
+                if (s != MW_OK) mw_first_error_record(&err, s);
             }
             free(mask);
             CPLPopErrorHandler();
@@ -238,6 +295,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
         /* The sites measured by the tiles, by seed, for the site pass. */
         size_t total = 0;
         for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) total += (size_t)pre[i].n;
+        for (int i = 0; i < tiles_y; i++) total += (size_t)wave[i].n;
         ctx->pre = malloc((total ? total : 1) * sizeof *ctx->pre);
         if (!ctx->pre) {
             st = mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -247,6 +305,11 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             if (pre[i].n) memcpy(ctx->pre + ctx->npre, pre[i].items, (size_t)pre[i].n * sizeof *ctx->pre);
             ctx->npre += pre[i].n;
             pre[i].n = 0;
+        }
+        for (int i = 0; i < tiles_y; i++) {
+            if (wave[i].n) memcpy(ctx->pre + ctx->npre, wave[i].items, (size_t)wave[i].n * sizeof *ctx->pre);
+            ctx->npre += wave[i].n;
+            wave[i].n = 0;
         }
         qsort(ctx->pre, (size_t)ctx->npre, sizeof *ctx->pre, cmp_pre_seed);
     }
@@ -258,6 +321,12 @@ done:
             free(pre[i].items);
         }
     free(pre);
+    if (wave)
+        for (int i = 0; i < tiles_y; i++) {
+            for (int j = 0; j < wave[i].n; j++) mw_alert_clear(&wave[i].items[j].slot.alert);
+            free(wave[i].items);
+        }
+    free(wave);
     if (tiles)
         for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) mw_tile_sites_destroy(tiles[i]);
     free(tiles);
