@@ -75,6 +75,7 @@ struct mw_scene_reader {
     int *col_a, *col_b;      /* upsampling: per target column, source columns */
     float *col_f;            /* ... and weight of col_b */
     uint8_t *col_in;         /* ... centre inside the band */
+    float *hrow;             /* ... and two rows interpolated horizontally */
     size_t col_n;
 };
 
@@ -216,16 +217,17 @@ void mw_scene_reader_destroy(mw_scene_reader *r)
     free(r->col_b);
     free(r->col_f);
     free(r->col_in);
+    free(r->hrow);
     free(r);
 }
 
+/* Scratch of at least n floats; its old contents are not kept (no copy). */
 static float *grow(float **buf, size_t *cap, size_t n)
 {
     if (n > *cap) {
-        float *p = realloc(*buf, n * sizeof(float));
-        if (!p) return NULL;
-        *buf = p;
-        *cap = n;
+        free(*buf);
+        *buf = malloc(n * sizeof(float));
+        *cap = *buf ? n : 0;
     }
     return *buf;
 }
@@ -392,9 +394,24 @@ static int grow_columns(mw_scene_reader *r, size_t n)
     if (f) r->col_f = f;
     uint8_t *in = realloc(r->col_in, n);
     if (in) r->col_in = in;
-    if (!a || !bb || !f || !in) return 0;
+    float *h = realloc(r->hrow, 2 * n * sizeof *h);
+    if (h) r->hrow = h;
+    if (!a || !bb || !f || !in || !h) return 0;
     r->col_n = n;
     return 1;
+}
+
+/* One source row interpolated horizontally onto the target columns: the
+ * `top` (or `bot`) term of the bilinear formula. */
+static void hlerp_row(const float *restrict sr, const int *restrict ca, const int *restrict cb,
+                      const float *restrict cf, int w, float *restrict h)
+{
+#pragma omp simd
+    for (int x = 0; x < w; x++) {
+        float fx = cf[x];
+        float a0 = sr[ca[x]], a1 = sr[cb[x]];
+        h[x] = a0 + fx * (a1 - a0);
+    }
 }
 
 static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
@@ -443,6 +460,17 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         ca[x] = cin[x] ? xa - sx0 : 0;  /* outside: any index of the window, result dropped */
         cb[x] = cin[x] ? xb - sx0 : 0;
     }
+    /* Rows: out = top + fy (bot - top), where top and bot are the
+     * horizontal interpolations of source rows ya and yb. Consecutive
+     * target rows share source rows (k of them per source row), so each
+     * source row is interpolated horizontally once, into one of two row
+     * buffers, and reused: the same arithmetic, hence the same bits, as
+     * interpolating per pixel, at about 1/k of the horizontal work. */
+    float *hbuf[2] = {r->hrow, r->hrow + t.w};
+    int htag[2] = {INT32_MIN, INT32_MIN};  /* source row each buffer holds */
+    const float nan = NAN;
+    uint32_t nan_bits;
+    memcpy(&nan_bits, &nan, sizeof nan_bits);
     for (int y = 0; y < t.h; y++) {
         double v = (t.y + y + b->oy + 0.5) / k - 0.5;
         int i0 = (int)floor(v);
@@ -450,25 +478,33 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         int ya = i0 < 0 ? 0 : (i0 >= src_h ? src_h - 1 : i0);
         int yb = i0 + 1 < 0 ? 0 : (i0 + 1 >= src_h ? src_h - 1 : i0 + 1);
         int inside_y = v > -1.0 && v < src_h;  /* centre within the band's footprint */
-        const float *ra = s + (size_t)(ya - sy0) * sw, *rb = s + (size_t)(yb - sy0) * sw;
         float *restrict orow = out + (size_t)y * t.w;
         if (!inside_y) {
             fill_nan(orow, (size_t)t.w);
             continue;
         }
+        int sa = htag[0] == ya ? 0 : htag[1] == ya ? 1 : -1;
+        int sb = htag[0] == yb ? 0 : htag[1] == yb ? 1 : -1;
+        if (sa < 0) {  /* into the buffer yb does not hold */
+            sa = sb == 0 ? 1 : 0;
+            hlerp_row(s + (size_t)(ya - sy0) * sw, ca, cb, cf, t.w, hbuf[sa]);
+            htag[sa] = ya;
+        }
+        if (sb < 0) {
+            sb = ya == yb ? sa : 1 - sa;
+            if (sb != sa) {
+                hlerp_row(s + (size_t)(yb - sy0) * sw, ca, cb, cf, t.w, hbuf[sb]);
+                htag[sb] = yb;
+            }
+        }
+        const float *hr[2] = {hbuf[sa], hbuf[sb]};
+        const float *restrict top = hr[0], *restrict bot = hr[1];
         /* cin[x] ? v2 : NAN as a bit select: with a ternary GCC sinks the
          * arithmetic into the taken branch and, FP being allowed to trap,
          * then cannot if-convert the loop to vectorise it. */
-        const float nan = NAN;
-        uint32_t nan_bits;
-        memcpy(&nan_bits, &nan, sizeof nan_bits);
 #pragma omp simd
         for (int x = 0; x < t.w; x++) {
-            float fx = cf[x];
-            float a0 = ra[ca[x]], a1 = ra[cb[x]], b0 = rb[ca[x]], b1 = rb[cb[x]];
-            float top = a0 + fx * (a1 - a0);
-            float bot = b0 + fx * (b1 - b0);
-            float v2 = top + fy * (bot - top);  /* NaN if any neighbour is NaN */
+            float v2 = top[x] + fy * (bot[x] - top[x]);  /* NaN if any neighbour is NaN */
             uint32_t bits, keep = 0u - (uint32_t)cin[x];
             memcpy(&bits, &v2, sizeof bits);
             bits = (bits & keep) | (nan_bits & ~keep);
@@ -520,6 +556,34 @@ static mw_status read_band(mw_scene_reader *r, band_reader *b, mw_rect t, float 
     return mw_error_set(MW_ERR_INTERNAL, "bad read mode");
 }
 
+/* valid &= the mask of an UPSAMPLE band, nearest neighbour: decoded at the
+ * source resolution (k^2 fewer decodes), then spread, which is the same as
+ * decoding the spread raw values. */
+static mw_status and_mask_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, uint8_t *valid)
+{
+    const int k = b->k;
+    if (!grow_columns(r, (size_t)t.w)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    int *ca = r->col_a;
+    int sx0 = (int)floor((t.x + b->ox + 0.5) / k), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k);
+    int sy0 = (int)floor((t.y + b->oy + 0.5) / k), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k);
+    int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
+    size_t sn = (size_t)sw * sh;
+    float *raw = grow(&r->scratch, &r->scratch_n, sn);
+    uint8_t *clear = (uint8_t *)grow(&r->mask_raw, &r->mask_n, (sn + 3) / 4 + 1);
+    if (!raw || !clear) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_status st = read_source(r, b, sx0, sy0, sw, sh, raw);
+    if (st != MW_OK) return st;
+    mw_mask_decode_row(r->scene->mask_kind, raw, clear, (int)sn);
+    for (int x = 0; x < t.w; x++) ca[x] = (int)floor((t.x + x + b->ox + 0.5) / k) - sx0;
+    for (int y = 0; y < t.h; y++) {
+        int sy = (int)floor((t.y + y + b->oy + 0.5) / k) - sy0;
+        const uint8_t *restrict srow = clear + (size_t)sy * sw;
+        uint8_t *restrict vrow = valid + (size_t)y * t.w;
+        for (int x = 0; x < t.w; x++) vrow[x] &= srow[ca[x]];
+    }
+    return MW_OK;
+}
+
 mw_status mw_scene_reader_read(mw_scene_reader *r, mw_rect t, mw_scene_pixels *px)
 {
     const size_t n = (size_t)t.w * t.h;
@@ -535,16 +599,16 @@ mw_status mw_scene_reader_read(mw_scene_reader *r, mw_rect t, mw_scene_pixels *p
         for (size_t i = 0; i < n; i++) valid[i] &= (uint8_t)(v[i] == v[i]);  /* 0 where NaN */
     }
     band_reader *m = &r->bands[MW_BAND_MASK];
+    if (m->src && m->mode == READ_UPSAMPLE) return and_mask_upsampled(r, m, t, px->valid);
     if (m->src) {
         float *raw = grow(&r->mask_raw, &r->mask_n, n);
         if (!raw) return mw_error_set(MW_ERR_NOMEM, "out of memory");
         mw_status st = read_band(r, m, t, raw);
         if (st != MW_OK) return st;
         /* Decode row by row into a scratch of validity, then AND. */
-        uint8_t *clear = (uint8_t *)r->scratch;  /* reuse: n bytes fit in n floats */
         if (!grow(&r->scratch, &r->scratch_n, (n + 3) / 4 + 1))
             return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        clear = (uint8_t *)r->scratch;
+        uint8_t *clear = (uint8_t *)r->scratch;  /* n bytes fit in n floats */
         mw_mask_decode_row(r->scene->mask_kind, raw, clear, (int)n);
         for (size_t i = 0; i < n; i++) px->valid[i] &= clear[i];
     }
