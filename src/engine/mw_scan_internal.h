@@ -63,7 +63,7 @@ typedef struct mw_scan_ctx {
     int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
     mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
     int npre;
-    int site_halo;           /* tile halo holding a whole site window, pixels */
+    int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
 } mw_scan_ctx;
 

@@ -4,16 +4,23 @@
  * General plan
  *  1. Tiles are taken one tile row at a time (a wave); the tiles of a
  *     wave run in parallel, each thread with its own GDAL handles.
- *  2. A tile reads its core plus a halo (at least `radius` pixels, what the
+ *  2. A tile reads its core plus a halo of `radius` pixels (what the
  *     dilation that joins fragments needs), classifies change and labels
- *     its components (sites module). The halo is the margin of a site's
- *     window (site_halo), so a site lying inside the tile's core -- on none
- *     of its edge strips, hence united with nothing by the merge -- is
- *     measured right here from the computed window, byte for byte as the
- *     site pass would (same window values: they do not depend on the
- *     window), and the site pass reads only the sites that span tiles.
+ *     its components (sites module). A site lying inside the tile's core --
+ *     on none of its edge strips, hence united with nothing by the merge --
+ *     whose window (bbox + site_halo) lies inside the computed area too is
+ *     measured right here from it, byte for byte as the site pass would
+ *     (same window values: they do not depend on the window). A halo as
+ *     wide as site_halo would let every such site be measured here, but it
+ *     costs a quarter more pixels per 512 tile; the sites near the tile's
+ *     edge cost less when their windows are computed after the wave.
  *     Classes and index changes of the core are copied into the wave's row
  *     buffer when a change raster is wanted.
+ *  2b. After the tiles of a wave, the sites complete by then that no tile
+ *     measured (spanning tiles, or too near a tile's edge) are measured
+ *     from windows computed on the blocks still decoded: the wave decodes
+ *     its strip with a margin of site_halo and keeps the previous wave's
+ *     strip (wave_sites.c). The site pass measures what is left.
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
  *     previous wave's rows (compression included) at the start of the next
  *     wave's parallel region, while the other threads decode and classify,
@@ -43,8 +50,8 @@ typedef struct tile_pre {
     mw_site_pre *items;
 } tile_pre;
 
-/* Measure the tile's standalone sites (see plan step 2) on the window
- * computed for it; their windows lie inside it by construction of the halo. */
+/* Measure the tile's standalone sites (see plan step 2) whose windows lie
+ * inside the window computed for it; the others are measured after the wave. */
 static mw_status premeasure(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_tile_sites *ts,
                             uint8_t **mask, size_t *mask_cap, tile_pre *out)
 {
@@ -141,8 +148,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     long long(*counts)[MW_CLASS_COUNT + 1] = calloc((size_t)ctx->nthreads, sizeof *counts);
     tile_pre *pre = calloc((size_t)tiles_x * tiles_y, sizeof *pre);
     tile_pre *wave = calloc((size_t)tiles_y, sizeof *wave);  /* sites spanning tiles, per wave */
-    /* Tiles are computed with a halo that holds a site's whole window, so
-     * sites inside one tile are measured here, from data in hand. */
+    /* Blocks are kept for a site's whole window around the strip. */
     const int halo = ctx->site_halo > ctx->radius ? ctx->site_halo : ctx->radius;
     wave_rows rowbuf[2];
     memset(rowbuf, 0, sizeof rowbuf);
@@ -216,7 +222,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                 if (mw_first_error_seen(&err)) continue;
                 mw_rect all = {0, 0, g->width, g->height};
                 mw_rect core = mw_rect_intersect((mw_rect){tx * ts, ty * ts, ts, ts}, all);
-                mw_rect area = mw_rect_intersect(mw_rect_expand(core, halo), all);
+                mw_rect area = mw_rect_intersect(mw_rect_expand(core, ctx->radius), all);
                 mw_status s = mw_window_compute(wk, g, area, ctx->aoi, ctx->params, &ctx->shift);
                 if (s == MW_OK) {
                     const mw_window *w = &wk->win;
