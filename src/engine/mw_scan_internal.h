@@ -97,9 +97,9 @@ mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, c
 
 /**
  * After wave @p ty of the tile pass (tile rows up to ty labelled): the
- * sites that are complete now, span tiles (not among the @p ndone sorted
- * seeds the tiles measured) and whose window lies in the decoded strips of
- * rows ty - 1 and ty (wave_sites.c). *out (malloc'ed, *n entries) is owned
+ * sites that are complete now, not among the @p ndone sorted seeds the
+ * tiles measured, and whose window lies in the decoded strips of rows
+ * ty - 1 and ty (wave_sites.c). *out (malloc'ed, *n entries) is owned
  * by the caller.
  */
 mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,

@@ -66,7 +66,7 @@ static mw_status premeasure(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, cons
     for (int i = 0; st == MW_OK && i < n; i++) {
         mw_rect win = mw_scan_site_window(ctx, &sites[i]);
         mw_rect in = mw_rect_intersect(win, wk->win.r);
-        if (in.x != win.x || in.y != win.y || in.w != win.w || in.h != win.h) continue;  /* site pass does it */
+        if (in.x != win.x || in.y != win.y || in.w != win.w || in.h != win.h) continue;  /* after the wave */
         double t0 = omp_get_wtime();
         st = mw_window_extract(wk, win);
         wk->t_sites += omp_get_wtime() - t0;
@@ -147,7 +147,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     mw_tile_sites **tiles = calloc((size_t)tiles_x * tiles_y, sizeof *tiles);
     long long(*counts)[MW_CLASS_COUNT + 1] = calloc((size_t)ctx->nthreads, sizeof *counts);
     tile_pre *pre = calloc((size_t)tiles_x * tiles_y, sizeof *pre);
-    tile_pre *wave = calloc((size_t)tiles_y, sizeof *wave);  /* sites spanning tiles, per wave */
+    tile_pre *wave = calloc((size_t)tiles_y, sizeof *wave);  /* sites measured after each wave */
     /* Blocks are kept for a site's whole window around the strip. */
     const int halo = ctx->site_halo > ctx->radius ? ctx->site_halo : ctx->radius;
     wave_rows rowbuf[2];

@@ -1,7 +1,7 @@
 /*
- * Which sites spanning tiles the tile pass can measure right after a wave,
- * from the blocks still decoded, instead of the site pass decoding them
- * again.
+ * Which sites the tile pass can measure right after a wave (those spanning
+ * tiles, and those a tile could not measure from its own window), from
+ * the blocks still decoded, instead of the site pass decoding them again.
  *
  * General plan
  *  1. Merge (mw_sites_merge) the tiles of the wave's tile row and of the
