@@ -17,10 +17,12 @@
  *     Classes and index changes of the core are copied into the wave's row
  *     buffer when a change raster is wanted.
  *  2b. After the tiles of a wave, the sites complete by then that no tile
- *     measured (spanning tiles, or too near a tile's edge) are measured
- *     from windows computed on the blocks still decoded: the wave decodes
- *     its strip with a margin of site_halo and keeps the previous wave's
- *     strip (wave_sites.c). The site pass measures what is left.
+ *     measured (spanning tiles, or too near a tile's edge) are listed
+ *     (wave_sites.c) and measured from windows computed on the blocks still
+ *     decoded, in the next wave's decode loop (one barrier less per wave;
+ *     an extra iteration after the last wave does the last ones): a wave
+ *     decodes its strip with a margin of site_halo and keeps the two
+ *     strips above. The site pass measures what is left.
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
  *     previous wave's rows (compression included) at the start of the next
  *     wave's parallel region, while the other threads decode and classify,
@@ -174,18 +176,23 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
     }
 
     double t0 = omp_get_wtime();
-    for (int ty = 0; ty < tiles_y && st == MW_OK; ty++) {
+    /* Iteration ty == tiles_y only measures the last wave's sites. */
+    for (int ty = 0; ty <= tiles_y && st == MW_OK; ty++) {
         mw_first_error err = {0};
-        /* The wave's windows: one strip of the grid with the halo; the
-         * previous wave's strip stays decoded for the sites spanning both
-         * tile rows (wave_sites.c). */
+        const int has_tiles = ty < tiles_y;
+        /* The wave's windows: one strip of the grid with the halo. The two
+         * strips above stay decoded: the previous wave's sites, measured
+         * in this wave's decode loop, lie in them (wave_sites.c). */
         mw_rect all_rect = {0, 0, g->width, g->height};
-        const int ty0 = ty > 0 ? ty - 1 : 0;
+        const int ty0 = ty > 1 ? ty - 2 : 0, ty1 = has_tiles ? ty : tiles_y - 1;
         mw_rect strip = mw_rect_intersect(
-            mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty - ty0 + 1) * ts}, halo), all_rect);
+            mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty1 - ty0 + 1) * ts}, halo), all_rect);
         int jobs = 0;
         st = mw_scan_plan_blocks(ctx, &strip, 1, &jobs);
         if (st != MW_OK) break;
+        /* Sites of the previous wave first: larger and uneven, they
+         * balance best before the many small decode jobs. */
+        const int nprev = ty > 0 ? wave[ty - 1].n : 0;
 #pragma omp parallel num_threads(ctx->nthreads)
         {
             int t = omp_get_thread_num();
@@ -205,20 +212,28 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                     mw_first_error_record(&err, s);
                 }
             }
-            /* 1. Decode every block of the wave once, shared by all threads. */
-            double tf0 = omp_get_wtime();
-#pragma omp for schedule(dynamic, 2)
-            for (int i = 0; i < jobs; i++) {
+            /* 1. Decode every block of the wave once, shared by all threads;
+             * meanwhile, measure the previous wave's sites (their blocks
+             * are decoded already and stay). */
+#pragma omp for schedule(dynamic, 1)
+            for (int i = 0; i < nprev + jobs; i++) {
                 if (mw_first_error_seen(&err)) continue;
-                mw_status s = mw_scan_fill_block(ctx, wk, i);
+                mw_status s;
+                if (i < nprev) {
+                    mw_site_pre *p = &wave[ty - 1].items[i];
+                    s = s_ll != MW_OK ? s_ll : mw_scan_measure_site(ctx, wk, ll, &p->acc, &mask, &mask_cap, &p->slot);
+                } else {
+                    double tf0 = omp_get_wtime();
+                    s = mw_scan_fill_block(ctx, wk, i - nprev);
+                    wk->t_read += omp_get_wtime() - tf0;
+                }
                 if (s != MW_OK) {
                     mw_first_error_record(&err, s);
                 }
             }
-            wk->t_read += omp_get_wtime() - tf0;  /* includes the wait at the barrier */
             /* 2. The tiles. */
 #pragma omp for schedule(dynamic, 1)
-            for (int tx = 0; tx < tiles_x; tx++) {
+            for (int tx = 0; tx < (has_tiles ? tiles_x : 0); tx++) {
                 if (mw_first_error_seen(&err)) continue;
                 mw_rect all = {0, 0, g->width, g->height};
                 mw_rect core = mw_rect_intersect((mw_rect){tx * ts, ty * ts, ts, ts}, all);
@@ -250,18 +265,11 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                     mw_first_error_record(&err, s);
                 }
             }
-            /* 3. Sites spanning tiles that are complete now, from the
-             * blocks still decoded. */
+            /* 3. The sites complete now that no tile measured: measured
+             * in the next wave's decode loop. */
 #pragma omp single
-            if (!mw_first_error_seen(&err)) {
+            if (has_tiles && !mw_first_error_seen(&err)) {
                 mw_status s = wave_sites(ctx, tiles, pre, tiles_x, tiles_y, ty, &wave[ty]);
-                if (s != MW_OK) mw_first_error_record(&err, s);
-            }
-#pragma omp for schedule(dynamic, 1)
-            for (int i = 0; i < wave[ty].n; i++) {
-                if (mw_first_error_seen(&err)) continue;
-                mw_site_pre *p = &wave[ty].items[i];
-                mw_status s = s_ll != MW_OK ? s_ll : mw_scan_measure_site(ctx, wk, ll, &p->acc, &mask, &mask_cap, &p->slot);
                 if (s != MW_OK) mw_first_error_record(&err, s);
             }
             free(mask);
@@ -271,15 +279,9 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             st = mw_first_error_raise(&err);
             break;
         }
-        if (ctx->raster) {
-            pending = ty;
-            if (ty == tiles_y - 1) {  /* the last wave: nothing left to overlap with */
-                int y0 = ty * ts, h = g->height - y0 < ts ? g->height - y0 : ts;
-                const wave_rows *rw = &rowbuf[ty & 1];
-                st = mw_change_raster_write_rows(ctx->raster, y0, h, rw->cls, rw->d[0], rw->d[1], rw->d[2], rw->d[3]);
-                if (st != MW_OK) break;
-            }
-        }
+        if (!has_tiles) break;
+        /* The last wave's rows are written while its sites are measured. */
+        if (ctx->raster) pending = ty;
         st = mw_scan_progress(ctx, p0 + (p1 - p0) * 0.95 * (ty + 1) / tiles_y, "classifying tiles");
     }
     ctx->t_tiles = omp_get_wtime() - t0;
