@@ -8,6 +8,7 @@
 #include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
 #include "model/mw_model.h"
+#include "grid/mw_block_store.h"
 #include "sites/mw_sites.h"
 #include "mw_engine.h"
 #include "mw_options_internal.h"
@@ -30,6 +31,7 @@ typedef struct mw_site_slot {
 typedef struct mw_site_pre {
     int64_t seed;
     int taken;           /* moved into the site pass's slots */
+    mw_site_acc acc;     /* what it was measured as: taken only if the final merge agrees */
     mw_site_slot slot;
 } mw_site_pre;
 
@@ -61,7 +63,7 @@ typedef struct mw_scan_ctx {
     int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
     mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
     int npre;
-    int site_halo;           /* tile halo holding a whole site window, pixels */
+    int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
 } mw_scan_ctx;
 
@@ -88,6 +90,22 @@ mw_rect mw_scan_site_window(const mw_scan_ctx *ctx, const mw_site_acc *site);
  */
 mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
                                  const mw_window *w, uint8_t **mask, size_t *mask_cap, mw_site_slot *slot);
+
+/** Compute the window of @p site (mw_scan_site_window) in wk->win, then mw_site_measure_window(). */
+mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                               uint8_t **mask, size_t *mask_cap, mw_site_slot *slot);
+
+/**
+ * After wave @p ty of the tile pass (tile rows up to ty labelled): the
+ * sites that are complete now, not among the @p ndone sorted seeds the
+ * tiles measured, and whose window lies in the decoded strips of rows
+ * ty - 1 and ty (wave_sites.c). *out (malloc'ed, *n entries) is owned
+ * by the caller.
+ */
+mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
+                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n);
+/** Same site, field for field (the sums bit for bit). */
+int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 
 /** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);

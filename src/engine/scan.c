@@ -221,8 +221,8 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         ctx.radius = (int)ceil(mw_model_merge_distance_m(ctx.model) / px / 2.0 - 1e-9);
         if (ctx.radius < 0) ctx.radius = 0;
         ctx.buffer_px = (int)ceil(mw_model_river_buffer_m(ctx.model) / px - 1e-9);
-        /* The margin of a site's window (site_pass.c): a tile computed with
-         * this halo holds the whole window of every site inside its core. */
+        /* The margin of a site's window around its bbox (site_pass.c):
+         * the ring, and the dilation that recovers the site's pixels. */
         ctx.site_halo = (ctx.buffer_px > 2 * ctx.radius + 1 ? ctx.buffer_px : 2 * ctx.radius + 1) + 1;
         /* Pre-filter on pixel area with slack; the geodesic area decides later. */
         ctx.min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx.pixel_area_m2 * 0.8);

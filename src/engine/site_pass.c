@@ -126,8 +126,8 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
     return MW_OK;
 }
 
-static mw_status measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                              uint8_t **mask, size_t *mask_cap, mw_site_slot *slot)
+mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
+                               uint8_t **mask, size_t *mask_cap, mw_site_slot *slot)
 {
     mw_status st = mw_window_compute(wk, &ctx->grid, mw_scan_site_window(ctx, site), ctx->aoi, ctx->params, &ctx->shift);
     if (st != MW_OK) return st;
@@ -147,8 +147,9 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
     if (!slots) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_status st = MW_OK;
     double t0 = omp_get_wtime();
-    /* Sites the tile pass measured already (whole inside one tile): take
-     * their results; the others are measured here. */
+    /* Sites the tile pass measured already (whole inside one tile, or
+     * complete after a wave): take their results when the final merge
+     * gives the same site; the others are measured here. */
     int *todo = malloc((n > 0 ? (size_t)n : 1) * sizeof *todo);
     if (!todo) {
         free(slots);
@@ -158,7 +159,7 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
     for (int i = 0; i < n; i++) {
         mw_site_pre *p = ctx->npre ? bsearch(&ctx->sites->sites[i].seed, ctx->pre, (size_t)ctx->npre,
                                              sizeof *ctx->pre, cmp_pre) : NULL;
-        if (p && !p->taken) {
+        if (p && !p->taken && mw_site_acc_equal(&p->acc, &ctx->sites->sites[i])) {
             slots[i] = p->slot;
             p->taken = 1;
         } else {
@@ -198,7 +199,7 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             for (int j = b0; j < b1; j++) {
                 if (mw_first_error_seen(&err)) continue;
                 int i = todo[j];
-                mw_status s = s0 != MW_OK ? s0 : measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
+                mw_status s = s0 != MW_OK ? s0 : mw_scan_measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
                 if (s != MW_OK) {
                     mw_first_error_record(&err, s);
                 }

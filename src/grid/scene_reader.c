@@ -17,7 +17,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -28,6 +27,8 @@
 
 #include "core/mw_error.h"
 #include "io/mw_scene_internal.h"
+#include "mw_block_store.h"
+#include "mw_scene_reader_internal.h"
 #include "mw_tiff_reader.h"
 
 enum read_mode { READ_DIRECT, READ_UPSAMPLE, READ_WARP };
@@ -74,29 +75,8 @@ struct mw_scene_reader {
     int *col_a, *col_b;      /* upsampling: per target column, source columns */
     float *col_f;            /* ... and weight of col_b */
     uint8_t *col_in;         /* ... centre inside the band */
+    float *hrow;             /* ... and two rows interpolated horizontally */
     size_t col_n;
-};
-
-typedef struct store_file {
-    void **blk;         /* per block id: decoded block or NULL; NULL array: not a libtiff file */
-    uint8_t *need;      /* per block id, planning scratch */
-    uint32_t nblocks;
-    size_t block_bytes;
-} store_file;
-
-typedef struct store_job {
-    int file;
-    uint32_t id;
-    void *buf;          /* owned until filled */
-} store_job;
-
-struct mw_block_store {
-    const mw_scene_reader *tmpl;   /* band geometry and file order */
-    store_file files[MW_BAND_ROLE_COUNT];
-    store_job *jobs;
-    int njobs, jobs_cap;
-    void **pool;                   /* released block buffers, for reuse */
-    int npool, pool_cap;
 };
 
 static int open_shared_file(mw_scene_reader *r, const char *name)
@@ -237,16 +217,17 @@ void mw_scene_reader_destroy(mw_scene_reader *r)
     free(r->col_b);
     free(r->col_f);
     free(r->col_in);
+    free(r->hrow);
     free(r);
 }
 
+/* Scratch of at least n floats; its old contents are not kept (no copy). */
 static float *grow(float **buf, size_t *cap, size_t n)
 {
     if (n > *cap) {
-        float *p = realloc(*buf, n * sizeof(float));
-        if (!p) return NULL;
-        *buf = p;
-        *cap = n;
+        free(*buf);
+        *buf = malloc(n * sizeof(float));
+        *cap = *buf ? n : 0;
     }
     return *buf;
 }
@@ -332,9 +313,9 @@ static void convert_span(const band_reader *b, mw_tiff_type type, const void *bl
 static mw_status get_block(mw_scene_reader *r, open_file *f, uint32_t id, const void **out)
 {
     if (r->store) {
-        void *const *shared = r->store->files[f - r->files].blk;
-        if (shared && shared[id]) {
-            *out = shared[id];
+        const void *shared = mw_block_store_lookup(r->store, (int)(f - r->files), id);
+        if (shared) {
+            *out = shared;
             return MW_OK;
         }
     }
@@ -413,9 +394,24 @@ static int grow_columns(mw_scene_reader *r, size_t n)
     if (f) r->col_f = f;
     uint8_t *in = realloc(r->col_in, n);
     if (in) r->col_in = in;
-    if (!a || !bb || !f || !in) return 0;
+    float *h = realloc(r->hrow, 2 * n * sizeof *h);
+    if (h) r->hrow = h;
+    if (!a || !bb || !f || !in || !h) return 0;
     r->col_n = n;
     return 1;
+}
+
+/* One source row interpolated horizontally onto the target columns: the
+ * `top` (or `bot`) term of the bilinear formula. */
+static void hlerp_row(const float *restrict sr, const int *restrict ca, const int *restrict cb,
+                      const float *restrict cf, int w, float *restrict h)
+{
+#pragma omp simd
+    for (int x = 0; x < w; x++) {
+        float fx = cf[x];
+        float a0 = sr[ca[x]], a1 = sr[cb[x]];
+        h[x] = a0 + fx * (a1 - a0);
+    }
 }
 
 static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
@@ -464,6 +460,17 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         ca[x] = cin[x] ? xa - sx0 : 0;  /* outside: any index of the window, result dropped */
         cb[x] = cin[x] ? xb - sx0 : 0;
     }
+    /* Rows: out = top + fy (bot - top), where top and bot are the
+     * horizontal interpolations of source rows ya and yb. Consecutive
+     * target rows share source rows (k of them per source row), so each
+     * source row is interpolated horizontally once, into one of two row
+     * buffers, and reused: the same arithmetic, hence the same bits, as
+     * interpolating per pixel, at about 1/k of the horizontal work. */
+    float *hbuf[2] = {r->hrow, r->hrow + t.w};
+    int htag[2] = {INT32_MIN, INT32_MIN};  /* source row each buffer holds */
+    const float nan = NAN;
+    uint32_t nan_bits;
+    memcpy(&nan_bits, &nan, sizeof nan_bits);
     for (int y = 0; y < t.h; y++) {
         double v = (t.y + y + b->oy + 0.5) / k - 0.5;
         int i0 = (int)floor(v);
@@ -471,25 +478,33 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         int ya = i0 < 0 ? 0 : (i0 >= src_h ? src_h - 1 : i0);
         int yb = i0 + 1 < 0 ? 0 : (i0 + 1 >= src_h ? src_h - 1 : i0 + 1);
         int inside_y = v > -1.0 && v < src_h;  /* centre within the band's footprint */
-        const float *ra = s + (size_t)(ya - sy0) * sw, *rb = s + (size_t)(yb - sy0) * sw;
         float *restrict orow = out + (size_t)y * t.w;
         if (!inside_y) {
             fill_nan(orow, (size_t)t.w);
             continue;
         }
+        int sa = htag[0] == ya ? 0 : htag[1] == ya ? 1 : -1;
+        int sb = htag[0] == yb ? 0 : htag[1] == yb ? 1 : -1;
+        if (sa < 0) {  /* into the buffer yb does not hold */
+            sa = sb == 0 ? 1 : 0;
+            hlerp_row(s + (size_t)(ya - sy0) * sw, ca, cb, cf, t.w, hbuf[sa]);
+            htag[sa] = ya;
+        }
+        if (sb < 0) {
+            sb = ya == yb ? sa : 1 - sa;
+            if (sb != sa) {
+                hlerp_row(s + (size_t)(yb - sy0) * sw, ca, cb, cf, t.w, hbuf[sb]);
+                htag[sb] = yb;
+            }
+        }
+        const float *hr[2] = {hbuf[sa], hbuf[sb]};
+        const float *restrict top = hr[0], *restrict bot = hr[1];
         /* cin[x] ? v2 : NAN as a bit select: with a ternary GCC sinks the
          * arithmetic into the taken branch and, FP being allowed to trap,
          * then cannot if-convert the loop to vectorise it. */
-        const float nan = NAN;
-        uint32_t nan_bits;
-        memcpy(&nan_bits, &nan, sizeof nan_bits);
 #pragma omp simd
         for (int x = 0; x < t.w; x++) {
-            float fx = cf[x];
-            float a0 = ra[ca[x]], a1 = ra[cb[x]], b0 = rb[ca[x]], b1 = rb[cb[x]];
-            float top = a0 + fx * (a1 - a0);
-            float bot = b0 + fx * (b1 - b0);
-            float v2 = top + fy * (bot - top);  /* NaN if any neighbour is NaN */
+            float v2 = top[x] + fy * (bot[x] - top[x]);  /* NaN if any neighbour is NaN */
             uint32_t bits, keep = 0u - (uint32_t)cin[x];
             memcpy(&bits, &v2, sizeof bits);
             bits = (bits & keep) | (nan_bits & ~keep);
@@ -541,6 +556,34 @@ static mw_status read_band(mw_scene_reader *r, band_reader *b, mw_rect t, float 
     return mw_error_set(MW_ERR_INTERNAL, "bad read mode");
 }
 
+/* valid &= the mask of an UPSAMPLE band, nearest neighbour: decoded at the
+ * source resolution (k^2 fewer decodes), then spread, which is the same as
+ * decoding the spread raw values. */
+static mw_status and_mask_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, uint8_t *valid)
+{
+    const int k = b->k;
+    if (!grow_columns(r, (size_t)t.w)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    int *ca = r->col_a;
+    int sx0 = (int)floor((t.x + b->ox + 0.5) / k), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k);
+    int sy0 = (int)floor((t.y + b->oy + 0.5) / k), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k);
+    int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
+    size_t sn = (size_t)sw * sh;
+    float *raw = grow(&r->scratch, &r->scratch_n, sn);
+    uint8_t *clear = (uint8_t *)grow(&r->mask_raw, &r->mask_n, (sn + 3) / 4 + 1);
+    if (!raw || !clear) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_status st = read_source(r, b, sx0, sy0, sw, sh, raw);
+    if (st != MW_OK) return st;
+    mw_mask_decode_row(r->scene->mask_kind, raw, clear, (int)sn);
+    for (int x = 0; x < t.w; x++) ca[x] = (int)floor((t.x + x + b->ox + 0.5) / k) - sx0;
+    for (int y = 0; y < t.h; y++) {
+        int sy = (int)floor((t.y + y + b->oy + 0.5) / k) - sy0;
+        const uint8_t *restrict srow = clear + (size_t)sy * sw;
+        uint8_t *restrict vrow = valid + (size_t)y * t.w;
+        for (int x = 0; x < t.w; x++) vrow[x] &= srow[ca[x]];
+    }
+    return MW_OK;
+}
+
 mw_status mw_scene_reader_read(mw_scene_reader *r, mw_rect t, mw_scene_pixels *px)
 {
     const size_t n = (size_t)t.w * t.h;
@@ -556,16 +599,16 @@ mw_status mw_scene_reader_read(mw_scene_reader *r, mw_rect t, mw_scene_pixels *p
         for (size_t i = 0; i < n; i++) valid[i] &= (uint8_t)(v[i] == v[i]);  /* 0 where NaN */
     }
     band_reader *m = &r->bands[MW_BAND_MASK];
+    if (m->src && m->mode == READ_UPSAMPLE) return and_mask_upsampled(r, m, t, px->valid);
     if (m->src) {
         float *raw = grow(&r->mask_raw, &r->mask_n, n);
         if (!raw) return mw_error_set(MW_ERR_NOMEM, "out of memory");
         mw_status st = read_band(r, m, t, raw);
         if (st != MW_OK) return st;
         /* Decode row by row into a scratch of validity, then AND. */
-        uint8_t *clear = (uint8_t *)r->scratch;  /* reuse: n bytes fit in n floats */
         if (!grow(&r->scratch, &r->scratch_n, (n + 3) / 4 + 1))
             return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        clear = (uint8_t *)r->scratch;
+        uint8_t *clear = (uint8_t *)r->scratch;  /* n bytes fit in n floats */
         mw_mask_decode_row(r->scene->mask_kind, raw, clear, (int)n);
         for (size_t i = 0; i < n; i++) px->valid[i] &= clear[i];
     }
@@ -592,136 +635,21 @@ void mw_scene_block_size(const mw_scene *scene, const mw_grid *grid, int *bx, in
     }
 }
 
-/* ---- Shared decoded blocks --------------------------------------------- */
+/* ---- What the block store needs to know (mw_scene_reader_internal.h) --- */
 
-mw_status mw_block_store_create(const mw_scene_reader *tmpl, mw_block_store **out)
-{
-    *out = NULL;
-    mw_block_store *s = calloc(1, sizeof *s);
-    if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    s->tmpl = tmpl;
-    for (int i = 0; i < tmpl->nfiles; i++) {
-        const mw_tiff_file *tf = tmpl->files[i].tf;
-        if (!tf) continue;
-        const mw_tiff_layout *l = mw_tiff_file_layout(tf);
-        store_file *f = &s->files[i];
-        f->nblocks = l->nblocks;
-        f->block_bytes = l->block_bytes;
-        if (!(f->blk = calloc(l->nblocks, sizeof *f->blk)) || !(f->need = calloc(l->nblocks, 1))) {
-            mw_block_store_destroy(s);
-            return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        }
-    }
-    *out = s;
-    return MW_OK;
-}
+int mw_scene_reader_file_count(const mw_scene_reader *r) { return r->nfiles; }
 
-void mw_block_store_destroy(mw_block_store *s)
-{
-    if (!s) return;
-    for (int i = 0; i < MW_BAND_ROLE_COUNT; i++) {
-        if (s->files[i].blk)
-            for (uint32_t j = 0; j < s->files[i].nblocks; j++) free(s->files[i].blk[j]);
-        free(s->files[i].blk);
-        free(s->files[i].need);
-    }
-    for (int i = 0; i < s->npool; i++) free(s->pool[i]);
-    for (int j = 0; j < s->njobs; j++) free(s->jobs[j].buf);
-    free(s->pool);
-    free(s->jobs);
-    free(s);
-}
+mw_tiff_file *mw_scene_reader_tiff(const mw_scene_reader *r, int file) { return r->files[file].tf; }
 
-static int pool_put(mw_block_store *s, void *p)
+int mw_scene_reader_band_source(const mw_scene_reader *r, int role, mw_rect t, int *file, int *band,
+                                mw_rect *src)
 {
-    if (s->npool == s->pool_cap) {
-        int cap = s->pool_cap ? 2 * s->pool_cap : 64;
-        void **q = realloc(s->pool, (size_t)cap * sizeof *q);
-        if (!q) return 0;
-        s->pool = q;
-        s->pool_cap = cap;
-    }
-    s->pool[s->npool++] = p;
+    const band_reader *b = &r->bands[role];
+    if (!b->src || b->mode == READ_WARP || !r->files[b->file].tf) return 0;
+    *file = b->file;
+    *band = b->src->band;
+    *src = source_rect(b, t);
     return 1;
-}
-
-mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, int *todo)
-{
-    const mw_scene_reader *r = s->tmpl;
-    *todo = 0;
-    /* Buffers of jobs a failed fill left behind go back to the pool. */
-    for (int j = 0; j < s->njobs; j++)
-        if (s->jobs[j].buf && !pool_put(s, s->jobs[j].buf)) free(s->jobs[j].buf);
-    s->njobs = 0;
-    for (int i = 0; i < r->nfiles; i++)
-        if (s->files[i].need) memset(s->files[i].need, 0, s->files[i].nblocks);
-    /* 1. Mark the blocks every band read over the rectangles touches. */
-    for (int role = 0; role < MW_BAND_ROLE_COUNT; role++) {
-        const band_reader *b = &r->bands[role];
-        if (!b->src || b->mode == READ_WARP || !s->files[b->file].need) continue;
-        const mw_tiff_layout *l = mw_tiff_file_layout(r->files[b->file].tf);
-        mw_rect have = {0, 0, l->width, l->height};
-        for (int j = 0; j < n; j++) {
-            mw_rect in = mw_rect_intersect(source_rect(b, rects[j]), have);
-            if (mw_rect_is_empty(in)) continue;
-            for (int by = in.y / l->bh; by <= (in.y + in.h - 1) / l->bh; by++)
-                for (int bx = in.x / l->bw; bx <= (in.x + in.w - 1) / l->bw; bx++)
-                    s->files[b->file].need[mw_tiff_block_id(l, b->src->band, bx, by)] = 1;
-        }
-    }
-    /* 2. Release what is not needed any more; list what is missing. */
-    for (int i = 0; i < r->nfiles; i++) {
-        store_file *f = &s->files[i];
-        if (!f->need) continue;
-        for (uint32_t id = 0; id < f->nblocks; id++) {
-            if (f->blk[id] && !f->need[id]) {
-                if (!pool_put(s, f->blk[id])) free(f->blk[id]);
-                f->blk[id] = NULL;
-            } else if (!f->blk[id] && f->need[id]) {
-                if (s->njobs == s->jobs_cap) {
-                    int cap = s->jobs_cap ? 2 * s->jobs_cap : 256;
-                    store_job *q = realloc(s->jobs, (size_t)cap * sizeof *q);
-                    if (!q) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-                    s->jobs = q;
-                    s->jobs_cap = cap;
-                }
-                s->jobs[s->njobs++] = (store_job){i, id, NULL};
-            }
-        }
-    }
-    /* 3. A buffer for every missing block now, so filling needs no lock.
-     * Blocks of one scene's files have one size per file; the pool holds
-     * buffers of any of them: take one only if it is large enough. */
-    for (int j = 0; j < s->njobs; j++) {
-        store_file *f = &s->files[s->jobs[j].file];
-        void *p = NULL;
-        for (int k = s->npool - 1; k >= 0 && !p; k--)
-            if (malloc_usable_size(s->pool[k]) >= f->block_bytes) {
-                p = s->pool[k];
-                s->pool[k] = s->pool[--s->npool];
-            }
-        if (!p && !(p = malloc(f->block_bytes))) return mw_error_set(MW_ERR_NOMEM, "out of memory for blocks");
-        s->jobs[j].buf = p;  /* visible to readers only once filled */
-    }
-    /* A store with nothing needed gives its memory back. */
-    if (n == 0) {
-        for (int k = 0; k < s->npool; k++) free(s->pool[k]);
-        s->npool = 0;
-    }
-    *todo = s->njobs;
-    return MW_OK;
-}
-
-mw_status mw_block_store_fill(mw_block_store *s, mw_scene_reader *reader, int i)
-{
-    store_job *j = &s->jobs[i];
-    mw_status st = mw_tiff_file_decode(reader->files[j->file].tf, j->id, j->buf);
-    if (st != MW_OK) return st;
-    /* Distinct jobs write distinct slots; readers look only after the
-     * parallel region's barrier. */
-    s->files[j->file].blk[j->id] = j->buf;
-    j->buf = NULL;
-    return MW_OK;
 }
 
 void mw_scene_reader_use_store(mw_scene_reader *reader, const mw_block_store *store)

@@ -4,6 +4,7 @@
  * for the mask), windows sticking out of the raster or outside it, over
  * tiled and stripped files, DEFLATE with and without predictor, LZW,
  * uncompressed, one band per file and pixel-interleaved stacks. */
+#include "grid/mw_block_store.h"
 #include "grid/mw_grid.h"
 #include "io/mw_scene_internal.h"
 #include "mw_test.h"

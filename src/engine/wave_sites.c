@@ -1,0 +1,85 @@
+/*
+ * Which sites the tile pass can measure right after a wave (those spanning
+ * tiles, and those a tile could not measure from its own window), from
+ * the blocks still decoded, instead of the site pass decoding them again.
+ *
+ * General plan
+ *  1. Merge (mw_sites_merge) the tiles of the wave's tile row and of the
+ *     row above: a site lying in these two rows and joined to nothing
+ *     outside them comes out with the accumulators the final merge gives
+ *     it (integer sums, min/max: the order of the pieces does not matter).
+ *  2. A site is joined to nothing outside the two rows when no disturbance
+ *     pixel outside can touch its dilated mask: two pixels are joined
+ *     through the dilation (square of radius r, 8-connectivity) only when
+ *     their rows differ by at most 2 r + 1. So: its last row + 2 r + 2 is
+ *     still inside the wave's tile row (or the wave is the last one), and
+ *     its first row - 2 r - 2 is still inside the row above (or that row is
+ *     the grid's first). A site passing the bottom test in the previous
+ *     wave was taken then: each site is taken once, in the first wave
+ *     where it is complete.
+ *  3. Sites a tile measured itself (standalone, given as sorted seeds) and
+ *     sites whose window is too large are left out. Whatever is left out
+ *     or fails a test goes to the site pass as before; the site pass also
+ *     checks every early result against the final merge (same
+ *     accumulators) before it takes it, so the alerts never depend on this.
+ */
+#include "mw_scan_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mw_error.h"
+
+static int cmp_seed(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
+                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    const int ts = ctx->opt->tile_size, reach = 2 * ctx->radius + 2;
+    const int ty0 = ty > 0 ? ty - 1 : 0;
+    mw_site_list *list = NULL;
+    mw_status st = mw_sites_merge(tiles + (size_t)ty0 * tiles_x, tiles_x, ty - ty0 + 1, ctx->min_pixels, &list);
+    if (st != MW_OK) return st;
+    mw_site_acc *sel = malloc((list->count > 0 ? (size_t)list->count : 1) * sizeof *sel);
+    if (!sel) {
+        mw_site_list_destroy(list);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    const int last = ty == tiles_y - 1;
+    const int row_end = (ty + 1) * ts, row_start = ty * ts, top = ty0 * ts;
+    int k = 0;
+    for (int i = 0; i < list->count; i++) {
+        const mw_site_acc *s = &list->sites[i];
+        if (!last && s->y1 + reach >= row_end) continue;       /* may go on below */
+        if (ty > 0 && s->y1 + reach < row_start) continue;     /* complete already: the previous wave's */
+        if (ty0 > 0 && s->y0 - reach < top) continue;          /* may come from above: site pass */
+        if (ndone && bsearch(&s->seed, done, (size_t)ndone, sizeof *done, cmp_seed)) continue;
+        mw_rect w = mw_scan_site_window(ctx, s);
+        if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) continue;  /* the site pass reports it */
+        sel[k++] = *s;
+    }
+    mw_site_list_destroy(list);
+    *out = sel;
+    *n = k;
+    return MW_OK;
+}
+
+int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b)
+{
+    if (a->seed != b->seed || a->x0 != b->x0 || a->y0 != b->y0 || a->x1 != b->x1 || a->y1 != b->y1 ||
+        a->n_pixels != b->n_pixels)
+        return 0;
+    for (int c = 0; c < MW_CLASS_COUNT; c++)
+        if (a->n_class[c] != b->n_class[c]) return 0;
+    /* Sums from integer fixed point: equal sites give the same bits. */
+    return memcmp(&a->sum_dndvi, &b->sum_dndvi, sizeof a->sum_dndvi) == 0 &&
+           memcmp(&a->sum_dndti, &b->sum_dndti, sizeof a->sum_dndti) == 0 &&
+           memcmp(&a->sum_dbsi, &b->sum_dbsi, sizeof a->sum_dbsi) == 0 &&
+           memcmp(&a->sum_dmndwi, &b->sum_dmndwi, sizeof a->sum_dmndwi) == 0;
+}

@@ -1,0 +1,185 @@
+/*
+ * Decoded blocks shared by the readers of one scene (see mw_block_store.h).
+ *
+ * General plan
+ *  1. Per libtiff file of the scene, an array of block pointers indexed by
+ *     block id (NULL: not held). Files GDAL reads have no array.
+ *  2. plan(): mark the blocks the rectangles need, release the others into
+ *     a pool of buffers, list the missing ones as jobs and give each a
+ *     buffer now, so the parallel fill() takes no lock.
+ *  3. fill(i): decode job i with the calling thread's own libtiff handle;
+ *     the block becomes visible to readers after the parallel region's
+ *     barrier.
+ */
+#include "mw_block_store.h"
+
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mw_error.h"
+#include "io/mw_scene_internal.h"
+#include "mw_scene_reader_internal.h"
+#include "mw_tiff_reader.h"
+
+typedef struct store_file {
+    void **blk;         /* per block id: decoded block or NULL; NULL array: not a libtiff file */
+    uint8_t *need;      /* per block id, planning scratch */
+    uint32_t nblocks;
+    size_t block_bytes;
+} store_file;
+
+typedef struct store_job {
+    int file;
+    uint32_t id;
+    void *buf;          /* owned until filled */
+} store_job;
+
+struct mw_block_store {
+    const mw_scene_reader *tmpl;   /* band geometry and file order */
+    int nfiles;
+    store_file files[MW_BAND_ROLE_COUNT];
+    store_job *jobs;
+    int njobs, jobs_cap;
+    void **pool;                   /* released block buffers, for reuse */
+    int npool, pool_cap;
+};
+
+
+mw_status mw_block_store_create(const mw_scene_reader *tmpl, mw_block_store **out)
+{
+    *out = NULL;
+    mw_block_store *s = calloc(1, sizeof *s);
+    if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    s->tmpl = tmpl;
+    s->nfiles = mw_scene_reader_file_count(tmpl);
+    for (int i = 0; i < s->nfiles; i++) {
+        const mw_tiff_file *tf = mw_scene_reader_tiff(tmpl, i);
+        if (!tf) continue;
+        const mw_tiff_layout *l = mw_tiff_file_layout(tf);
+        store_file *f = &s->files[i];
+        f->nblocks = l->nblocks;
+        f->block_bytes = l->block_bytes;
+        if (!(f->blk = calloc(l->nblocks, sizeof *f->blk)) || !(f->need = calloc(l->nblocks, 1))) {
+            mw_block_store_destroy(s);
+            return mw_error_set(MW_ERR_NOMEM, "out of memory");
+        }
+    }
+    *out = s;
+    return MW_OK;
+}
+
+void mw_block_store_destroy(mw_block_store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < MW_BAND_ROLE_COUNT; i++) {
+        if (s->files[i].blk)
+            for (uint32_t j = 0; j < s->files[i].nblocks; j++) free(s->files[i].blk[j]);
+        free(s->files[i].blk);
+        free(s->files[i].need);
+    }
+    for (int i = 0; i < s->npool; i++) free(s->pool[i]);
+    for (int j = 0; j < s->njobs; j++) free(s->jobs[j].buf);
+    free(s->pool);
+    free(s->jobs);
+    free(s);
+}
+
+static int pool_put(mw_block_store *s, void *p)
+{
+    if (s->npool == s->pool_cap) {
+        int cap = s->pool_cap ? 2 * s->pool_cap : 64;
+        void **q = realloc(s->pool, (size_t)cap * sizeof *q);
+        if (!q) return 0;
+        s->pool = q;
+        s->pool_cap = cap;
+    }
+    s->pool[s->npool++] = p;
+    return 1;
+}
+
+mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, int *todo)
+{
+    const mw_scene_reader *r = s->tmpl;
+    *todo = 0;
+    /* Buffers of jobs a failed fill left behind go back to the pool. */
+    for (int j = 0; j < s->njobs; j++)
+        if (s->jobs[j].buf && !pool_put(s, s->jobs[j].buf)) free(s->jobs[j].buf);
+    s->njobs = 0;
+    for (int i = 0; i < s->nfiles; i++)
+        if (s->files[i].need) memset(s->files[i].need, 0, s->files[i].nblocks);
+    /* 1. Mark the blocks every band read over the rectangles touches. */
+    for (int role = 0; role < MW_BAND_ROLE_COUNT; role++) {
+        for (int j = 0; j < n; j++) {
+            int file, band;
+            mw_rect src;
+            if (!mw_scene_reader_band_source(r, role, rects[j], &file, &band, &src)) break;
+            if (!s->files[file].need) break;
+            const mw_tiff_layout *l = mw_tiff_file_layout(mw_scene_reader_tiff(r, file));
+            mw_rect in = mw_rect_intersect(src, (mw_rect){0, 0, l->width, l->height});
+            if (mw_rect_is_empty(in)) continue;
+            for (int by = in.y / l->bh; by <= (in.y + in.h - 1) / l->bh; by++)
+                for (int bx = in.x / l->bw; bx <= (in.x + in.w - 1) / l->bw; bx++)
+                    s->files[file].need[mw_tiff_block_id(l, band, bx, by)] = 1;
+        }
+    }
+    /* 2. Release what is not needed any more; list what is missing. */
+    for (int i = 0; i < s->nfiles; i++) {
+        store_file *f = &s->files[i];
+        if (!f->need) continue;
+        for (uint32_t id = 0; id < f->nblocks; id++) {
+            if (f->blk[id] && !f->need[id]) {
+                if (!pool_put(s, f->blk[id])) free(f->blk[id]);
+                f->blk[id] = NULL;
+            } else if (!f->blk[id] && f->need[id]) {
+                if (s->njobs == s->jobs_cap) {
+                    int cap = s->jobs_cap ? 2 * s->jobs_cap : 256;
+                    store_job *q = realloc(s->jobs, (size_t)cap * sizeof *q);
+                    if (!q) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+                    s->jobs = q;
+                    s->jobs_cap = cap;
+                }
+                s->jobs[s->njobs++] = (store_job){i, id, NULL};
+            }
+        }
+    }
+    /* 3. A buffer for every missing block now, so filling needs no lock.
+     * Blocks of one scene's files have one size per file; the pool holds
+     * buffers of any of them: take one only if it is large enough. */
+    for (int j = 0; j < s->njobs; j++) {
+        store_file *f = &s->files[s->jobs[j].file];
+        void *p = NULL;
+        for (int k = s->npool - 1; k >= 0 && !p; k--)
+            if (malloc_usable_size(s->pool[k]) >= f->block_bytes) {
+                p = s->pool[k];
+                s->pool[k] = s->pool[--s->npool];
+            }
+        if (!p && !(p = malloc(f->block_bytes))) return mw_error_set(MW_ERR_NOMEM, "out of memory for blocks");
+        s->jobs[j].buf = p;  /* visible to readers only once filled */
+    }
+    /* A store with nothing needed gives its memory back. */
+    if (n == 0) {
+        for (int k = 0; k < s->npool; k++) free(s->pool[k]);
+        s->npool = 0;
+    }
+    *todo = s->njobs;
+    return MW_OK;
+}
+
+mw_status mw_block_store_fill(mw_block_store *s, mw_scene_reader *reader, int i)
+{
+    store_job *j = &s->jobs[i];
+    mw_status st = mw_tiff_file_decode(mw_scene_reader_tiff(reader, j->file), j->id, j->buf);
+    if (st != MW_OK) return st;
+    /* Distinct jobs write distinct slots; readers look only after the
+     * parallel region's barrier. */
+    s->files[j->file].blk[j->id] = j->buf;
+    j->buf = NULL;
+    return MW_OK;
+}
+
+const void *mw_block_store_lookup(const mw_block_store *s, int file, uint32_t id)
+{
+    void *const *blk = s->files[file].blk;
+    return blk ? blk[id] : NULL;
+}
