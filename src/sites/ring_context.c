@@ -42,68 +42,53 @@ static int bare_at(const float *bsi, const float *ndvi, size_t i)
     return bsi && ndvi && bsi[i] > MW_CONTEXT_BARE_BSI && ndvi[i] < MW_CONTEXT_BARE_NDVI;
 }
 
-/* Mean |a - b| of the NDVI over right/lower pairs of valid ring pixels. */
-static double texture(const float *ndvi, const mw_site_window *w, mw_rect r, const uint8_t *ring)
+/* Bits of the water raster: water before, water after. */
+enum { WATER_B = 1, WATER_A = 2 };
+
+/* dst = src dilated by a (2 radius + 1)^2 square, bitwise OR (both dates at
+ * once); tmp is scratch of the same size. Direct sliding OR: the radius is
+ * 30 m in pixels (1..3 for 10-30 m sensors), so 2 radius + 1 ORs per pixel
+ * and pass beat a running count per bit. */
+static void dilate_or(const uint8_t *src, int w, int h, int radius, uint8_t *tmp, uint8_t *dst)
 {
-    if (!ndvi) return NAN;
-    const int ww = w->area.w;
-    double sum = 0.0;
-    int64_t n = 0;
-    for (int y = 0; y < r.h; y++)
-        for (int x = 0; x < r.w; x++) {
-            const size_t j = (size_t)y * r.w + x;
-            if (!ring[j]) continue;
-            const float v = ndvi[(size_t)(r.y + y) * ww + r.x + x];
-            if (isnan(v)) continue;
-            if (x + 1 < r.w && ring[j + 1]) {
-                const float u = ndvi[(size_t)(r.y + y) * ww + r.x + x + 1];
-                if (!isnan(u)) {
-                    sum += fabsf(v - u);
-                    n++;
-                }
-            }
-            if (y + 1 < r.h && ring[j + r.w]) {
-                const float u = ndvi[(size_t)(r.y + y + 1) * ww + r.x + x];
-                if (!isnan(u)) {
-                    sum += fabsf(v - u);
-                    n++;
-                }
-            }
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = src + (size_t)y * w;
+        uint8_t *t = tmp + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            const int a = x - radius < 0 ? 0 : x - radius, b = x + radius >= w ? w - 1 : x + radius;
+            uint8_t v = 0;
+            for (int k = a; k <= b; k++) v |= s[k];
+            t[x] = v;
         }
-    return n ? sum / (double)n : NAN;
+    }
+    for (int y = 0; y < h; y++) {
+        const int a = y - radius < 0 ? 0 : y - radius, b = y + radius >= h ? h - 1 : y + radius;
+        uint8_t *d = dst + (size_t)y * w;
+        memcpy(d, tmp + (size_t)a * w, (size_t)w);
+        for (int k = a + 1; k <= b; k++) {
+            const uint8_t *t = tmp + (size_t)k * w;
+            for (int x = 0; x < w; x++) d[x] |= t[x];
+        }
+    }
 }
 
-/* Steps 1-3 for one date: pond count and mosaic share of the ring. */
-static mw_status ponds_and_mosaic(const mw_site_window *w, mw_rect r, const uint8_t *ring,
-                                  const float *mndwi, const float *bsi, const float *ndvi,
-                                  uint8_t *water, uint8_t *near, int32_t *stack, int *ponds,
-                                  double *mosaic)
+/* |NDVI difference| of pixel i with its neighbour at offset di (window
+ * index), summed when both are numbers. */
+static inline void texture_pair(const float *ndvi, size_t i, size_t di, double *sum, int64_t *n)
 {
-    const int ww = w->area.w;
-    for (int y = 0; y < r.h; y++)
-        for (int x = 0; x < r.w; x++) {
-            const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
-            water[j] = (!w->valid || w->valid[i]) && water_at(mndwi, i, w->water_mndwi);
-        }
-    const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;
-    int radius = (int)lround(MW_MOSAIC_DISTANCE_M / (pmin > 0.0 ? pmin : 1.0));
-    if (radius < 1) radius = 1;
-    mw_status st = mw_mask_dilate(water, r.w, r.h, radius, near);
-    if (st != MW_OK) return st;
-    int64_t n_ring = 0, n_mosaic = 0;
-    for (int y = 0; y < r.h; y++)
-        for (int x = 0; x < r.w; x++) {
-            const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
-            if (!ring[j]) {
-                water[j] = 0; /* ponds count ring water only */
-                continue;
-            }
-            n_ring++;
-            if (!water[j] && near[j] && bare_at(bsi, ndvi, i)) n_mosaic++;
-        }
-    *mosaic = n_ring ? (double)n_mosaic / (double)n_ring : NAN;
-    *ponds = mw_count_ponds(water, r.w, r.h, stack);
-    return MW_OK;
+    const float v = ndvi[i], u = ndvi[i + di];
+    if (!isnan(v) && !isnan(u)) {
+        *sum += fabsf(v - u);
+        (*n)++;
+    }
+}
+
+/* Ponds of one date: ring water of that bit, counted (step 2); m is scratch. */
+static int ring_ponds(const uint8_t *bits, const uint8_t *ring, size_t rn, int bit, int w, int h,
+                      uint8_t *m, int32_t *stack)
+{
+    for (size_t j = 0; j < rn; j++) m[j] = ring[j] && (bits[j] & bit);
+    return mw_count_ponds(m, w, h, stack);
 }
 
 /** See mw_sites_internal.h. */
@@ -117,43 +102,71 @@ mw_status mw_ring_context(const mw_site_window *w, mw_rect r, const uint8_t *rin
     f->ring_water_ndti = f->ring_loss_share = NAN;
     if (rn == 0) return MW_OK;
 
-    uint8_t *water = malloc(rn), *near = malloc(rn);
+    uint8_t *bits = malloc(rn), *near = malloc(rn), *tmp = malloc(rn);
     int32_t *stack = malloc(rn * sizeof *stack);
     mw_status st = MW_OK;
-    if (!water || !near || !stack) {
+    if (!bits || !near || !tmp || !stack) {
         st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the ring context");
         goto done;
     }
-    st = ponds_and_mosaic(w, r, ring, w->before_mndwi, w->before_bsi, w->before_ndvi, water,
-                          near, stack, &f->ring_pond_count_before, &f->ring_mosaic_before);
-    if (st != MW_OK) goto done;
-    st = ponds_and_mosaic(w, r, ring, w->after_mndwi, w->after_bsi, w->after_ndvi, water, near,
-                          stack, &f->ring_pond_count_after, &f->ring_mosaic_after);
-    if (st != MW_OK) goto done;
-    f->ring_texture_before = texture(w->before_ndvi, w, r, ring);
-    f->ring_texture_after = texture(w->after_ndvi, w, r, ring);
-
     const int ww = w->area.w;
-    double sum_ndti = 0.0;
-    int64_t n_ndti = 0, n_ring = 0, n_loss = 0;
+    /* Step 1: water of both dates over r (valid pixels, ring or site). */
+    for (int y = 0; y < r.h; y++)
+        for (int x = 0; x < r.w; x++) {
+            const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
+            const int ok = !w->valid || w->valid[i];
+            bits[j] = (uint8_t)((ok && water_at(w->before_mndwi, i, w->water_mndwi) ? WATER_B : 0) |
+                                (ok && water_at(w->after_mndwi, i, w->water_mndwi) ? WATER_A : 0));
+        }
+    const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;
+    int radius = (int)lround(MW_MOSAIC_DISTANCE_M / (pmin > 0.0 ? pmin : 1.0));
+    if (radius < 1) radius = 1;
+    dilate_or(bits, r.w, r.h, radius, tmp, near);
+
+    /* Steps 3-5 in one sweep over the ring; each sum keeps raster order. */
+    int64_t n_ring = 0, n_mos_b = 0, n_mos_a = 0, n_loss = 0, n_ndti = 0, n_tb = 0, n_ta = 0;
+    double sum_ndti = 0.0, sum_tb = 0.0, sum_ta = 0.0;
     for (int y = 0; y < r.h; y++)
         for (int x = 0; x < r.w; x++) {
             const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
             if (!ring[j]) continue;
             n_ring++;
+            if (!(bits[j] & WATER_B) && (near[j] & WATER_B) && bare_at(w->before_bsi, w->before_ndvi, i))
+                n_mos_b++;
+            if (!(bits[j] & WATER_A) && (near[j] & WATER_A) && bare_at(w->after_bsi, w->after_ndvi, i))
+                n_mos_a++;
             if (w->dndvi && w->dndvi[i] <= MW_SUBTLE_LOSS_DNDVI) n_loss++;
             if (water_at(w->after_mndwi, i, w->water_mndwi) && w->after_ndti &&
                 !isnan(w->after_ndti[i])) {
                 sum_ndti += w->after_ndti[i];
                 n_ndti++;
             }
+            const int right = x + 1 < r.w && ring[j + 1], down = y + 1 < r.h && ring[j + r.w];
+            if (w->before_ndvi) {
+                if (right) texture_pair(w->before_ndvi, i, 1, &sum_tb, &n_tb);
+                if (down) texture_pair(w->before_ndvi, i, (size_t)ww, &sum_tb, &n_tb);
+            }
+            if (w->after_ndvi) {
+                if (right) texture_pair(w->after_ndvi, i, 1, &sum_ta, &n_ta);
+                if (down) texture_pair(w->after_ndvi, i, (size_t)ww, &sum_ta, &n_ta);
+            }
         }
+    if (n_ring) {
+        f->ring_mosaic_before = (double)n_mos_b / (double)n_ring;
+        f->ring_mosaic_after = (double)n_mos_a / (double)n_ring;
+        if (w->dndvi) f->ring_loss_share = (double)n_loss / (double)n_ring;
+    }
+    f->ring_texture_before = n_tb ? sum_tb / (double)n_tb : NAN;
+    f->ring_texture_after = n_ta ? sum_ta / (double)n_ta : NAN;
     f->ring_water_ndti = n_ndti ? sum_ndti / (double)n_ndti : NAN;
-    f->ring_loss_share = n_ring && w->dndvi ? (double)n_loss / (double)n_ring : NAN;
+    /* Step 2 */
+    f->ring_pond_count_before = ring_ponds(bits, ring, rn, WATER_B, r.w, r.h, tmp, stack);
+    f->ring_pond_count_after = ring_ponds(bits, ring, rn, WATER_A, r.w, r.h, tmp, stack);
 
 done:
-    free(water);
+    free(bits);
     free(near);
+    free(tmp);
     free(stack);
     return st;
 }
