@@ -27,7 +27,7 @@ Data
     sites only (no real Landsat pairs are available).
 
 Model (--classifier trees, the default): gradient-boosted trees
-(scikit-learn GradientBoostingClassifier, depth 2, 200 trees, fixed
+(scikit-learn GradientBoostingClassifier, depth 2, 400 trees, fixed
 random_state; Debian package python3-sklearn, needed only here) on the sites
 a standardised L2 logistic regression (IRLS) picks as the positive instance
 of each real mining pair, reselected by the trees; --classifier logistic
@@ -317,7 +317,7 @@ def train(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight):
 
 # ---- gradient-boosted trees (--classifier trees) ----
 MISSING = -9.0          # value of a NaN feature for the trees (below every real feature)
-GBT = dict(n_estimators=200, max_depth=2, learning_rate=0.05, subsample=0.8, random_state=0)
+GBT = dict(n_estimators=400, max_depth=2, learning_rate=0.05, subsample=0.8, random_state=0)
 
 
 def fit_trees(Xs, ys, ws, neg_rows, pat_tr, pos_ids, lr_z, real_weight):
