@@ -8,11 +8,13 @@
  *     MW_ERR_MODEL with "<file>: <field path>: <problem>". After loading, the
  *     json-c tree is freed: scoring never touches JSON, so it is cheap and
  *     thread-safe (the model is read-only).
- *  3. Score: standardise each feature ((x - mean) / scale, a NaN feature
- *     contributes 0), logistic link, optional Platt calibration, threshold,
- *     then name the non-mining class with ordered "classes" rules.
+ *  3. Score: a logistic model (standardise each feature, (x - mean) /
+ *     scale, a NaN feature contributing 0) or boosted trees (trees.c), then
+ *     optional Platt calibration, threshold, and the non-mining class named
+ *     by ordered "classes" rules. Feature names and values: features.c.
  */
 #include "mw_model.h"
+#include "mw_model_features.h"
 #include "mw_trees.h"
 
 #include "core/mw_error.h"
@@ -27,140 +29,11 @@
 #include <json-c/json.h>
 
 #define MW_MODEL_FORMAT "minewatch-model/1"
-/** Model files are a few kB; a cap keeps a wrong path (a scene) from being slurped. */
+/** Model files are up to a few hundred kB (400 trees); a cap keeps a wrong
+ * path (a scene) from being slurped. */
 #define MW_MODEL_MAX_BYTES (4 << 20)
 /** Most features a classifier may list (the scorer keeps them on the stack). */
 #define MW_MODEL_MAX_FEATURES 256
-
-/* ---- features ---------------------------------------------------------- */
-
-typedef enum feature_id {
-    F_AREA_HA, F_VEG_LOSS_HA, F_BARE_SOIL_HA, F_NEW_WATER_HA, F_TURBID_WATER_HA,
-    F_TURBIDITY_RISE_HA, F_MEAN_DNDVI, F_MEAN_DNDTI, F_MEAN_DBSI, F_MEAN_DMNDWI,
-    F_BEFORE_NDVI, F_AFTER_NDVI, F_POND_COUNT, F_WATER_SHARE, F_AFTER_WATER_NDTI,
-    F_COMPACTNESS, F_BBOX_FILL, F_DIST_WATER_M, F_RIVER_TURBIDITY_CHANGE,
-    F_CONTEXT_DISTURBED_SHARE, F_VALID_FRACTION,
-    F_AFTER_MNDWI, F_AFTER_BSI, F_RING_WATER_SHARE, F_RING_BARE_SHARE, F_RING_NDVI,
-    F_AFTER_VIS, F_AFTER_SWIR, F_VIS_CHANGE, F_BARE_VIS, F_WATER_VIS, F_WATER_RED_GREEN, F_WATER_NIR, F_BEFORE_DISTURBED_SHARE,
-    F_RING_POND_COUNT_BEFORE, F_RING_POND_COUNT_AFTER, F_RING_MOSAIC_BEFORE, F_RING_MOSAIC_AFTER,
-    F_RING_TEXTURE_BEFORE, F_RING_TEXTURE_AFTER, F_RING_WATER_NDTI, F_RING_LOSS_SHARE,
-    /* derived */
-    F_LOG_AREA_HA, F_LOG_POND_COUNT, F_POND_DENSITY, F_VEG_LOSS_SHARE, F_BARE_SHARE,
-    F_NEW_WATER_SHARE, F_TURBID_SHARE, F_TURBIDITY_RISE_SHARE, F_WATER_CHANGE_SHARE,
-    F_CLEARING_SHARE, F_TURBID_WATER_FRACTION, F_LOG_RING_PONDS_BEFORE, F_LOG_RING_PONDS_AFTER,
-    F_COUNT
-} feature_id;
-
-static const char *const feature_names[F_COUNT] = {
-    "area_ha", "veg_loss_ha", "bare_soil_ha", "new_water_ha", "turbid_water_ha",
-    "turbidity_rise_ha", "mean_dndvi", "mean_dndti", "mean_dbsi", "mean_dmndwi",
-    "before_ndvi", "after_ndvi", "pond_count", "water_share", "after_water_ndti",
-    "compactness", "bbox_fill", "dist_water_m", "river_turbidity_change",
-    "context_disturbed_share", "valid_fraction",
-    "after_mndwi", "after_bsi", "ring_water_share", "ring_bare_share", "ring_ndvi",
-    "after_vis", "after_swir", "vis_change", "bare_vis", "water_vis", "water_red_green", "water_nir", "before_disturbed_share",
-    "ring_pond_count_before", "ring_pond_count_after", "ring_mosaic_before", "ring_mosaic_after",
-    "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share",
-    "log_area_ha", "log_pond_count", "pond_density", "veg_loss_share", "bare_share",
-    "new_water_share", "turbid_share", "turbidity_rise_share", "water_change_share",
-    "clearing_share", "turbid_water_fraction", "log_ring_ponds_before", "log_ring_ponds_after",
-};
-
-static int feature_lookup(const char *name)
-{
-    for (int i = 0; i < F_COUNT; i++)
-        if (strcmp(feature_names[i], name) == 0) return i;
-    return -1;
-}
-
-/* A share of the site area; NaN when the area is unusable (the model then
- * falls back to its mean rather than dividing by zero). */
-static double share(double part, double area)
-{
-    return (area > 0.0 && isfinite(area)) ? part / area : NAN;
-}
-
-static double feature_value(const mw_site_features *f, feature_id id)
-{
-    switch (id) {
-    case F_AREA_HA: return f->area_ha;
-    case F_VEG_LOSS_HA: return f->veg_loss_ha;
-    case F_BARE_SOIL_HA: return f->bare_soil_ha;
-    case F_NEW_WATER_HA: return f->new_water_ha;
-    case F_TURBID_WATER_HA: return f->turbid_water_ha;
-    case F_TURBIDITY_RISE_HA: return f->turbidity_rise_ha;
-    case F_MEAN_DNDVI: return f->mean_dndvi;
-    case F_MEAN_DNDTI: return f->mean_dndti;
-    case F_MEAN_DBSI: return f->mean_dbsi;
-    case F_MEAN_DMNDWI: return f->mean_dmndwi;
-    case F_BEFORE_NDVI: return f->before_ndvi;
-    case F_AFTER_NDVI: return f->after_ndvi;
-    case F_POND_COUNT: return f->pond_count;
-    case F_WATER_SHARE: return f->water_share;
-    case F_AFTER_WATER_NDTI: return f->after_water_ndti;
-    case F_COMPACTNESS: return f->compactness;
-    case F_BBOX_FILL: return f->bbox_fill;
-    case F_DIST_WATER_M: return f->dist_water_m;
-    case F_RIVER_TURBIDITY_CHANGE: return f->river_turbidity_change;
-    case F_CONTEXT_DISTURBED_SHARE: return f->context_disturbed_share;
-    case F_VALID_FRACTION: return f->valid_fraction;
-    case F_AFTER_MNDWI: return f->after_mndwi;
-    case F_AFTER_BSI: return f->after_bsi;
-    case F_RING_WATER_SHARE: return f->ring_water_share;
-    case F_RING_BARE_SHARE: return f->ring_bare_share;
-    case F_RING_NDVI: return f->ring_ndvi;
-    case F_AFTER_VIS: return f->after_vis;
-    case F_AFTER_SWIR: return f->after_swir;
-    case F_VIS_CHANGE: return f->vis_change;
-    case F_BARE_VIS: return f->bare_vis;
-    case F_WATER_VIS: return f->water_vis;
-    case F_WATER_RED_GREEN: return f->water_red_green;
-    case F_WATER_NIR: return f->water_nir;
-    case F_BEFORE_DISTURBED_SHARE: return f->before_disturbed_share;
-    case F_RING_POND_COUNT_BEFORE: return f->ring_pond_count_before;
-    case F_RING_POND_COUNT_AFTER: return f->ring_pond_count_after;
-    case F_RING_MOSAIC_BEFORE: return f->ring_mosaic_before;
-    case F_RING_MOSAIC_AFTER: return f->ring_mosaic_after;
-    case F_RING_TEXTURE_BEFORE: return f->ring_texture_before;
-    case F_RING_TEXTURE_AFTER: return f->ring_texture_after;
-    case F_RING_WATER_NDTI: return f->ring_water_ndti;
-    case F_RING_LOSS_SHARE: return f->ring_loss_share;
-    /* Log area: site sizes span 0.01..1000 ha, a log keeps one coefficient
-     * meaningful over that range; the 0.01 ha floor (one 10 m pixel) avoids
-     * -Inf. */
-    case F_LOG_AREA_HA:
-        return isnan(f->area_ha) ? NAN : log(fmax(f->area_ha, 0.01));
-    case F_LOG_POND_COUNT: return f->pond_count >= 0 ? log1p((double)f->pond_count) : NAN;
-    case F_POND_DENSITY: return share((double)f->pond_count, f->area_ha);
-    case F_VEG_LOSS_SHARE: return share(f->veg_loss_ha, f->area_ha);
-    case F_BARE_SHARE: return share(f->bare_soil_ha, f->area_ha);
-    case F_NEW_WATER_SHARE: return share(f->new_water_ha, f->area_ha);
-    case F_TURBID_SHARE: return share(f->turbid_water_ha, f->area_ha);
-    case F_TURBIDITY_RISE_SHARE: return share(f->turbidity_rise_ha, f->area_ha);
-    case F_WATER_CHANGE_SHARE:
-        return share(f->new_water_ha + f->turbid_water_ha + f->turbidity_rise_ha, f->area_ha);
-    case F_CLEARING_SHARE: return share(f->veg_loss_ha + f->bare_soil_ha, f->area_ha);
-    case F_TURBID_WATER_FRACTION:
-        return share(f->turbid_water_ha, f->new_water_ha + f->turbid_water_ha);
-    case F_LOG_RING_PONDS_BEFORE: return log1p((double)(f->ring_pond_count_before > 0 ? f->ring_pond_count_before : 0));
-    case F_LOG_RING_PONDS_AFTER: return log1p((double)(f->ring_pond_count_after > 0 ? f->ring_pond_count_after : 0));
-    case F_COUNT: break;
-    }
-    return NAN;
-}
-
-/**
- * Value of a site feature by its model-file name (see mw_model.h).
- * @return 1 and *value set (possibly NaN), or 0 for an unknown name.
- * @p f may be NULL to test a name only; @p value may be NULL. Thread-safe.
- */
-int mw_site_feature_by_name(const mw_site_features *f, const char *name, double *value)
-{
-    int id = name ? feature_lookup(name) : -1;
-    if (id < 0) return 0;
-    if (f && value) *value = feature_value(f, (feature_id)id);
-    return 1;
-}
 
 /* ---- model ------------------------------------------------------------- */
 
@@ -369,7 +242,7 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
         json_object *v = json_object_array_get_idx(fa, (size_t)i);
         if (!v || !json_object_is_type(v, json_type_string)) return bad(c, item, "not a string");
         const char *name = json_object_get_string(v);
-        int id = feature_lookup(name);
+        int id = mw_feature_lookup(name);
         if (id < 0) {
             char why[160];
             snprintf(why, sizeof why, "unknown feature \"%.100s\"", name);
@@ -460,7 +333,7 @@ static mw_status parse_rule(const ctx *c, json_object *ro, int k, class_rule *r)
     json_object_object_foreach(when, key, val) {
         char cf[200];
         snprintf(cf, sizeof cf, "%s.%.60s", wf, key);
-        int id = feature_lookup(key);
+        int id = mw_feature_lookup(key);
         if (id < 0) return bad(c, cf, "unknown feature");
         if (!json_object_is_type(val, json_type_object))
             return bad(c, cf, "not an object {\"min\":..,\"max\":..}");
@@ -651,7 +524,7 @@ static double sigmoid(double z)
 static int rule_matches(const class_rule *r, const mw_site_features *f)
 {
     for (int i = 0; i < r->ncond; i++) {
-        double v = feature_value(f, (feature_id)r->cond[i].feature);
+        double v = mw_feature_value(f, (feature_id)r->cond[i].feature);
         /* NaN fails both comparisons: missing evidence never names a class. */
         if (!(v >= r->cond[i].min && v <= r->cond[i].max)) return 0;
     }
@@ -671,13 +544,13 @@ double mw_model_score(const mw_model *m, const mw_site_features *f, const char *
     if (m->trees) {
         double x[MW_MODEL_MAX_FEATURES];
         for (int i = 0; i < m->nfeat; i++) {
-            x[i] = feature_value(f, (feature_id)m->feature[i]);
+            x[i] = mw_feature_value(f, (feature_id)m->feature[i]);
             if (!isfinite(x[i])) x[i] = m->missing;
         }
         z = mw_trees_raw(m->trees, x);
     }
     for (int i = 0; !m->trees && i < m->nfeat; i++) {
-        double x = feature_value(f, (feature_id)m->feature[i]);
+        double x = mw_feature_value(f, (feature_id)m->feature[i]);
         if (!isfinite(x)) continue; /* = mean: contributes 0 */
         z += m->coef[i] * (x - m->mean[i]) / m->scale[i];
     }
