@@ -18,6 +18,7 @@
  * and reported as MW_ERR_WRITE "<final path>: <GDAL message>".
  */
 #include "mw_change_raster.h"
+#include "mw_raw_tiles.h"
 
 #include "core/mw_error.h"
 #include "mw_change.h"
@@ -46,6 +47,7 @@ struct mw_change_raster {
     int buf_rows;      /* rows held in the buffer */
     int failed;        /* a write failed: only abort is allowed */
     uint16_t *buf;     /* NBANDS planes of BLOCK x width */
+    mw_raw_tiles *raw; /* pixels as raw tiles compressed by the team; NULL: through GDAL */
 };
 
 static const char *const band_desc[NBANDS] = {"change class", "dNDVI", "dNDTI", "dBSI",
@@ -243,6 +245,10 @@ mw_status mw_change_raster_create(const char *path, int width, int height, const
      * decodes only its tiles. */
     opts = CSLSetNameValue(opts, "INTERLEAVE", "BAND");
     opts = CSLSetNameValue(opts, "BIGTIFF", "IF_SAFER");
+    /* With raw tiles GDAL only writes the header: no tile may be filled in
+     * at close, the tiles come later through libtiff. */
+    const int raw = mw_raw_tiles_available();
+    if (raw) opts = CSLSetNameValue(opts, "SPARSE_OK", "TRUE");
 
     gdal_quiet_begin();
     r->ds = GDALCreate(drv, r->tmp, width, height, NBANDS, GDT_UInt16, opts);
@@ -250,6 +256,18 @@ mw_status mw_change_raster_create(const char *path, int width, int height, const
     mw_status st = r->ds ? set_metadata(r, gt, crs_wkt)
                          : mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create file");
     gdal_quiet_end();
+    if (st == MW_OK && raw) {
+        /* Header, georeferencing and the PAM sidecar are written now. */
+        gdal_quiet_begin();
+        CPLErrorReset();
+        GDALClose(r->ds);
+        r->ds = NULL;
+        if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
+            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write the header");
+        gdal_quiet_end();
+        if (st == MW_OK)
+            st = mw_raw_tiles_open(r->tmp, path, width, height, NBANDS, MW_CHANGE_RASTER_BLOCK, &r->raw);
+    }
     if (st != MW_OK) {
         mw_change_raster_abort(r);
         return st;
@@ -264,6 +282,16 @@ static mw_status flush_buffer(mw_change_raster *r)
     if (r->buf_rows == 0) return MW_OK;
     size_t plane = (size_t)MW_CHANGE_RASTER_BLOCK * (size_t)r->width;
     mw_status st = MW_OK;
+    if (r->raw) {
+        st = mw_raw_tiles_write_row(r->raw, r->buf_y0 / MW_CHANGE_RASTER_BLOCK, r->buf, r->buf_rows);
+        if (st != MW_OK) {
+            r->failed = 1;
+            return st;
+        }
+        r->buf_y0 += r->buf_rows;
+        r->buf_rows = 0;
+        return MW_OK;
+    }
     gdal_quiet_begin();
     CPLErr e = GDALDatasetRasterIO(r->ds, GF_Write, 0, r->buf_y0, r->width, r->buf_rows,
                                    r->buf, r->width, r->buf_rows, GDT_UInt16, NBANDS, NULL,
@@ -337,14 +365,19 @@ mw_status mw_change_raster_commit(mw_change_raster *r)
         return st;
     }
 
-    /* GDAL 3.6's GDALClose() returns void: a failure to write the last
-     * tiles or the directory shows as a CE_Failure left on this thread. */
-    gdal_quiet_begin();
-    GDALClose(r->ds);
-    r->ds = NULL;
-    if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
-        st = mw_error_from_gdal(MW_ERR_WRITE, r->path, "cannot close file");
-    gdal_quiet_end();
+    if (r->raw) {
+        st = mw_raw_tiles_close(r->raw);
+        r->raw = NULL;
+    } else {
+        /* GDAL 3.6's GDALClose() returns void: a failure to write the last
+         * tiles or the directory shows as a CE_Failure left on this thread. */
+        gdal_quiet_begin();
+        GDALClose(r->ds);
+        r->ds = NULL;
+        if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
+            st = mw_error_from_gdal(MW_ERR_WRITE, r->path, "cannot close file");
+        gdal_quiet_end();
+    }
 
     char *aux_tmp = aux_name(r->tmp), *aux_final = aux_name(r->path);
     char *qml_tmp = qml_name(r->tmp), *qml_final = qml_name(r->path);
@@ -389,6 +422,10 @@ mw_status mw_change_raster_commit(mw_change_raster *r)
 void mw_change_raster_abort(mw_change_raster *r)
 {
     if (!r) return;
+    if (r->raw) {
+        mw_raw_tiles_close(r->raw); /* its errors do not matter: the file goes */
+        r->raw = NULL;
+    }
     if (r->ds) {
         gdal_quiet_begin();
         GDALClose(r->ds);
