@@ -276,22 +276,11 @@ mw_status mw_change_raster_create(const char *path, int width, int height, const
     return MW_OK;
 }
 
-/* Write the buffered rows as one block row and flush them to disk. */
-static mw_status flush_buffer(mw_change_raster *r)
+/* The buffered rows as one block row through GDAL, flushed to disk. */
+static mw_status write_through_gdal(mw_change_raster *r)
 {
-    if (r->buf_rows == 0) return MW_OK;
     size_t plane = (size_t)MW_CHANGE_RASTER_BLOCK * (size_t)r->width;
     mw_status st = MW_OK;
-    if (r->raw) {
-        st = mw_raw_tiles_write_row(r->raw, r->buf_y0 / MW_CHANGE_RASTER_BLOCK, r->buf, r->buf_rows);
-        if (st != MW_OK) {
-            r->failed = 1;
-            return st;
-        }
-        r->buf_y0 += r->buf_rows;
-        r->buf_rows = 0;
-        return MW_OK;
-    }
     gdal_quiet_begin();
     CPLErr e = GDALDatasetRasterIO(r->ds, GF_Write, 0, r->buf_y0, r->width, r->buf_rows,
                                    r->buf, r->width, r->buf_rows, GDT_UInt16, NBANDS, NULL,
@@ -301,6 +290,16 @@ static mw_status flush_buffer(mw_change_raster *r)
         e = GDALFlushRasterCache(GDALGetRasterBand(r->ds, b));
     if (e != CE_None) st = mw_error_from_gdal(MW_ERR_WRITE, r->path, "cannot write pixels");
     gdal_quiet_end();
+    return st;
+}
+
+/* Write the buffered rows as one block row: raw tiles, or through GDAL. */
+static mw_status flush_buffer(mw_change_raster *r)
+{
+    if (r->buf_rows == 0) return MW_OK;
+    mw_status st = r->raw ? mw_raw_tiles_write_row(r->raw, r->buf_y0 / MW_CHANGE_RASTER_BLOCK, r->buf,
+                                                   r->buf_rows)
+                          : write_through_gdal(r);
     if (st != MW_OK) {
         r->failed = 1;
         return st;

@@ -11,16 +11,15 @@
  */
 #include "mw_raw_tiles.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
-#include <tiffio.h>
 
 #include "core/mw_error.h"
 #include "grid/mw_grid_config.h"
+#include "grid/mw_tiff_reader.h"
 
 #ifdef MW_HAVE_LIBDEFLATE
 #include <libdeflate.h>
@@ -31,7 +30,7 @@
 struct mw_raw_tiles {
     TIFF *tif;
     char *label;
-    char msg[256];            /* libtiff's last error */
+    char msg[MW_TIFF_MSG_SIZE]; /* libtiff's last error */
     int width, height, nbands, block, tiles_x, tiles_y;
     int ncomp;
     struct libdeflate_compressor **comp;  /* per thread */
@@ -42,25 +41,6 @@ struct mw_raw_tiles {
 };
 
 int mw_raw_tiles_available(void) { return 1; }
-
-static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
-{
-    (void)tif;
-    (void)module;
-    mw_raw_tiles *t = user;
-    if (t) vsnprintf(t->msg, sizeof t->msg, fmt, ap);
-    return 1;
-}
-
-static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
-{
-    (void)tif;
-    (void)user;
-    (void)module;
-    (void)fmt;
-    (void)ap;
-    return 1; /* GeoTIFF tags libtiff does not know */
-}
 
 static void free_tiles(mw_raw_tiles *t)
 {
@@ -111,15 +91,7 @@ mw_status mw_raw_tiles_open(const char *file, const char *label, int width, int 
         free_tiles(t);
         return mw_error_set(MW_ERR_NOMEM, "%s: out of memory for the tile buffers", label);
     }
-    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
-    if (!opts) {
-        free_tiles(t);
-        return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", label);
-    }
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, t);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, t);
-    t->tif = TIFFOpenExt(file, "r+", opts);
-    TIFFOpenOptionsFree(opts);
+    t->tif = mw_tiff_open_quiet(file, "r+", t->msg);
     if (!t->tif) {
         mw_status st = mw_error_set(MW_ERR_WRITE, "%s: cannot reopen for writing: %s", label, t->msg);
         free_tiles(t);

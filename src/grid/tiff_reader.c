@@ -37,7 +37,7 @@ struct mw_tiff_file {
     TIFF *tif;
     char *name;
     mw_tiff_layout l;
-    char msg[256];
+    char msg[MW_TIFF_MSG_SIZE];
     int tiled;
     int fast;            /* DEFLATE, predictor 1 or 2: raw read + libdeflate + our predictor */
     int predictor;
@@ -53,8 +53,7 @@ static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, 
 {
     (void)tif;
     (void)module;
-    mw_tiff_file *f = user;
-    if (f) vsnprintf(f->msg, sizeof f->msg, fmt, ap);
+    if (user) vsnprintf(user, MW_TIFF_MSG_SIZE, fmt, ap);
     return 1;
 }
 
@@ -66,6 +65,22 @@ static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt
     (void)fmt;
     (void)ap;
     return 1;  /* GeoTIFF tags libtiff does not know: not our concern */
+}
+
+/** See mw_tiff_reader.h. */
+TIFF *mw_tiff_open_quiet(const char *name, const char *mode, char *msg)
+{
+    msg[0] = '\0';
+    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (!opts) {
+        snprintf(msg, MW_TIFF_MSG_SIZE, "out of memory");
+        return NULL;
+    }
+    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, msg);
+    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, NULL);
+    TIFF *tif = TIFFOpenExt(name, mode, opts);
+    TIFFOpenOptionsFree(opts);
+    return tif;
 }
 
 static int lossless_codec(uint16_t c)
@@ -108,12 +123,7 @@ mw_tiff_file *mw_tiff_file_open(const char *name, GDALDatasetH ds)
 
     mw_tiff_file *f = calloc(1, sizeof *f);
     if (!f || !(f->name = strdup(name))) goto reject;
-    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
-    if (!opts) goto reject;
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, f);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, f);
-    f->tif = TIFFOpenExt(name, "rm", opts);
-    TIFFOpenOptionsFree(opts);
+    f->tif = mw_tiff_open_quiet(name, "rm", f->msg);
     if (!f->tif) goto reject;
 
     TIFF *t = f->tif;

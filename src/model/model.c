@@ -540,7 +540,7 @@ static int rule_matches(const class_rule *r, const mw_site_features *f)
  */
 double mw_model_score(const mw_model *m, const mw_site_features *f, const char **class_name)
 {
-    double z = m->intercept;
+    double z;
     if (m->trees) {
         double x[MW_MODEL_MAX_FEATURES];
         for (int i = 0; i < m->nfeat; i++) {
@@ -548,11 +548,13 @@ double mw_model_score(const mw_model *m, const mw_site_features *f, const char *
             if (!isfinite(x[i])) x[i] = m->missing;
         }
         z = mw_trees_raw(m->trees, x);
-    }
-    for (int i = 0; !m->trees && i < m->nfeat; i++) {
-        double x = mw_feature_value(f, (feature_id)m->feature[i]);
-        if (!isfinite(x)) continue; /* = mean: contributes 0 */
-        z += m->coef[i] * (x - m->mean[i]) / m->scale[i];
+    } else {
+        z = m->intercept;
+        for (int i = 0; i < m->nfeat; i++) {
+            double x = mw_feature_value(f, (feature_id)m->feature[i]);
+            if (!isfinite(x)) continue; /* = mean: contributes 0 */
+            z += m->coef[i] * (x - m->mean[i]) / m->scale[i];
+        }
     }
     if (m->platt) z = m->platt_a * z + m->platt_b;
     double p = sigmoid(z);

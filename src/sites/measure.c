@@ -60,7 +60,6 @@ static void mean_add(mean_acc *m, const float *v, size_t i)
 
 static double mean_get(const mean_acc *m) { return m->n ? m->sum / (double)m->n : NAN; }
 
-static int is_water(const float *mndwi, size_t i, float t) { return mndwi && mndwi[i] >= t; }
 
 /* Band roles of mw_site_window.before_band / after_band. */
 enum { B_BLUE, B_GREEN, B_RED, B_NIR, B_SWIR1, B_SWIR2 };
@@ -289,11 +288,9 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
             mean_add(&m_andvi, w->after_ndvi, i);
             mean_add(&m_amndwi, w->after_mndwi, i);
             mean_add(&m_absi, w->after_bsi, i);
-            const int water_a = is_water(w->after_mndwi, i, w->water_mndwi);
+            const int water_a = mw_is_water(w->after_mndwi, i, w->water_mndwi);
             if (water_a) mean_add(&m_wndti, w->after_ndti, i);
-            if ((w->before_bsi && w->before_ndvi && w->before_bsi[i] > MW_CONTEXT_BARE_BSI &&
-                 w->before_ndvi[i] < MW_CONTEXT_BARE_NDVI) ||
-                is_water(w->before_mndwi, i, w->water_mndwi))
+            if (mw_is_bare(w->before_bsi, w->before_ndvi, i) || mw_is_water(w->before_mndwi, i, w->water_mndwi))
                 n_bdist++;
             /* reflectance evidence */
             const size_t j = (size_t)y * bstride + x;
@@ -309,8 +306,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                     w_green += ab[B_GREEN][j];
                     n_wrg++;
                 }
-            } else if (w->after_bsi && w->after_ndvi && w->after_bsi[i] > MW_CONTEXT_BARE_BSI &&
-                       w->after_ndvi[i] < MW_CONTEXT_BARE_NDVI) {
+            } else if (mw_is_bare(w->after_bsi, w->after_ndvi, i)) {
                 mean_addv(&m_bvis, va);
             }
         }
@@ -372,17 +368,13 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                 continue;
             }
             ring_valid++;
-            const int bare = w->before_bsi && w->before_ndvi &&
-                             w->before_bsi[i] > MW_CONTEXT_BARE_BSI &&
-                             w->before_ndvi[i] < MW_CONTEXT_BARE_NDVI;
-            const int water_before = is_water(w->before_mndwi, i, w->water_mndwi);
+            const int bare = mw_is_bare(w->before_bsi, w->before_ndvi, i);
+            const int water_before = mw_is_water(w->before_mndwi, i, w->water_mndwi);
             if (bare || water_before) ring_context++;
-            if (is_water(w->after_mndwi, i, w->water_mndwi)) ring_water_a++;
-            if (w->after_bsi && w->after_ndvi && w->after_bsi[i] > MW_CONTEXT_BARE_BSI &&
-                w->after_ndvi[i] < MW_CONTEXT_BARE_NDVI)
-                ring_bare_a++;
+            if (mw_is_water(w->after_mndwi, i, w->water_mndwi)) ring_water_a++;
+            if (mw_is_bare(w->after_bsi, w->after_ndvi, i)) ring_bare_a++;
             mean_add(&m_rndvi, w->after_ndvi, i);
-            if (water_before && is_water(w->after_mndwi, i, w->water_mndwi)) {
+            if (water_before && mw_is_water(w->after_mndwi, i, w->water_mndwi)) {
                 ring[j] = 2; /* water candidate for step 6 */
                 ring_water++;
                 mean_add(&m_river, w->dndti, i);

@@ -107,6 +107,15 @@ static inline void mw_uf_union(int32_t *parent, int32_t a, int32_t b)
 /** ... and NDVI < this. */
 #define MW_CONTEXT_BARE_NDVI 0.3
 
+/** Water at pixel i: MNDWI >= t (0 without the index). */
+static inline int mw_is_water(const float *mndwi, size_t i, float t) { return mndwi && mndwi[i] >= t; }
+
+/** Bare at pixel i by the context rule (0 without the indices). */
+static inline int mw_is_bare(const float *bsi, const float *ndvi, size_t i)
+{
+    return bsi && ndvi && bsi[i] > MW_CONTEXT_BARE_BSI && ndvi[i] < MW_CONTEXT_BARE_NDVI;
+}
+
 /**
  * Number of 4-connected groups of >= 2 pixels where m[i] == 1 in a w x h
  * raster (single pixels are noise at 10-30 m, not ponds). @p m is consumed

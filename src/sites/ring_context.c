@@ -35,13 +35,6 @@
 /** A ring pixel lost vegetation, subtly, if dNDVI <= this. */
 #define MW_SUBTLE_LOSS_DNDVI (-0.1f)
 
-static int water_at(const float *mndwi, size_t i, float t) { return mndwi && mndwi[i] >= t; }
-
-static int bare_at(const float *bsi, const float *ndvi, size_t i)
-{
-    return bsi && ndvi && bsi[i] > MW_CONTEXT_BARE_BSI && ndvi[i] < MW_CONTEXT_BARE_NDVI;
-}
-
 /* Bits of the water raster: water before, water after. */
 enum { WATER_B = 1, WATER_A = 2 };
 
@@ -115,8 +108,8 @@ mw_status mw_ring_context(const mw_site_window *w, mw_rect r, const uint8_t *rin
         for (int x = 0; x < r.w; x++) {
             const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
             const int ok = !w->valid || w->valid[i];
-            bits[j] = (uint8_t)((ok && water_at(w->before_mndwi, i, w->water_mndwi) ? WATER_B : 0) |
-                                (ok && water_at(w->after_mndwi, i, w->water_mndwi) ? WATER_A : 0));
+            bits[j] = (uint8_t)((ok && mw_is_water(w->before_mndwi, i, w->water_mndwi) ? WATER_B : 0) |
+                                (ok && mw_is_water(w->after_mndwi, i, w->water_mndwi) ? WATER_A : 0));
         }
     const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;
     int radius = (int)lround(MW_MOSAIC_DISTANCE_M / (pmin > 0.0 ? pmin : 1.0));
@@ -131,12 +124,12 @@ mw_status mw_ring_context(const mw_site_window *w, mw_rect r, const uint8_t *rin
             const size_t j = (size_t)y * r.w + x, i = (size_t)(r.y + y) * ww + r.x + x;
             if (!ring[j]) continue;
             n_ring++;
-            if (!(bits[j] & WATER_B) && (near[j] & WATER_B) && bare_at(w->before_bsi, w->before_ndvi, i))
+            if (!(bits[j] & WATER_B) && (near[j] & WATER_B) && mw_is_bare(w->before_bsi, w->before_ndvi, i))
                 n_mos_b++;
-            if (!(bits[j] & WATER_A) && (near[j] & WATER_A) && bare_at(w->after_bsi, w->after_ndvi, i))
+            if (!(bits[j] & WATER_A) && (near[j] & WATER_A) && mw_is_bare(w->after_bsi, w->after_ndvi, i))
                 n_mos_a++;
             if (w->dndvi && w->dndvi[i] <= MW_SUBTLE_LOSS_DNDVI) n_loss++;
-            if (water_at(w->after_mndwi, i, w->water_mndwi) && w->after_ndti &&
+            if (mw_is_water(w->after_mndwi, i, w->water_mndwi) && w->after_ndti &&
                 !isnan(w->after_ndti[i])) {
                 sum_ndti += w->after_ndti[i];
                 n_ndti++;

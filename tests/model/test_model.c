@@ -25,22 +25,25 @@ static const char *GOOD =
     "{\"name\":\"clearing\",\"when\":{\"clearing_share\":{\"min\":0.5}}}]},\n"
     " \"training\":{\"method\":\"hand-set\",\"validation\":null}}\n";
 
-/* GOOD with the first occurrence of @p from replaced by @p to. */
-static char *variant(const char *from, const char *to)
+/* @p base with the first occurrence of @p from replaced by @p to. */
+static char *replace_first(const char *base, const char *from, const char *to)
 {
-    const char *p = strstr(GOOD, from);
+    const char *p = strstr(base, from);
     if (!p) {
-        fprintf(stderr, "test bug: \"%s\" not in GOOD\n", from);
+        fprintf(stderr, "test bug: \"%s\" not in the model text\n", from);
         exit(2);
     }
-    size_t n = strlen(GOOD) - strlen(from) + strlen(to) + 1;
+    size_t n = strlen(base) - strlen(from) + strlen(to) + 1;
     char *s = malloc(n);
-    size_t pre = (size_t)(p - GOOD);
-    memcpy(s, GOOD, pre);
+    size_t pre = (size_t)(p - base);
+    memcpy(s, base, pre);
     strcpy(s + pre, to);
     strcat(s, p + strlen(from));
     return s;
 }
+
+/* GOOD with the first occurrence of @p from replaced by @p to. */
+static char *variant(const char *from, const char *to) { return replace_first(GOOD, from, to); }
 
 static void expect_bad(const char *from, const char *to, const char *msg_part)
 {
@@ -304,25 +307,17 @@ static const char *TREES =
     "{\"feature\":[1,-1,-1],\"threshold\":[-1,0,0],\"left\":[1,-1,-1],\"right\":[2,-1,-1],"
     "\"value\":[0,5,-1]}],\"threshold\":0.5},\n";
 
+/* GOOD with TREES as its classifier, then @p from replaced by @p to (if given). */
 static char *trees_model(const char *from, const char *to)
 {
     const char *a = strstr(GOOD, " \"classifier\":"), *b = strstr(GOOD, " \"classes\":");
-    size_t n = strlen(GOOD) + strlen(TREES) + 2;
-    char *s = malloc(n), *t;
+    char *s = malloc(strlen(GOOD) + strlen(TREES) + 1);
     memcpy(s, GOOD, (size_t)(a - GOOD));
     s[a - GOOD] = 0;
     strcat(s, TREES);
     strcat(s, b);
     if (!from) return s;
-    const char *p = strstr(s, from);
-    if (!p) {
-        fprintf(stderr, "test bug: \"%s\" not in the trees model\n", from);
-        exit(2);
-    }
-    t = malloc(strlen(s) + strlen(to) + 1);
-    memcpy(t, s, (size_t)(p - s));
-    strcpy(t + (p - s), to);
-    strcat(t, p + strlen(from));
+    char *t = replace_first(s, from, to);
     free(s);
     return t;
 }
