@@ -18,7 +18,13 @@ area; look-alike alert rate = look-alike objects hit by a FP alert / look-alike
 objects (each FP alert is charged to one look-alike: the ground kind it overlaps
 most, haze/cloud only when no ground look-alike is under it); area error = mean |alert area - site area| / site area over detected
 sites (alert area = `area_ha` of the alerts matched to the site, split
-by overlap when an alert matches several sites).  Exit status 0.
+by overlap when an alert matches several sites).
+Calibration: every alert, whatever its class, is a (confidence, mining?)
+pair -- mining when it overlaps a `mining` truth object; the reliability
+table bins them by confidence (tenths) and the expected calibration error
+(ECE) is the alert-weighted mean |mean confidence - mining share| over the
+bins. The alerts' `confidence` is P(mining) for every class, so a scan
+with `--min-confidence 0` gives the whole curve.  Exit status 0.
 """
 import argparse
 import json
@@ -126,6 +132,21 @@ def clear_fractions(truth, path):
     return out
 
 
+def calibration(pairs, nbins=10):
+    """pairs: [(confidence, is_mining)] -> (bins, ECE); a bin is
+    dict(lo, hi, n, mean_confidence, mining_share), empty bins left out."""
+    bins = []
+    for i in range(nbins):
+        lo, hi = i / nbins, (i + 1) / nbins
+        sel = [(c, m) for c, m in pairs if lo <= c < hi or (i == nbins - 1 and c == 1.0)]
+        if sel:
+            bins.append(dict(lo=lo, hi=hi, n=len(sel), mean_confidence=sum(c for c, _ in sel) / len(sel),
+                             mining_share=sum(m for _, m in sel) / len(sel)))
+    n = sum(b["n"] for b in bins)
+    ece = sum(b["n"] * abs(b["mean_confidence"] - b["mining_share"]) for b in bins) / n if n else None
+    return bins, ece
+
+
 def score(alerts, truth, min_area=0.5, clear=None):
     """clear: {id(truth object): clear fraction} (clear_fractions), or None."""
     mining_alerts = [a for a in alerts if str(a["props"].get("class", "")).lower() == "mining"]
@@ -183,6 +204,9 @@ def score(alerts, truth, min_area=0.5, clear=None):
     n_look = sum(1 for t in looks)
     n_look_hit = sum(1 for t in looks if t["hit"])
     errs = [abs(s["alert_area"] - s["area"]) / s["area"] for s in sites if s["hit"] and s["area"] > 0]
+    conf = [(float(a["props"]["confidence"]), int(any(overlap(a, t) > 0 for t in sites)))
+            for a in alerts if a["props"].get("confidence") is not None]
+    bins, ece = calibration(conf)
     return dict(
         alerts=len(alerts), mining_alerts=len(mining_alerts), other_class_alerts=other_alerts,
         tp_alerts=tp, fp_alerts=fp, sites=len(sites), sites_eligible=len(eligible),
@@ -197,6 +221,7 @@ def score(alerts, truth, min_area=0.5, clear=None):
         fp_by_kind=dict(sorted(fp_kind.items())), lookalike_kinds=dict(sorted(per_kind.items())),
         missed_sites=[dict(id=s["props"].get("id"), area_ha=round(s["area"], 3))
                       for s in eligible if not s["hit"]],
+        confidences=conf, calibration=bins, ece=ece,
     )
 
 
@@ -241,6 +266,11 @@ def main(argv=None):
         print("%-14s %7s %7s %9s" % ("kind", "objects", "alerted", "FP alerts"))
         for k, d in r["lookalike_kinds"].items():
             print("%-14s %7d %7d %9d" % (k, d["objects"], d["alerted"], d["fp_alerts"]))
+    if r["calibration"]:
+        print("calibration (all alerts): ECE %s" % fmt(r["ece"]))
+        print("%-9s %5s %15s %12s" % ("confidence", "alerts", "mean confidence", "mining share"))
+        for c in r["calibration"]:
+            print("%.1f-%.1f   %5d %15.3f %12.3f" % (c["lo"], c["hi"], c["n"], c["mean_confidence"], c["mining_share"]))
     if r["missed_sites"]:
         print("missed: " + ", ".join("%s (%.2f ha)" % (m["id"], m["area_ha"]) for m in r["missed_sites"]))
     return 0

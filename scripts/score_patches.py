@@ -22,6 +22,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import score  # noqa: E402  (calibration table)
+
 DATA = "/work/shared/data/sat-mining-detector-patches"
 
 
@@ -66,8 +69,10 @@ def run_one(mw, t0, t1, extra, tmpdir, timeout):
     feats = fc.get("features", [])
     mining = [x for x in feats if str((x.get("properties") or {}).get("class", "")).lower() == "mining"]
     conf = max([float((x.get("properties") or {}).get("confidence") or 0) for x in mining], default=None)
+    # the best site's P(mining), whatever its class: the pair's confidence
+    pair_conf = max([float((x.get("properties") or {}).get("confidence") or 0) for x in feats], default=None)
     return dict(ok=True, flagged=bool(mining), n_features=len(feats), n_mining=len(mining),
-                max_confidence=conf, seconds=dt)
+                max_confidence=conf, pair_confidence=pair_conf, seconds=dt)
 
 
 def ratio(a, b):
@@ -138,15 +143,21 @@ def main(argv=None):
             tn += not flagged
         rows.append(dict(id=i, label=label, category=cat, flagged=int(flagged), ok=int(r["ok"]),
                          n_mining=r.get("n_mining", ""), max_confidence=r.get("max_confidence", ""),
+                         pair_confidence=r.get("pair_confidence", "") if r.get("pair_confidence") is not None else "",
                          seconds=round(r.get("seconds", 0), 3), error=r.get("error", "")))
     for c in cats.values():
         c["flagged_rate"] = ratio(c["flagged"], c["pairs"])
+    # calibration at the pair level (site labels are unknown): each pair with
+    # an alert is (its best alert's confidence, label); `-- --min-confidence 0`
+    # gives the whole curve
+    bins, ece = score.calibration([(r["pair_confidence"], r["label"] == 1) for r in rows
+                                   if r["pair_confidence"] != "" and r["label"] in (0, 1)])
     precision, recall, spec = ratio(tp, tp + fp), ratio(tp, tp + fn), ratio(tn, tn + fp)
     f1 = (2 * precision * recall / (precision + recall)) if precision and recall else 0.0
     res = dict(split=a.split, minewatch=mw, extra_args=extra, pairs=len(ids), errors=len(errors),
                tp=tp, fp=fp, tn=tn, fn=fn, recall=recall, specificity=spec, precision=precision, f1=f1,
                accuracy=ratio(tp + tn, tp + tn + fp + fn), categories=dict(sorted(cats.items())),
-               seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
+               calibration=bins, ece=ece, seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
     if a.per_patch:
         with open(a.per_patch, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["id"])
@@ -163,6 +174,11 @@ def main(argv=None):
         print("%-18s %5s %7s %6s %6s" % ("category", "pairs", "flagged", "rate", "errors"))
         for k, c in sorted(cats.items()):
             print("%-18s %5d %7d %6s %6d" % (k, c["pairs"], c["flagged"], f(c["flagged_rate"]), c["errors"]))
+        if bins:
+            print("calibration (pairs with an alert, by their best alert): ECE %s" % f(ece))
+            for b in bins:
+                print("  %.1f-%.1f %4d pairs, mean confidence %.3f, mining share %.3f" % (
+                    b["lo"], b["hi"], b["n"], b["mean_confidence"], b["mining_share"]))
         for e in errors[:5]:
             print("error %s: %s" % (e["id"], e["error"]))
     return 0 if len(errors) < len(ids) or not ids else 1

@@ -36,8 +36,9 @@ def fc(features):
 truth = fc([({"id": "mining_001", "kind": "mining", "area_ha": 1.0}, square(10, 10)),
             ({"id": "mining_002", "kind": "mining", "area_ha": 1.0}, square(60, 60)),
             ({"id": "farm_clearing_001", "kind": "farm_clearing", "area_ha": 1.0}, square(10, 60))])
-alerts = fc([({"id": "a1", "class": "mining", "area_ha": 1.0}, square(12, 12, 5)),
-             ({"id": "a2", "class": "mining", "area_ha": 1.0}, square(12, 62, 5))])
+alerts = fc([({"id": "a1", "class": "mining", "confidence": 0.9, "area_ha": 1.0}, square(12, 12, 5)),
+             ({"id": "a2", "class": "mining", "confidence": 0.7, "area_ha": 1.0}, square(12, 62, 5)),
+             ({"id": "a3", "class": "clearing", "confidence": 0.05, "area_ha": 0.25}, square(80, 10, 5))])
 json.dump(truth, open(os.path.join(d, "truth.geojson"), "w"))
 json.dump(alerts, open(os.path.join(d, "alerts.geojson"), "w"))
 
@@ -55,6 +56,14 @@ check(r.get("tp_alerts") == 1 and r.get("fp_alerts") == 1, "TP/FP by overlap: %s
 check(r.get("sites_eligible") == 2 and r.get("sites_detected") == 1 and r.get("recall") == 0.5,
       "both sites count without a mask: %s" % r)
 check(r.get("fp_by_kind") == {"farm_clearing": 1}, "FP charged to the look-alike under it")
+# Calibration over every alert, any class: (0.05, no), (0.7, no), (0.9, yes)
+# -> bins 0.0, 0.7, 0.9 of one alert each; ECE = (0.05 + 0.7 + 0.1) / 3.
+check(sorted(map(tuple, r.get("confidences", []))) == [(0.05, 0), (0.7, 0), (0.9, 1)],
+      "confidence pairs: %s" % r.get("confidences"))
+check([(b["lo"], b["n"], b["mining_share"]) for b in r.get("calibration", [])] == [(0.0, 1, 0), (0.7, 1, 0),
+                                                                                   (0.9, 1, 1)],
+      "reliability bins: %s" % r.get("calibration"))
+check(abs((r.get("ece") or 0) - 0.85 / 3) < 1e-9, "ECE %s" % r.get("ece"))
 
 # A mask whose band 2 is 0 (cloud) over the missed site: it is unobservable.
 m = gdal.GetDriverByName("GTiff").Create(os.path.join(d, "truth_mask.tif"), 100, 100, 2, gdal.GDT_Byte)
