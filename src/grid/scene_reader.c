@@ -28,6 +28,7 @@
 #include "core/mw_error.h"
 #include "io/mw_scene_internal.h"
 #include "mw_block_store.h"
+#include "mw_reflectance.h"
 #include "mw_scene_reader_internal.h"
 #include "mw_tiff_reader.h"
 
@@ -237,78 +238,6 @@ static void fill_nan(float *out, size_t n)
     for (size_t i = 0; i < n; i++) out[i] = NAN;
 }
 
-/* DN -> reflectance in place; nodata -> NaN. Masks are left raw. */
-static void to_reflectance(const band_reader *b, float *v, size_t n)
-{
-    if (b->is_mask) return;
-    const float scale = (float)b->src->scale, offset = (float)b->src->offset;
-    const int has_nd = b->src->has_nodata;
-    const float nd = (float)b->src->nodata;
-    for (size_t i = 0; i < n; i++) {
-        float x = v[i];
-        v[i] = (has_nd && x == nd) || !isfinite(x) ? NAN : x * scale + offset;
-    }
-}
-
-/* One span of a decoded block -> reflectance (or raw mask values): the
- * same arithmetic as to_reflectance() on GDAL's Float32 copy, which holds
- * these sample types exactly. */
-#define SPAN_LOOP(T, FINITE)                                                              \
-    do {                                                                                  \
-        const T *p = (const T *)blk + s;                                                  \
-        if (b->is_mask) {                                                                 \
-            for (int i = 0; i < n; i++) out[i] = (float)p[(size_t)i * spp];               \
-        } else if (has_nd) {                                                              \
-            for (int i = 0; i < n; i++) {                                                 \
-                float x = (float)p[(size_t)i * spp];                                      \
-                out[i] = x == nd || !(FINITE) ? NAN : x * scale + offset;                 \
-            }                                                                             \
-        } else {                                                                          \
-            for (int i = 0; i < n; i++) {                                                 \
-                float x = (float)p[(size_t)i * spp];                                      \
-                out[i] = !(FINITE) ? NAN : x * scale + offset;                            \
-            }                                                                             \
-        }                                                                                 \
-    } while (0)
-
-/* The common case, one 16-bit band per block, branch-free so it vectorises:
- * the nodata test is an integer compare (a uint16 equals the float nodata
- * only when that is a whole number in range) and NaN is blended in by bits. */
-static void span_u16(const uint16_t *restrict p, int n, float scale, float offset, int has_nd, float nd,
-                     float *restrict out)
-{
-    const int match = has_nd && nd >= 0.0f && nd <= 65535.0f && nd == floorf(nd);
-    const uint16_t ndu = match ? (uint16_t)nd : 0;
-    const uint32_t nan_bits = 0x7fc00000u;  /* NAN */
-#pragma omp simd
-    for (int i = 0; i < n; i++) {
-        float v = (float)p[i] * scale + offset;
-        uint32_t u;
-        memcpy(&u, &v, sizeof u);
-        uint32_t m = 0u - (uint32_t)(match & (p[i] == ndu));
-        u = (u & ~m) | (nan_bits & m);
-        memcpy(&out[i], &u, sizeof u);
-    }
-}
-
-static void convert_span(const band_reader *b, mw_tiff_type type, const void *blk, size_t s, int spp,
-                         int n, float *restrict out)
-{
-    const float scale = (float)b->src->scale, offset = (float)b->src->offset;
-    const int has_nd = b->src->has_nodata;
-    const float nd = (float)b->src->nodata;
-    if (type == MW_TIFF_U16 && spp == 1 && !b->is_mask) {
-        span_u16((const uint16_t *)blk, n, scale, offset, has_nd, nd, out);
-        return;
-    }
-    switch (type) {
-    case MW_TIFF_U8: SPAN_LOOP(uint8_t, 1); break;
-    case MW_TIFF_U16: SPAN_LOOP(uint16_t, 1); break;
-    case MW_TIFF_I16: SPAN_LOOP(int16_t, 1); break;
-    case MW_TIFF_F32: SPAN_LOOP(float, isfinite(x)); break;
-    }
-}
-
 /* Block @p id of file @p f decoded, from this reader's LRU or decoded now. */
 static mw_status get_block(mw_scene_reader *r, open_file *f, uint32_t id, const void **out)
 {
@@ -358,8 +287,8 @@ static mw_status read_tiff(mw_scene_reader *r, band_reader *b, mw_rect in, float
             for (int y = br.y; y < br.y + br.h; y++) {
                 const uint8_t *row = (const uint8_t *)blk +
                                      ((size_t)(y - by * l->bh) * l->bw + (br.x - bx * l->bw)) * l->spp * esize;
-                convert_span(b, l->type, row, s, l->spp, br.w,
-                             first + (size_t)(y - in.y) * stride + (br.x - in.x));
+                mw_span_to_reflectance(b->src, b->is_mask, l->type, row, s, l->spp, br.w,
+                                       first + (size_t)(y - in.y) * stride + (br.x - in.x));
             }
         }
     return MW_OK;
@@ -379,7 +308,7 @@ static mw_status read_source(mw_scene_reader *r, band_reader *b, int sx, int sy,
                               GDT_Float32, sizeof(float), (GSpacing)w * sizeof(float), NULL);
     if (e != CE_None) return mw_error_from_gdal(MW_ERR_READ, b->src->file, "read failed");
     /* Convert only what was read; the NaN frame stays NaN. */
-    for (int y = 0; y < in.h; y++) to_reflectance(b, first + (size_t)y * w, (size_t)in.w);
+    for (int y = 0; y < in.h; y++) mw_to_reflectance(b->src, b->is_mask, first + (size_t)y * w, (size_t)in.w);
     return MW_OK;
 }
 
