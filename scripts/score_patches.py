@@ -11,6 +11,16 @@ specificity, precision, F1, the confusion counts and the flagged rate per
 category.  The patches are 48 x 48 px at 10 m (23 ha): pass e.g.
 `-- --min-area 0.1` so small sites are not filtered out.  Exit 0 (1 when no
 pair could be scored).
+
+With --reference (default: Amazon Mining Watch's yearly footprints in
+../shared/data/amazon-mining-watch-gt, when present) every pair is also
+placed by what that independent map says about the patch's footprint: AMW
+maps mining there by the end of the second date's window (`by_t1`), only in
+later years (`after_t1`: the mining the label speaks of came after the
+imagery), or never (`none`); recall and specificity are printed per group.
+AMW is itself a Sentinel-2 model (partly hand-checked), not ground truth:
+the groups say where a label and the imagery's dates disagree, they do not
+replace the labels.
 """
 import argparse
 import concurrent.futures as cf
@@ -26,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import score  # noqa: E402  (calibration table)
 
 DATA = "/work/shared/data/sat-mining-detector-patches"
+AMW = "/work/shared/data/amazon-mining-watch-gt/yearly_footprints"
 
 
 def labels(data, split):
@@ -35,6 +46,18 @@ def labels(data, split):
         with open(path) as f:
             for r in csv.DictReader(f):
                 out[r["sample_id"]] = (int(r["label"]), r["category"])
+    return out
+
+
+def t1_end_years(data, split):
+    """{pair id: year the second date's window ends} from the CSV."""
+    out = {}
+    path = os.path.join(data, "dataset_%s.csv" % split)
+    if os.path.exists(path):
+        with open(path) as f:
+            for r in csv.DictReader(f):
+                if r.get("t1_end"):
+                    out[r["sample_id"]] = int(r["t1_end"][:4])
     return out
 
 
@@ -79,6 +102,57 @@ def ratio(a, b):
     return a / b if b else None
 
 
+def reference_years(ref_dir, tif):
+    """Years of the reference footprints (mining_YYYY*.geojson in ref_dir,
+    EPSG:4326) that intersect the footprint of patch raster `tif`."""
+    from osgeo import gdal, ogr, osr
+    ds = gdal.Open(tif)
+    gt, w, h = ds.GetGeoTransform(), ds.RasterXSize, ds.RasterYSize
+    src = osr.SpatialReference(wkt=ds.GetProjection())
+    src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    wgs = osr.SpatialReference()
+    wgs.ImportFromEPSG(4326)
+    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ring = ogr.Geometry(ogr.wkbLinearRing)
+    for c, r in ((0, 0), (w, 0), (w, h), (0, h), (0, 0)):
+        ring.AddPoint_2D(gt[0] + c * gt[1] + r * gt[2], gt[3] + c * gt[4] + r * gt[5])
+    box = ogr.Geometry(ogr.wkbPolygon)
+    box.AddGeometry(ring)
+    box.Transform(osr.CoordinateTransformation(src, wgs))
+    x0, x1, y0, y1 = box.GetEnvelope()
+    years = set()
+    for year, lyr in reference_layers(ref_dir):
+        lyr.SetSpatialFilterRect(x0, y0, x1, y1)
+        if any(f.GetGeometryRef() is not None and f.GetGeometryRef().Intersects(box) for f in lyr):
+            years.add(year)
+    return years
+
+
+_REFERENCE = {}
+
+
+def reference_layers(ref_dir):
+    """[(year, OGR layer)] of ref_dir, each file opened (and parsed) once."""
+    from osgeo import ogr
+    if ref_dir not in _REFERENCE:
+        out = []
+        for path in sorted(os.listdir(ref_dir)):
+            if path.startswith("mining_") and path.endswith(".geojson") and path[7:11].isdigit():
+                ds = ogr.Open(os.path.join(ref_dir, path))
+                if ds is None:
+                    raise SystemExit("score_patches.py: %s: not a readable vector file" % os.path.join(ref_dir, path))
+                out.append((int(path[7:11]), ds, ds.GetLayer(0)))
+        _REFERENCE[ref_dir] = out
+    return [(y, lyr) for y, _ds, lyr in _REFERENCE[ref_dir]]
+
+
+def reference_group(years, t1_end):
+    """by_t1 / after_t1 / none: see the module doc."""
+    if not years:
+        return "none"
+    return "by_t1" if min(years) <= t1_end else "after_t1"
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = []
@@ -96,6 +170,9 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per pair")
     ap.add_argument("--per-patch", metavar="CSV", help="also write one row per pair to CSV")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--reference", default=AMW if os.path.isdir(AMW) else "",
+                    help="folder of yearly mining footprints (mining_YYYY*.geojson) to group the pairs by "
+                         "(default %(default)s; '' for none)")
     a = ap.parse_args(argv)
 
     mw = a.minewatch
@@ -147,6 +224,22 @@ def main(argv=None):
                          seconds=round(r.get("seconds", 0), 3), error=r.get("error", "")))
     for c in cats.values():
         c["flagged_rate"] = ratio(c["flagged"], c["pairs"])
+    groups = {}
+    if a.reference:
+        t1_end = t1_end_years(a.data, a.split)
+        for row in rows:
+            t1 = t1_end.get(row["id"])
+            if t1 is None or row["label"] not in (0, 1):
+                continue
+            g = reference_group(reference_years(a.reference, os.path.join(folder, row["id"] + "_t0.tif")), t1)
+            row["reference"] = g
+            d = groups.setdefault(g, dict(mining=0, flagged_mining=0, other=0, flagged_other=0))
+            key = "mining" if row["label"] == 1 else "other"
+            d[key] += 1
+            d["flagged_" + key] += row["flagged"]
+        for d in groups.values():
+            d["recall"] = ratio(d["flagged_mining"], d["mining"])
+            d["specificity"] = ratio(d["other"] - d["flagged_other"], d["other"])
     # calibration at the pair level (site labels are unknown): each pair with
     # an alert is (its best alert's confidence, label); `-- --min-confidence 0`
     # gives the whole curve
@@ -157,7 +250,7 @@ def main(argv=None):
     res = dict(split=a.split, minewatch=mw, extra_args=extra, pairs=len(ids), errors=len(errors),
                tp=tp, fp=fp, tn=tn, fn=fn, recall=recall, specificity=spec, precision=precision, f1=f1,
                accuracy=ratio(tp + tn, tp + tn + fp + fn), categories=dict(sorted(cats.items())),
-               calibration=bins, ece=ece, seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
+               calibration=bins, ece=ece, reference=a.reference, reference_groups=dict(sorted(groups.items())), seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
     if a.per_patch:
         with open(a.per_patch, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["id"])
@@ -174,6 +267,11 @@ def main(argv=None):
         print("%-18s %5s %7s %6s %6s" % ("category", "pairs", "flagged", "rate", "errors"))
         for k, c in sorted(cats.items()):
             print("%-18s %5d %7d %6s %6d" % (k, c["pairs"], c["flagged"], f(c["flagged_rate"]), c["errors"]))
+        if groups:
+            print("by the reference map (%s) of the patch footprint:" % a.reference)
+            for k, d in sorted(groups.items()):
+                print("  %-8s mining pairs %3d, recall %s; other pairs %3d, specificity %s" % (
+                    k, d["mining"], f(d["recall"]), d["other"], f(d["specificity"])))
         if bins:
             print("calibration (pairs with an alert, by their best alert): ECE %s" % f(ece))
             for b in bins:

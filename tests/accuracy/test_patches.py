@@ -20,6 +20,13 @@ DATA = os.path.join(SHARED_DATA, "sat-mining-detector-patches")
 # are a regression guard (measured minus a small margin), see README
 # "## Accuracy".
 FLOOR = dict(recall=0.67, specificity=0.90)
+# Grouped by Amazon Mining Watch's yearly footprints over each patch
+# (scripts/score_patches.py --reference): where AMW maps mining by the end of
+# the second date's window, measured recall 0.870 (47 of 54 mining pairs).
+# Of the 23 missed pairs, 16 are pairs where AMW maps no mining by then:
+# 11 where it maps mining only later (the label runs ahead of the imagery)
+# and 5 where it maps none. Guarded at the measured figure minus a margin.
+FLOOR_BY_T1_RECALL = 0.83
 
 if SANITIZED:
     skip("accuracy floors are not run under sanitizers")
@@ -37,4 +44,14 @@ check(r["errors"] == 0, "%d pairs failed: %s" % (r["errors"], r["error_examples"
 check(r["recall"] >= FLOOR["recall"], "recall %.3f < floor %.2f" % (r["recall"], FLOOR["recall"]))
 check(r["specificity"] >= FLOOR["specificity"],
       "specificity %.3f < floor %.2f" % (r["specificity"], FLOOR["specificity"]))
+g = r.get("reference_groups") or {}
+if not r.get("reference"):
+    print("no Amazon Mining Watch footprints next to the patches: grouped figures not checked")
+else:
+    for k, d in sorted(g.items()):
+        print("AMW %s: %d mining pairs, recall %s; %d other pairs, specificity %s" % (
+            k, d["mining"], d["recall"], d["other"], d["specificity"]))
+    by = g.get("by_t1") or {}
+    check(by.get("mining", 0) > 0 and by["recall"] >= FLOOR_BY_T1_RECALL,
+          "recall where AMW maps mining by the second date %s < %.2f" % (by.get("recall"), FLOOR_BY_T1_RECALL))
 done()
