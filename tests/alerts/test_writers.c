@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,74 @@ static void test_numbers(void)
     CHECK(mw_format_number(NAN, 4, b, sizeof b) == 0);
     CHECK_STR(b, "null");
     CHECK(mw_format_number(INFINITY, 4, b, sizeof b) == 0);
+}
+
+/* printf("%.*f"), trailing zeros and point dropped, "-0" -> "0": what
+ * mw_format_number must print (it takes a faster path where it can). */
+static void reference_number(double v, int d, char *b, size_t size)
+{
+    int n = snprintf(b, size, "%.*f", d, v);
+    char *dot = strchr(b, '.');
+    if (dot) {
+        char *end = b + n - 1;
+        while (end > dot && *end == '0') *end-- = '\0';
+        if (end == dot) *end = '\0';
+    }
+    if (strcmp(b, "-0") == 0) snprintf(b, size, "0");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* The formatter against printf on values where a shortcut could go wrong:
+ * coordinates, ties (k/2^m: exact halves at some decimals), values one ulp
+ * either side of a decimal half, tiny and negative values, integers, and
+ * magnitudes around the shortcut's limit. */
+static void test_numbers_exact(void)
+{
+    static const int decs[] = {0, 1, 2, 4, 7, 9, 12};
+    char got[80], want[80];
+    int bad = 0;
+    long checked = 0;
+    for (int i = 0; i < 400000 && bad < 5; i++) {
+        double v;
+        switch (i % 8) {
+        case 0: v = ((double)(rng() >> 11) / 9007199254740992.0 - 0.5) * 360.0; break;
+        case 1: v = (double)(int64_t)(rng() % 2000001 - 1000000) / (double)(1u << (rng() % 12)); break;
+        case 2: v = ((double)(int64_t)(rng() % 200000001 - 100000000) + 0.5) / 1e7; break;
+        case 3: v = nextafter(((double)(int64_t)(rng() % 20001 - 10000) + 0.5) / 1e4, (rng() & 1) ? 1e300 : -1e300); break;
+        case 4: v = ((double)(rng() >> 11) / 9007199254740992.0 - 0.5) * 1e-6; break;
+        case 5: v = (double)(int64_t)(rng() % 2000001 - 1000000); break;
+        case 6: v = ldexp((double)(rng() >> 11) / 9007199254740992.0, (int)(rng() % 80) - 20); break;
+        default: v = ((double)(rng() >> 11) / 9007199254740992.0 - 0.5) * 4e5; break;
+        }
+        for (size_t k = 0; k < sizeof decs / sizeof decs[0]; k++) {
+            mw_format_number(v, decs[k], got, sizeof got);
+            reference_number(v, decs[k], want, sizeof want);
+            checked++;
+            if (strcmp(got, want) != 0 && bad++ < 5)
+                fprintf(stderr, "format %.17g with %d decimals: got %s, printf %s\n", v, decs[k], got, want);
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(checked > 2000000);
+    /* Exact ties round to even, as printf does. */
+    mw_format_number(0.00390625, 7, got, sizeof got);
+    CHECK_STR(got, "0.0039062");
+    mw_format_number(-2.5, 0, got, sizeof got);
+    CHECK_STR(got, "-2");
+    mw_format_number(-0.4, 0, got, sizeof got);
+    CHECK_STR(got, "0");
+    /* A small buffer still gets printf's text (or %.17g). */
+    char small[8];
+    mw_format_number(-63.123456789, 7, small, sizeof small);
+    CHECK(strlen(small) < sizeof small);
 }
 
 static void test_geojson_errors(const char *dir, mw_alert *alerts)
@@ -436,6 +505,7 @@ int main(int argc, char **argv)
     char dir[] = "/tmp/mw-alerts-test-XXXXXX";
     if (!mkdtemp(dir)) return 1;
     test_numbers();
+    test_numbers_exact();
     test_geojson_errors(dir, alerts);
     test_geojson_determinism(dir, alerts);
     test_geojson_threads(dir, alerts);
