@@ -5,6 +5,7 @@
 #include "mw_alerts_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,6 +129,49 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     }
 }
 
+/*
+ * The same text as printf("%.*f") for the common case, without printf's
+ * exact multi-precision conversion (most of the GeoJSON writer's time:
+ * a full tile's outlines are a million coordinates). The product
+ * x = v * 10^d is rounded once in double; rounding is monotonic and k + 1/2
+ * is a double while |x| < 2^42, so x is on the same side of every half as
+ * the exact product or on it, and rounding x to the nearest integer gives
+ * printf's exact decimal rounding except at a half (printf rounds ties to
+ * even). For margin, products whose fraction is within 1/64 of .5
+ * are left to printf. Returns the length written to buf (>= 48 bytes), or
+ * 0 when printf must decide.
+ */
+static int format_fast(double v, int decimals, char *buf)
+{
+    static const double p10[10] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    if (decimals > 9) return 0;
+    double x = fabs(v) * p10[decimals];
+    if (!(x < 4398046511104.0)) return 0;  /* 2^42 */
+    double fl = floor(x), frac = x - fl;
+    if (fabs(frac - 0.5) < 1.0 / 64) return 0;
+    uint64_t n = (uint64_t)fl + (frac > 0.5);
+    char digits[24];
+    int nd = 0;
+    do {
+        digits[nd++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    /* digits[] holds the integer n, least significant first. */
+    while (nd <= decimals) digits[nd++] = '0';  /* "0.000ddd" */
+    int lo = 0;                                  /* trailing fraction zeros dropped */
+    while (lo < decimals && digits[lo] == '0') lo++;
+    int len = 0;
+    int zero = nd == decimals + 1 && digits[nd - 1] == '0' && lo == decimals;
+    if (signbit(v) && !zero) buf[len++] = '-';  /* never "-0" */
+    for (int i = nd - 1; i >= decimals; i--) buf[len++] = digits[i];
+    if (lo < decimals) {
+        buf[len++] = '.';
+        for (int i = decimals - 1; i >= lo; i--) buf[len++] = digits[i];
+    }
+    buf[len] = '\0';
+    return len;
+}
+
 /** See mw_alerts_internal.h. */
 int mw_format_number(double v, int decimals, char *buf, size_t size)
 {
@@ -137,6 +181,12 @@ int mw_format_number(double v, int decimals, char *buf, size_t size)
     }
     if (decimals < 0) decimals = 0;
     if (decimals > 15) decimals = 15;
+    char fast[48];
+    int fn = format_fast(v, decimals, fast);
+    if (fn > 0 && (size_t)fn < size) {
+        memcpy(buf, fast, (size_t)fn + 1);
+        return 1;
+    }
     int n = snprintf(buf, size, "%.*f", decimals, v);
     if (n < 0 || (size_t)n >= size) {
         /* Absurdly large value for the buffer: fall back to %.17g. */

@@ -76,9 +76,11 @@ typedef struct mw_alert_meta {
  * RFC 7946 writer (deterministic bytes, foreign member), anything else
  * through the OGR driver that claims the extension (.gpkg, .kml, .fgb,
  * .csv, .shp). Written under a temporary name in the same folder and
- * renamed: on failure nothing is left at @p path.
+ * renamed: on failure nothing is left at @p path. GeoJSON features are
+ * formatted by up to @p threads threads (< 1: one); the bytes do not
+ * depend on it. The OGR formats are written by the calling thread.
  */
 mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
-                          const mw_alert_meta *meta);
+                          const mw_alert_meta *meta, int threads);
 
 #endif

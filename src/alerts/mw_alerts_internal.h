@@ -55,13 +55,16 @@ int mw_format_number(double v, int decimals, char *buf, size_t size);
  * Write the RFC 7946 FeatureCollection to an open stream. @p what names the
  * destination in error messages. Checks every write and flushes the stream
  * (not closing it): a full disk gives MW_ERR_WRITE "<what>: <strerror>".
+ * The features' text is formatted by up to @p threads OpenMP threads (< 1:
+ * one) and written in order by the caller: the bytes are the same for any
+ * @p threads.
  */
 mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *alerts,
-                                  int count, const mw_alert_meta *meta);
+                                  int count, const mw_alert_meta *meta, int threads);
 
 /** GeoJSON to @p path via "<dir>/.<name>.tmp-<pid>" and rename. */
 mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int count,
-                                const mw_alert_meta *meta);
+                                const mw_alert_meta *meta, int threads);
 
 /**
  * Write through the OGR driver @p driver (a GDAL short name) to @p path,

@@ -82,10 +82,11 @@ mw_status mw_alerts_commit(const char *tmp, const char *path)
  * failure nothing new is left at @p path (an older file there is kept).
  * Unknown extension: MW_ERR_USAGE; missing or unwritable folder, full disk:
  * MW_ERR_WRITE "<path>: <reason>". Zero alerts writes an empty collection.
- * Thread-safe for distinct paths.
+ * Thread-safe for distinct paths. GeoJSON features are formatted by up to
+ * @p threads threads; the bytes do not depend on @p threads.
  */
 mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
-                          const mw_alert_meta *meta)
+                          const mw_alert_meta *meta, int threads)
 {
     if (!path || !*path) return mw_error_set(MW_ERR_USAGE, "no output file name");
     const char *slash = strrchr(path, '/');
@@ -98,7 +99,7 @@ mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
                             path);
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         if (strcasecmp(dot, formats[i].ext) != 0) continue;
-        if (!formats[i].driver) return mw_geojson_write_file(path, alerts, count, meta);
+        if (!formats[i].driver) return mw_geojson_write_file(path, alerts, count, meta, threads);
         return mw_ogr_write_file(path, formats[i].driver, dot, alerts, count, meta);
     }
     return mw_error_set(MW_ERR_USAGE, "%s: unknown output format '%s' (use " FORMAT_LIST ")",

@@ -127,7 +127,7 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
-    mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta);
+    mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
     free(params);
     return st;
 }

@@ -10,10 +10,18 @@
  *  3. fill(i): decode job i with the calling thread's own libtiff handle;
  *     the block becomes visible to readers after the parallel region's
  *     barrier.
+ *  4. Buffers are cut from slabs of SLAB_BUFFERS, all of the largest block
+ *     size of the scene's files, so any buffer serves any block. One
+ *     malloc per block made a first plan of a full tile's wave ~1000 mmap
+ *     calls on the main thread while the others waited (~20 ms a wave
+ *     until the pool was warm); a slab is one call. The slabs are not
+ *     touched here: a block smaller than a buffer leaves the buffer's tail
+ *     untouched, so costs no memory. Slabs are freed when the store is
+ *     emptied (plan of nothing: every buffer is back in the pool) or
+ *     destroyed.
  */
 #include "mw_block_store.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +43,8 @@ typedef struct store_job {
     void *buf;          /* owned until filled */
 } store_job;
 
+enum { SLAB_BUFFERS = 32 };
+
 struct mw_block_store {
     const mw_scene_reader *tmpl;   /* band geometry and file order */
     int nfiles;
@@ -43,6 +53,10 @@ struct mw_block_store {
     int njobs, jobs_cap;
     void **pool;                   /* released block buffers, for reuse */
     int npool, pool_cap;
+    size_t buf_bytes;              /* every buffer: the largest block, rounded to 64 */
+    void **slabs;
+    int nslabs, slabs_cap;
+    int slab_left;                 /* buffers not yet cut from the last slab */
 };
 
 
@@ -60,6 +74,8 @@ mw_status mw_block_store_create(const mw_scene_reader *tmpl, mw_block_store **ou
         store_file *f = &s->files[i];
         f->nblocks = l->nblocks;
         f->block_bytes = l->block_bytes;
+        size_t b = (l->block_bytes + 63) / 64 * 64;
+        if (b > s->buf_bytes) s->buf_bytes = b;
         if (!(f->blk = calloc(l->nblocks, sizeof *f->blk)) || !(f->need = calloc(l->nblocks, 1))) {
             mw_block_store_destroy(s);
             return mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -73,29 +89,48 @@ void mw_block_store_destroy(mw_block_store *s)
 {
     if (!s) return;
     for (int i = 0; i < MW_BAND_ROLE_COUNT; i++) {
-        if (s->files[i].blk)
-            for (uint32_t j = 0; j < s->files[i].nblocks; j++) free(s->files[i].blk[j]);
         free(s->files[i].blk);
         free(s->files[i].need);
     }
-    for (int i = 0; i < s->npool; i++) free(s->pool[i]);
-    for (int j = 0; j < s->njobs; j++) free(s->jobs[j].buf);
+    for (int i = 0; i < s->nslabs; i++) free(s->slabs[i]);
+    free(s->slabs);
     free(s->pool);
     free(s->jobs);
     free(s);
 }
 
-static int pool_put(mw_block_store *s, void *p)
+/* Keep a released buffer for reuse. Out of memory to grow the pool, the
+ * buffer is dropped: it stays in its slab until the slabs go. */
+static void pool_put(mw_block_store *s, void *p)
 {
     if (s->npool == s->pool_cap) {
         int cap = s->pool_cap ? 2 * s->pool_cap : 64;
         void **q = realloc(s->pool, (size_t)cap * sizeof *q);
-        if (!q) return 0;
+        if (!q) return;
         s->pool = q;
         s->pool_cap = cap;
     }
     s->pool[s->npool++] = p;
-    return 1;
+}
+
+/* A buffer of s->buf_bytes: from the pool, else cut from a slab. */
+static void *buffer_get(mw_block_store *s)
+{
+    if (s->npool) return s->pool[--s->npool];
+    if (!s->slab_left) {
+        if (s->nslabs == s->slabs_cap) {
+            int cap = s->slabs_cap ? 2 * s->slabs_cap : 32;
+            void **q = realloc(s->slabs, (size_t)cap * sizeof *q);
+            if (!q) return NULL;
+            s->slabs = q;
+            s->slabs_cap = cap;
+        }
+        void *slab = malloc(s->buf_bytes * SLAB_BUFFERS);
+        if (!slab) return NULL;
+        s->slabs[s->nslabs++] = slab;
+        s->slab_left = SLAB_BUFFERS;
+    }
+    return (char *)s->slabs[s->nslabs - 1] + s->buf_bytes * (size_t)(SLAB_BUFFERS - s->slab_left--);
 }
 
 mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, int *todo)
@@ -104,7 +139,7 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
     *todo = 0;
     /* Buffers of jobs a failed fill left behind go back to the pool. */
     for (int j = 0; j < s->njobs; j++)
-        if (s->jobs[j].buf && !pool_put(s, s->jobs[j].buf)) free(s->jobs[j].buf);
+        if (s->jobs[j].buf) pool_put(s, s->jobs[j].buf);
     s->njobs = 0;
     for (int i = 0; i < s->nfiles; i++)
         if (s->files[i].need) memset(s->files[i].need, 0, s->files[i].nblocks);
@@ -129,7 +164,7 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
         if (!f->need) continue;
         for (uint32_t id = 0; id < f->nblocks; id++) {
             if (f->blk[id] && !f->need[id]) {
-                if (!pool_put(s, f->blk[id])) free(f->blk[id]);
+                pool_put(s, f->blk[id]);
                 f->blk[id] = NULL;
             } else if (!f->blk[id] && f->need[id]) {
                 if (s->njobs == s->jobs_cap) {
@@ -143,23 +178,15 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
             }
         }
     }
-    /* 3. A buffer for every missing block now, so filling needs no lock.
-     * Blocks of one scene's files have one size per file; the pool holds
-     * buffers of any of them: take one only if it is large enough. */
-    for (int j = 0; j < s->njobs; j++) {
-        store_file *f = &s->files[s->jobs[j].file];
-        void *p = NULL;
-        for (int k = s->npool - 1; k >= 0 && !p; k--)
-            if (malloc_usable_size(s->pool[k]) >= f->block_bytes) {
-                p = s->pool[k];
-                s->pool[k] = s->pool[--s->npool];
-            }
-        if (!p && !(p = malloc(f->block_bytes))) return mw_error_set(MW_ERR_NOMEM, "out of memory for blocks");
-        s->jobs[j].buf = p;  /* visible to readers only once filled */
-    }
-    /* A store with nothing needed gives its memory back. */
+    /* 3. A buffer for every missing block now, so filling needs no lock. */
+    for (int j = 0; j < s->njobs; j++)
+        if (!(s->jobs[j].buf = buffer_get(s))) return mw_error_set(MW_ERR_NOMEM, "out of memory for blocks");
+    /* A store with nothing needed gives its memory back: every buffer is
+     * in the pool now. */
     if (n == 0) {
-        for (int k = 0; k < s->npool; k++) free(s->pool[k]);
+        for (int k = 0; k < s->nslabs; k++) free(s->slabs[k]);
+        s->nslabs = 0;
+        s->slab_left = 0;
         s->npool = 0;
     }
     *todo = s->njobs;

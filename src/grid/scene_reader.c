@@ -51,6 +51,7 @@ enum { LRU_SLOTS = 12 };
 typedef struct lru_slot {
     uint32_t id;
     uint64_t used;      /* 0: empty */
+    uint64_t read;      /* the mw_scene_reader_read() call that used it last */
     void *data;
 } lru_slot;
 
@@ -72,6 +73,7 @@ struct mw_scene_reader {
     float *mask_raw;         /* raw mask values on the target rectangle */
     size_t mask_n;
     uint64_t clock;          /* LRU stamps */
+    uint64_t reads;          /* mw_scene_reader_read() calls so far */
     const mw_block_store *store;  /* shared decoded blocks, looked up first; may be NULL */
     int *col_a, *col_b;      /* upsampling: per target column, source columns */
     float *col_f;            /* ... and weight of col_b */
@@ -248,16 +250,30 @@ static mw_status get_block(mw_scene_reader *r, open_file *f, uint32_t id, const 
             return MW_OK;
         }
     }
-    lru_slot *victim = &f->lru[0];
+    /* The victim: the least recently used slot holding a block no block
+     * of this read needs any more (not used by this read); only when
+     * every filled slot serves this read, an empty one. A slot is 128 KiB
+     * of fresh memory per file and thread: the shift lattice, whose
+     * windows each take one block per file and never meet again, filled
+     * all LRU_SLOTS of every file of every thread for nothing (21 MiB of
+     * page faults per thread, paid twice with two threads). */
+    lru_slot *victim = NULL, *empty = NULL, *oldest = &f->lru[0];
     for (int j = 0; j < LRU_SLOTS; j++) {
         lru_slot *sl = &f->lru[j];
         if (sl->used && sl->id == id) {
             sl->used = ++r->clock;
+            sl->read = r->reads;
             *out = sl->data;
             return MW_OK;
         }
-        if (sl->used < victim->used) victim = sl;
+        if (!sl->data) {
+            if (!empty) empty = sl;
+            continue;
+        }
+        if (sl->used < oldest->used || !oldest->data) oldest = sl;
+        if (sl->read != r->reads && (!victim || sl->used < victim->used)) victim = sl;
     }
+    if (!victim) victim = empty ? empty : oldest;
     if (!victim->data && !(victim->data = malloc(mw_tiff_file_layout(f->tf)->block_bytes)))
         return mw_error_set(MW_ERR_NOMEM, "out of memory for a block of %s", f->name);
     victim->used = 0;
@@ -265,6 +281,7 @@ static mw_status get_block(mw_scene_reader *r, open_file *f, uint32_t id, const 
     if (st != MW_OK) return st;
     victim->id = id;
     victim->used = ++r->clock;
+    victim->read = r->reads;
     *out = victim->data;
     return MW_OK;
 }
@@ -516,6 +533,7 @@ static mw_status and_mask_upsampled(mw_scene_reader *r, band_reader *b, mw_rect 
 mw_status mw_scene_reader_read(mw_scene_reader *r, mw_rect t, mw_scene_pixels *px)
 {
     const size_t n = (size_t)t.w * t.h;
+    r->reads++;  /* the LRU's notion of "this read" (get_block) */
     memset(px->valid, 1, n);
     for (int role = 0; role < MW_BAND_MASK; role++) {
         band_reader *b = &r->bands[role];

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,12 +148,80 @@ static void test_numbers(void)
     CHECK(mw_format_number(INFINITY, 4, b, sizeof b) == 0);
 }
 
+/* printf("%.*f"), trailing zeros and point dropped, "-0" -> "0": what
+ * mw_format_number must print (it takes a faster path where it can). */
+static void reference_number(double v, int d, char *b, size_t size)
+{
+    int n = snprintf(b, size, "%.*f", d, v);
+    char *dot = strchr(b, '.');
+    if (dot) {
+        char *end = b + n - 1;
+        while (end > dot && *end == '0') *end-- = '\0';
+        if (end == dot) *end = '\0';
+    }
+    if (strcmp(b, "-0") == 0) snprintf(b, size, "0");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* The formatter against printf on values where a shortcut could go wrong:
+ * coordinates, ties (k/2^m: exact halves at some decimals), values one ulp
+ * either side of a decimal half, tiny and negative values, integers, and
+ * magnitudes around the shortcut's limit. */
+static void test_numbers_exact(void)
+{
+    static const int decs[] = {0, 1, 2, 4, 7, 9, 12};
+    char got[80], want[80];
+    int bad = 0;
+    long checked = 0;
+    for (int i = 0; i < 400000 && bad < 5; i++) {
+        double v;
+        switch (i % 8) {
+        case 0: v = ((double)(rng() >> 11) / 9007199254740992.0 - 0.5) * 360.0; break;
+        case 1: v = (double)(int64_t)(rng() % 2000001 - 1000000) / (double)(1u << (rng() % 12)); break;
+        case 2: v = ((double)(int64_t)(rng() % 200000001 - 100000000) + 0.5) / 1e7; break;
+        case 3: v = nextafter(((double)(int64_t)(rng() % 20001 - 10000) + 0.5) / 1e4, (rng() & 1) ? 1e300 : -1e300); break;
+        case 4: v = ((double)(rng() >> 11) / 9007199254740992.0 - 0.5) * 1e-6; break;
+        case 5: v = (double)(int64_t)(rng() % 2000001 - 1000000); break;
+        case 6: v = ldexp((double)(rng() >> 11) / 9007199254740992.0, (int)(rng() % 80) - 20); break;
+        default: v = ((double)(rng() >> 11) / 9007199254740992.0 - 0.5) * 4e5; break;
+        }
+        for (size_t k = 0; k < sizeof decs / sizeof decs[0]; k++) {
+            mw_format_number(v, decs[k], got, sizeof got);
+            reference_number(v, decs[k], want, sizeof want);
+            checked++;
+            if (strcmp(got, want) != 0 && bad++ < 5)
+                fprintf(stderr, "format %.17g with %d decimals: got %s, printf %s\n", v, decs[k], got, want);
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(checked > 2000000);
+    /* Exact ties round to even, as printf does. */
+    mw_format_number(0.00390625, 7, got, sizeof got);
+    CHECK_STR(got, "0.0039062");
+    mw_format_number(-2.5, 0, got, sizeof got);
+    CHECK_STR(got, "-2");
+    mw_format_number(-0.4, 0, got, sizeof got);
+    CHECK_STR(got, "0");
+    /* A small buffer still gets printf's text (or %.17g). */
+    char small[8];
+    mw_format_number(-63.123456789, 7, small, sizeof small);
+    CHECK(strlen(small) < sizeof small);
+}
+
 static void test_geojson_errors(const char *dir, mw_alert *alerts)
 {
     /* A full disk is detected. */
     FILE *full = fopen("/dev/full", "w");
     if (full) {
-        CHECK(mw_geojson_write_stream(full, "/dev/full", alerts, 2, &sample_meta) ==
+        CHECK(mw_geojson_write_stream(full, "/dev/full", alerts, 2, &sample_meta, 1) ==
               MW_ERR_WRITE);
         CHECK(strstr(mw_last_error(), "/dev/full: ") == mw_last_error());
         CHECK(strstr(mw_last_error(), strerror(ENOSPC)) != NULL);
@@ -161,11 +230,11 @@ static void test_geojson_errors(const char *dir, mw_alert *alerts)
     char p[512];
     /* Missing folder. */
     snprintf(p, sizeof p, "%s/no-such-dir/alerts.geojson", dir);
-    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta) == MW_ERR_WRITE);
+    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta, 1) == MW_ERR_WRITE);
     CHECK(strstr(mw_last_error(), strerror(ENOENT)) != NULL);
     CHECK(!exists(p));
     snprintf(p, sizeof p, "%s/no-such-dir/alerts.gpkg", dir);
-    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta) == MW_ERR_WRITE);
+    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta, 1) == MW_ERR_WRITE);
     CHECK(!exists(p));
     /* A "folder" that is a file. */
     char f[512];
@@ -173,7 +242,7 @@ static void test_geojson_errors(const char *dir, mw_alert *alerts)
     FILE *pf = fopen(f, "w");
     if (pf) fclose(pf);
     snprintf(p, sizeof p, "%s/plainfile/alerts.geojson", dir);
-    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta) == MW_ERR_WRITE);
+    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta, 1) == MW_ERR_WRITE);
     CHECK(strstr(mw_last_error(), strerror(ENOTDIR)) != NULL);
     unlink(f);
     /* Unwritable folder (not for root, who can write anywhere). */
@@ -182,28 +251,28 @@ static void test_geojson_errors(const char *dir, mw_alert *alerts)
         snprintf(ro, sizeof ro, "%s/ro", dir);
         mkdir(ro, 0555);
         snprintf(p, sizeof p, "%s/alerts.geojson", ro);
-        CHECK(mw_alerts_write(p, alerts, 2, &sample_meta) == MW_ERR_WRITE);
+        CHECK(mw_alerts_write(p, alerts, 2, &sample_meta, 1) == MW_ERR_WRITE);
         CHECK(!exists(p));
         rmdir(ro);
     }
     /* Unknown extension, no extension. */
     snprintf(p, sizeof p, "%s/alerts.xyz", dir);
-    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta) == MW_ERR_USAGE);
+    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta, 1) == MW_ERR_USAGE);
     CHECK(strstr(mw_last_error(), "unknown output format '.xyz' (use .geojson, .gpkg") != NULL);
     CHECK(!exists(p));
     snprintf(p, sizeof p, "%s/alerts", dir);
-    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta) == MW_ERR_USAGE);
+    CHECK(mw_alerts_write(p, alerts, 2, &sample_meta, 1) == MW_ERR_USAGE);
     /* Parameters that are not a JSON object: nothing written. */
     mw_alert_meta bad = sample_meta;
     bad.parameters_json = "{\"a\": ";
     snprintf(p, sizeof p, "%s/bad.geojson", dir);
-    CHECK(mw_alerts_write(p, alerts, 2, &bad) == MW_ERR_USAGE);
+    CHECK(mw_alerts_write(p, alerts, 2, &bad, 1) == MW_ERR_USAGE);
     CHECK(!exists(p));
     /* A non-polygon geometry is refused, nothing left. */
     mw_alert pt = alerts[0];
     pt.geometry = OGR_G_CreateGeometry(wkbPoint);
     OGR_G_SetPoint_2D(pt.geometry, 0, 1, 2);
-    CHECK(mw_alerts_write(p, &pt, 1, &sample_meta) != MW_OK);
+    CHECK(mw_alerts_write(p, &pt, 1, &sample_meta, 1) != MW_OK);
     CHECK(!exists(p));
     OGR_G_DestroyGeometry(pt.geometry);
     CHECK(!hidden_files(dir));
@@ -214,8 +283,8 @@ static void test_geojson_determinism(const char *dir, mw_alert *alerts)
     char p1[512], p2[512];
     snprintf(p1, sizeof p1, "%s/one.geojson", dir);
     snprintf(p2, sizeof p2, "%s/two.json", dir);
-    CHECK(mw_alerts_write(p1, alerts, 2, &sample_meta) == MW_OK);
-    CHECK(mw_alerts_write(p2, alerts, 2, &sample_meta) == MW_OK);
+    CHECK(mw_alerts_write(p1, alerts, 2, &sample_meta, 1) == MW_OK);
+    CHECK(mw_alerts_write(p2, alerts, 2, &sample_meta, 1) == MW_OK);
     long n1 = 0, n2 = 0;
     char *b1 = slurp(p1, &n1), *b2 = slurp(p2, &n2);
     CHECK(b1 && b2 && n1 == n2 && n1 > 0 && memcmp(b1, b2, (size_t)n1) == 0);
@@ -234,7 +303,7 @@ static void test_geojson_determinism(const char *dir, mw_alert *alerts)
         CHECK(strncmp(b1, "{\n\"type\": \"FeatureCollection\",\n\"minewatch\": {", 45) == 0);
     }
     /* Overwriting an existing file works; zero alerts is a valid file. */
-    CHECK(mw_alerts_write(p1, alerts, 0, NULL) == MW_OK);
+    CHECK(mw_alerts_write(p1, alerts, 0, NULL, 1) == MW_OK);
     free(b1);
     b1 = slurp(p1, &n1);
     CHECK(b1 && strstr(b1, "\"features\": []") != NULL);
@@ -242,6 +311,57 @@ static void test_geojson_determinism(const char *dir, mw_alert *alerts)
     free(b2);
     unlink(p1);
     unlink(p2);
+    CHECK(!hidden_files(dir));
+}
+
+/* More alerts than one formatting batch of the GeoJSON writer, written
+ * with 1, 2 and 3 threads: the same bytes; a bad geometry is reported for
+ * the first bad alert in file order, whichever thread formatted it. */
+static void test_geojson_threads(const char *dir, const mw_alert *two)
+{
+    enum { N = 300 };
+    mw_alert *many = calloc(N, sizeof *many);
+    CHECK(many != NULL);
+    if (!many) return;
+    for (int i = 0; i < N; i++) {
+        many[i] = two[i % 2];
+        snprintf(many[i].id, sizeof many[i].id, "mw-test-%03d", i);
+        many[i].confidence = i / (double)N;
+        many[i].geometry = OGR_G_Clone(two[i % 2].geometry);
+    }
+    char p[512], q[512];
+    snprintf(p, sizeof p, "%s/t1.geojson", dir);
+    CHECK(mw_alerts_write(p, many, N, &sample_meta, 1) == MW_OK);
+    long n1 = 0;
+    char *b1 = slurp(p, &n1);
+    CHECK(b1 && n1 > 0 && strstr(b1, "\"mw-test-299\"") != NULL);
+    for (int t = 2; t <= 3; t++) {
+        snprintf(q, sizeof q, "%s/t%d.geojson", dir, t);
+        CHECK(mw_alerts_write(q, many, N, &sample_meta, t) == MW_OK);
+        long n = 0;
+        char *b = slurp(q, &n);
+        CHECK(b && b1 && n == n1 && memcmp(b, b1, (size_t)n1) == 0);
+        free(b);
+        unlink(q);
+    }
+    free(b1);
+    unlink(p);
+    /* Points at 250 (second batch) and 140: the error names 140. */
+    OGRGeometryH keep[2] = {many[140].geometry, many[250].geometry};
+    for (int k = 0; k < 2; k++) {
+        many[k ? 250 : 140].geometry = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(many[k ? 250 : 140].geometry, 0, 1, 2);
+    }
+    snprintf(p, sizeof p, "%s/bad.geojson", dir);
+    CHECK(mw_alerts_write(p, many, N, &sample_meta, 3) == MW_ERR_INTERNAL);
+    CHECK(strstr(mw_last_error(), "mw-test-140") != NULL);
+    CHECK(!exists(p));
+    for (int k = 0; k < 2; k++) {
+        OGR_G_DestroyGeometry(many[k ? 250 : 140].geometry);
+        many[k ? 250 : 140].geometry = keep[k];
+    }
+    for (int i = 0; i < N; i++) OGR_G_DestroyGeometry(many[i].geometry);
+    free(many);
     CHECK(!hidden_files(dir));
 }
 
@@ -360,7 +480,7 @@ static int write_all(const char *dir, mw_alert *alerts)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-        if (mw_alerts_write(p, alerts, 2, &sample_meta) != MW_OK) {
+        if (mw_alerts_write(p, alerts, 2, &sample_meta, 1) != MW_OK) {
             fprintf(stderr, "%s: %s\n", p, mw_last_error());
             ok = 0;
         }
@@ -385,8 +505,10 @@ int main(int argc, char **argv)
     char dir[] = "/tmp/mw-alerts-test-XXXXXX";
     if (!mkdtemp(dir)) return 1;
     test_numbers();
+    test_numbers_exact();
     test_geojson_errors(dir, alerts);
     test_geojson_determinism(dir, alerts);
+    test_geojson_threads(dir, alerts);
     test_protected(dir, alerts);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
