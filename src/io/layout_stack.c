@@ -81,7 +81,8 @@ done:
         if (!index[r]) continue;
         st = mw_io_probe_band(path, index[r], &sc->bands[r], &b->probe[r]);
         if (st) return st;
-        snprintf(b->probe[r].name, sizeof b->probe[r].name, "%s", names[r]);
+        /* a band name longer than the field is cut: it only labels the band */
+        snprintf(b->probe[r].name, sizeof b->probe[r].name, "%.*s", (int)sizeof b->probe[r].name - 1, names[r]);
         if (strncasecmp(names[r], "SR_B", 4) == 0) b->probe[r].landsat_band = atoi(names[r] + 4);
     }
     st = mw_io_finish_scene(b, args, path);

@@ -307,9 +307,12 @@ static const char *TREES =
 static char *trees_model(const char *from, const char *to)
 {
     const char *a = strstr(GOOD, " \"classifier\":"), *b = strstr(GOOD, " \"classes\":");
+    if (!a || !b) return NULL;
+    size_t head = (size_t)(a - GOOD);
     char *s = malloc(strlen(GOOD) + strlen(TREES) + 1);
-    memcpy(s, GOOD, (size_t)(a - GOOD));
-    s[a - GOOD] = 0;
+    if (!s) return NULL;
+    memcpy(s, GOOD, head);
+    s[head] = 0;
     strcat(s, TREES);
     strcat(s, b);
     if (!from) return s;
@@ -321,6 +324,8 @@ static char *trees_model(const char *from, const char *to)
 static void test_trees(void)
 {
     char *text = trees_model(NULL, NULL);
+    CHECK(text != NULL);
+    if (!text) return;
     mw_model *m = NULL;
     CHECK(mw_model_parse(text, "trees.json", &m) == MW_OK);
     free(text);
@@ -353,6 +358,8 @@ static void test_trees(void)
     };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         text = trees_model(bad[k].from, bad[k].to);
+        CHECK(text != NULL);
+        if (!text) continue;
         m = (mw_model *)1;
         CHECK(mw_model_parse(text, "bad.json", &m) == MW_ERR_MODEL && m == NULL);
         const char *msg = mw_last_error();
