@@ -24,8 +24,11 @@
 #ifdef MW_HAVE_LIBDEFLATE
 #include <libdeflate.h>
 
-/** DEFLATE level: GDAL's default for GeoTIFF (6). */
-#define MW_RAW_TILES_LEVEL 6
+/** DEFLATE level. Not GDAL's default (6): on these tiles (predictor 2 over
+ *  encoded index changes) libdeflate's level 1 is both faster and smaller:
+ *  full S2 tile 19.1 -> 16.6 s and 683 -> 673 MB (interleaved runs, median
+ *  of 2; level 3: 18.2 s, 681 MB). Same pixels either way. */
+#define MW_RAW_TILES_LEVEL 1
 
 struct mw_raw_tiles {
     TIFF *tif;
