@@ -39,26 +39,22 @@ DATA = "/work/shared/data/sat-mining-detector-patches"
 AMW = "/work/shared/data/amazon-mining-watch-gt/yearly_footprints"
 
 
-def labels(data, split):
-    out = {}
+def split_rows(data, split):
+    """The rows of DATA/dataset_<split>.csv ([] without it)."""
     path = os.path.join(data, "dataset_%s.csv" % split)
-    if os.path.exists(path):
-        with open(path) as f:
-            for r in csv.DictReader(f):
-                out[r["sample_id"]] = (int(r["label"]), r["category"])
-    return out
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def labels(data, split):
+    return {r["sample_id"]: (int(r["label"]), r["category"]) for r in split_rows(data, split)}
 
 
 def t1_end_years(data, split):
     """{pair id: year the second date's window ends} from the CSV."""
-    out = {}
-    path = os.path.join(data, "dataset_%s.csv" % split)
-    if os.path.exists(path):
-        with open(path) as f:
-            for r in csv.DictReader(f):
-                if r.get("t1_end"):
-                    out[r["sample_id"]] = int(r["t1_end"][:4])
-    return out
+    return {r["sample_id"]: int(r["t1_end"][:4]) for r in split_rows(data, split) if r.get("t1_end")}
 
 
 def label_from_tif(path):
