@@ -59,7 +59,8 @@ PATCHES = "/work/shared/data/sat-mining-detector-patches"
 # Fit on seeds 101..100+N. Sentinel-2: 16 pairs. More generated pairs make
 # the generated figures better but the real ones worse (out-of-fold on the
 # real train pairs, 5 folds: recall/specificity 0.740/0.936 with 16 pairs,
-# 0.735/0.924 with 32, 0.735/0.892 with 64): the trees spend themselves on
+# 0.751/0.911 with 20, 0.740/0.885 with 24, 0.735/0.924 with 32, 0.735/0.892
+# with 64): the trees spend themselves on
 # the generator's look-alikes. Landsat has no real pairs to lose, and its
 # held-out rows gain from more (recall 0.897/0.880 -> 0.931/0.960 with 64).
 TRAIN_SEED_COUNT = {"sentinel2": 16, "landsat": 64}
