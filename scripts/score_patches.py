@@ -103,6 +103,8 @@ def reference_years(ref_dir, tif):
     EPSG:4326) that intersect the footprint of patch raster `tif`."""
     from osgeo import gdal, ogr, osr
     ds = gdal.Open(tif)
+    if ds is None or not ds.GetProjection():
+        return set()  # no footprint to look up: the pair goes to "none"
     gt, w, h = ds.GetGeoTransform(), ds.RasterXSize, ds.RasterYSize
     src = osr.SpatialReference(wkt=ds.GetProjection())
     src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
