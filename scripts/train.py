@@ -267,6 +267,16 @@ def sigmoid(z):
 
 
 # ---- training of one sensor model ----
+def add_real(X, y, w, N, P, real_weight):
+    """Append the real negative sites N and positive instances P to the
+    lists of rows, labels and weights: each side weighs real_weight / 2 in
+    all, spread evenly over its rows."""
+    X += [N, P]
+    y += [np.zeros(len(N)), np.ones(len(P))]
+    w += [np.full(len(N), real_weight * 0.5 / max(len(N), 1)),
+          np.full(len(P), real_weight * 0.5 / max(len(P), 1))]
+
+
 def train(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight):
     Xs = np.array([r[0] for r in syn_tr], float)
     ys = np.array([r[1] for r in syn_tr], float)
@@ -289,11 +299,7 @@ def train(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight):
         yr = [ys]
         wr = [ws]
         if real_weight > 0:
-            Pp = np.array([Zp[k][pick[k]] for k in pos_ids])
-            Zr += [Zn, Pp]
-            yr += [np.zeros(len(Zn)), np.ones(len(Pp))]
-            wr += [np.full(len(Zn), real_weight * 0.5 / max(len(Zn), 1)),
-                   np.full(len(Pp), real_weight * 0.5 / max(len(Pp), 1))]
+            add_real(Zr, yr, wr, Zn, np.array([Zp[k][pick[k]] for k in pos_ids]), real_weight)
         Z, y, w = np.vstack(Zr), np.concatenate(yr), np.concatenate(wr)
         coef, icpt = fit_logistic(Z, y, w * 1000.0)
         if real_weight > 0:
@@ -345,11 +351,7 @@ def fit_trees(Xs, ys, ws, neg_rows, pat_tr, pos_ids, lr_z, real_weight):
     for _round in range(3 if real_weight > 0 and pos_ids else 1):
         X, y, w = [nan_to_missing(Xs)], [ys], [ws]
         if real_weight > 0 and pos_ids:
-            P = nan_to_missing([pat_tr[k][1][pick[k]] for k in pos_ids])
-            X += [N, P]
-            y += [np.zeros(len(N)), np.ones(len(P))]
-            w += [np.full(len(N), real_weight * 0.5 / max(len(N), 1)),
-                  np.full(len(P), real_weight * 0.5 / max(len(P), 1))]
+            add_real(X, y, w, N, nan_to_missing([pat_tr[k][1][pick[k]] for k in pos_ids]), real_weight)
         g = GradientBoostingClassifier(**GBT).fit(np.vstack(X), np.concatenate(y),
                                                   sample_weight=np.concatenate(w) * 1000.0)
         if not (real_weight > 0 and pos_ids):
@@ -480,7 +482,7 @@ def main():
         except ImportError:
             raise SystemExit("train.py: --classifier trees needs scikit-learn: apt-get install python3-sklearn")
     if not 0 <= a.train_seeds <= 100:
-        raise SystemExit("train.py: --train-seeds must be 1..100")
+        raise SystemExit("train.py: --train-seeds must be 1..100 (0: the per-sensor default)")
     JOBS = a.jobs
     CLASSIFIER = a.classifier
     os.makedirs(a.work, exist_ok=True)

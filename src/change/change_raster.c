@@ -135,6 +135,21 @@ static void gdal_quiet_begin(void)
 
 static void gdal_quiet_end(void) { CPLPopErrorHandler(); }
 
+/* Close r->ds. GDAL 3.6's GDALClose() returns void: a failure to write the
+ * last tiles, the header or the directory shows as a CE_Failure left on
+ * this thread; it becomes MW_ERR_WRITE "<path>: <what>: <GDAL message>". */
+static mw_status close_checked(mw_change_raster *r, const char *path, const char *what)
+{
+    mw_status st = MW_OK;
+    gdal_quiet_begin();
+    GDALClose(r->ds);
+    r->ds = NULL;
+    if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
+        st = mw_error_from_gdal(MW_ERR_WRITE, path, what);
+    gdal_quiet_end();
+    return st;
+}
+
 static void free_writer(mw_change_raster *r)
 {
     free(r->buf);
@@ -258,13 +273,7 @@ mw_status mw_change_raster_create(const char *path, int width, int height, const
     gdal_quiet_end();
     if (st == MW_OK && raw) {
         /* Header, georeferencing and the PAM sidecar are written now. */
-        gdal_quiet_begin();
-        CPLErrorReset();
-        GDALClose(r->ds);
-        r->ds = NULL;
-        if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
-            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write the header");
-        gdal_quiet_end();
+        st = close_checked(r, path, "cannot write the header");
         if (st == MW_OK)
             st = mw_raw_tiles_open(r->tmp, path, width, height, NBANDS, MW_CHANGE_RASTER_BLOCK, &r->raw);
     }
@@ -368,14 +377,7 @@ mw_status mw_change_raster_commit(mw_change_raster *r)
         st = mw_raw_tiles_close(r->raw);
         r->raw = NULL;
     } else {
-        /* GDAL 3.6's GDALClose() returns void: a failure to write the last
-         * tiles or the directory shows as a CE_Failure left on this thread. */
-        gdal_quiet_begin();
-        GDALClose(r->ds);
-        r->ds = NULL;
-        if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
-            st = mw_error_from_gdal(MW_ERR_WRITE, r->path, "cannot close file");
-        gdal_quiet_end();
+        st = close_checked(r, r->path, "cannot close file");
     }
 
     char *aux_tmp = aux_name(r->tmp), *aux_final = aux_name(r->path);

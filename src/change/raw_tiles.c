@@ -61,6 +61,26 @@ static void free_tiles(mw_raw_tiles *t)
     free(t);
 }
 
+/* One compressor and scratch tile per thread of the calling team (a
+ * --threads larger than the default team size asks for more). */
+static int ensure_threads(mw_raw_tiles *t, int nthreads)
+{
+    if (nthreads <= t->ncomp) return 1;
+    struct libdeflate_compressor **c = realloc(t->comp, (size_t)nthreads * sizeof *c);
+    if (!c) return 0;
+    t->comp = c;
+    uint16_t **s = realloc(t->scratch, (size_t)nthreads * sizeof *s);
+    if (!s) return 0;
+    t->scratch = s;
+    for (int i = t->ncomp; i < nthreads; i++) {
+        t->comp[i] = libdeflate_alloc_compressor(MW_RAW_TILES_LEVEL);
+        t->scratch[i] = malloc((size_t)t->block * t->block * sizeof(uint16_t));
+        t->ncomp = i + 1;
+        if (!t->comp[i] || !t->scratch[i]) return 0;
+    }
+    return 1;
+}
+
 mw_status mw_raw_tiles_open(const char *file, const char *label, int width, int height,
                             int nbands, int block, mw_raw_tiles **out)
 {
@@ -76,18 +96,10 @@ mw_status mw_raw_tiles_open(const char *file, const char *label, int width, int 
     t->block = block;
     t->tiles_x = (width + block - 1) / block;
     t->tiles_y = (height + block - 1) / block;
-    t->ncomp = omp_get_max_threads();
     const size_t n = (size_t)nbands * t->tiles_x, tile_bytes = (size_t)block * block * sizeof(uint16_t);
-    t->comp = calloc((size_t)t->ncomp, sizeof *t->comp);
-    t->scratch = calloc((size_t)t->ncomp, sizeof *t->scratch);
     t->out = calloc(n, sizeof *t->out);
     t->size = calloc(n, sizeof *t->size);
-    int ok = t->comp && t->scratch && t->out && t->size;
-    for (int i = 0; ok && i < t->ncomp; i++) {
-        t->comp[i] = libdeflate_alloc_compressor(MW_RAW_TILES_LEVEL);
-        t->scratch[i] = malloc(tile_bytes);
-        ok = t->comp[i] && t->scratch[i];
-    }
+    int ok = t->out && t->size && ensure_threads(t, omp_get_max_threads());
     if (ok) t->bound = libdeflate_zlib_compress_bound(t->comp[0], tile_bytes);
     for (size_t i = 0; ok && i < n; i++) ok = (t->out[i] = malloc(t->bound)) != NULL;
     if (!ok) {
@@ -126,25 +138,6 @@ static void compress_tile(mw_raw_tiles *t, const uint16_t *planes, int rows, int
                                           t->bound);
 }
 
-/* One compressor and scratch tile per thread of the calling team (a
- * --threads larger than the default team size asks for more). */
-static int ensure_threads(mw_raw_tiles *t, int nthreads)
-{
-    if (nthreads <= t->ncomp) return 1;
-    struct libdeflate_compressor **c = realloc(t->comp, (size_t)nthreads * sizeof *c);
-    if (!c) return 0;
-    t->comp = c;
-    uint16_t **s = realloc(t->scratch, (size_t)nthreads * sizeof *s);
-    if (!s) return 0;
-    t->scratch = s;
-    for (int i = t->ncomp; i < nthreads; i++) {
-        t->comp[i] = libdeflate_alloc_compressor(MW_RAW_TILES_LEVEL);
-        t->scratch[i] = malloc((size_t)t->block * t->block * sizeof(uint16_t));
-        t->ncomp = i + 1;
-        if (!t->comp[i] || !t->scratch[i]) return 0;
-    }
-    return 1;
-}
 
 mw_status mw_raw_tiles_write_row(mw_raw_tiles *t, int trow, const uint16_t *planes, int rows)
 {

@@ -5,6 +5,8 @@
 #ifndef MW_SCAN_INTERNAL_H
 #define MW_SCAN_INTERNAL_H
 
+#include <stddef.h>
+
 #include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
 #include "model/mw_model.h"
@@ -34,6 +36,8 @@ typedef struct mw_site_pre {
     mw_site_acc acc;     /* what it was measured as: taken only if the final merge agrees */
     mw_site_slot slot;
 } mw_site_pre;
+/* mw_cmp_seed() sorts and searches these by their first member. */
+_Static_assert(offsetof(mw_site_pre, seed) == 0, "mw_site_pre.seed first");
 
 typedef struct mw_scan_ctx {
     const mw_scene *before, *after;
@@ -104,6 +108,9 @@ mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, c
  */
 mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                              int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n);
+/** qsort/bsearch order of int64_t seeds, and of mw_site_pre by seed (its
+ *  first member). */
+int mw_cmp_seed(const void *a, const void *b);
 /** Same site, field for field (the sums bit for bit). */
 int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 

@@ -134,12 +134,6 @@ mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, c
     return mw_site_measure_window(ctx, wk, ll, site, &wk->win, mask, mask_cap, slot);
 }
 
-static int cmp_pre(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = ((const mw_site_pre *)b)->seed;
-    return x < y ? -1 : x > y;
-}
-
 mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
 {
     const int n = ctx->sites ? ctx->sites->count : 0;
@@ -158,7 +152,7 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
     int ntodo = 0;
     for (int i = 0; i < n; i++) {
         mw_site_pre *p = ctx->npre ? bsearch(&ctx->sites->sites[i].seed, ctx->pre, (size_t)ctx->npre,
-                                             sizeof *ctx->pre, cmp_pre) : NULL;
+                                             sizeof *ctx->pre, mw_cmp_seed) : NULL;
         if (p && !p->taken && mw_site_acc_equal(&p->acc, &ctx->sites->sites[i])) {
             slots[i] = p->slot;
             p->taken = 1;

@@ -84,12 +84,6 @@ static mw_status premeasure(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, cons
     return st;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The sites complete after wave @p ty that no tile measured (wave_sites.c),
  * as empty entries of @p out for the wave's parallel loop to measure. */
 static mw_status wave_sites(mw_scan_ctx *ctx, mw_tile_sites *const *tiles, const tile_pre *pre, int tiles_x,
@@ -103,7 +97,7 @@ static mw_status wave_sites(mw_scan_ctx *ctx, mw_tile_sites *const *tiles, const
     ndone = 0;
     for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++)
         for (int j = 0; j < pre[i].n; j++) done[ndone++] = pre[i].items[j].seed;
-    qsort(done, ndone, sizeof *done, cmp_i64);
+    qsort(done, ndone, sizeof *done, mw_cmp_seed);
     mw_site_acc *found = NULL;
     int n = 0;
     mw_status st = mw_wave_sites_find(ctx, tiles, tiles_x, tiles_y, ty, done, (int)ndone, &found, &n);
@@ -119,10 +113,25 @@ static mw_status wave_sites(mw_scan_ctx *ctx, mw_tile_sites *const *tiles, const
     return st;
 }
 
-static int cmp_pre_seed(const void *a, const void *b)
+/* Move the measured sites of @p n lists to ctx->pre (room made by the caller). */
+static void pre_move(mw_scan_ctx *ctx, tile_pre *lists, size_t n)
 {
-    int64_t x = ((const mw_site_pre *)a)->seed, y = ((const mw_site_pre *)b)->seed;
-    return x < y ? -1 : x > y;
+    for (size_t i = 0; i < n; i++) {
+        if (lists[i].n) memcpy(ctx->pre + ctx->npre, lists[i].items, (size_t)lists[i].n * sizeof *ctx->pre);
+        ctx->npre += lists[i].n;
+        lists[i].n = 0;
+    }
+}
+
+/* Free @p n lists and what is left in them (NULL: nothing). */
+static void pre_free(tile_pre *lists, size_t n)
+{
+    if (!lists) return;
+    for (size_t i = 0; i < n; i++) {
+        for (int j = 0; j < lists[i].n; j++) mw_alert_clear(&lists[i].items[j].slot.alert);
+        free(lists[i].items);
+    }
+    free(lists);
 }
 
 typedef struct wave_rows {
@@ -309,32 +318,14 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             st = mw_error_set(MW_ERR_NOMEM, "out of memory");
             goto done;
         }
-        for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) {
-            if (pre[i].n) memcpy(ctx->pre + ctx->npre, pre[i].items, (size_t)pre[i].n * sizeof *ctx->pre);
-            ctx->npre += pre[i].n;
-            pre[i].n = 0;
-        }
-        for (int i = 0; i < tiles_y; i++) {
-            if (wave[i].n) memcpy(ctx->pre + ctx->npre, wave[i].items, (size_t)wave[i].n * sizeof *ctx->pre);
-            ctx->npre += wave[i].n;
-            wave[i].n = 0;
-        }
-        qsort(ctx->pre, (size_t)ctx->npre, sizeof *ctx->pre, cmp_pre_seed);
+        pre_move(ctx, pre, (size_t)tiles_x * tiles_y);
+        pre_move(ctx, wave, (size_t)tiles_y);
+        qsort(ctx->pre, (size_t)ctx->npre, sizeof *ctx->pre, mw_cmp_seed);
     }
 
 done:
-    if (pre)
-        for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) {
-            for (int j = 0; j < pre[i].n; j++) mw_alert_clear(&pre[i].items[j].slot.alert);
-            free(pre[i].items);
-        }
-    free(pre);
-    if (wave)
-        for (int i = 0; i < tiles_y; i++) {
-            for (int j = 0; j < wave[i].n; j++) mw_alert_clear(&wave[i].items[j].slot.alert);
-            free(wave[i].items);
-        }
-    free(wave);
+    pre_free(pre, (size_t)tiles_x * tiles_y);
+    pre_free(wave, (size_t)tiles_y);
     if (tiles)
         for (size_t i = 0; i < (size_t)tiles_x * tiles_y; i++) mw_tile_sites_destroy(tiles[i]);
     free(tiles);

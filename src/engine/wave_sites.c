@@ -30,7 +30,8 @@
 
 #include "core/mw_error.h"
 
-static int cmp_seed(const void *a, const void *b)
+/** See mw_scan_internal.h. */
+int mw_cmp_seed(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
@@ -59,7 +60,7 @@ mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles
         if (!last && s->y1 + reach >= row_end) continue;       /* may go on below */
         if (ty > 0 && s->y1 + reach < row_start) continue;     /* complete already: the previous wave's */
         if (ty0 > 0 && s->y0 - reach < top) continue;          /* may come from above: site pass */
-        if (ndone && bsearch(&s->seed, done, (size_t)ndone, sizeof *done, cmp_seed)) continue;
+        if (ndone && bsearch(&s->seed, done, (size_t)ndone, sizeof *done, mw_cmp_seed)) continue;
         mw_rect w = mw_scan_site_window(ctx, s);
         if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) continue;  /* the site pass reports it */
         sel[k++] = *s;

@@ -99,18 +99,24 @@ void mw_block_store_destroy(mw_block_store *s)
     free(s);
 }
 
+/* Room for one more element in the array *arr of *n elements of @p size
+ * bytes (capacity *cap, doubled from @p first). 0 when out of memory. */
+static int room_for_one(void *arr, int n, int *cap, size_t size, int first)
+{
+    if (n < *cap) return 1;
+    int c = *cap ? 2 * *cap : first;
+    void *q = realloc(*(void **)arr, (size_t)c * size);
+    if (!q) return 0;
+    *(void **)arr = q;
+    *cap = c;
+    return 1;
+}
+
 /* Keep a released buffer for reuse. Out of memory to grow the pool, the
  * buffer is dropped: it stays in its slab until the slabs go. */
 static void pool_put(mw_block_store *s, void *p)
 {
-    if (s->npool == s->pool_cap) {
-        int cap = s->pool_cap ? 2 * s->pool_cap : 64;
-        void **q = realloc(s->pool, (size_t)cap * sizeof *q);
-        if (!q) return;
-        s->pool = q;
-        s->pool_cap = cap;
-    }
-    s->pool[s->npool++] = p;
+    if (room_for_one(&s->pool, s->npool, &s->pool_cap, sizeof *s->pool, 64)) s->pool[s->npool++] = p;
 }
 
 /* A buffer of s->buf_bytes: from the pool, else cut from a slab. */
@@ -118,13 +124,7 @@ static void *buffer_get(mw_block_store *s)
 {
     if (s->npool) return s->pool[--s->npool];
     if (!s->slab_left) {
-        if (s->nslabs == s->slabs_cap) {
-            int cap = s->slabs_cap ? 2 * s->slabs_cap : 32;
-            void **q = realloc(s->slabs, (size_t)cap * sizeof *q);
-            if (!q) return NULL;
-            s->slabs = q;
-            s->slabs_cap = cap;
-        }
+        if (!room_for_one(&s->slabs, s->nslabs, &s->slabs_cap, sizeof *s->slabs, 32)) return NULL;
         void *slab = malloc(s->buf_bytes * SLAB_BUFFERS);
         if (!slab) return NULL;
         s->slabs[s->nslabs++] = slab;
@@ -167,13 +167,8 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
                 pool_put(s, f->blk[id]);
                 f->blk[id] = NULL;
             } else if (!f->blk[id] && f->need[id]) {
-                if (s->njobs == s->jobs_cap) {
-                    int cap = s->jobs_cap ? 2 * s->jobs_cap : 256;
-                    store_job *q = realloc(s->jobs, (size_t)cap * sizeof *q);
-                    if (!q) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-                    s->jobs = q;
-                    s->jobs_cap = cap;
-                }
+                if (!room_for_one(&s->jobs, s->njobs, &s->jobs_cap, sizeof *s->jobs, 256))
+                    return mw_error_set(MW_ERR_NOMEM, "out of memory");
                 s->jobs[s->njobs++] = (store_job){i, id, NULL};
             }
         }

@@ -99,18 +99,13 @@ static mw_status bad(const ctx *c, const char *field, const char *problem)
 
 static mw_status nomem(void) { return mw_error_set(MW_ERR_NOMEM, "model: out of memory"); }
 
-static int is_number(json_object *o)
-{
-    return json_object_is_type(o, json_type_double) || json_object_is_type(o, json_type_int);
-}
-
 /* A required finite number; @p field is the dotted path for messages. */
 static mw_status get_number(const ctx *c, json_object *parent, const char *key,
                             const char *field, double *out)
 {
     json_object *o = NULL;
     if (!json_object_object_get_ex(parent, key, &o)) return bad(c, field, "missing");
-    if (!o || !is_number(o)) return bad(c, field, "not a number"); /* null included */
+    if (!o || !mw_json_is_number(o)) return bad(c, field, "not a number"); /* null included */
     double v = json_object_get_double(o);
     if (!isfinite(v)) return bad(c, field, "not finite");
     *out = v;
@@ -176,7 +171,7 @@ static mw_status get_array(const ctx *c, json_object *cl, const char *key, int n
         char item[80];
         snprintf(item, sizeof item, "%s[%d]", field, i);
         json_object *v = json_object_array_get_idx(a, (size_t)i);
-        if (!v || !is_number(v)) return bad(c, item, "not a number");
+        if (!v || !mw_json_is_number(v)) return bad(c, item, "not a number");
         (*out)[i] = json_object_get_double(v);
         if (!isfinite((*out)[i])) return bad(c, item, "not finite");
     }

@@ -17,6 +17,12 @@
 
 typedef struct mw_trees mw_trees;
 
+/** A JSON number (int or double); the model parser's test too (model.c). */
+static inline int mw_json_is_number(json_object *o)
+{
+    return o && (json_object_is_type(o, json_type_double) || json_object_is_type(o, json_type_int));
+}
+
 /** Result of mw_trees_parse. */
 typedef enum { MW_TREES_OK = 0, MW_TREES_BAD = 1, MW_TREES_NOMEM = 2 } mw_trees_result;
 

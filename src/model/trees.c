@@ -39,11 +39,6 @@ void mw_trees_destroy(mw_trees *t)
     free(t);
 }
 
-static int is_number(json_object *o)
-{
-    return o && (json_object_is_type(o, json_type_double) || json_object_is_type(o, json_type_int));
-}
-
 /* Array member @p key of @p tree with exactly @p n numbers (n < 0: any
  * length, set to it). Returns 0 or sets why. */
 static int node_array(json_object *tree, const char *key, int *n, json_object **arr,
@@ -67,7 +62,7 @@ static int node_array(json_object *tree, const char *key, int *n, json_object **
     }
     for (int i = 0; i < len; i++) {
         json_object *v = json_object_array_get_idx(*arr, (size_t)i);
-        if (!is_number(v) || !isfinite(json_object_get_double(v))) {
+        if (!mw_json_is_number(v) || !isfinite(json_object_get_double(v))) {
             snprintf(why, why_size, "\"%s\"[%d] is not a finite number", key, i);
             return -1;
         }
@@ -85,7 +80,7 @@ mw_trees_result mw_trees_parse(json_object *cl, int nfeat, mw_trees **out, char 
     const char *num[2] = {"base", "learning_rate"};
     double *dst[2] = {&t->base, &t->rate};
     for (int k = 0; k < 2; k++) {
-        if (!json_object_object_get_ex(cl, num[k], &o) || !is_number(o) ||
+        if (!json_object_object_get_ex(cl, num[k], &o) || !mw_json_is_number(o) ||
             !isfinite(json_object_get_double(o))) {
             snprintf(field, field_size, "classifier.%s", num[k]);
             snprintf(why, why_size, "missing or not a finite number");

@@ -129,8 +129,7 @@ mw_status mw_ring_context(const mw_site_window *w, mw_rect r, const uint8_t *rin
             if (!(bits[j] & WATER_A) && (near[j] & WATER_A) && mw_is_bare(w->after_bsi, w->after_ndvi, i))
                 n_mos_a++;
             if (w->dndvi && w->dndvi[i] <= MW_SUBTLE_LOSS_DNDVI) n_loss++;
-            if (mw_is_water(w->after_mndwi, i, w->water_mndwi) && w->after_ndti &&
-                !isnan(w->after_ndti[i])) {
+            if ((bits[j] & WATER_A) && w->after_ndti && !isnan(w->after_ndti[i])) {  /* ring: valid */
                 sum_ndti += w->after_ndti[i];
                 n_ndti++;
             }
