@@ -21,6 +21,10 @@ imagery), or never (`none`); recall and specificity are printed per group.
 AMW is itself a Sentinel-2 model (partly hand-checked), not ground truth:
 the groups say where a label and the imagery's dates disagree, they do not
 replace the labels.
+
+Every pair is also placed by its second image: `closed_t1` when fewer than
+0.5 % of its pixels have NDVI < 0.6 (closed canopy everywhere: no cleared
+ground, sand or water for any detector to see), else `open_t1`.
 """
 import argparse
 import concurrent.futures as cf
@@ -151,6 +155,54 @@ def reference_group(years, t1_end):
     return "by_t1" if min(years) <= t1_end else "after_t1"
 
 
+# A second image whose pixels are all closed canopy shows no mining at all,
+# whatever its label says: the label's mining came later or lies outside the
+# patch.  "Closed" = fewer than CANOPY_OPEN_SHARE of its pixels below
+# CANOPY_NDVI (pixels with no data do not count).
+CANOPY_NDVI = 0.6
+CANOPY_OPEN_SHARE = 0.005
+
+
+def canopy_group(tif):
+    """'closed_t1' when the raster's pixels are all closed canopy (see above),
+    else 'open_t1'; None when it cannot be read.  Red and NIR are the bands
+    described B04 and B08 (else bands 3 and 4, the patches' order)."""
+    from osgeo import gdal
+    import numpy as np
+    ds = gdal.Open(tif)
+    if ds is None or ds.RasterCount < 4:
+        return None
+    desc = [ds.GetRasterBand(b + 1).GetDescription() for b in range(ds.RasterCount)]
+    red = ds.GetRasterBand(desc.index("B04") + 1 if "B04" in desc else 3)
+    nir = ds.GetRasterBand(desc.index("B08") + 1 if "B08" in desc else 4)
+    r, n = red.ReadAsArray().astype(np.float64), nir.ReadAsArray().astype(np.float64)
+    ok = (r + n) > 0
+    for b, a in ((red, r), (nir, n)):
+        if b.GetNoDataValue() is not None:
+            ok &= a != b.GetNoDataValue()
+    if not ok.any():
+        return None
+    ndvi = (n[ok] - r[ok]) / (n[ok] + r[ok])
+    return "closed_t1" if (ndvi < CANOPY_NDVI).mean() < CANOPY_OPEN_SHARE else "open_t1"
+
+
+def group_figures(rows, key):
+    """{group: counts, recall, specificity} of the scored rows by row[key]."""
+    groups = {}
+    for row in rows:
+        g = row.get(key)
+        if g is None or row["label"] not in (0, 1):
+            continue
+        d = groups.setdefault(g, dict(mining=0, flagged_mining=0, other=0, flagged_other=0))
+        k = "mining" if row["label"] == 1 else "other"
+        d[k] += 1
+        d["flagged_" + k] += row["flagged"]
+    for d in groups.values():
+        d["recall"] = ratio(d["flagged_mining"], d["mining"])
+        d["specificity"] = ratio(d["other"] - d["flagged_other"], d["other"])
+    return dict(sorted(groups.items()))
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = []
@@ -227,17 +279,13 @@ def main(argv=None):
         t1_end = t1_end_years(a.data, a.split)
         for row in rows:
             t1 = t1_end.get(row["id"])
-            if t1 is None or row["label"] not in (0, 1):
-                continue
-            g = reference_group(reference_years(a.reference, os.path.join(folder, row["id"] + "_t0.tif")), t1)
-            row["reference"] = g
-            d = groups.setdefault(g, dict(mining=0, flagged_mining=0, other=0, flagged_other=0))
-            key = "mining" if row["label"] == 1 else "other"
-            d[key] += 1
-            d["flagged_" + key] += row["flagged"]
-        for d in groups.values():
-            d["recall"] = ratio(d["flagged_mining"], d["mining"])
-            d["specificity"] = ratio(d["other"] - d["flagged_other"], d["other"])
+            if t1 is not None:
+                row["reference"] = reference_group(
+                    reference_years(a.reference, os.path.join(folder, row["id"] + "_t0.tif")), t1)
+        groups = group_figures(rows, "reference")
+    for row in rows:
+        row["canopy"] = canopy_group(os.path.join(folder, row["id"] + "_t1.tif"))
+    canopy = group_figures(rows, "canopy")
     # calibration at the pair level (site labels are unknown): each pair with
     # an alert is (its best alert's confidence, label); `-- --min-confidence 0`
     # gives the whole curve
@@ -248,10 +296,11 @@ def main(argv=None):
     res = dict(split=a.split, minewatch=mw, extra_args=extra, pairs=len(ids), errors=len(errors),
                tp=tp, fp=fp, tn=tn, fn=fn, recall=recall, specificity=spec, precision=precision, f1=f1,
                accuracy=ratio(tp + tn, tp + tn + fp + fn), categories=dict(sorted(cats.items())),
-               calibration=bins, ece=ece, reference=a.reference, reference_groups=dict(sorted(groups.items())), seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
+               calibration=bins, ece=ece, reference=a.reference, reference_groups=groups, canopy_groups=canopy, seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
     if a.per_patch:
         with open(a.per_patch, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["id"])
+            fields = list(dict.fromkeys(k for row in rows for k in row)) or ["id"]
+            w = csv.DictWriter(f, fieldnames=fields, restval="")
             w.writeheader()
             w.writerows(rows)
     if a.json:
@@ -269,6 +318,12 @@ def main(argv=None):
             print("by the reference map (%s) of the patch footprint:" % a.reference)
             for k, d in sorted(groups.items()):
                 print("  %-8s mining pairs %3d, recall %s; other pairs %3d, specificity %s" % (
+                    k, d["mining"], f(d["recall"]), d["other"], f(d["specificity"])))
+        if canopy:
+            print("by the second image (closed_t1: all pixels closed canopy, < %.1f %% with NDVI < %.1f):" % (
+                100 * CANOPY_OPEN_SHARE, CANOPY_NDVI))
+            for k, d in canopy.items():
+                print("  %-9s mining pairs %3d, recall %s; other pairs %3d, specificity %s" % (
                     k, d["mining"], f(d["recall"]), d["other"], f(d["specificity"])))
         if bins:
             print("calibration (pairs with an alert, by their best alert): ECE %s" % f(ece))
