@@ -65,6 +65,7 @@ typedef struct mw_scan_ctx {
     mw_alert *alerts;
     int nalerts;
     int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
+    mw_rect too_large_box;   /* pixel bbox of the largest of them, to say where it is */
     mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
     int npre;
     int site_halo;           /* margin of a site window around its bbox, pixels */

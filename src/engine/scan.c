@@ -132,6 +132,44 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
     return st;
 }
 
+/* Lon/lat envelope of a rectangle of grid pixels (its four corners and edge
+ * midpoints, enough for the UTM grids of a scan); 0 when PROJ cannot. */
+static int box_lonlat(const mw_grid *g, mw_rect r, double *lon0, double *lon1, double *lat0, double *lat1)
+{
+    mw_lonlat *t = NULL;
+    if (mw_lonlat_create(g->crs_wkt, &t) != MW_OK) return 0;
+    int ok = 1;
+    *lon0 = *lat0 = INFINITY;
+    *lon1 = *lat1 = -INFINITY;
+    for (int k = 0; k < 9 && ok; k++) {
+        const double px = r.x + 0.5 * r.w * (k % 3), py = r.y + 0.5 * r.h * (k / 3);
+        const double x = g->gt[0] + px * g->gt[1] + py * g->gt[2], y = g->gt[3] + px * g->gt[4] + py * g->gt[5];
+        double lon, lat;
+        ok = mw_lonlat_point(t, x, y, &lon, &lat) == MW_OK;
+        if (ok) {
+            *lon0 = fmin(*lon0, lon), *lon1 = fmax(*lon1, lon);
+            *lat0 = fmin(*lat0, lat), *lat1 = fmax(*lat1, lat);
+        }
+    }
+    mw_lonlat_destroy(t);
+    return ok;
+}
+
+/* The warning for sites too large to outline: how many, and where the
+ * largest is, so the analyst can scan it again with --aoi. */
+static char *too_large_warning(const mw_scan_ctx *ctx)
+{
+    char msg[512], where[160] = "";
+    double lon0, lon1, lat0, lat1;
+    if (box_lonlat(&ctx->grid, ctx->too_large_box, &lon0, &lon1, &lat0, &lat1))
+        snprintf(where, sizeof where, "; the largest spans lon %.4f..%.4f, lat %.4f..%.4f", lon0, lon1, lat0, lat1);
+    snprintf(msg, sizeof msg,
+             "%d disturbance%s too large to outline (site window over %d x %d pixels; nearly always cloud or "
+             "haze the mask missed)%s: scan a smaller --aoi to outline what is inside",
+             ctx->too_large, ctx->too_large == 1 ? "" : "s", 1500, 1500, where);
+    return strdup(msg);
+}
+
 static char *format_timings(const mw_scan_ctx *ctx)
 {
     double read = 0, compute = 0, sites = 0;
@@ -272,14 +310,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
         res->pixels = (long long)ctx.grid.width * ctx.grid.height;
         if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
-        if (ctx.too_large) {
-            char msg[256];
-            snprintf(msg, sizeof msg,
-                     "%d disturbance%s wider than %d x %d pixels not outlined (nearly always cloud or haze the mask "
-                     "missed; scan a smaller --aoi to see %s)",
-                     ctx.too_large, ctx.too_large == 1 ? "" : "s", 1500, 1500, ctx.too_large == 1 ? "it" : "them");
-            res->warnings = strdup(msg);
-        }
+        if (ctx.too_large) res->warnings = too_large_warning(&ctx);
         if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
         else if (ctx.aoi && ctx.valid_pixels == 0)
             res->warnings = strdup("no clear pixel inside the area of interest: no alerts");

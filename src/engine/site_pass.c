@@ -157,11 +157,19 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             slots[i] = p->slot;
             p->taken = 1;
         } else {
-            mw_rect w = mw_scan_site_window(ctx, &ctx->sites->sites[i]);
-            if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX)
+            const mw_site_acc *a = &ctx->sites->sites[i];
+            mw_rect w = mw_scan_site_window(ctx, a);
+            if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) {
+                /* not outlined; the warning says where the largest one is
+                 * (sites come in seed order: the first of equals wins) */
+                mw_rect box = {a->x0, a->y0, a->x1 - a->x0 + 1, a->y1 - a->y0 + 1};
+                const mw_rect best = ctx->too_large_box;
+                if (!ctx->too_large || (int64_t)box.w * box.h > (int64_t)best.w * best.h)
+                    ctx->too_large_box = box;
                 ctx->too_large++;
-            else
+            } else {
                 todo[ntodo++] = i;
+            }
         }
     }
     mw_rect wins[SITE_BATCH];

@@ -126,7 +126,22 @@ hb = stack(os.path.join(d, "haze_before.tif"), forest)  # no L before
 ha = stack(os.path.join(d, "haze_after.tif"), [b if i != 3 else 1200 for i, b in enumerate(bare)])
 o7 = os.path.join(d, "haze.geojson")
 rc, so, se = run("scan", hb, ha, "-o", o7, "--quiet")
-check(rc == 0 and "not outlined" in se, f"scene-wide disturbance: exit 0 and a warning: {rc} {se!r}")
+check(rc == 0 and "too large to outline" in se, f"scene-wide disturbance: exit 0 and a warning: {rc} {se!r}")
+# ... saying where it is: the L spans the whole scene, so its lon/lat
+# envelope is the scene's (corners of the 1600 px grid at 10 m, UTM 20S)
+import re
+from osgeo import osr
+m = re.search(r"spans lon (-?[\d.]+)\.\.(-?[\d.]+), lat (-?[\d.]+)\.\.(-?[\d.]+)", se)
+if check(m is not None, f"the warning gives the lon/lat span of the disturbance: {se!r}"):
+    utm, wgs = osr.SpatialReference(), osr.SpatialReference()
+    utm.ImportFromEPSG(32720)
+    wgs.ImportFromEPSG(4326)
+    wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    ct = osr.CoordinateTransformation(utm, wgs)
+    corners = [ct.TransformPoint(500000.0 + 10 * c, 9000000.0 - 10 * r)[:2] for c in (0, size) for r in (0, size)]
+    want = (min(c[0] for c in corners), max(c[0] for c in corners), min(c[1] for c in corners), max(c[1] for c in corners))
+    got = tuple(float(v) for v in m.groups())
+    check(all(abs(g - w) < 2e-4 for g, w in zip(got, want)), f"span {got} is the scene's {want}")
 if os.path.exists(o7):
     check(read_json(o7)["features"] == [], "scene-wide disturbance: no alert")
 done()
