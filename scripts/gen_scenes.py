@@ -67,6 +67,9 @@ def main(argv=None):
                     help="upper-left corner X,Y in the southern UTM zone (EPSG:327ZZ)")
     ap.add_argument("--supersample", type=int, default=None,
                     help="render at res/N and average (default 1 for S2, 2 for Landsat)")
+    ap.add_argument("--river-season", type=float, default=0.0, metavar="G",
+                    help="all water of the second date carries more sediment (wet season): red x(1+G), "
+                         "green and NIR x(1+G/2); e.g. 0.5 raises NDTI by ~0.1. Truth unchanged; default 0")
     ap.add_argument("--no-truth-mask", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
@@ -92,6 +95,7 @@ def main(argv=None):
     srs_s.ImportFromEPSG(32700 + a.zone)
 
     world = World(a.seed, W * res, H * res, n_sites=a.sites, lookalikes=a.lookalikes)
+    world.river_season = a.river_season
     world.finalize()
     t_world = time.time() - t_start
     rend = Renderer(world, res, ss)
@@ -104,8 +108,9 @@ def main(argv=None):
         acq.zone = a.zone
         name = ("before", "after")[d]
         path = os.path.join(a.out, name + (".tif" if a.layout == "stack" else ""))
-        meta = {"MINEWATCH_SYNTHETIC": "scripts/gen_scenes.py --seed %d --sensor %s --size %dx%d%s"
-                % (a.seed, a.sensor, W, H, " --lookalikes" if a.lookalikes else "")}
+        meta = {"MINEWATCH_SYNTHETIC": "scripts/gen_scenes.py --seed %d --sensor %s --size %dx%d%s%s"
+                % (a.seed, a.sensor, W, H, " --lookalikes" if a.lookalikes else "",
+                   " --river-season %g" % a.river_season if a.river_season else "")}
         writers.append(DateWriter(a.sensor, a.layout, path, acq, W, H, res, srs, origin, meta))
     mask = None
     if not a.no_truth_mask:

@@ -12,13 +12,14 @@ import numpy as np
 from osgeo import gdal, ogr
 
 from . import noise
-from .world import MATERIALS, CLOUD_REFL, KIND_CODE
+from .world import MATERIALS, CLOUD_REFL, KIND_CODE, WATER_CODES
 
 gdal.UseExceptions()
 STRIP_ROWS = 256
 CHUNK_COLS = 2048
 
 _MAT = np.array([m[1] for m in MATERIALS], np.float32).T          # (6, ncodes)
+_WATER = np.array(sorted(WATER_CODES))
 _TEX = np.array([m[2] for m in MATERIALS], np.float32)
 _VEG = np.array([m[3] for m in MATERIALS], np.float32)
 _HAZE = np.array([0.055, 0.048, 0.040, 0.030, 0.014, 0.008], np.float32)[:, None, None]
@@ -162,6 +163,12 @@ class Renderer:
             if d == 1:
                 refl *= np.array(w.illum["gain"], np.float32)[:, None, None]
                 refl[3] *= 1 - (1 - w.illum["veg_nir"]) * veg
+                if w.river_season:
+                    # wet season: every river and pond carries more sediment
+                    wet = np.isin(code, _WATER)
+                    refl[2][wet] *= 1 + w.river_season
+                    refl[1][wet] *= 1 + 0.5 * w.river_season
+                    refl[3][wet] *= 1 + 0.5 * w.river_season
             # atmosphere (not shifted): haze, shadows, clouds
             cirrus = np.zeros((nyi, nxi), bool)
             for hz in w.hazes:

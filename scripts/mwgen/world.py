@@ -186,6 +186,7 @@ class World:
         self.W, self.H = float(width_m), float(height_m)
         self.area_km2 = self.W * self.H / 1e6
         self.lookalikes = lookalikes
+        self.river_season = 0.0        # sediment gain of all water at date 2 (gen_scenes --river-season)
         self.feats = ([], [])          # per date
         self.truth = []                # dicts: geom, kind, id, props
         self.occupied = []             # geometries to keep objects apart
