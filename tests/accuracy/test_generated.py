@@ -59,12 +59,14 @@ extra = sys.argv[3:]   # generator options of a variant row (--river-season G)
 FLOOR = FLOORS[(sensor, layout)]
 tot = dict(tp=0, fp=0, eligible=0, found=0, looks=0, looks_hit=0, unobservable=0)
 confidences = []
+scene_dirs = []
 d = tmpdir()
 atexit.register(shutil.rmtree, d, True)
 for seed in SEEDS[(sensor, layout)]:
     variant = "".join("_" + x.strip("-").replace(".", "p") for x in extra)
     sd = scene("acc_%s_%s_%d%s" % (sensor, layout, seed, variant), "--seed", seed, "--sensor", sensor,
                "--layout", layout, "--size", SIZE[sensor], "--sites", 8, "--lookalikes", "--quiet", *extra)
+    scene_dirs.append(sd)
     b, a = (os.path.join(sd, "before.tif"), os.path.join(sd, "after.tif")) if layout == "stack" else \
         (os.path.join(sd, "before"), os.path.join(sd, "after"))
     out = os.path.join(d, "%d.geojson" % seed)
@@ -92,6 +94,40 @@ for seed in SEEDS[(sensor, layout)]:
     tot["looks"] += r["lookalikes"]
     tot["looks_hit"] += r["lookalikes_alerted"]
     tot["unobservable"] += len(r["sites_unobservable"])
+
+
+
+def water_ndti(sd):
+    """Mean NDTI of the after date over its water (green above NIR), from
+    the product's own files, as reflectance."""
+    import glob
+    import numpy as np
+    from osgeo import gdal
+    names = {"sentinel2": ("B03", "B04", "B08"), "landsat": ("SR_B3", "SR_B4", "SR_B5")}[sensor]
+    bands = []
+    for n in names:
+        if layout == "stack":
+            ds = gdal.Open(os.path.join(sd, "after.tif"))
+            k = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)].index(n)
+            dn = ds.GetRasterBand(k + 1).ReadAsArray().astype(np.float64)
+        else:
+            ds = gdal.Open(glob.glob(os.path.join(sd, "after", "*_%s*" % n))[0])
+            dn = ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
+        bands.append((dn - 1000) / 1e4 if sensor == "sentinel2" else dn * 2.75e-5 - 0.2)
+    g, r, nir = bands
+    water = (g > nir) & (g > 0) & (r > 0)
+    return float(np.mean((r[water] - g[water]) / (r[water] + g[water]))), int(water.sum())
+
+
+if extra:
+    # the variant must really change the scene: water browner than in the
+    # default pair of the same seed
+    seed = SEEDS[(sensor, layout)][0]
+    base = scene("acc_%s_%s_%d" % (sensor, layout, seed), "--seed", seed, "--sensor", sensor, "--layout", layout,
+                 "--size", SIZE[sensor], "--sites", 8, "--lookalikes", "--quiet")
+    (t0, n0), (t1, n1) = water_ndti(base), water_ndti(scene_dirs[0])
+    print("seed %d: water NDTI after %.3f (%d px) -> %.3f (%d px) with %s" % (seed, t0, n0, t1, n1, " ".join(extra)))
+    check(n0 > 100 and t1 - t0 >= 0.05, "%s did not make the water of seed %d browner" % (" ".join(extra), seed))
 
 precision = tot["tp"] / (tot["tp"] + tot["fp"]) if tot["tp"] + tot["fp"] else 0.0
 recall = tot["found"] / tot["eligible"] if tot["eligible"] else 0.0
