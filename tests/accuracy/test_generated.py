@@ -62,10 +62,17 @@ confidences = []
 scene_dirs = []
 d = tmpdir()
 atexit.register(shutil.rmtree, d, True)
+
+
+def pair_dir(seed, options):
+    """The generated pair of a seed (cached), with extra generator options."""
+    variant = "".join("_" + x.strip("-").replace(".", "p") for x in options)
+    return scene("acc_%s_%s_%d%s" % (sensor, layout, seed, variant), "--seed", seed, "--sensor", sensor,
+                 "--layout", layout, "--size", SIZE[sensor], "--sites", 8, "--lookalikes", "--quiet", *options)
+
+
 for seed in SEEDS[(sensor, layout)]:
-    variant = "".join("_" + x.strip("-").replace(".", "p") for x in extra)
-    sd = scene("acc_%s_%s_%d%s" % (sensor, layout, seed, variant), "--seed", seed, "--sensor", sensor,
-               "--layout", layout, "--size", SIZE[sensor], "--sites", 8, "--lookalikes", "--quiet", *extra)
+    sd = pair_dir(seed, extra)
     scene_dirs.append(sd)
     b, a = (os.path.join(sd, "before.tif"), os.path.join(sd, "after.tif")) if layout == "stack" else \
         (os.path.join(sd, "before"), os.path.join(sd, "after"))
@@ -96,7 +103,6 @@ for seed in SEEDS[(sensor, layout)]:
     tot["unobservable"] += len(r["sites_unobservable"])
 
 
-
 def water_ndti(sd):
     """Mean NDTI of the after date over its water (green above NIR), from
     the product's own files, as reflectance."""
@@ -123,9 +129,7 @@ if extra:
     # the variant must really change the scene: water browner than in the
     # default pair of the same seed
     seed = SEEDS[(sensor, layout)][0]
-    base = scene("acc_%s_%s_%d" % (sensor, layout, seed), "--seed", seed, "--sensor", sensor, "--layout", layout,
-                 "--size", SIZE[sensor], "--sites", 8, "--lookalikes", "--quiet")
-    (t0, n0), (t1, n1) = water_ndti(base), water_ndti(scene_dirs[0])
+    (t0, n0), (t1, n1) = water_ndti(pair_dir(seed, [])), water_ndti(scene_dirs[0])
     print("seed %d: water NDTI after %.3f (%d px) -> %.3f (%d px) with %s" % (seed, t0, n0, t1, n1, " ".join(extra)))
     check(n0 > 100 and t1 - t0 >= 0.05, "%s did not make the water of seed %d browner" % (" ".join(extra), seed))
 
