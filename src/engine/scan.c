@@ -133,11 +133,13 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
 }
 
 /* Lon/lat envelope of a rectangle of grid pixels (its four corners and edge
- * midpoints, enough for the UTM grids of a scan); 0 when PROJ cannot. */
-static int box_lonlat(const mw_grid *g, mw_rect r, double *lon0, double *lon1, double *lat0, double *lat1)
+ * midpoints, enough for the UTM grids of a scan), with the transformer of
+ * worker 0 (the calling thread's); 0 when PROJ cannot. */
+static int box_lonlat(mw_worker *wk, const mw_grid *g, mw_rect r, double *lon0, double *lon1, double *lat0,
+                      double *lat1)
 {
     mw_lonlat *t = NULL;
-    if (mw_lonlat_create(g->crs_wkt, &t) != MW_OK) return 0;
+    if (mw_worker_lonlat(wk, g->crs_wkt, &t) != MW_OK) return 0;
     int ok = 1;
     *lon0 = *lat0 = INFINITY;
     *lon1 = *lat1 = -INFINITY;
@@ -151,17 +153,16 @@ static int box_lonlat(const mw_grid *g, mw_rect r, double *lon0, double *lon1, d
             *lat0 = fmin(*lat0, lat), *lat1 = fmax(*lat1, lat);
         }
     }
-    mw_lonlat_destroy(t);
     return ok;
 }
 
 /* The warning for sites too large to outline: how many, and where the
  * largest is, so the analyst can scan it again with --aoi. */
-static char *too_large_warning(const mw_scan_ctx *ctx)
+static char *too_large_warning(mw_scan_ctx *ctx)
 {
     char msg[512], where[160] = "";
     double lon0, lon1, lat0, lat1;
-    if (box_lonlat(&ctx->grid, ctx->too_large_box, &lon0, &lon1, &lat0, &lat1))
+    if (box_lonlat(&ctx->workers[0], &ctx->grid, ctx->too_large_box, &lon0, &lon1, &lat0, &lat1))
         snprintf(where, sizeof where, "; the largest spans lon %.4f..%.4f, lat %.4f..%.4f", lon0, lon1, lat0, lat1);
     snprintf(msg, sizeof msg,
              "%d disturbance%s too large to outline (site window over %d x %d pixels; nearly always cloud or "

@@ -110,16 +110,14 @@ def water_ndti(sd):
     import numpy as np
     from osgeo import gdal
     names = {"sentinel2": ("B03", "B04", "B08"), "landsat": ("SR_B3", "SR_B4", "SR_B5")}[sensor]
-    bands = []
-    for n in names:
-        if layout == "stack":
-            ds = gdal.Open(os.path.join(sd, "after.tif"))
-            k = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)].index(n)
-            dn = ds.GetRasterBand(k + 1).ReadAsArray().astype(np.float64)
-        else:
-            ds = gdal.Open(glob.glob(os.path.join(sd, "after", "*_%s*" % n))[0])
-            dn = ds.GetRasterBand(1).ReadAsArray().astype(np.float64)
-        bands.append((dn - 1000) / 1e4 if sensor == "sentinel2" else dn * 2.75e-5 - 0.2)
+    if layout == "stack":
+        ds = gdal.Open(os.path.join(sd, "after.tif"))
+        desc = [ds.GetRasterBand(i + 1).GetDescription() for i in range(ds.RasterCount)]
+        dns = [ds.GetRasterBand(desc.index(n) + 1).ReadAsArray() for n in names]
+    else:
+        dns = [gdal.Open(glob.glob(os.path.join(sd, "after", "*_%s*" % n))[0]).ReadAsArray() for n in names]
+    bands = [(dn.astype(np.float64) - 1000) / 1e4 if sensor == "sentinel2" else dn.astype(np.float64) * 2.75e-5 - 0.2
+             for dn in dns]
     g, r, nir = bands
     water = (g > nir) & (g > 0) & (r > 0)
     return float(np.mean((r[water] - g[water]) / (r[water] + g[water]))), int(water.sum())

@@ -132,17 +132,15 @@ static int hidden_files(const char *dir)
 
 static void test_numbers(void)
 {
+    static const struct { double v; int decimals; const char *want; } cases[] = {
+        {1.25, 4, "1.25"}, {-0.00001, 4, "0"}, {-0.0, 7, "0"}, {12.0, 7, "12"},
+        {-63.123456789, 7, "-63.1234568"},
+    };
     char b[64];
-    mw_format_number(1.25, 4, b, sizeof b);
-    CHECK_STR(b, "1.25");
-    mw_format_number(-0.00001, 4, b, sizeof b);
-    CHECK_STR(b, "0");
-    mw_format_number(-0.0, 7, b, sizeof b);
-    CHECK_STR(b, "0");
-    mw_format_number(12.0, 7, b, sizeof b);
-    CHECK_STR(b, "12");
-    mw_format_number(-63.123456789, 7, b, sizeof b);
-    CHECK_STR(b, "-63.1234568");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mw_format_number(cases[i].v, cases[i].decimals, b, sizeof b);
+        CHECK_STR(b, cases[i].want);
+    }
     CHECK(mw_format_number(NAN, 4, b, sizeof b) == 0);
     CHECK_STR(b, "null");
     CHECK(mw_format_number(INFINITY, 4, b, sizeof b) == 0);
@@ -204,12 +202,13 @@ static void test_numbers_exact(void)
     CHECK(bad == 0);
     CHECK(checked > 2000000);
     /* Exact ties round to even, as printf does. */
-    mw_format_number(0.00390625, 7, got, sizeof got);
-    CHECK_STR(got, "0.0039062");
-    mw_format_number(-2.5, 0, got, sizeof got);
-    CHECK_STR(got, "-2");
-    mw_format_number(-0.4, 0, got, sizeof got);
-    CHECK_STR(got, "0");
+    static const struct { double v; int decimals; const char *want; } ties[] = {
+        {0.00390625, 7, "0.0039062"}, {-2.5, 0, "-2"}, {-0.4, 0, "0"},
+    };
+    for (size_t i = 0; i < sizeof ties / sizeof ties[0]; i++) {
+        mw_format_number(ties[i].v, ties[i].decimals, got, sizeof got);
+        CHECK_STR(got, ties[i].want);
+    }
     /* A small buffer still gets printf's text (or %.17g). */
     char small[8];
     mw_format_number(-63.123456789, 7, small, sizeof small);
