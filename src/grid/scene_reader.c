@@ -31,6 +31,7 @@
 #include "mw_reflectance.h"
 #include "mw_scene_reader_internal.h"
 #include "mw_tiff_reader.h"
+#include "mw_valid_mask.h"
 
 enum read_mode { READ_DIRECT, READ_UPSAMPLE, READ_WARP };
 
@@ -523,9 +524,7 @@ static mw_status and_mask_upsampled(mw_scene_reader *r, band_reader *b, mw_rect 
     for (int x = 0; x < t.w; x++) ca[x] = (int)floor((t.x + x + b->ox + 0.5) / k) - sx0;
     for (int y = 0; y < t.h; y++) {
         int sy = (int)floor((t.y + y + b->oy + 0.5) / k) - sy0;
-        const uint8_t *restrict srow = clear + (size_t)sy * sw;
-        uint8_t *restrict vrow = valid + (size_t)y * t.w;
-        for (int x = 0; x < t.w; x++) vrow[x] &= srow[ca[x]];
+        mw_valid_and_spread(valid + (size_t)y * t.w, clear + (size_t)sy * sw, ca, t.w);
     }
     return MW_OK;
 }
@@ -540,10 +539,7 @@ mw_status mw_scene_reader_read(mw_scene_reader *r, mw_rect t, mw_scene_pixels *p
         if (!b->src) continue;
         mw_status st = read_band(r, b, t, px->band[role]);
         if (st != MW_OK) return st;
-        const float *restrict v = px->band[role];
-        uint8_t *restrict valid = px->valid;
-#pragma omp simd
-        for (size_t i = 0; i < n; i++) valid[i] &= (uint8_t)(v[i] == v[i]);  /* 0 where NaN */
+        mw_valid_and_number(px->valid, px->band[role], n);
     }
     band_reader *m = &r->bands[MW_BAND_MASK];
     if (m->src && m->mode == READ_UPSAMPLE) return and_mask_upsampled(r, m, t, px->valid);

@@ -22,6 +22,8 @@
 
 #include <math.h>
 
+#include "core/mw_simd.h"
+
 /** Smallest denominator accepted: below it the ratio is noise or Inf. */
 #define MW_INDEX_MIN_DEN 1e-6f
 
@@ -35,7 +37,7 @@ static inline float ratio_clamped(float num, float den)
     return den > MW_INDEX_MIN_DEN ? r : NAN;
 }
 
-static void normdiff(const float *restrict a, const float *restrict b,
+MW_SIMD_CLONES static void normdiff(const float *restrict a, const float *restrict b,
                      float *restrict out, int n)
 {
     #pragma omp simd
@@ -79,7 +81,7 @@ void mw_ndti_row(const float *red, const float *green, float *out, int n)
     normdiff(red, green, out, n);
 }
 
-static void bsi(const float *restrict blue, const float *restrict red,
+MW_SIMD_CLONES static void bsi(const float *restrict blue, const float *restrict red,
                 const float *restrict nir, const float *restrict swir1,
                 float *restrict out, int n)
 {
