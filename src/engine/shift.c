@@ -5,13 +5,14 @@
  * little between two acquisitions; what matters is change beyond that.
  * The median of (after - before) over clear pixels is a robust estimate of
  * the common shift. It is taken on a fixed lattice of sample windows, each
- * inside one block of the input so a window costs one block decode per
- * band, at every 6th block across and down (1 block in 36; at least a
- * 4 x 4 lattice): independent of tile size and thread count, and cheap
- * next to the full pass. Every 3rd block decoded a quarter of a full
- * tile's blocks a second time (0.64 s of a 9.5 s scan) for a median of
- * 3.7 M pixels where 1 M move it by at most one 0.001 bin (measured,
- * README "Performance"). Histograms are integer counts, merged by
+ * one block of the input so a window costs one block decode per band, at
+ * every 6th block across and down (1 block in 36; at least a 4 x 4
+ * lattice, on block origins where the scene holds it): independent of
+ * tile size and thread count, and cheap next to the full pass. Windows of
+ * 128 x 128 at every 3rd block decoded a quarter of a full tile's blocks
+ * a second time (0.64 s of a 9.5 s scan) for 3.7 M pixels; whole blocks
+ * at every 6th give 4.2 M pixels for a quarter of the decoding. Scenes
+ * too small for a lattice of blocks keep 128 x 128 windows. Histograms are integer counts, merged by
  * addition, so the result does not depend on the order of the work either.
  */
 #include "mw_engine.h"
@@ -41,6 +42,15 @@ static double hist_median(const long long *h, long long total)
     return 0.0;
 }
 
+/* Lattice spacing along a side of @p size pixels with blocks of @p block:
+ * a quarter of the side, down to whole blocks when it holds one. */
+static int lattice_step(int size, int block)
+{
+    int step = size / 4;
+    if (step >= block) return step / block * block;
+    return step > SAMPLE_EDGE ? step : SAMPLE_EDGE;
+}
+
 mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
                             const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
                             long long *sampled_valid)
@@ -54,9 +64,14 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
     if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
     if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
     int sx = bx * BLOCK_STRIDE, sy = by * BLOCK_STRIDE;
-    /* Small scenes: at least a 4 x 4 lattice where the scene allows it. */
-    if (grid->width / sx < 4) sx = grid->width / 4 > SAMPLE_EDGE ? grid->width / 4 : SAMPLE_EDGE;
-    if (grid->height / sy < 4) sy = grid->height / 4 > SAMPLE_EDGE ? grid->height / 4 : SAMPLE_EDGE;
+    /* Smaller scenes: at least a 4 x 4 lattice where the scene allows it,
+     * still on block origins where a quarter of the scene holds a block
+     * (a window across four blocks costs four decodes per band). */
+    if (grid->width / sx < 4) sx = lattice_step(grid->width, bx);
+    if (grid->height / sy < 4) sy = lattice_step(grid->height, by);
+    /* A window on block origins takes its whole block: the decode is paid
+     * anyway, and the median gets 4x the pixels (4.2 M on a full tile). */
+    const int ex = sx % bx == 0 ? bx : SAMPLE_EDGE, ey = sy % by == 0 ? by : SAMPLE_EDGE;
     int nx = (grid->width + sx - 1) / sx, ny = (grid->height + sy - 1) / sy;
     int nwin = nx * ny;
 
@@ -73,7 +88,7 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < nwin; i++) {
             if (mw_first_error_seen(&err)) continue;
-            mw_rect r = {(i % nx) * sx, (i / nx) * sy, SAMPLE_EDGE, SAMPLE_EDGE};
+            mw_rect r = {(i % nx) * sx, (i / nx) * sy, ex, ey};
             mw_rect all = {0, 0, grid->width, grid->height};
             r = mw_rect_intersect(r, all);
             mw_status st = mw_window_compute(wk, grid, r, aoi, NULL, NULL);
