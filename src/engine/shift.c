@@ -4,16 +4,17 @@
  * Illumination, phenology and atmosphere move every pixel's indices a
  * little between two acquisitions; what matters is change beyond that.
  * The median of (after - before) over clear pixels is a robust estimate of
- * the common shift. It is taken on a fixed lattice of sample windows, each
- * one block of the input so a window costs one block decode per band, at
- * every 6th block across and down (1 block in 36; at least a 4 x 4
- * lattice, on block origins where the scene holds it): independent of
- * tile size and thread count, and cheap next to the full pass. Windows of
- * 128 x 128 at every 3rd block decoded a quarter of a full tile's blocks
- * a second time (0.64 s of a 9.5 s scan) for 3.7 M pixels; whole blocks
- * at every 6th give 4.2 M pixels for a quarter of the decoding. Scenes
- * too small for a lattice of blocks keep 128 x 128 windows. Histograms are integer counts, merged by
- * addition, so the result does not depend on the order of the work either.
+ * the common shift. It is taken on a fixed lattice of sample windows,
+ * each inside one block of the input so a window costs one block decode
+ * per band: at every 6th block across and down on a full tile (1 block in
+ * 36), closer on smaller scenes so that 4 x 4 windows fit, each window the
+ * whole block where that samples at most 4 % of the pixels: 4.2 M pixels
+ * on a full Sentinel-2 tile, where 128 x 128 windows at every 3rd block
+ * decoded a quarter of the tile's blocks a second time (0.64 s of a 9.5 s
+ * scan) for 3.7 M. The lattice is independent of tile size and thread
+ * count, and cheap next to the full pass. Histograms are integer counts,
+ * merged by addition, so the result does not depend on the order of the
+ * work either.
  */
 #include "mw_engine.h"
 #include "mw_first_error.h"
@@ -29,7 +30,7 @@
 
 enum { SHIFT_BINS = 4000 };           /* 0.001 wide over [-2, 2] */
 static const double SHIFT_LO = -2.0, SHIFT_BIN = 0.001;
-enum { SAMPLE_EDGE = 128, BLOCK_STRIDE = 6 };
+enum { SAMPLE_EDGE = 128 };
 
 static double hist_median(const long long *h, long long total)
 {
@@ -42,13 +43,21 @@ static double hist_median(const long long *h, long long total)
     return 0.0;
 }
 
-/* Lattice spacing along a side of @p size pixels with blocks of @p block:
- * a quarter of the side, down to whole blocks when it holds one. */
-static int lattice_step(int size, int block)
+/* The lattice along a side of @p size pixels with blocks of @p block
+ * (see the plan): every s-th block for the largest s of 6..3 that fits 4
+ * windows, a window being the whole block from s = 5 (at most 4 % of the
+ * pixels sampled) and SAMPLE_EDGE square below; a side too short even
+ * for s = 3 gets 4 windows of SAMPLE_EDGE a quarter of the side apart. */
+static void lattice_side(int size, int block, int *step, int *edge)
 {
-    int step = size / 4;
-    if (step >= block) return step / block * block;
-    return step > SAMPLE_EDGE ? step : SAMPLE_EDGE;
+    for (int s = 6; s >= 3; s--)
+        if (size / (block * s) >= 4) {
+            *step = block * s;
+            *edge = s >= 5 ? block : SAMPLE_EDGE;
+            return;
+        }
+    *step = size / 4 > SAMPLE_EDGE ? size / 4 : SAMPLE_EDGE;
+    *edge = SAMPLE_EDGE;
 }
 
 mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
@@ -58,20 +67,14 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
     memset(shift, 0, sizeof *shift);
     *sampled_valid = 0;
 
-    /* The lattice: windows at the origins of every BLOCK_STRIDE-th block. */
+    /* The lattice: windows at block origins (lattice_side). */
     int bx, by;
     mw_scene_block_size(after, grid, &bx, &by);
     if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
     if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
-    int sx = bx * BLOCK_STRIDE, sy = by * BLOCK_STRIDE;
-    /* Smaller scenes: at least a 4 x 4 lattice where the scene allows it,
-     * still on block origins where a quarter of the scene holds a block
-     * (a window across four blocks costs four decodes per band). */
-    if (grid->width / sx < 4) sx = lattice_step(grid->width, bx);
-    if (grid->height / sy < 4) sy = lattice_step(grid->height, by);
-    /* A window on block origins takes its whole block: the decode is paid
-     * anyway, and the median gets 4x the pixels (4.2 M on a full tile). */
-    const int ex = sx % bx == 0 ? bx : SAMPLE_EDGE, ey = sy % by == 0 ? by : SAMPLE_EDGE;
+    int sx, sy, ex, ey;
+    lattice_side(grid->width, bx, &sx, &ex);
+    lattice_side(grid->height, by, &sy, &ey);
     int nx = (grid->width + sx - 1) / sx, ny = (grid->height + sy - 1) / sy;
     int nwin = nx * ny;
 
