@@ -1,0 +1,69 @@
+"""The scene-wide index shift (illumination, season) on a scene large
+enough for the sparse block lattice of src/engine/shift.c: 3072 x 3072
+pixels in 128 x 128 DEFLATE tiles, so the lattice samples whole blocks at
+every 6th block. The second date is the first with NIR lowered by 10 % and
+red raised by 8 % everywhere (a season, no change): the reported shifts
+must equal the medians of the per-pixel index changes over the whole scene
+within one histogram bin, and nothing may be alerted."""
+import os
+
+import numpy as np
+from osgeo import gdal
+
+from mwtest import check, done, read_json, run, tmpdir
+
+SIZE, BLOCK = 3072, 128
+NAMES = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
+FOREST = [300, 600, 400, 3500, 1800, 900]  # reflectance x 1e4
+GAIN = [1.0, 1.0, 1.08, 0.90, 1.0, 1.0]     # the second date's "season"
+MD = {"SPACECRAFT_NAME": "Sentinel-2A", "PROCESSING_BASELINE": "04.00", "BOA_ADD_OFFSET": "-1000"}
+
+rng = np.random.default_rng(7)
+noise = rng.standard_normal((SIZE, SIZE), dtype=np.float32)
+texture = [np.float32(FOREST[i]) * (1 + np.float32(0.08) * np.roll(noise, 97 * i, axis=1)) for i in range(6)]
+
+
+def write(path, gains, date):
+    drv = gdal.GetDriverByName("GTiff")
+    ds = drv.Create(path, SIZE, SIZE, 7, gdal.GDT_UInt16,
+                    ["TILED=YES", "BLOCKXSIZE=%d" % BLOCK, "BLOCKYSIZE=%d" % BLOCK, "COMPRESS=DEFLATE", "ZLEVEL=1"])
+    ds.SetGeoTransform((500000.0, 10.0, 0.0, 9000000.0, 0.0, -10.0))
+    srs = gdal.osr.SpatialReference()
+    srs.ImportFromEPSG(32720)
+    ds.SetProjection(srs.ExportToWkt())
+    refl = []
+    for i in range(6):
+        dn = np.clip(np.rint(texture[i] * np.float32(gains[i])) + 1000, 1, 65535).astype(np.uint16)
+        refl.append(dn.astype(np.float32) / np.float32(1e4) - np.float32(0.1))
+        ds.GetRasterBand(i + 1).WriteArray(dn)
+    ds.GetRasterBand(7).WriteArray(np.full((SIZE, SIZE), 4, np.uint8))  # SCL: vegetation
+    for i, n in enumerate(NAMES):
+        ds.GetRasterBand(i + 1).SetDescription(n)
+    ds.SetMetadata(dict(MD, PRODUCT_START_TIME=date))
+    ds = None
+    return refl
+
+
+def indices(r):
+    b, g, red, nir, s1, _ = r
+    nd = lambda x, y: (x - y) / (x + y)
+    return {"ndvi": nd(nir, red), "mndwi": nd(g, s1), "ndti": nd(red, g),
+            "bsi": nd(s1 + red, nir + b)}
+
+
+d = tmpdir()
+before, after = os.path.join(d, "before.tif"), os.path.join(d, "after.tif")
+ib = indices(write(before, [1.0] * 6, "2021-07-01T14:00:00Z"))
+ia = indices(write(after, GAIN, "2022-07-01T14:00:00Z"))
+out = os.path.join(d, "alerts.geojson")
+rc, so, se = run("scan", before, after, "-o", out, "--quiet")
+check(rc == 0, f"scan: exit {rc}: {se}")
+if rc == 0:
+    got = read_json(out)
+    shift = got["minewatch"]["parameters"]["index_shift"]
+    for k in ("ndvi", "mndwi", "ndti", "bsi"):
+        want = float(np.median(ia[k] - ib[k]))
+        check(abs(shift[k] - want) <= 0.0015, f"{k} shift {shift[k]} != scene median {want:.4f}")
+    check(abs(shift["ndvi"]) > 0.02, f"the season moves NDVI: {shift['ndvi']}")
+    check(len(got["features"]) == 0, f"a season is no change: {len(got['features'])} alerts")
+done()
