@@ -39,49 +39,53 @@ static void quiet(const char *m, const char *f, va_list ap)
     (void)ap;
 }
 
-/* Step 2 with --rasterio (see the plan). */
-static int rasterio_floor(char **files, int nfiles, int threads, size_t nblocks, long long pixels)
+/* Step 2 with --rasterio (see the plan): the swaths are the block rows of
+ * the listed blocks (their first block, bx = 0), in file and band order. */
+static int rasterio_floor(char **files, const job *jobs, size_t njobs, int threads, long long pixels)
 {
     char nt[16];
     snprintf(nt, sizeof nt, "%d", threads);
     CPLSetConfigOption("GDAL_NUM_THREADS", nt);
     double t0 = omp_get_wtime();
     unsigned long long sum = 0, bytes = 0;
-    for (int f = 0; f < nfiles; f++) {
-        GDALDatasetH ds = GDALOpen(files[f], GA_ReadOnly);
-        if (!ds) {
-            fprintf(stderr, "read_floor: cannot open %s\n", files[f]);
-            return 1;
-        }
-        for (int b = 1; b <= GDALGetRasterCount(ds); b++) {
-            GDALRasterBandH band = GDALGetRasterBand(ds, b);
-            GDALDataType dt = GDALGetRasterDataType(band);
-            int bw, bh, w = GDALGetRasterBandXSize(band), h = GDALGetRasterBandYSize(band);
-            GDALGetBlockSize(band, &bw, &bh);
-            size_t n = (size_t)w * bh * GDALGetDataTypeSizeBytes(dt);
-            uint8_t *buf = malloc(n);
-            for (int y = 0; buf && y < h; y += bh) {
-                int rows = h - y < bh ? h - y : bh;
-                if (GDALRasterIO(band, GF_Read, 0, y, w, rows, buf, w, rows, dt, 0, 0) != CE_None) {
-                    free(buf);
-                    buf = NULL;
-                    break;
-                }
-                size_t got = (size_t)w * rows * GDALGetDataTypeSizeBytes(dt);
-                for (size_t k = 0; k < got; k += 64) sum += buf[k];
-                bytes += got;
+    GDALDatasetH ds = NULL;
+    int open_file = -1, failed = 0;
+    uint8_t *buf = NULL;
+    size_t bufn = 0;
+    for (size_t i = 0; i < njobs && !failed; i++) {
+        const job *j = &jobs[i];
+        if (j->bx != 0) continue;
+        if (j->file != open_file) {
+            if (ds) GDALClose(ds);
+            ds = GDALOpen(files[j->file], GA_ReadOnly);  /* a new handle: a cold block cache */
+            open_file = j->file;
+            if (!ds) {
+                failed = 1;
+                break;
             }
-            if (!buf) {
-                fprintf(stderr, "read_floor: a block of %s failed to decode\n", files[f]);
-                GDALClose(ds);
-                return 1;
-            }
-            free(buf);
         }
-        GDALClose(ds);
+        GDALRasterBandH band = GDALGetRasterBand(ds, j->band);
+        GDALDataType dt = GDALGetRasterDataType(band);
+        int bw, bh, w = GDALGetRasterBandXSize(band), h = GDALGetRasterBandYSize(band);
+        GDALGetBlockSize(band, &bw, &bh);
+        int y = j->by * bh, rows = h - y < bh ? h - y : bh;
+        size_t n = (size_t)w * rows * GDALGetDataTypeSizeBytes(dt);
+        if (n > bufn) buf = realloc(buf, bufn = n);
+        if (!buf || GDALRasterIO(band, GF_Read, 0, y, w, rows, buf, w, rows, dt, 0, 0) != CE_None) {
+            failed = 1;
+            break;
+        }
+        for (size_t k = 0; k < n; k += 64) sum += buf[k];
+        bytes += n;
+    }
+    if (ds) GDALClose(ds);
+    free(buf);
+    if (failed) {
+        fprintf(stderr, "read_floor: %s failed to open or decode\n", files[open_file]);
+        return 1;
     }
     printf("floor: %.3f s, %zu blocks, %lld pixels, %.1f MB decoded (rasterio, %d threads, checksum %llu)\n",
-           omp_get_wtime() - t0, nblocks, pixels, bytes / 1e6, threads, sum);
+           omp_get_wtime() - t0, njobs, pixels, bytes / 1e6, threads, sum);
     return 0;
 }
 
@@ -127,7 +131,7 @@ int main(int argc, char **argv)
     }
 
     if (use_rasterio) {
-        int rc = rasterio_floor(files, nfiles, threads, njobs, pixels);
+        int rc = rasterio_floor(files, jobs, njobs, threads, pixels);
         free(jobs);
         free(files);
         return rc;
