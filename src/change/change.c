@@ -168,7 +168,8 @@ static inline float nan_unless(uint32_t keep, float v)
  * must not overlap input rows (restrict; the window's buffers are distinct).
  * Was 28-30 ns/px, now ~3.2 ns/px on random pixels (SSE2, -O2); the
  * per-pixel equivalence with classify_scalar() is a unit test. */
-MW_SIMD_CLONES static void classify_full(const mw_change_params *p, const mw_index_shift *s,
+MW_SIMD_CLONES
+static void classify_full(const mw_change_params *p, const mw_index_shift *s,
                           const mw_index_rows *before, const mw_index_rows *after,
                           const uint8_t *restrict valid, mw_change_rows *out, int n)
 {

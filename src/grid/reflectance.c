@@ -46,7 +46,8 @@ void mw_to_reflectance(const mw_band_src *src, int is_mask, float *v, size_t n)
 /* The common case, one 16-bit band per block, branch-free so it vectorises:
  * the nodata test is an integer compare (a uint16 equals the float nodata
  * only when that is a whole number in range) and NaN is blended in by bits. */
-MW_SIMD_CLONES static void span_u16(const uint16_t *restrict p, int n, float scale, float offset, int has_nd, float nd,
+MW_SIMD_CLONES
+static void span_u16(const uint16_t *restrict p, int n, float scale, float offset, int has_nd, float nd,
                      float *restrict out)
 {
     const int match = has_nd && nd >= 0.0f && nd <= 65535.0f && nd == floorf(nd);

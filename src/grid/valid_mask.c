@@ -9,14 +9,16 @@
 
 #include "core/mw_simd.h"
 
-MW_SIMD_CLONES void mw_valid_and_number(uint8_t *restrict valid, const float *restrict v, size_t n)
+MW_SIMD_CLONES
+void mw_valid_and_number(uint8_t *restrict valid, const float *restrict v, size_t n)
 {
 #pragma omp simd
     for (size_t i = 0; i < n; i++) valid[i] &= (uint8_t)(v[i] == v[i]);  /* NaN != NaN */
 }
 
-MW_SIMD_CLONES void mw_valid_and_spread(uint8_t *restrict valid, const uint8_t *restrict clear,
-                                        const int *restrict col, int w)
+MW_SIMD_CLONES
+void mw_valid_and_spread(uint8_t *restrict valid, const uint8_t *restrict clear,
+                         const int *restrict col, int w)
 {
     for (int x = 0; x < w; x++) valid[x] &= clear[col[x]];
 }

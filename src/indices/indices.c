@@ -37,7 +37,8 @@ static inline float ratio_clamped(float num, float den)
     return den > MW_INDEX_MIN_DEN ? r : NAN;
 }
 
-MW_SIMD_CLONES static void normdiff(const float *restrict a, const float *restrict b,
+MW_SIMD_CLONES
+static void normdiff(const float *restrict a, const float *restrict b,
                      float *restrict out, int n)
 {
     #pragma omp simd
@@ -81,7 +82,8 @@ void mw_ndti_row(const float *red, const float *green, float *out, int n)
     normdiff(red, green, out, n);
 }
 
-MW_SIMD_CLONES static void bsi(const float *restrict blue, const float *restrict red,
+MW_SIMD_CLONES
+static void bsi(const float *restrict blue, const float *restrict red,
                 const float *restrict nir, const float *restrict swir1,
                 float *restrict out, int n)
 {
