@@ -5,6 +5,7 @@ every 6th block. The second date is the first with NIR lowered by 10 % and
 red raised by 8 % everywhere (a season, no change): the reported shifts
 must equal the medians of the per-pixel index changes over the whole scene
 within one histogram bin, and nothing may be alerted."""
+import filecmp
 import os
 
 import numpy as np
@@ -66,4 +67,9 @@ if rc == 0:
         check(abs(shift[k] - want) <= 0.0015, f"{k} shift {shift[k]} != scene median {want:.4f}")
     check(abs(shift["ndvi"]) > 0.02, f"the season moves NDVI: {shift['ndvi']}")
     check(len(got["features"]) == 0, f"a season is no change: {len(got['features'])} alerts")
+    # The lattice does not depend on threads or tiles: same bytes (the
+    # shift is in the header).
+    out1 = os.path.join(d, "alerts-1.geojson")
+    rc, so, se = run("scan", before, after, "-o", out1, "--quiet", "--threads", 1, "--tile-size", 300)
+    check(rc == 0 and filecmp.cmp(out, out1, shallow=False), f"1 thread, tile 300: exit {rc} or other bytes: {se}")
 done()
