@@ -13,7 +13,8 @@
  * clone), and a full tile's alerts came out byte-identical.
  *
  * Only for loops the vectoriser handles (see each kernel's comment); on
- * other compilers or targets the macro is empty.
+ * other compilers or targets the macro is empty, and meson.build defines
+ * MW_NO_SIMD_CLONES where the toolchain has no ifunc (e.g. musl).
  */
 #ifndef MW_SIMD_H
 #define MW_SIMD_H
