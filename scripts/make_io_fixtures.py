@@ -34,8 +34,9 @@ def srs_wkt(epsg):
 
 
 def write(path, arrays, res, names=None, dtype=gdal.GDT_UInt16, metadata=None,
-          epsg=EPSG, x0=X0, y0=Y0, driver="GTiff", nodata=None):
-    """Write a raster of len(arrays) bands; returns path."""
+          epsg=EPSG, x0=X0, y0=Y0, driver="GTiff", nodata=None, options=None):
+    """Write a raster of len(arrays) bands (creation @options, e.g. tiling);
+    returns path."""
     h, w = arrays[0].shape
     if driver == "JP2OpenJPEG":
         # JP2 is written from an in-memory GeoTIFF copy (no Create support).
@@ -43,7 +44,7 @@ def write(path, arrays, res, names=None, dtype=gdal.GDT_UInt16, metadata=None,
         gdal.Translate(path, tmp, format="JP2OpenJPEG", creationOptions=["QUALITY=100", "REVERSIBLE=YES"])
         gdal.Unlink(tmp)
         return path
-    ds = gdal.GetDriverByName(driver).Create(path, w, h, len(arrays), dtype)
+    ds = gdal.GetDriverByName(driver).Create(path, w, h, len(arrays), dtype, options or [])
     ds.SetGeoTransform((x0, res, 0.0, y0, 0.0, -res))
     if epsg:
         ds.SetProjection(srs_wkt(epsg))

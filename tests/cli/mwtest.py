@@ -109,7 +109,7 @@ def mining(alerts):
 
 
 def write_stack(path, bands, names, epsg=32720, origin=(500000.0, 9000000.0), pixel=10.0,
-                dtype=None, metadata=None, nodata=None):
+                dtype=None, metadata=None, nodata=None, options=None):
     """Write a small multiband GeoTIFF with band descriptions (S2-like by default),
     with the io fixtures' writer (scripts/make_io_fixtures.py)."""
     import numpy as np
@@ -119,7 +119,7 @@ def write_stack(path, bands, names, epsg=32720, origin=(500000.0, 9000000.0), pi
     arrs = [np.asarray(b) for b in bands]
     gdt = dtype or (gdal.GDT_UInt16 if arrs[0].dtype.kind in "ui" else gdal.GDT_Float32)
     return make_io_fixtures.write(path, arrs, pixel, names, gdt, metadata, epsg, origin[0], origin[1],
-                                  nodata=nodata)
+                                  nodata=nodata, options=options)
 
 
 def s2_pair(d, size=64, change=True, scl_before=4, scl_after=4):

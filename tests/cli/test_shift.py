@@ -9,9 +9,8 @@ import filecmp
 import os
 
 import numpy as np
-from osgeo import gdal
 
-from mwtest import check, done, read_json, run, tmpdir
+from mwtest import check, done, read_json, run, tmpdir, write_stack
 
 SIZE, BLOCK = 3072, 128
 NAMES = ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"]
@@ -25,24 +24,14 @@ texture = [np.float32(FOREST[i]) * (1 + np.float32(0.08) * np.roll(noise, 97 * i
 
 
 def write(path, gains, date):
-    drv = gdal.GetDriverByName("GTiff")
-    ds = drv.Create(path, SIZE, SIZE, 7, gdal.GDT_UInt16,
-                    ["TILED=YES", "BLOCKXSIZE=%d" % BLOCK, "BLOCKYSIZE=%d" % BLOCK, "COMPRESS=DEFLATE", "ZLEVEL=1"])
-    ds.SetGeoTransform((500000.0, 10.0, 0.0, 9000000.0, 0.0, -10.0))
-    srs = gdal.osr.SpatialReference()
-    srs.ImportFromEPSG(32720)
-    ds.SetProjection(srs.ExportToWkt())
-    refl = []
-    for i in range(6):
-        dn = np.clip(np.rint(texture[i] * np.float32(gains[i])) + 1000, 1, 65535).astype(np.uint16)
-        refl.append(dn.astype(np.float32) / np.float32(1e4) - np.float32(0.1))
-        ds.GetRasterBand(i + 1).WriteArray(dn)
-    ds.GetRasterBand(7).WriteArray(np.full((SIZE, SIZE), 4, np.uint8))  # SCL: vegetation
-    for i, n in enumerate(NAMES):
-        ds.GetRasterBand(i + 1).SetDescription(n)
-    ds.SetMetadata(dict(MD, PRODUCT_START_TIME=date))
-    ds = None
-    return refl
+    """The scene with @p gains per band, as tiled DEFLATE; returns its reflectance."""
+    dns = [np.clip(np.rint(texture[i] * np.float32(gains[i])) + 1000, 1, 65535).astype(np.uint16)
+           for i in range(6)]
+    write_stack(path, dns + [np.full((SIZE, SIZE), 4, np.uint8)], NAMES,  # SCL: vegetation
+                metadata=dict(MD, PRODUCT_START_TIME=date),
+                options=["TILED=YES", "BLOCKXSIZE=%d" % BLOCK, "BLOCKYSIZE=%d" % BLOCK, "COMPRESS=DEFLATE",
+                         "ZLEVEL=1"])
+    return [dn.astype(np.float32) / np.float32(1e4) - np.float32(0.1) for dn in dns]
 
 
 def indices(r):
