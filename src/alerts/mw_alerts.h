@@ -10,11 +10,21 @@
 #include <ogr_api.h>
 
 #include "minewatch/status.h"
+#include "minewatch/alerts.h"
 #include "../core/mw_rect.h"
 #include "../sites/mw_site_features.h"
 
-/** One alert, ready to write. Owns its geometry. */
-typedef struct mw_alert {
+/** A value set on an alert by property index (owned string). */
+typedef struct mw_alert_prop {
+    int set;        /**< 0: the property's computed value applies */
+    char *s;        /**< MW_AK_STRING; NULL means null */
+    double d;       /**< MW_AK_REAL; NaN means null */
+    int i;          /**< MW_AK_INT */
+    int null;       /**< MW_AK_INT: no value */
+} mw_alert_prop;
+
+/** One alert, ready to write. Owns its geometry (and its props). */
+struct mw_alert {
     char id[64];
     const char *class_name;          /**< static string from the model */
     double confidence;
@@ -23,7 +33,12 @@ typedef struct mw_alert {
     mw_site_features features;       /**< evidence (areas, means, river change, valid fraction) */
     char *protected_area;            /**< NULL if none */
     OGRGeometryH geometry;           /**< Polygon or MultiPolygon, WGS84 lon/lat, RFC 7946 winding */
-} mw_alert;
+    /* Values set on the alert by property index (mw_alert_set_set_*):
+     * properties a later step adds, or a base property overridden. */
+    struct mw_alert_prop *props;
+    int nprops;
+    const struct mw_alert_set *set;  /**< the set holding it (NULL outside a set) */
+};
 
 /** Free what an alert owns (geometry, strings); not the struct itself. */
 void mw_alert_clear(mw_alert *alert);
@@ -62,6 +77,8 @@ void mw_protected_destroy(mw_protected *p);
 /** Name of the area that overlaps the lon/lat geometry most, or NULL. Not thread-safe. */
 const char *mw_protected_name_for(mw_protected *p, OGRGeometryH lonlat_geometry);
 
+struct mw_alert_field;
+
 /** Run-level facts written into the `minewatch` foreign member. */
 typedef struct mw_alert_meta {
     const char *version;
@@ -69,6 +86,9 @@ typedef struct mw_alert_meta {
     const char *after_path, *after_date, *after_sensor;
     const char *model_name, *model_path;
     const char *parameters_json;     /**< a JSON object text, written verbatim */
+    /** Properties after the fixed table (mw_alert_fields), e.g. lineage. */
+    const struct mw_alert_field *extra_fields;
+    int n_extra_fields;
 } mw_alert_meta;
 
 /**

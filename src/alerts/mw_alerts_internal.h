@@ -15,12 +15,13 @@
 typedef enum mw_alert_kind { MW_AK_STRING, MW_AK_REAL, MW_AK_INT } mw_alert_kind;
 
 /** One property of an alert, in the fixed output order. */
-typedef struct mw_alert_field {
+struct mw_alert_field {
     const char *name;        /**< property name (GeoJSON, GPKG, FGB, CSV, KML) */
     const char *short_name;  /**< <= 10 characters, for Shapefile DBF */
     mw_alert_kind kind;
     int decimals;            /**< for MW_AK_REAL: digits after the point */
-} mw_alert_field;
+};
+typedef struct mw_alert_field mw_alert_field;
 
 /** The value of one property of one alert. */
 typedef struct mw_alert_value {
@@ -28,6 +29,7 @@ typedef struct mw_alert_value {
     const char *s;  /**< MW_AK_STRING; NULL means null */
     double d;       /**< MW_AK_REAL; NaN/inf means null */
     int i;          /**< MW_AK_INT */
+    int null;       /**< MW_AK_INT: no value */
 } mw_alert_value;
 
 /** The property table, in output order (id first). */
@@ -35,10 +37,17 @@ extern const mw_alert_field mw_alert_fields[];
 /** Number of entries of mw_alert_fields. */
 extern const int mw_alert_field_count;
 
+/** All properties: the fixed table, then @p meta's extra fields (meta may be NULL). */
+int mw_alert_fields_total(const mw_alert_meta *meta);
+/** Property @p k (< mw_alert_fields_total(meta)). */
+const mw_alert_field *mw_alert_field_at(const mw_alert_meta *meta, int k);
+
 /**
- * Value of property @p field of @p alert. Dates and sensor come from
- * @p meta (before_date, after_date, after_sensor); @p meta may be NULL.
- * Pure; thread-safe.
+ * Value of property @p field of @p alert (any index below
+ * mw_alert_fields_total(meta)): a value set on the alert (alert->props)
+ * wins; else dates and sensor come from @p meta (before_date, after_date,
+ * after_sensor; @p meta may be NULL), the rest from the alert; extra fields
+ * without a value are null. Pure; thread-safe.
  */
 void mw_alert_field_value(const mw_alert *alert, const mw_alert_meta *meta, int field,
                           mw_alert_value *out);
@@ -61,6 +70,16 @@ int mw_format_number(double v, int decimals, char *buf, size_t size);
  */
 mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *alerts,
                                   int count, const mw_alert_meta *meta, int threads);
+
+/** The whole GeoJSON text in memory (*out malloc'ed, *len bytes). */
+mw_status mw_geojson_write_memory(const mw_alert *alerts, int count, const mw_alert_meta *meta,
+                                  int threads, char **out, size_t *len);
+
+/** The `minewatch` member's JSON object text of @p meta (*out malloc'ed). */
+mw_status mw_geojson_metadata_text(const mw_alert_meta *meta, char **out);
+
+/** A geometry as GeoJSON text, 7 decimals as in the files (*out malloc'ed). */
+mw_status mw_geojson_geometry_text(OGRGeometryH geometry, char **out);
 
 /** GeoJSON to @p path via "<dir>/.<name>.tmp-<pid>" and rename. */
 mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int count,

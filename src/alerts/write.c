@@ -1,8 +1,9 @@
 /*
  * mw_alerts_write(): choose the writer from the file extension, and the
- * temporary-name / rename helpers both writers share.
+ * temporary-name / rename helpers both writers share; mw_alert_set_write(),
+ * the same for an alert set, and its GeoJSON text in memory.
  */
-#include "mw_alerts_internal.h"
+#include "mw_alert_set.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +12,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cpl_vsi.h>
+#include <omp.h>
 
 #include "core/mw_error.h"
 
@@ -73,6 +77,29 @@ mw_status mw_alerts_commit(const char *tmp, const char *path)
     return MW_OK;
 }
 
+/* GeoJSON into a GDAL virtual file (/vsimem/...): formatted in memory,
+ * written in one call; nothing is left at @p path on failure. */
+static mw_status geojson_write_vsi(const char *path, const mw_alert *alerts, int count,
+                                   const mw_alert_meta *meta, int threads)
+{
+    char *text = NULL;
+    size_t len = 0;
+    mw_status st = mw_geojson_write_memory(alerts, count, meta, threads, &text, &len);
+    if (st != MW_OK) return st;
+    VSILFILE *f = VSIFOpenL(path, "wb");
+    if (!f) st = mw_error_set(MW_ERR_WRITE, "%s: cannot create the file", path);
+    else {
+        int ok = VSIFWriteL(text, 1, len, f) == len;
+        if (VSIFCloseL(f) != 0) ok = 0;
+        if (!ok) {
+            VSIUnlink(path);
+            st = mw_error_set(MW_ERR_WRITE, "%s: cannot write the file", path);
+        }
+    }
+    free(text);
+    return st;
+}
+
 /**
  * Write @p count alerts to @p path, the format chosen by the extension
  * (case-insensitive): .geojson / .json our RFC 7946 writer (deterministic
@@ -82,6 +109,7 @@ mw_status mw_alerts_commit(const char *tmp, const char *path)
  * failure nothing new is left at @p path (an older file there is kept).
  * Unknown extension: MW_ERR_USAGE; missing or unwritable folder, full disk:
  * MW_ERR_WRITE "<path>: <reason>". Zero alerts writes an empty collection.
+ * GDAL virtual paths ("/vsimem/...") are written in place, through VSI.
  * Thread-safe for distinct paths. GeoJSON features are formatted by up to
  * @p threads threads; the bytes do not depend on @p threads.
  */
@@ -99,9 +127,44 @@ mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
                             path);
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         if (strcasecmp(dot, formats[i].ext) != 0) continue;
+        if (!formats[i].driver && !strncmp(path, "/vsi", 4))
+            return geojson_write_vsi(path, alerts, count, meta, threads);
         if (!formats[i].driver) return mw_geojson_write_file(path, alerts, count, meta, threads);
         return mw_ogr_write_file(path, formats[i].driver, dot, alerts, count, meta);
     }
     return mw_error_set(MW_ERR_USAGE, "%s: unknown output format '%s' (use " FORMAT_LIST ")",
                         path, dot);
+}
+
+/** See minewatch/alerts.h. */
+mw_status mw_alert_set_write(mw_alert_set *set, const char *path)
+{
+    if (!set) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_write: NULL set");
+    const mw_alert_meta *meta = mw_alert_set_meta(set);
+    const int n = mw_alert_set_count(set);
+    const mw_alert *alerts = n ? mw_alert_set_get(set, 0) : NULL;
+    double t0 = omp_get_wtime();
+    mw_status st = mw_alerts_write(path, alerts, n, meta, mw_alert_set_threads(set));
+    mw_alert_set_note_write_time(set, omp_get_wtime() - t0);
+    if (st != MW_OK) return st;
+    st = mw_alert_set_commit_pending(set);
+    /* All or nothing: the alert file goes when a pending output could not
+     * be committed. */
+    if (st != MW_OK) {
+        if (!strncmp(path, "/vsi", 4)) VSIUnlink(path);
+        else remove(path);
+    }
+    return st;
+}
+
+/** See minewatch/alerts.h. */
+mw_status mw_alert_set_to_geojson(const mw_alert_set *set, char **out)
+{
+    if (!out) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_to_geojson: NULL argument");
+    *out = NULL;
+    if (!set) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_to_geojson: NULL set");
+    const int n = mw_alert_set_count(set);
+    size_t len;
+    return mw_geojson_write_memory(n ? mw_alert_set_get(set, 0) : NULL, n, mw_alert_set_meta(set),
+                                   mw_alert_set_threads(set), out, &len);
 }

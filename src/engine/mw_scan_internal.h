@@ -40,9 +40,10 @@ typedef struct mw_site_pre {
 _Static_assert(offsetof(mw_site_pre, seed) == 0, "mw_site_pre.seed first");
 
 typedef struct mw_scan_ctx {
+    mw_context *context;     /* model cache, threads, warnings */
     const mw_scene *before, *after;
     const mw_options *opt;
-    mw_model *model;
+    const mw_model *model;   /* from the context's cache */
     const mw_change_params *params;
     mw_grid grid;
     mw_aoi *aoi;

@@ -6,6 +6,8 @@
 #ifndef MW_MODEL_H
 #define MW_MODEL_H
 
+#include <stddef.h>
+
 #include "minewatch/status.h"
 #include "../change/mw_change.h"
 #include "../sites/mw_site_features.h"
@@ -14,6 +16,8 @@ typedef struct mw_model mw_model;
 
 /** Load and validate a model file; errors name the file and the field. */
 mw_status mw_model_load(const char *path, mw_model **out);
+/** Read a model file's text (size-checked, NUL-terminated, malloc'ed); errors name the file. */
+mw_status mw_model_read_text(const char *path, char **text, size_t *len);
 /** Parse a model from a JSON text (for tests and fuzzing); @p name labels errors. */
 mw_status mw_model_parse(const char *json_text, const char *name, mw_model **out);
 /** Free a model; NULL is a no-op. */
