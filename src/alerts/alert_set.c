@@ -34,6 +34,8 @@ struct mw_alert_set {
     int threads;
     mw_pending_output *pending;
     int npending;
+    char **names;                   /* class names: the set's own copies */
+    int nnames;
 };
 
 static mw_status nomem(void) { return mw_error_set(MW_ERR_NOMEM, "out of memory"); }
@@ -89,6 +91,8 @@ void mw_alert_set_destroy(mw_alert_set *set)
     }
     free(set->extra);
     free(set->metadata_json);
+    for (int i = 0; i < set->nnames; i++) free(set->names[i]);
+    free(set->names);
     free(set->timings);
     for (int i = 0; i < set->nwarnings; i++) free(set->warnings[i]);
     free(set->warnings);
@@ -99,6 +103,27 @@ void mw_free(void *p) { free(p); }
 
 const mw_alert_meta *mw_alert_set_meta(const mw_alert_set *set) { return &set->meta; }
 
+/*
+ * Point @p a's class name at the set's own copy. A scan's class names are
+ * the model's strings, and a model may be freed before the set (a context
+ * destroyed, a model file rewritten and loaded again).
+ */
+static mw_status own_class_name(mw_alert_set *set, mw_alert *a)
+{
+    if (!a->class_name) return MW_OK;
+    for (int i = 0; i < set->nnames; i++)
+        if (!strcmp(set->names[i], a->class_name)) {
+            a->class_name = set->names[i];
+            return MW_OK;
+        }
+    char **p = realloc(set->names, (size_t)(set->nnames + 1) * sizeof *p);
+    if (!p) return nomem();
+    set->names = p;
+    if (!(p[set->nnames] = strdup(a->class_name))) return nomem();
+    a->class_name = p[set->nnames++];
+    return MW_OK;
+}
+
 mw_status mw_alert_set_adopt(mw_alert_set *set, mw_alert *alerts, int count)
 {
     if (set->count || count < 0 || (count && !alerts))
@@ -106,8 +131,12 @@ mw_status mw_alert_set_adopt(mw_alert_set *set, mw_alert *alerts, int count)
     free(set->alerts);
     set->alerts = alerts;
     set->count = set->cap = count;
-    for (int i = 0; i < count; i++) set->alerts[i].set = set;
-    return MW_OK;
+    mw_status st = MW_OK;
+    for (int i = 0; i < count; i++) {
+        set->alerts[i].set = set;
+        if (st == MW_OK) st = own_class_name(set, &set->alerts[i]);
+    }
+    return st;
 }
 
 mw_status mw_alert_set_append(mw_alert_set *set, mw_alert *alert)
@@ -123,7 +152,7 @@ mw_status mw_alert_set_append(mw_alert_set *set, mw_alert *alert)
     set->alerts[set->count].set = set;
     set->count++;
     memset(alert, 0, sizeof *alert);
-    return MW_OK;
+    return own_class_name(set, &set->alerts[set->count - 1]);
 }
 
 mw_alert *mw_alert_set_at(mw_alert_set *set, int i)

@@ -26,7 +26,7 @@ typedef struct mw_alert_prop {
 /** One alert, ready to write. Owns its geometry (and its props). */
 struct mw_alert {
     char id[64];
-    const char *class_name;          /**< static string from the model */
+    const char *class_name;          /**< the model's string; in a set, the set's copy */
     double confidence;
     double area_ha;                  /**< geodesic area of the outline */
     double centroid_lon, centroid_lat;

@@ -197,6 +197,12 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         free(stem);
         return st;
     }
+    if (vsi && st == MW_OK) {
+        /* Some drivers (CSV) refuse a virtual file whose folder was never made. */
+        char *parent = CPLStrdup(CPLGetPath(path));
+        if (*parent) VSIMkdirRecursive(parent, 0755);
+        CPLFree(parent);
+    }
     if (is_shp && !vsi) {
         if (mkdir(tmp, 0700) != 0) {
             st = mw_error_set(MW_ERR_WRITE, "%s: %s", path, strerror(errno));
