@@ -23,8 +23,8 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "change/mw_change_raster.h"
 #include "core/mw_error.h"
+#include "output/mw_output.h"
 
 struct mw_scan_result {
     int alerts;

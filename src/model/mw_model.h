@@ -7,8 +7,8 @@
 #define MW_MODEL_H
 
 #include "minewatch/status.h"
-#include "../change/mw_change.h"
-#include "../sites/mw_site_features.h"
+#include "change/mw_change.h"
+#include "sites/mw_sites.h"
 
 typedef struct mw_model mw_model;
 
