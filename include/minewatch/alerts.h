@@ -44,30 +44,30 @@ typedef enum mw_value_type {
 } mw_value_type;
 
 /** Free memory the library allocated for the caller; NULL is accepted. */
-void mw_free(void *p);
+MW_API void mw_free(void *p);
 
 /** Free a set and everything it owns; NULL is accepted. Outputs the scan
  *  left pending (MW_OPT_COMMIT_WITH_ALERTS) and never committed are removed. */
-void mw_alert_set_destroy(mw_alert_set *set);
+MW_API void mw_alert_set_destroy(mw_alert_set *set);
 
 /** Number of alerts (0 for NULL). */
-int mw_alert_set_count(const mw_alert_set *set);
+MW_API int mw_alert_set_count(const mw_alert_set *set);
 
 /** Alert @p i (0 <= i < count), or NULL when out of range. */
-const mw_alert *mw_alert_set_get(const mw_alert_set *set, int i);
+MW_API const mw_alert *mw_alert_set_get(const mw_alert_set *set, int i);
 
 /* ---- the schema: property names and types, in output order ---- */
 
 /** Number of properties every alert of the set has. */
-int mw_alert_set_property_count(const mw_alert_set *set);
+MW_API int mw_alert_set_property_count(const mw_alert_set *set);
 /** Name of property @p k ("id", "class", ...), or NULL when out of range. */
-const char *mw_alert_set_property_name(const mw_alert_set *set, int k);
+MW_API const char *mw_alert_set_property_name(const mw_alert_set *set, int k);
 /** Declared type of property @p k: MW_VALUE_STRING, _DOUBLE or _INT (NONE out of range). */
-mw_value_type mw_alert_set_property_type(const mw_alert_set *set, int k);
+MW_API mw_value_type mw_alert_set_property_type(const mw_alert_set *set, int k);
 /** Digits after the point the writers keep for a double property (0 otherwise). */
-int mw_alert_set_property_decimals(const mw_alert_set *set, int k);
+MW_API int mw_alert_set_property_decimals(const mw_alert_set *set, int k);
 /** Index of the property called @p name, or -1. */
-int mw_alert_set_property_index(const mw_alert_set *set, const char *name);
+MW_API int mw_alert_set_property_index(const mw_alert_set *set, const char *name);
 
 /* ---- run description ---- */
 
@@ -76,22 +76,22 @@ int mw_alert_set_property_index(const mw_alert_set *set, const char *name);
  * the model (name, path) and the parameters that shape the result; the
  * `minewatch` member of the GeoJSON file, byte for byte. Owned by the set.
  */
-const char *mw_alert_set_metadata_json(const mw_alert_set *set);
+MW_API const char *mw_alert_set_metadata_json(const mw_alert_set *set);
 /** Target-grid pixels the scan processed (valid or not). */
-long long mw_alert_set_pixels(const mw_alert_set *set);
+MW_API long long mw_alert_set_pixels(const mw_alert_set *set);
 /** Sum of the alerts' area_ha. */
-double mw_alert_set_area_ha(const mw_alert_set *set);
+MW_API double mw_alert_set_area_ha(const mw_alert_set *set);
 /** Warnings of the scan (also sent to the context's callback). */
-int mw_alert_set_warning_count(const mw_alert_set *set);
+MW_API int mw_alert_set_warning_count(const mw_alert_set *set);
 /** Warning @p i, or NULL when out of range. */
-const char *mw_alert_set_warning(const mw_alert_set *set, int i);
+MW_API const char *mw_alert_set_warning(const mw_alert_set *set, int i);
 /** Per-phase timings ("wall: shift 0.12 s, ...") when MW_OPT_TIMINGS was set, else NULL. */
-const char *mw_alert_set_timings(const mw_alert_set *set);
+MW_API const char *mw_alert_set_timings(const mw_alert_set *set);
 
 /* ---- one alert ---- */
 
 /** The alert's id (the `id` property): never NULL. */
-const char *mw_alert_id(const mw_alert *alert);
+MW_API const char *mw_alert_id(const mw_alert *alert);
 
 /**
  * Type of property @p name of @p alert: MW_VALUE_NONE when the set has no
@@ -99,13 +99,13 @@ const char *mw_alert_id(const mw_alert *alert);
  * `protected_area` outside every area, `river_turbidity_change` without
  * water nearby), else the declared type.
  */
-mw_value_type mw_alert_property_type(const mw_alert *alert, const char *name);
+MW_API mw_value_type mw_alert_property_type(const mw_alert *alert, const char *name);
 
 /**
  * A string property. *out is NULL for a null value, else owned by the set.
  * MW_ERR_USAGE (with a message) for an unknown name or a non-string property.
  */
-mw_status mw_alert_get_string(const mw_alert *alert, const char *name, const char **out);
+MW_API mw_status mw_alert_get_string(const mw_alert *alert, const char *name, const char **out);
 
 /**
  * A number property, double or int (converted). *out is NaN for a null
@@ -113,23 +113,23 @@ mw_status mw_alert_get_string(const mw_alert *alert, const char *name, const cha
  * mw_alert_set_property_decimals()). MW_ERR_USAGE for an unknown name or a
  * string property.
  */
-mw_status mw_alert_get_double(const mw_alert *alert, const char *name, double *out);
+MW_API mw_status mw_alert_get_double(const mw_alert *alert, const char *name, double *out);
 
 /** An integer property (pond counts, ...). MW_ERR_USAGE for an unknown name or another type. */
-mw_status mw_alert_get_int(const mw_alert *alert, const char *name, long long *out);
+MW_API mw_status mw_alert_get_int(const mw_alert *alert, const char *name, long long *out);
 
 /**
  * The outline as a GeoJSON geometry object text ("{\"type\": \"Polygon\",
  * ...}"), lon/lat with 7 decimals, exactly as in the alert file. *out is
  * malloc'ed: free it with mw_free().
  */
-mw_status mw_alert_geometry_geojson(const mw_alert *alert, char **out);
+MW_API mw_status mw_alert_geometry_geojson(const mw_alert *alert, char **out);
 
 /**
  * The outline as ISO WKB (little-endian), lon/lat at full precision.
  * *out (*size bytes) is malloc'ed: free it with mw_free().
  */
-mw_status mw_alert_geometry_wkb(const mw_alert *alert, unsigned char **out, size_t *size);
+MW_API mw_status mw_alert_geometry_wkb(const mw_alert *alert, unsigned char **out, size_t *size);
 
 /* ---- writers ---- */
 
@@ -148,13 +148,13 @@ mw_status mw_alert_geometry_wkb(const mw_alert *alert, unsigned char **out, size
  * that succeeds. Unknown extension: MW_ERR_USAGE; a folder missing or not
  * writable, a full disk: MW_ERR_WRITE "<path>: <reason>".
  */
-mw_status mw_alert_set_write(mw_alert_set *set, const char *path);
+MW_API mw_status mw_alert_set_write(mw_alert_set *set, const char *path);
 
 /**
  * The set as the text of its GeoJSON file (what mw_alert_set_write() writes
  * to a `.geojson` path). *out is malloc'ed: free it with mw_free().
  */
-mw_status mw_alert_set_to_geojson(const mw_alert_set *set, char **out);
+MW_API mw_status mw_alert_set_to_geojson(const mw_alert_set *set, char **out);
 
 #ifdef __cplusplus
 }

@@ -36,42 +36,42 @@ typedef void (*mw_warning_fn)(const char *message, void *user);
  * Calls mw_init(). On success *out owns the context (free it with
  * mw_context_destroy()); on failure *out is NULL (MW_ERR_NOMEM).
  */
-mw_status mw_context_create(mw_context **out);
+MW_API mw_status mw_context_create(mw_context **out);
 
 /**
  * Free a context and every model it cached; NULL is accepted. No scan may
  * be running with it; alert sets it produced stay valid.
  */
-void mw_context_destroy(mw_context *ctx);
+MW_API void mw_context_destroy(mw_context *ctx);
 
 /**
  * Worker threads of the scans run with @p ctx, 0 = all cores (the
  * default). MW_OPT_THREADS of a scan's options, when set (> 0), wins.
  * Returns MW_ERR_USAGE outside 0..1024.
  */
-mw_status mw_context_set_threads(mw_context *ctx, int threads);
+MW_API mw_status mw_context_set_threads(mw_context *ctx, int threads);
 
 /** Threads a scan of @p ctx uses when its options do not say (0 = all cores). */
-int mw_context_threads(const mw_context *ctx);
+MW_API int mw_context_threads(const mw_context *ctx);
 
 /**
  * Install (or with NULL remove) the warnings callback. Scans also keep
  * their warnings in the alert set (mw_alert_set_warning()).
  */
-void mw_context_set_warning_handler(mw_context *ctx, mw_warning_fn fn, void *user);
+MW_API void mw_context_set_warning_handler(mw_context *ctx, mw_warning_fn fn, void *user);
 
 /**
  * Folder searched first for the default model of a sensor
  * ("<dir>/<sensor>.json") when a scan gives no MW_OPT_MODEL; NULL resets.
  * MW_OPT_MODEL_DIR of a scan's options wins over it.
  */
-mw_status mw_context_set_model_dir(mw_context *ctx, const char *dir);
+MW_API mw_status mw_context_set_model_dir(mw_context *ctx, const char *dir);
 
 /**
  * Models loaded so far (each model file once; a file that changed on disk
  * since it was loaded is loaded again). For tests and curious callers.
  */
-int mw_context_models_loaded(const mw_context *ctx);
+MW_API int mw_context_models_loaded(const mw_context *ctx);
 
 #ifdef __cplusplus
 }

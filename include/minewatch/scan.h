@@ -46,14 +46,14 @@ typedef enum mw_option {
 } mw_option;
 
 /** New options at their defaults; NULL when out of memory. */
-mw_options *mw_options_new(void);
+MW_API mw_options *mw_options_new(void);
 /** Free options; NULL is accepted. Options are only read by a scan: one
  *  object may serve several scans, also at the same time. */
-void mw_options_free(mw_options *options);
+MW_API void mw_options_free(mw_options *options);
 /** Returns MW_ERR_USAGE (with a message) for an unknown option or bad value. */
-mw_status mw_options_set_int(mw_options *options, mw_option key, long value);
-mw_status mw_options_set_double(mw_options *options, mw_option key, double value);
-mw_status mw_options_set_string(mw_options *options, mw_option key, const char *value);
+MW_API mw_status mw_options_set_int(mw_options *options, mw_option key, long value);
+MW_API mw_status mw_options_set_double(mw_options *options, mw_option key, double value);
+MW_API mw_status mw_options_set_string(mw_options *options, mw_option key, const char *value);
 
 /**
  * Scan @p before against @p after and return the alerts in memory.
@@ -75,9 +75,9 @@ mw_status mw_options_set_string(mw_options *options, mw_option key, const char *
  * one context or several; each scan uses its own worker threads. The
  * scenes are only read.
  */
-mw_status mw_scan_run(mw_context *ctx, const mw_scene *const *before, int nbefore,
-                      const mw_scene *after, const mw_options *options,
-                      mw_progress_fn progress, void *progress_arg, mw_alert_set **out);
+MW_API mw_status mw_scan_run(mw_context *ctx, const mw_scene *const *before, int nbefore,
+                             const mw_scene *after, const mw_options *options,
+                             mw_progress_fn progress, void *progress_arg, mw_alert_set **out);
 
 /** What a finished scan reports back. */
 typedef struct mw_scan_result mw_scan_result;
@@ -90,19 +90,19 @@ typedef struct mw_scan_result mw_scan_result;
  * context, then mw_alert_set_write(): use those to scan many pairs with one
  * model cache.
  */
-mw_status mw_scan(const mw_scene *before, const mw_scene *after,
-                  const mw_options *options, mw_progress_fn progress,
-                  void *progress_arg, mw_scan_result **result);
+MW_API mw_status mw_scan(const mw_scene *before, const mw_scene *after,
+                         const mw_options *options, mw_progress_fn progress,
+                         void *progress_arg, mw_scan_result **result);
 
-void mw_scan_result_free(mw_scan_result *result);
-int mw_scan_result_alert_count(const mw_scan_result *result);
-double mw_scan_result_alert_area_ha(const mw_scan_result *result);
+MW_API void mw_scan_result_free(mw_scan_result *result);
+MW_API int mw_scan_result_alert_count(const mw_scan_result *result);
+MW_API double mw_scan_result_alert_area_ha(const mw_scan_result *result);
 /** Target grid pixels processed (valid or not). */
-long long mw_scan_result_pixels(const mw_scan_result *result);
+MW_API long long mw_scan_result_pixels(const mw_scan_result *result);
 /** Non-NULL when MW_OPT_TIMINGS was set: "read 1.23 s, indices ...". */
-const char *mw_scan_result_timings(const mw_scan_result *result);
+MW_API const char *mw_scan_result_timings(const mw_scan_result *result);
 /** Warnings worth showing the user (e.g. "AOI does not overlap"), or NULL. */
-const char *mw_scan_result_warnings(const mw_scan_result *result);
+MW_API const char *mw_scan_result_warnings(const mw_scan_result *result);
 
 #ifdef __cplusplus
 }

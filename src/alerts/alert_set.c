@@ -67,10 +67,9 @@ mw_status mw_alert_set_create(const mw_alert_meta *meta, mw_alert_set **out)
              copy_string(set, 7, m.model_name, &d->model_name) &&
              copy_string(set, 8, m.model_path, &d->model_path) &&
              copy_string(set, 9, m.parameters_json, &d->parameters_json);
-    mw_status st = ok ? mw_geojson_metadata_text(d, &set->metadata_json) : nomem();
-    if (st != MW_OK) {
+    if (!ok) {
         mw_alert_set_destroy(set);
-        return st;
+        return nomem();
     }
     set->threads = 1;
     *out = set;
@@ -102,6 +101,12 @@ void mw_alert_set_destroy(mw_alert_set *set)
 void mw_free(void *p) { free(p); }
 
 const mw_alert_meta *mw_alert_set_meta(const mw_alert_set *set) { return &set->meta; }
+
+void mw_alert_set_take_metadata_json(mw_alert_set *set, char *text)
+{
+    free(set->metadata_json);
+    set->metadata_json = text;
+}
 
 /*
  * Point @p a's class name at the set's own copy. A scan's class names are
@@ -445,18 +450,6 @@ mw_status mw_alert_get_int(const mw_alert *a, const char *name, long long *out)
     if (v.kind != MW_AK_INT) return mw_error_set(MW_ERR_USAGE, "alert property '%s' is not an integer", name);
     *out = v.i;
     return MW_OK;
-}
-
-mw_status mw_alert_geometry_geojson(const mw_alert *a, char **out)
-{
-    if (!out) return mw_error_set(MW_ERR_USAGE, "mw_alert_geometry_geojson: NULL argument");
-    *out = NULL;
-    if (!a) return mw_error_set(MW_ERR_USAGE, "mw_alert_geometry_geojson: NULL alert");
-    if (!a->geometry) {
-        if (!(*out = strdup("null"))) return nomem();
-        return MW_OK;
-    }
-    return mw_geojson_geometry_text(a->geometry, out);
 }
 
 mw_status mw_alert_geometry_wkb(const mw_alert *a, unsigned char **out, size_t *size)

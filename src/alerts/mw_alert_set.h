@@ -12,7 +12,7 @@
 #ifndef MW_ALERT_SET_H
 #define MW_ALERT_SET_H
 
-#include "mw_alerts_internal.h"
+#include "mw_alerts.h"
 
 /** A step to run when the set is written (commit) or dropped (abort). */
 typedef struct mw_pending_output {
@@ -24,6 +24,11 @@ typedef struct mw_pending_output {
 /** A new empty set describing a run; the strings of @p meta are copied
  *  (its extra fields are not: add them with mw_alert_set_add_property). */
 mw_status mw_alert_set_create(const mw_alert_meta *meta, mw_alert_set **out);
+
+/** Keep the run description's JSON text (taken: the set frees it), what
+ *  mw_alert_set_metadata_json() returns: output's mw_geojson_metadata_text()
+ *  of the set's meta. */
+void mw_alert_set_take_metadata_json(mw_alert_set *set, char *text);
 
 /** The run description, with the set's added properties as extra fields. */
 const mw_alert_meta *mw_alert_set_meta(const mw_alert_set *set);

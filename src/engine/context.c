@@ -81,10 +81,9 @@ mw_status mw_context_model(mw_context *c, const mw_options *o, const mw_scene *a
     if (o->model) return mw_model_cache_acquire(c->models, o->model, out);
     mw_sensor s = mw_scene_sensor(after);
     const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
-    const char *dirs[5] = {o->model_dir, c->model_dir, getenv("MINEWATCH_MODEL_DIR"),
-                           MW_INSTALLED_MODEL_DIR, MW_SOURCE_MODEL_DIR};
+    const char *dirs[4] = {o->model_dir, c->model_dir, getenv("MINEWATCH_MODEL_DIR"), mw_model_default_dir()};
     char path[4096];
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 4; i++) {
         if (!dirs[i] || !*dirs[i]) continue;
         snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
         if (access(path, R_OK) == 0) return mw_model_cache_acquire(c->models, path, out);

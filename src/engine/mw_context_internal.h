@@ -4,7 +4,7 @@
 
 #include "minewatch/context.h"
 #include "minewatch/scan.h"
-#include "model/mw_model_cache.h"
+#include "model/mw_model.h"
 #include "mw_options_internal.h"
 
 struct mw_context {
@@ -18,8 +18,7 @@ struct mw_context {
 /**
  * The model a scan of @p after with options @p opt uses: MW_OPT_MODEL, else
  * "<sensor>.json" from the first folder of MW_OPT_MODEL_DIR, the context's
- * model folder, $MINEWATCH_MODEL_DIR, the installed models, the source
- * tree's models/ that holds it. From the context's cache; give it back
+ * model folder, $MINEWATCH_MODEL_DIR, mw_model_default_dir() that holds it. From the context's cache; give it back
  * with mw_model_cache_release(ctx->models, model).
  */
 mw_status mw_context_model(mw_context *ctx, const mw_options *opt, const mw_scene *after,

@@ -26,9 +26,9 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "alerts/mw_alert_set.h"
-#include "change/mw_change_raster.h"
+#include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
+#include "output/mw_output.h"
 #include "mw_context_internal.h"
 
 struct mw_scan_result {
@@ -115,6 +115,9 @@ static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
     mw_status st = mw_alert_set_create(&meta, out);
+    char *text = NULL;
+    if (st == MW_OK) st = mw_geojson_metadata_text(&meta, &text);
+    if (st == MW_OK) mw_alert_set_take_metadata_json(*out, text);
     free(params);
     if (st == MW_OK) st = mw_alert_set_adopt(*out, ctx->alerts, ctx->nalerts);
     if (st == MW_OK) {

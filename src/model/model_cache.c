@@ -7,7 +7,7 @@
  * model was parsed from: a trainer that rewrites a model file between scans
  * gets the new model, and no clock or inode is trusted to say so.
  */
-#include "mw_model_cache.h"
+#include "mw_model.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -12,7 +12,9 @@
 #ifndef MW_MODEL_CACHE_H
 #define MW_MODEL_CACHE_H
 
-#include "mw_model.h"
+#include "minewatch/status.h"
+
+typedef struct mw_model mw_model;
 
 typedef struct mw_model_cache mw_model_cache;
 

@@ -11,8 +11,8 @@
  *  - the change raster sink: committed by the scan, or only by the write
  *    (MW_OPT_COMMIT_WITH_ALERTS; nothing left when the set is dropped);
  *  - the warnings callback (an AOI beside the scene);
- *  - two scans sharing one context from two threads give the same bytes;
- *  - a property added by a later step (the internal set API) is written.
+ *  - two scans sharing one context from two threads give the same bytes.
+ * Linked against the shared library: only exported symbols are used.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -26,7 +26,6 @@
 #include <gdal.h>
 #include <json-c/json.h>
 
-#include "alerts/mw_alert_set.h"
 #include "minewatch/minewatch.h"
 #include "mw_test.h"
 
@@ -170,35 +169,6 @@ static void check_writers(mw_alert_set *set)
     }
     CHECK(mw_alert_set_write(set, path_in("a.xyz")) == MW_ERR_USAGE);
     CHECK(mw_alert_set_write(set, "/nonexistent-folder/a.geojson") == MW_ERR_WRITE);
-}
-
-/* A later step adds a property; the writers carry it after the fixed table. */
-static void check_added_property(mw_alert_set *set)
-{
-    int k = mw_alert_set_add_property(set, "status", NULL, MW_AK_STRING, 0);
-    int n = mw_alert_set_add_property(set, "n_detections", "n_detect", MW_AK_INT, 0);
-    CHECK(k == mw_alert_set_property_count(set) - 2 && n == k + 1);
-    CHECK(mw_alert_set_add_property(set, "status", NULL, MW_AK_STRING, 0) == -1);
-    CHECK(mw_alert_set_set_string(set, 0, k, "new") == MW_OK);
-    CHECK(mw_alert_set_set_int(set, 0, n, 3) == MW_OK);
-    CHECK(mw_alert_set_set_int(set, 0, k, 3) == MW_ERR_USAGE);
-    CHECK(mw_alert_set_set_string(set, 0, 0, "other id") == MW_ERR_USAGE);
-    const mw_alert *a = mw_alert_set_get(set, 0);
-    const char *s = NULL;
-    long long v = 0;
-    CHECK(mw_alert_get_string(a, "status", &s) == MW_OK && s && !strcmp(s, "new"));
-    CHECK(mw_alert_get_int(a, "n_detections", &v) == MW_OK && v == 3);
-    if (mw_alert_set_count(set) > 1) CHECK(mw_alert_property_type(mw_alert_set_get(set, 1), "status") == MW_VALUE_NULL);
-    char *text = NULL;
-    CHECK(mw_alert_set_to_geojson(set, &text) == MW_OK);
-    CHECK(text && strstr(text, "\"ring_loss_share\": ") && strstr(text, ", \"status\": \"new\", \"n_detections\": 3}"));
-    if (mw_alert_set_count(set) > 1) CHECK(text && strstr(text, ", \"status\": null, \"n_detections\": null}"));
-    mw_free(text);
-    CHECK(mw_alert_set_write(set, "/vsimem/mw_api/b.shp") == MW_OK);
-    GDALDatasetH ds = GDALOpenEx("/vsimem/mw_api/b.shp", GDAL_OF_VECTOR, NULL, NULL, NULL);
-    OGRLayerH l = ds ? GDALDatasetGetLayer(ds, 0) : NULL;
-    CHECK(l && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), "n_detect") >= 0);
-    if (ds) GDALClose(ds);
 }
 
 static void check_raster_sink(mw_context *ctx)
@@ -359,7 +329,6 @@ int main(void)
     CHECK(mw_context_models_loaded(ctx) == 1);
     check_raster_sink(ctx);
     check_warnings(ctx);
-    check_added_property(again);
     check_model_reload(ctx, model);
     const mw_scene *two[2] = {before, before};
     mw_alert_set *none = NULL;

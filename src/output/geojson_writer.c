@@ -26,7 +26,7 @@
  *  4. The file writer writes to "<dir>/.<name>.tmp-<pid>", fcloses (checked)
  *     and renames over @p path; on any failure the temporary is removed.
  */
-#include "mw_alerts_internal.h"
+#include "mw_output_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -283,7 +283,7 @@ static const char *checked_params(const mw_alert_meta *meta)
  * enough work per loop for the threads (a full tile has ~1000 features). */
 enum { FEATURE_BATCH = 128 };
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *alerts,
                                   int count, const mw_alert_meta *meta, int threads)
 {
@@ -346,7 +346,7 @@ mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *ale
     return MW_OK;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int count,
                                 const mw_alert_meta *meta, int threads)
 {
@@ -370,7 +370,7 @@ mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int co
     return st;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_write_memory(const mw_alert *alerts, int count, const mw_alert_meta *meta,
                                   int threads, char **text, size_t *len)
 {
@@ -403,7 +403,7 @@ static mw_status take_text(out *o, const char *what, char **text)
     return MW_OK;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_metadata_text(const mw_alert_meta *meta, char **text)
 {
     *text = NULL;
@@ -414,7 +414,7 @@ mw_status mw_geojson_metadata_text(const mw_alert_meta *meta, char **text)
     return take_text(&o, "alerts", text);
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_geometry_text(OGRGeometryH g, char **text)
 {
     *text = NULL;

@@ -1,9 +1,8 @@
 /*
  * mw_alerts_write(): choose the writer from the file extension, and the
- * temporary-name / rename helpers both writers share; mw_alert_set_write(),
- * the same for an alert set, and its GeoJSON text in memory.
+ * temporary-name / rename helpers both writers share.
  */
-#include "mw_alert_set.h"
+#include "mw_output_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +13,6 @@
 #include <unistd.h>
 
 #include <cpl_vsi.h>
-#include <omp.h>
 
 #include "core/mw_error.h"
 
@@ -30,7 +28,7 @@ static const struct {
 
 #define FORMAT_LIST ".geojson, .gpkg, .kml, .fgb, .csv, .shp"
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_alerts_temp_name(const char *path, const char *ext, char **out)
 {
     *out = NULL;
@@ -66,7 +64,7 @@ mw_status mw_alerts_temp_name(const char *path, const char *ext, char **out)
     return MW_OK;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_alerts_commit(const char *tmp, const char *path)
 {
     if (rename(tmp, path) != 0) {
@@ -134,37 +132,4 @@ mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
     }
     return mw_error_set(MW_ERR_USAGE, "%s: unknown output format '%s' (use " FORMAT_LIST ")",
                         path, dot);
-}
-
-/** See minewatch/alerts.h. */
-mw_status mw_alert_set_write(mw_alert_set *set, const char *path)
-{
-    if (!set) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_write: NULL set");
-    const mw_alert_meta *meta = mw_alert_set_meta(set);
-    const int n = mw_alert_set_count(set);
-    const mw_alert *alerts = n ? mw_alert_set_get(set, 0) : NULL;
-    double t0 = omp_get_wtime();
-    mw_status st = mw_alerts_write(path, alerts, n, meta, mw_alert_set_threads(set));
-    mw_alert_set_note_write_time(set, omp_get_wtime() - t0);
-    if (st != MW_OK) return st;
-    st = mw_alert_set_commit_pending(set);
-    /* All or nothing: the alert file goes when a pending output could not
-     * be committed. */
-    if (st != MW_OK) {
-        if (!strncmp(path, "/vsi", 4)) VSIUnlink(path);
-        else remove(path);
-    }
-    return st;
-}
-
-/** See minewatch/alerts.h. */
-mw_status mw_alert_set_to_geojson(const mw_alert_set *set, char **out)
-{
-    if (!out) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_to_geojson: NULL argument");
-    *out = NULL;
-    if (!set) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_to_geojson: NULL set");
-    const int n = mw_alert_set_count(set);
-    size_t len;
-    return mw_geojson_write_memory(n ? mw_alert_set_get(set, 0) : NULL, n, mw_alert_set_meta(set),
-                                   mw_alert_set_threads(set), out, &len);
 }
