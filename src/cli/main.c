@@ -12,6 +12,9 @@
 static const char usage_text[] =
     "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
     "       minewatch info SCENE [--json] [--sensor S] [--band-map M] [--date D]\n"
+    "       minewatch batch INPUT -o OUTDIR [scan options] [--pairing consecutive|first]\n"
+    "                       [--shard K/N]\n"
+    "       minewatch merge OUTDIR... -o OUTDIR\n"
     "       minewatch --version | --help\n"
     "\n"
     "Finds candidate mining sites (forest cleared to bare soil, new and turbid\n"
@@ -37,6 +40,13 @@ static const char usage_text[] =
     "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
     "  --timings                print where the time went (stderr)\n"
     "  -q, --quiet              no progress and no summary\n"
+    "\n"
+    "batch: INPUT is a CSV manifest (before,after[,id,aoi]), a folder of scenes\n"
+    "(paired by tile or path/row and date), or a STAC Item/ItemCollection .json.\n"
+    "OUTDIR gets pairs/<id>.geojson, batch.json (state; a rerun resumes or skips\n"
+    "what is done) and alerts.geojson + alerts.gpkg (each site once). --shard K/N\n"
+    "(0 <= K < N) runs entries K, K+N, ...; merge joins the shards' folders.\n"
+    "Batch exit status: 0 all pairs done, 1 the batch could not run, 3 some failed.\n"
     "\n"
     "Exit status: 0 success (also with zero alerts), 1 the run failed, 2 usage error.\n";
 
@@ -76,5 +86,7 @@ int main(int argc, char **argv)
     mw_init();
     if (!strcmp(cmd, "scan")) return mw_cli_scan(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return mw_cli_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "batch")) return mw_cli_batch(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge")) return mw_cli_merge(argc - 1, argv + 1);
     return mw_cli_usage_error("unknown command '%s'", cmd);
 }
