@@ -132,7 +132,7 @@ mw_status mw_batch_merge_dirs(const char *const *dirs, int ndirs, const char *ou
     for (int i = 0; i < ndirs; i++)
         if (same_dir(dirs[i], outdir))
             return mw_error_set(MW_ERR_USAGE, "%s: the output folder is one of the folders to merge", outdir);
-    mw_batch_doc *docs = calloc((size_t)ndirs, sizeof *docs);
+    mw_batch_doc *docs = ndirs > 0 ? calloc((size_t)ndirs, sizeof *docs) : NULL;
     if (!docs) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_status st = MW_OK;
     for (int i = 0; i < ndirs && st == MW_OK; i++) st = mw_batch_state_read(dirs[i], &docs[i]);
