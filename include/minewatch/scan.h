@@ -33,12 +33,12 @@ typedef enum mw_option {
     MW_OPT_MODEL_DIR          /**< where default models are looked up */
 } mw_option;
 
-mw_options *mw_options_new(void);
-void mw_options_free(mw_options *options);
+MW_API mw_options *mw_options_new(void);
+MW_API void mw_options_free(mw_options *options);
 /** Returns MW_ERR_USAGE (with a message) for an unknown option or bad value. */
-mw_status mw_options_set_int(mw_options *options, mw_option key, long value);
-mw_status mw_options_set_double(mw_options *options, mw_option key, double value);
-mw_status mw_options_set_string(mw_options *options, mw_option key, const char *value);
+MW_API mw_status mw_options_set_int(mw_options *options, mw_option key, long value);
+MW_API mw_status mw_options_set_double(mw_options *options, mw_option key, double value);
+MW_API mw_status mw_options_set_string(mw_options *options, mw_option key, const char *value);
 
 /** What a finished scan reports back. */
 typedef struct mw_scan_result mw_scan_result;
@@ -48,19 +48,19 @@ typedef struct mw_scan_result mw_scan_result;
  * MW_OPT_OUTPUT. Writes to a temporary file renamed on success: on failure
  * no output file is left. @p progress may be NULL.
  */
-mw_status mw_scan(const mw_scene *before, const mw_scene *after,
-                  const mw_options *options, mw_progress_fn progress,
-                  void *progress_arg, mw_scan_result **result);
+MW_API mw_status mw_scan(const mw_scene *before, const mw_scene *after,
+                         const mw_options *options, mw_progress_fn progress,
+                         void *progress_arg, mw_scan_result **result);
 
-void mw_scan_result_free(mw_scan_result *result);
-int mw_scan_result_alert_count(const mw_scan_result *result);
-double mw_scan_result_alert_area_ha(const mw_scan_result *result);
+MW_API void mw_scan_result_free(mw_scan_result *result);
+MW_API int mw_scan_result_alert_count(const mw_scan_result *result);
+MW_API double mw_scan_result_alert_area_ha(const mw_scan_result *result);
 /** Target grid pixels processed (valid or not). */
-long long mw_scan_result_pixels(const mw_scan_result *result);
+MW_API long long mw_scan_result_pixels(const mw_scan_result *result);
 /** Non-NULL when MW_OPT_TIMINGS was set: "read 1.23 s, indices ...". */
-const char *mw_scan_result_timings(const mw_scan_result *result);
+MW_API const char *mw_scan_result_timings(const mw_scan_result *result);
 /** Warnings worth showing the user (e.g. "AOI does not overlap"), or NULL. */
-const char *mw_scan_result_warnings(const mw_scan_result *result);
+MW_API const char *mw_scan_result_warnings(const mw_scan_result *result);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
  * The alert property table shared by the GeoJSON and OGR writers, and the
  * deterministic number formatting of the GeoJSON writer.
  */
-#include "mw_alerts_internal.h"
+#include "mw_alerts.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -65,7 +65,7 @@ const mw_alert_field mw_alert_fields[] = {
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
 void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
                           mw_alert_value *v)
 {
@@ -172,7 +172,7 @@ static int format_fast(double v, int decimals, char *buf)
     return len;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
 int mw_format_number(double v, int decimals, char *buf, size_t size)
 {
     if (!isfinite(v)) {

@@ -10,7 +10,7 @@
 #include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
 #include "model/mw_model.h"
-#include "grid/mw_block_store.h"
+#include "read/mw_read.h"
 #include "sites/mw_sites.h"
 #include "mw_engine.h"
 #include "mw_options_internal.h"

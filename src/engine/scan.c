@@ -23,8 +23,8 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "change/mw_change_raster.h"
 #include "core/mw_error.h"
+#include "output/mw_output.h"
 
 struct mw_scan_result {
     int alerts;
@@ -68,10 +68,9 @@ static mw_status load_model(mw_scan_ctx *ctx)
     if (o->model) return mw_model_load(o->model, &ctx->model);
     mw_sensor s = mw_scene_sensor(ctx->after);
     const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
-    const char *dirs[4] = {o->model_dir, getenv("MINEWATCH_MODEL_DIR"), MW_INSTALLED_MODEL_DIR,
-                           MW_SOURCE_MODEL_DIR};
+    const char *dirs[3] = {o->model_dir, getenv("MINEWATCH_MODEL_DIR"), mw_model_default_dir()};
     char path[4096];
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 3; i++) {
         if (!dirs[i] || !*dirs[i]) continue;
         snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
         if (file_exists(path)) return mw_model_load(path, &ctx->model);

@@ -7,8 +7,8 @@
 #define MW_MODEL_H
 
 #include "minewatch/status.h"
-#include "../change/mw_change.h"
-#include "../sites/mw_site_features.h"
+#include "change/mw_change.h"
+#include "sites/mw_sites.h"
 
 typedef struct mw_model mw_model;
 
@@ -16,6 +16,12 @@ typedef struct mw_model mw_model;
 mw_status mw_model_load(const char *path, mw_model **out);
 /** Parse a model from a JSON text (for tests and fuzzing); @p name labels errors. */
 mw_status mw_model_parse(const char *json_text, const char *name, mw_model **out);
+/**
+ * Folder of the default models (<sensor>.json) for this library: found from
+ * where the running library is installed (relocatable), or the source
+ * tree's models/ for a library in its build tree. Static storage.
+ */
+const char *mw_model_default_dir(void);
 /** Free a model; NULL is a no-op. */
 void mw_model_destroy(mw_model *model);
 

@@ -1,5 +1,5 @@
 /*
- * Tiled and stripped GeoTIFFs read with libtiff directly (grid internals).
+ * Tiled and stripped GeoTIFFs read with libtiff directly (read module internals).
  *
  * GDAL's generic path (block cache, per-band RasterIO, a Float32 copy)
  * costs several times the decompression on the DEFLATE GeoTIFFs / COGs
@@ -24,19 +24,9 @@
 #include <tiffio.h>
 
 #include "minewatch/status.h"
+#include "mw_read.h"
 
 typedef struct mw_tiff_file mw_tiff_file;
-
-/** Size of the buffer that receives libtiff's messages (mw_tiff_open_quiet). */
-#define MW_TIFF_MSG_SIZE 256
-
-/**
- * TIFFOpenExt() with handlers of this handle only: libtiff's errors are
- * written to @p msg (MW_TIFF_MSG_SIZE bytes, which must outlive the handle)
- * instead of stderr, warnings (GeoTIFF tags libtiff does not know) are
- * dropped. NULL when the file cannot be opened (the reason in @p msg).
- */
-TIFF *mw_tiff_open_quiet(const char *name, const char *mode, char *msg);
 
 typedef enum mw_tiff_type { MW_TIFF_U8, MW_TIFF_U16, MW_TIFF_I16, MW_TIFF_F32 } mw_tiff_type;
 

@@ -12,7 +12,7 @@
  * Rings crossing the antimeridian are not split (RFC 7946 §3.1.9): sites
  * are small and the target grids of scenes do not straddle it in practice.
  */
-#include "mw_alerts.h"
+#include "mw_grid.h"
 
 #include <math.h>
 #include <stdlib.h>

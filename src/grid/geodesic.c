@@ -4,7 +4,7 @@
  * summed over the parts of a MultiPolygon (or the polygons of a
  * GeometryCollection, as intersections may return).
  */
-#include "mw_alerts.h"
+#include "mw_grid.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * The two loops that build a read's validity mask (scene_reader.c), as
  * kernels of their own so tests can hold their vectorised clones
- * (core/mw_simd.h) against the baseline. Private to src/grid.
+ * (core/mw_simd.h) against the baseline. Private to src/read.
  */
 #ifndef MW_VALID_MASK_H
 #define MW_VALID_MASK_H

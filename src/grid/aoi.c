@@ -2,7 +2,7 @@
  * The area of interest: polygons from any OGR layer, reprojected once to
  * the target CRS, burnt per window so only pixels inside it are read.
  */
-#include "mw_engine.h"
+#include "mw_grid.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * What the engine needs to know about an opened scene. Owned by module io;
  * read-only for everybody else once mw_scene_open() has returned.
  */
-#ifndef MW_SCENE_INTERNAL_H
-#define MW_SCENE_INTERNAL_H
+#ifndef MW_IO_H
+#define MW_IO_H
 
 #include <stdint.h>
 

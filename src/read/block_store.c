@@ -1,5 +1,5 @@
 /*
- * Decoded blocks shared by the readers of one scene (see mw_block_store.h).
+ * Decoded blocks shared by the readers of one scene (see mw_read.h).
  *
  * General plan
  *  1. Per libtiff file of the scene, an array of block pointers indexed by
@@ -20,14 +20,14 @@
  *     emptied (plan of nothing: every buffer is back in the pool) or
  *     destroyed.
  */
-#include "mw_block_store.h"
+#include "mw_read.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
-#include "mw_scene_reader_internal.h"
+#include "io/mw_io.h"
+#include "mw_read_internal.h"
 #include "mw_tiff_reader.h"
 
 typedef struct store_file {

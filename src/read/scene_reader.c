@@ -12,7 +12,7 @@
  *     interpolates it onto the requested rectangle. Masks keep raw values.
  *  3. valid = mask says clear AND every reflectance band is finite.
  */
-#include "mw_grid.h"
+#include "mw_read.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,10 +26,10 @@
 #include <ogr_srs_api.h>
 
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
-#include "mw_block_store.h"
+#include "io/mw_io.h"
+#include "mw_read.h"
 #include "mw_reflectance.h"
-#include "mw_scene_reader_internal.h"
+#include "mw_read_internal.h"
 #include "mw_tiff_reader.h"
 #include "mw_valid_mask.h"
 

@@ -1,5 +1,5 @@
 /*
- * Raw DEFLATE tiles for the change raster (mw_raw_tiles.h).
+ * Raw DEFLATE tiles for the change raster (mw_output_internal.h).
  *
  * Plan, per tile row: for each band and tile column (a task each), copy
  * the tile out of the row planes (zero padding at the right and bottom
@@ -9,17 +9,18 @@
  * column order. Compressors are per thread of the team (indexed by
  * omp_get_thread_num()); buffers are per tile of the row.
  */
-#include "mw_raw_tiles.h"
+#include "mw_output_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <omp.h>
+#include <tiffio.h>
 
 #include "core/mw_error.h"
-#include "grid/mw_grid_config.h"
-#include "grid/mw_tiff_reader.h"
+#include "core/mw_config.h"
+#include "read/mw_read.h"
 
 #ifdef MW_HAVE_LIBDEFLATE
 #include <libdeflate.h>

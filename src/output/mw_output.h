@@ -1,5 +1,29 @@
 /*
- * The --change-raster output: a tiled, DEFLATE-compressed GeoTIFF holding the
+ * Output module: the alert file in any format (mw_alerts_write) and the
+ * --change-raster GeoTIFF.
+ */
+#ifndef MW_OUTPUT_H
+#define MW_OUTPUT_H
+
+#include <stdint.h>
+
+#include "alerts/mw_alerts.h"
+#include "minewatch/status.h"
+
+/**
+ * Write alerts to @p path; format from the extension: .geojson/.json our own
+ * RFC 7946 writer (deterministic bytes, foreign member), anything else
+ * through the OGR driver that claims the extension (.gpkg, .kml, .fgb,
+ * .csv, .shp). Written under a temporary name in the same folder and
+ * renamed: on failure nothing is left at @p path. GeoJSON features are
+ * formatted by up to @p threads threads (< 1: one); the bytes do not
+ * depend on it. The OGR formats are written by the calling thread.
+ */
+mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
+                          const mw_alert_meta *meta, int threads);
+
+/*
+ * The change raster (--change-raster): a tiled, DEFLATE-compressed GeoTIFF holding the
  * per-pixel change class and the four index changes, ready to open in QGIS.
  *
  * Layout (5 bands, all UInt16 since a GeoTIFF has one sample type):
@@ -31,13 +55,6 @@
  * Thread-safety: a writer must be used from one thread at a time (the engine's
  * ordered output thread).
  */
-#ifndef MW_CHANGE_RASTER_H
-#define MW_CHANGE_RASTER_H
-
-#include <stdint.h>
-
-#include "minewatch/status.h"
-
 /** Tile edge of the output GeoTIFF; also the write granularity in rows. */
 #define MW_CHANGE_RASTER_BLOCK 256
 

@@ -2,7 +2,7 @@
  * mw_alerts_write(): choose the writer from the file extension, and the
  * temporary-name / rename helpers both writers share.
  */
-#include "mw_alerts_internal.h"
+#include "mw_output_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@ static const struct {
 
 #define FORMAT_LIST ".geojson, .gpkg, .kml, .fgb, .csv, .shp"
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_alerts_temp_name(const char *path, const char *ext, char **out)
 {
     *out = NULL;
@@ -62,7 +62,7 @@ mw_status mw_alerts_temp_name(const char *path, const char *ext, char **out)
     return MW_OK;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_alerts_commit(const char *tmp, const char *path)
 {
     if (rename(tmp, path) != 0) {

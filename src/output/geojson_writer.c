@@ -26,7 +26,7 @@
  *  4. The file writer writes to "<dir>/.<name>.tmp-<pid>", fcloses (checked)
  *     and renames over @p path; on any failure the temporary is removed.
  */
-#include "mw_alerts_internal.h"
+#include "mw_output_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -250,7 +250,7 @@ static int put_feature(out *o, const mw_alert *a, int i, const mw_alert_meta *me
  * enough work per loop for the threads (a full tile has ~1000 features). */
 enum { FEATURE_BATCH = 128 };
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *alerts,
                                   int count, const mw_alert_meta *meta, int threads)
 {
@@ -329,7 +329,7 @@ mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *ale
     return MW_OK;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int count,
                                 const mw_alert_meta *meta, int threads)
 {

@@ -1,5 +1,5 @@
 /*
- * Private to src/grid: what the block store (block_store.c) asks of a
+ * Private to src/read: what the block store (block_store.c) asks of a
  * scene reader (scene_reader.c), so the reader's struct stays opaque.
  */
 #ifndef MW_SCENE_READER_INTERNAL_H
@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "mw_grid.h"
+#include "mw_read.h"
 #include "mw_tiff_reader.h"
 
 /** Distinct files the reader opened (the store's file numbers). */

@@ -4,9 +4,9 @@
  * for the mask), windows sticking out of the raster or outside it, over
  * tiled and stripped files, DEFLATE with and without predictor, LZW,
  * uncompressed, one band per file and pixel-interleaved stacks. */
-#include "grid/mw_block_store.h"
+#include "read/mw_read.h"
 #include "grid/mw_grid.h"
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 #include "mw_test.h"
 
 #include "minewatch/scene.h"

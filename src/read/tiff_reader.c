@@ -24,7 +24,7 @@
 #include <tiffio.h>
 
 #include "core/mw_error.h"
-#include "grid/mw_grid_config.h"
+#include "core/mw_config.h"
 
 #ifdef MW_HAVE_LIBDEFLATE
 #include <libdeflate.h>

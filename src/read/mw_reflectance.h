@@ -1,5 +1,5 @@
 /*
- * Private to src/grid: DN -> reflectance (reflectance.c), shared by the
+ * Private to src/read: DN -> reflectance (reflectance.c), shared by the
  * GDAL and the libtiff reading paths of scene_reader.c so both give the
  * same values bit for bit.
  */
@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 #include "mw_tiff_reader.h"
 
 /** In place, @p n values read as Float32 by GDAL: v * scale + offset, NaN

@@ -1,7 +1,7 @@
 /*
  * DN -> reflectance, the one conversion every band read goes through:
  * scale and offset of the product, nodata and non-finite values -> NaN,
- * masks (SCL, QA_PIXEL) left raw. Private to src/grid.
+ * masks (SCL, QA_PIXEL) left raw. Private to src/read.
  */
 #include "mw_reflectance.h"
 

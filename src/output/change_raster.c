@@ -1,5 +1,5 @@
 /*
- * Change raster writer (see mw_change_raster.h for the file layout).
+ * Change raster writer (see mw_output.h for the file layout).
  *
  * General plan:
  *  1. create: build "<dir>/.<name>.tmp-<pid>.tif", create a tiled DEFLATE
@@ -17,11 +17,11 @@
  * GDAL errors are captured with a quiet handler (the library never prints)
  * and reported as MW_ERR_WRITE "<final path>: <GDAL message>".
  */
-#include "mw_change_raster.h"
-#include "mw_raw_tiles.h"
+#include "mw_output.h"
+#include "mw_output_internal.h"
 
 #include "core/mw_error.h"
-#include "mw_change.h"
+#include "change/mw_change.h"
 
 #include <errno.h>
 #include <math.h>
@@ -219,7 +219,7 @@ static mw_status set_metadata(mw_change_raster *r, const double gt[6], const cha
 }
 
 /**
- * Create a change raster writer (see mw_change_raster.h).
+ * Create a change raster writer (see mw_output.h).
  * Ownership: the caller owns *out and must end it with commit or abort.
  */
 mw_status mw_change_raster_create(const char *path, int width, int height, const double gt[6],
@@ -318,7 +318,7 @@ static mw_status flush_buffer(mw_change_raster *r)
     return MW_OK;
 }
 
-/** Append rows (see mw_change_raster.h). */
+/** Append rows (see mw_output.h). */
 mw_status mw_change_raster_write_rows(mw_change_raster *r, int y0, int nrows,
                                       const uint8_t *cls, const float *dndvi,
                                       const float *dndti, const float *dbsi,
@@ -358,7 +358,7 @@ mw_status mw_change_raster_write_rows(mw_change_raster *r, int y0, int nrows,
     return MW_OK;
 }
 
-/** Finish the file and rename it into place (see mw_change_raster.h). */
+/** Finish the file and rename it into place (see mw_output.h). */
 mw_status mw_change_raster_commit(mw_change_raster *r)
 {
     if (!r) return mw_error_set(MW_ERR_INTERNAL, "change raster: commit of NULL writer");

@@ -14,7 +14,7 @@
  *     Shapefile each file, the .shp last). On failure remove every
  *     temporary file.
  */
-#include "mw_alerts_internal.h"
+#include "mw_output_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -144,7 +144,7 @@ static mw_status commit_dir(const char *tmpdir, const char *path, const char *ma
     return st;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_output_internal.h. */
 mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ext,
                             const mw_alert *alerts, int count, const mw_alert_meta *meta)
 {
