@@ -36,11 +36,11 @@
 #define JFLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 typedef struct site {
-    json_object *feature;     /* borrowed from its pair's document */
+    char *text;               /* the Feature as written to alerts.geojson (with pair_id) */
     const mw_batch_entry *pair;
     OGRGeometryH geom;
     OGREnvelope env;
-    const char *id, *date_before, *date_after;
+    char id[80], date_before[16], date_after[16];
     double lon, lat;
     int parent;               /* union-find */
 } site;
@@ -48,8 +48,6 @@ typedef struct site {
 typedef struct site_list {
     site *v;
     int n, cap;
-    json_object **docs;
-    int ndocs;
 } site_list;
 
 static const char *prop_str(json_object *props, const char *key)
@@ -78,14 +76,20 @@ static mw_status add_site(site_list *l, json_object *feat, const mw_batch_entry 
     }
     site *s = &l->v[l->n];
     memset(s, 0, sizeof *s);
-    s->feature = feat;
     s->pair = e;
     s->geom = OGR_G_CreateGeometryFromJson(json_object_to_json_string_ext(geom, JFLAGS));
     if (!s->geom) return mw_error_set(MW_ERR_METADATA, "%s: a feature's geometry is not GeoJSON", path);
     OGR_G_GetEnvelope(s->geom, &s->env);
-    s->id = prop_str(props, "id");
-    s->date_before = prop_str(props, "date_before");
-    s->date_after = prop_str(props, "date_after");
+    snprintf(s->id, sizeof s->id, "%s", prop_str(props, "id"));
+    snprintf(s->date_before, sizeof s->date_before, "%s", prop_str(props, "date_before"));
+    snprintf(s->date_after, sizeof s->date_after, "%s", prop_str(props, "date_after"));
+    /* Only the text is kept: a pair's json-c tree is ten times its file. */
+    json_object_object_add(props, "pair_id", json_object_new_string(e->id));
+    s->text = strdup(json_object_to_json_string_ext(feat, JFLAGS));
+    if (!s->text) {
+        OGR_G_DestroyGeometry(s->geom);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
     s->lon = prop_num(props, "centroid_lon");
     s->lat = prop_num(props, "centroid_lat");
     s->parent = l->n++;
@@ -102,15 +106,9 @@ static mw_status load_pair(site_list *l, const char *outdir, const mw_batch_entr
     mw_status st = MW_OK;
     if (!doc || !json_object_object_get_ex(doc, "features", &feats) || !json_object_is_type(feats, json_type_array))
         st = mw_error_set(MW_ERR_OPEN, "%s: missing or not a FeatureCollection", path);
-    if (doc) {
-        json_object **d = realloc(l->docs, (size_t)(l->ndocs + 1) * sizeof *d);
-        if (!d) {
-            json_object_put(doc);
-            st = mw_error_set(MW_ERR_NOMEM, "out of memory");
-        } else (l->docs = d)[l->ndocs++] = doc;
-    }
     for (size_t i = 0; st == MW_OK && i < json_object_array_length(feats); i++)
         st = add_site(l, json_object_array_get_idx(feats, i), e, path);
+    json_object_put(doc);
     free(path);
     return st;
 }
@@ -221,11 +219,8 @@ static mw_status write_geojson(const char *path, const mw_batch_doc *doc, site_l
     int first = 1;
     for (int i = 0; i < l->n; i++) {
         if (!keep[i]) continue;
-        json_object *props;
-        json_object_object_get_ex(l->v[i].feature, "properties", &props);
-        json_object_object_add(props, "pair_id", json_object_new_string(l->v[i].pair->id));
         fputs(first ? "\n" : ",\n", f);
-        fputs(json_object_to_json_string_ext(l->v[i].feature, JFLAGS), f);
+        fputs(l->v[i].text, f);
         first = 0;
     }
     fputs(first ? "]\n}\n" : "\n]\n}\n", f);
@@ -270,10 +265,11 @@ static mw_status write_gpkg(const char *geojson, const char *gpkg)
 
 static void site_list_clear(site_list *l)
 {
-    for (int i = 0; i < l->n; i++) OGR_G_DestroyGeometry(l->v[i].geom);
-    for (int i = 0; i < l->ndocs; i++) json_object_put(l->docs[i]);
+    for (int i = 0; i < l->n; i++) {
+        OGR_G_DestroyGeometry(l->v[i].geom);
+        free(l->v[i].text);
+    }
     free(l->v);
-    free(l->docs);
 }
 
 static mw_status commit(const char *outdir, const mw_batch_doc *doc, site_list *l, const int *keep, int npairs)
