@@ -62,6 +62,12 @@ MW_API mw_status mw_scene_open(const char *path, const mw_scene_open_args *args,
 MW_API void mw_scene_destroy(mw_scene *scene);
 
 MW_API const char *mw_sensor_name(mw_sensor sensor);      /**< "sentinel2", ... */
+/**
+ * The sensor named @p name, case-insensitively: a mw_sensor_name() ("auto",
+ * "sentinel2", "landsat", "generic") or an alias ("sentinel-2", "s2").
+ * MW_ERR_USAGE for anything else, the message listing the names.
+ */
+MW_API mw_status mw_sensor_from_name(const char *name, mw_sensor *out);
 MW_API const char *mw_band_role_name(mw_band_role role);  /**< "blue", ..., "mask" */
 MW_API const char *mw_mask_kind_name(mw_mask_kind kind);  /**< "none", "SCL", "QA_PIXEL" */
 
