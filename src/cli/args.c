@@ -89,3 +89,12 @@ int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out)
     if (mw_sensor_from_name(value, out) == MW_OK) return 0;
     return mw_cli_usage_error("%s: --sensor: %s", cmd, mw_last_error());
 }
+
+int mw_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) return 0;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
+    }
+    return 0;
+}

@@ -229,6 +229,7 @@ static int run_scan(const scan_args *a, mw_options *opt)
         mw_cli_error("%s", mw_last_error());
         rc = 1;
     } else {
+        /* Warnings are printed after the progress bar, from the set. */
         term_progress p = {.quiet = a->quiet, .last = -1};
         const mw_scene *befores[1] = {before};
         mw_status st = mw_scan_run(ctx, befores, 1, after, opt, progress_cb, &p, &set);
