@@ -13,6 +13,8 @@
 #include "minewatch/export.h"
 #include "minewatch/status.h"
 #include "minewatch/scene.h"
+#include "minewatch/context.h"
+#include "minewatch/alerts.h"
 #include "minewatch/scan.h"
 
 #ifdef __cplusplus

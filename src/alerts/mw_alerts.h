@@ -11,21 +11,37 @@
 
 #include <ogr_api.h>
 
+#include "minewatch/alerts.h"
 #include "minewatch/status.h"
 #include "core/mw_rect.h"
 #include "sites/mw_sites.h"
 
-/** One alert, ready to write. Owns its geometry. */
-typedef struct mw_alert {
+/** A value set on an alert by property index (owned string). */
+typedef struct mw_alert_prop {
+    int set;        /**< 0: the property's computed value applies */
+    char *s;        /**< MW_AK_STRING; NULL means null */
+    double d;       /**< MW_AK_REAL; NaN means null */
+    int i;          /**< MW_AK_INT */
+    int null;       /**< MW_AK_INT: no value */
+} mw_alert_prop;
+
+/** One alert, ready to write. Owns its geometry (and its props). The
+ *  public name of struct mw_alert is in minewatch/alerts.h. */
+struct mw_alert {
     char id[64];
-    const char *class_name;          /**< static string from the model */
+    const char *class_name;          /**< the model's string; in a set, the set's copy */
     double confidence;
     double area_ha;                  /**< geodesic area of the outline */
     double centroid_lon, centroid_lat;
     mw_site_features features;       /**< evidence (areas, means, river change, valid fraction) */
     char *protected_area;            /**< NULL if none */
     OGRGeometryH geometry;           /**< Polygon or MultiPolygon, WGS84 lon/lat, RFC 7946 winding */
-} mw_alert;
+    /* Values set on the alert by property index (mw_alert_set_set_*):
+     * properties a later step adds, or a base property overridden. */
+    mw_alert_prop *props;
+    int nprops;
+    const struct mw_alert_set *set;  /**< the set holding it (NULL outside a set) */
+};
 
 /** Free what an alert owns (geometry, strings); not the struct itself. */
 void mw_alert_clear(mw_alert *alert);
@@ -52,6 +68,8 @@ void mw_protected_destroy(mw_protected *p);
 /** Name of the area that overlaps the lon/lat geometry most, or NULL. Not thread-safe. */
 const char *mw_protected_name_for(mw_protected *p, OGRGeometryH lonlat_geometry);
 
+struct mw_alert_field;
+
 /** Run-level facts written into the `minewatch` foreign member. */
 typedef struct mw_alert_meta {
     const char *version;
@@ -59,18 +77,22 @@ typedef struct mw_alert_meta {
     const char *after_path, *after_date, *after_sensor;
     const char *model_name, *model_path;
     const char *parameters_json;     /**< a JSON object text, written verbatim */
+    /** Properties after the fixed table (mw_alert_fields), e.g. lineage. */
+    const struct mw_alert_field *extra_fields;
+    int n_extra_fields;
 } mw_alert_meta;
 
 /** Kinds of alert properties. */
 typedef enum mw_alert_kind { MW_AK_STRING, MW_AK_REAL, MW_AK_INT } mw_alert_kind;
 
 /** One property of an alert, in the fixed output order. */
-typedef struct mw_alert_field {
+struct mw_alert_field {
     const char *name;        /**< property name (GeoJSON, GPKG, FGB, CSV, KML) */
     const char *short_name;  /**< <= 10 characters, for Shapefile DBF */
     mw_alert_kind kind;
     int decimals;            /**< for MW_AK_REAL: digits after the point */
-} mw_alert_field;
+};
+typedef struct mw_alert_field mw_alert_field;
 
 /** The value of one property of one alert. */
 typedef struct mw_alert_value {
@@ -78,6 +100,7 @@ typedef struct mw_alert_value {
     const char *s;  /**< MW_AK_STRING; NULL means null */
     double d;       /**< MW_AK_REAL; NaN/inf means null */
     int i;          /**< MW_AK_INT */
+    int null;       /**< MW_AK_INT: no value */
 } mw_alert_value;
 
 /** The property table, in output order (id first). */
@@ -85,10 +108,17 @@ extern const mw_alert_field mw_alert_fields[];
 /** Number of entries of mw_alert_fields. */
 extern const int mw_alert_field_count;
 
+/** All properties: the fixed table, then @p meta's extra fields (meta may be NULL). */
+int mw_alert_fields_total(const mw_alert_meta *meta);
+/** Property @p k (< mw_alert_fields_total(meta)). */
+const mw_alert_field *mw_alert_field_at(const mw_alert_meta *meta, int k);
+
 /**
- * Value of property @p field of @p alert. Dates and sensor come from
- * @p meta (before_date, after_date, after_sensor); @p meta may be NULL.
- * Pure; thread-safe.
+ * Value of property @p field of @p alert (any index below
+ * mw_alert_fields_total(meta)): a value set on the alert (alert->props)
+ * wins; else dates and sensor come from @p meta (before_date, after_date,
+ * after_sensor; @p meta may be NULL), the rest from the alert; extra fields
+ * without a value are null. Pure; thread-safe.
  */
 void mw_alert_field_value(const mw_alert *alert, const mw_alert_meta *meta, int field,
                           mw_alert_value *out);
@@ -100,5 +130,8 @@ void mw_alert_field_value(const mw_alert *alert, const mw_alert_meta *meta, int 
  * writes null), else 1. Thread-safe.
  */
 int mw_format_number(double v, int decimals, char *buf, size_t size);
+
+/* The in-memory alert set (minewatch/alerts.h) as the library builds it. */
+#include "mw_alert_set.h"
 
 #endif

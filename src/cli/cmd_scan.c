@@ -2,7 +2,8 @@
  * minewatch scan BEFORE AFTER -o ALERTS [options]
  *
  * Parses the command line into a library options object, opens both
- * scenes, runs the scan with a GDAL-style progress bar on stderr, and turns
+ * scenes, runs the scan (mw_scan_run) with a GDAL-style progress bar on
+ * stderr, writes the alert set (mw_alert_set_write), and turns
  * SIGINT/SIGTERM into a clean cancellation (the library removes its
  * temporary files; no output is left).
  */
@@ -207,7 +208,7 @@ static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
 }
 
 /* Open both scenes and scan them, with progress and a summary on stderr. */
-static int run_scan(const scan_args *a, const mw_options *opt)
+static int run_scan(const scan_args *a, mw_options *opt)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -219,15 +220,22 @@ static int run_scan(const scan_args *a, const mw_options *opt)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     mw_scene *before = NULL, *after = NULL;
-    mw_scan_result *res = NULL;
-    if (mw_scene_open(a->pos[0], &a->before, &before) != MW_OK ||
+    mw_context *ctx = NULL;
+    mw_alert_set *set = NULL;
+    if (mw_context_create(&ctx) != MW_OK ||
+        mw_options_set_int(opt, MW_OPT_COMMIT_WITH_ALERTS, 1) != MW_OK ||
+        mw_scene_open(a->pos[0], &a->before, &before) != MW_OK ||
         mw_scene_open(a->pos[1], &a->after, &after) != MW_OK) {
         mw_cli_error("%s", mw_last_error());
         rc = 1;
     } else {
+        /* Warnings are printed after the progress bar, from the set. */
         term_progress p = {.quiet = a->quiet, .last = -1};
-        mw_status st = mw_scan(before, after, opt, progress_cb, &p, &res);
+        const mw_scene *befores[1] = {before};
+        mw_status st = mw_scan_run(ctx, befores, 1, after, opt, progress_cb, &p, &set);
         if (!a->quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
+        /* The change raster is committed with the alert file. */
+        if (st == MW_OK) st = mw_alert_set_write(set, a->out_path);
         if (st != MW_OK) {
             if (st == MW_ERR_CANCELLED && interrupted)
                 mw_cli_error("interrupted: no output written");
@@ -237,18 +245,20 @@ static int run_scan(const scan_args *a, const mw_options *opt)
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-            if (mw_scan_result_warnings(res)) fprintf(stderr, "minewatch: warning: %s\n", mw_scan_result_warnings(res));
-            if (a->timings && mw_scan_result_timings(res))
-                fprintf(stderr, "minewatch: timings: %s\n", mw_scan_result_timings(res));
+            for (int i = 0; i < mw_alert_set_warning_count(set); i++)
+                fprintf(stderr, "minewatch: warning: %s\n", mw_alert_set_warning(set, i));
+            if (a->timings && mw_alert_set_timings(set))
+                fprintf(stderr, "minewatch: timings: %s\n", mw_alert_set_timings(set));
             if (!a->quiet) {
-                int n = mw_scan_result_alert_count(res);
+                int n = mw_alert_set_count(set);
                 fprintf(stderr, "minewatch: %d alert%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
-                        n == 1 ? "" : "s", mw_scan_result_alert_area_ha(res),
-                        mw_scan_result_pixels(res), secs, a->out_path);
+                        n == 1 ? "" : "s", mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
+                        a->out_path);
             }
         }
     }
-    mw_scan_result_free(res);
+    mw_alert_set_destroy(set);
+    mw_context_destroy(ctx);
     mw_scene_destroy(before);
     mw_scene_destroy(after);
     return rc;

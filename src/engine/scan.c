@@ -1,16 +1,19 @@
 /*
- * mw_scan(): the whole job, from two opened scenes to the alert file.
+ * mw_scan_run(): the whole job, from two opened scenes to an alert set in
+ * memory; mw_scan(): the same, then the alert file.
  *
  * General plan
- *  1. Model (the sensor's file in models/ unless one is given), target grid
- *     (after scene's grid over the overlap), AOI.
+ *  1. Model (from the context's cache: the sensor's file in models/ unless
+ *     one is given), target grid (after scene's grid over the overlap), AOI.
  *  2. The scheduler (pool.c): one worker per thread, its own GDAL handles
  *     and buffers, decoded blocks shared between them.
  *  3. Its clients: pass 1, index shift (shift.c); pass 2, tiles
  *     (tile_pass.c); pass 3, sites (site_pass.c). Then protected-area tags
  *     (main thread).
- *  4. Alerts written to a temporary file and renamed; the change raster is
- *     committed only after that, so a failure leaves no output at all.
+ *  4. The alerts move into an alert set with the run's description. The
+ *     change raster (written by the tile pass under a temporary name) is
+ *     committed at the end, or handed to the set to commit after the alert
+ *     file (MW_OPT_COMMIT_WITH_ALERTS), so a failure leaves no output.
  */
 #include "mw_scan_internal.h"
 
@@ -25,8 +28,10 @@
 #include <cpl_error.h>
 #include <omp.h>
 
+#include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
 #include "output/mw_output.h"
+#include "mw_context_internal.h"
 
 struct mw_scan_result {
     int alerts;
@@ -38,36 +43,19 @@ struct mw_scan_result {
 
 /* A scan's state: what it sets up, the scheduler, what the passes return. */
 typedef struct mw_scan_ctx {
+    mw_context *context;       /* model cache, threads, warnings */
     mw_scan_setup setup;       /* read-only in the passes */
     const mw_options *opt;
     const mw_scene *before, *after;
-    mw_model *model;
+    const mw_model *model;     /* from the context's cache */
     mw_grid grid;
     mw_aoi *aoi;
     mw_progress progress;
     mw_pool *pool;
     mw_tile_result tiles;
     mw_site_result sites;
-    double t_shift, t_write;
+    double t_shift;
 } mw_scan_ctx;
-
-static int file_exists(const char *path) { return access(path, R_OK) == 0; }
-
-static mw_status load_model(mw_scan_ctx *ctx)
-{
-    const mw_options *o = ctx->opt;
-    if (o->model) return mw_model_load(o->model, &ctx->model);
-    mw_sensor s = mw_scene_sensor(ctx->after);
-    const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
-    const char *dirs[3] = {o->model_dir, getenv("MINEWATCH_MODEL_DIR"), mw_model_default_dir()};
-    char path[4096];
-    for (int i = 0; i < 3; i++) {
-        if (!dirs[i] || !*dirs[i]) continue;
-        snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
-        if (file_exists(path)) return mw_model_load(path, &ctx->model);
-    }
-    return mw_error_set(MW_ERR_MODEL, "%s.json: no model file for sensor '%s' (give one with --model)", name, name);
-}
 
 static char *params_json(const mw_scan_ctx *ctx)
 {
@@ -106,7 +94,8 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
     return st;
 }
 
-static mw_status write_alerts(mw_scan_ctx *ctx)
+/* The alert set of the run: its description, then the alerts moved in. */
+static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
 {
     char *params = params_json(ctx);
     if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -118,9 +107,17 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
-    mw_status st = mw_alerts_write(ctx->opt->output, ctx->sites.alerts, ctx->sites.nalerts, &meta,
-                                   ctx->pool ? mw_pool_threads(ctx->pool) : 1);
+    mw_status st = mw_alert_set_create(&meta, out);
+    char *text = NULL;
+    if (st == MW_OK) st = mw_geojson_metadata_text(&meta, &text);
+    if (st == MW_OK) mw_alert_set_take_metadata_json(*out, text);
     free(params);
+    if (st == MW_OK) st = mw_alert_set_adopt(*out, ctx->sites.alerts, ctx->sites.nalerts);
+    if (st == MW_OK) {
+        ctx->sites.alerts = NULL;
+        ctx->sites.nalerts = 0;
+        mw_alert_set_set_threads(*out, ctx->pool ? mw_pool_threads(ctx->pool) : 0);
+    }
     return st;
 }
 
@@ -163,24 +160,50 @@ static char *too_large_warning(mw_scan_ctx *ctx)
     return strdup(msg);
 }
 
-static char *format_timings(const mw_scan_ctx *ctx)
+static mw_scan_timings scan_timings(const mw_scan_ctx *ctx)
 {
-    double read = 0, compute = 0, sites = 0;
-    for (int t = 0; t < mw_pool_threads(ctx->pool); t++) {
-        const mw_worker *wk = mw_pool_worker(ctx->pool, t);
-        read += wk->t_read;
-        compute += wk->t_compute;
-        sites += wk->t_sites;
+    mw_scan_timings t = {.shift = ctx->t_shift, .tiles = ctx->tiles.t_tiles, .merge = ctx->tiles.t_merge,
+                         .sites = ctx->sites.t_sites};
+    for (int i = 0; ctx->pool && i < mw_pool_threads(ctx->pool); i++) {
+        const mw_worker *wk = mw_pool_worker(ctx->pool, i);
+        t.read += wk->t_read;
+        t.compute += wk->t_compute;
+        t.site_threads += wk->t_sites;
     }
-    char *s = malloc(512);
-    if (!s) return NULL;
-    snprintf(s, 512,
-             "wall: shift %.2f s, tiles %.2f s, merge %.3f s, sites %.2f s, write %.3f s; "
-             "thread time: read+decode %.2f s, indices+change %.2f s, components+features %.2f s",
-             ctx->t_shift, ctx->tiles.t_tiles, ctx->tiles.t_merge, ctx->sites.t_sites, ctx->t_write, read, compute,
-             sites);
-    return s;
+    return t;
 }
+
+/* A warning for the user: kept in the set and sent to the context's callback. */
+static mw_status warn(mw_scan_ctx *ctx, mw_alert_set *set, const char *msg)
+{
+    if (!msg) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (ctx->context->warn) ctx->context->warn(msg, ctx->context->warn_user);
+    return mw_alert_set_add_warning(set, msg);
+}
+
+/* What the set says beside its alerts: pixels, timings, warnings. */
+static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outside)
+{
+    mw_status st = MW_OK;
+    mw_alert_set_set_pixels(set, (long long)ctx->grid.width * ctx->grid.height);
+    if (ctx->opt->timings && ctx->pool) {
+        mw_scan_timings t = scan_timings(ctx);
+        st = mw_alert_set_set_timings(set, &t);
+    }
+    if (st == MW_OK && ctx->sites.too_large) {
+        char *w = too_large_warning(ctx);
+        st = warn(ctx, set, w);
+        free(w);
+    }
+    if (st == MW_OK && aoi_outside)
+        st = warn(ctx, set, "the area of interest does not overlap the scenes: no alerts");
+    else if (st == MW_OK && ctx->aoi && ctx->tiles.valid_pixels == 0)
+        st = warn(ctx, set, "no clear pixel inside the area of interest: no alerts");
+    return st;
+}
+
+static mw_status raster_commit(void *r) { return mw_change_raster_commit(r); }
+static void raster_abort(void *r) { mw_change_raster_abort(r); }
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
@@ -189,46 +212,47 @@ static void ctx_clear(mw_scan_ctx *ctx)
     mw_pool_destroy(ctx->pool);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
-    mw_model_destroy(ctx->model);
+    mw_model_cache_release(ctx->context->models, ctx->model);
 }
 
-/* Step 1: the model, the target grid (cropped to the AOI), the AOI.
- * *aoi_outside: the AOI lies beside the scenes (no error: no alerts). */
-static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
+/* Step 1: model, target grid, CRS check, AOI (an AOI beside the scenes
+ * sets *aoi_outside: no error, no alerts). */
+static mw_status prepare(mw_scan_ctx *ctx, int *aoi_outside)
 {
     const mw_options *opt = ctx->opt;
-    *aoi_outside = 0;
-    mw_status st = load_model(ctx);
+    mw_status st = mw_context_model(ctx->context, opt, ctx->after, &ctx->model);
     if (st == MW_OK) st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
-    if (st != MW_OK) return st;
-    /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
-     * CRS, an unknown EPSG code) fails now, not after the tile pass. */
-    mw_lonlat *ll = NULL;
-    if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
-        st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
-                          "WGS84 longitude/latitude", mw_scene_path(ctx->after));
-    mw_lonlat_destroy(ll);
-    if (st != MW_OK || !opt->aoi) return st;
-    st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, &ctx->aoi);
-    if (st != MW_OK) return st;
-    /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
-    double env[4];
-    mw_aoi_envelope(ctx->aoi, env);
-    mw_grid cropped;
-    st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
-    if (st == MW_ERR_NO_OVERLAP) {
-        *aoi_outside = 1;
-        return MW_OK;
-    }
     if (st == MW_OK) {
-        mw_grid_clear(&ctx->grid);
-        ctx->grid = cropped;
+        /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
+         * CRS, an unknown EPSG code) fails now, not after the tile pass. */
+        mw_lonlat *ll = NULL;
+        if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
+            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                              "WGS84 longitude/latitude", mw_scene_path(ctx->after));
+        mw_lonlat_destroy(ll);
+    }
+    if (st == MW_OK && opt->aoi) {
+        st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, &ctx->aoi);
+        if (st == MW_OK) {
+            /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
+            double env[4];
+            mw_aoi_envelope(ctx->aoi, env);
+            mw_grid cropped;
+            st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
+            if (st == MW_ERR_NO_OVERLAP) {
+                *aoi_outside = 1;
+                st = MW_OK;
+            } else if (st == MW_OK) {
+                mw_grid_clear(&ctx->grid);
+                ctx->grid = cropped;
+            }
+        }
     }
     return st;
 }
 
-/* Step 2: what the passes share, from the grid and the model; the pool. */
-static mw_status set_up_passes(mw_scan_ctx *ctx)
+/* Step 2: what the passes share, from the grid and the model; the scheduler. */
+static mw_status start_pool(mw_scan_ctx *ctx)
 {
     const mw_options *opt = ctx->opt;
     mw_scan_setup *s = &ctx->setup;
@@ -246,11 +270,11 @@ static mw_status set_up_passes(mw_scan_ctx *ctx)
     /* Pre-filter on pixel area with slack; the geodesic area decides later. */
     s->min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / pixel_area_m2 * 0.8);
     if (s->min_pixels < 1) s->min_pixels = 1;
-    const int nthreads = opt->threads > 0 ? opt->threads : omp_get_num_procs();
-    return mw_pool_create(nthreads, ctx->before, ctx->after, &ctx->grid, &ctx->progress, &ctx->pool);
+    return mw_pool_create(mw_context_scan_threads(ctx->context, opt), ctx->before, ctx->after, &ctx->grid,
+                          &ctx->progress, &ctx->pool);
 }
 
-/* Step 3: the passes. */
+/* Step 3: index shift, tiles, sites: the scheduler's clients. */
 static mw_status run_passes(mw_scan_ctx *ctx)
 {
     long long sampled = 0;
@@ -266,62 +290,108 @@ static mw_status run_passes(mw_scan_ctx *ctx)
     return st;
 }
 
-/* Step 4: alerts, then the change raster: all or nothing. */
-static mw_status write_outputs(mw_scan_ctx *ctx)
+/* Step 4: the set, and the change raster committed or handed to it. */
+static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
 {
-    double t0 = omp_get_wtime();
-    mw_status st = write_alerts(ctx);
+    mw_status st = tag_protected(ctx);
+    if (st == MW_OK) st = make_set(ctx, out);
+    if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
+    /* The last moment to cancel: after it the outputs are committed. */
+    if (st == MW_OK) st = mw_progress_report(&ctx->progress, 1.0, "done");
     if (st == MW_OK && ctx->tiles.raster) {
-        st = mw_change_raster_commit(ctx->tiles.raster);
+        mw_change_raster *r = ctx->tiles.raster;
         ctx->tiles.raster = NULL;
-        if (st != MW_OK) remove(ctx->opt->output);
+        if (ctx->opt->commit_with_alerts)
+            st = mw_alert_set_add_pending(*out, (mw_pending_output){raster_commit, raster_abort, r});
+        else
+            st = mw_change_raster_commit(r);
     }
-    ctx->t_write = omp_get_wtime() - t0;
     return st;
 }
 
-static void fill_result(mw_scan_ctx *ctx, int aoi_outside, mw_scan_result *res)
+/** See minewatch/scan.h. */
+mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nbefore,
+                      const mw_scene *after, const mw_options *options, mw_progress_fn progress,
+                      void *progress_arg, mw_alert_set **out)
 {
-    res->alerts = ctx->sites.nalerts;
-    for (int i = 0; i < ctx->sites.nalerts; i++) res->area_ha += ctx->sites.alerts[i].area_ha;
-    res->pixels = (long long)ctx->grid.width * ctx->grid.height;
-    if (ctx->opt->timings && ctx->pool) res->timings = format_timings(ctx);
-    if (ctx->sites.too_large) res->warnings = too_large_warning(ctx);
-    if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
-    else if (ctx->aoi && ctx->tiles.valid_pixels == 0)
-        res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
+    if (!out) return mw_error_set(MW_ERR_USAGE, "mw_scan_run: NULL output argument");
+    *out = NULL;
+    if (!before || !after || nbefore < 1 || !before[0])
+        return mw_error_set(MW_ERR_USAGE, "mw_scan_run: a before and an after scene are needed");
+    if (nbefore > 1)
+        return mw_error_set(MW_ERR_USAGE, "several before scenes (%d) are not supported yet: give one", nbefore);
+    mw_context *own = NULL;
+    mw_options *defaults = NULL;
+    mw_status st = MW_OK;
+    if (!context) st = mw_context_create(&own);
+    if (st == MW_OK && !options && !(options = defaults = mw_options_new()))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (st != MW_OK) {
+        mw_context_destroy(own);
+        return st;
+    }
+    mw_scan_ctx ctx = {.context = context ? context : own, .before = before[0], .after = after,
+                       .opt = options, .progress = {.fn = progress, .arg = progress_arg}};
+    int aoi_outside = 0;
+    mw_alert_set *set = NULL;
+    st = prepare(&ctx, &aoi_outside);
+    if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");
+    if (st == MW_OK && !aoi_outside) st = start_pool(&ctx);
+    if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);
+    if (st == MW_OK) st = finish(&ctx, aoi_outside, &set);
+    ctx_clear(&ctx);
+    mw_options_free(defaults);
+    mw_context_destroy(own);
+    if (st != MW_OK) {
+        mw_alert_set_destroy(set);
+        return st;
+    }
+    *out = set;
+    return MW_OK;
 }
 
+/* Warnings of a set on one line, "; " between them (NULL if none). */
+static char *joined_warnings(const mw_alert_set *set)
+{
+    size_t len = 0;
+    for (int i = 0; i < mw_alert_set_warning_count(set); i++) len += strlen(mw_alert_set_warning(set, i)) + 2;
+    if (!len) return NULL;
+    char *s = calloc(1, len + 1);
+    for (int i = 0; s && i < mw_alert_set_warning_count(set); i++) {
+        if (i) strcat(s, "; ");
+        strcat(s, mw_alert_set_warning(set, i));
+    }
+    return s;
+}
+
+/** See minewatch/scan.h. */
 mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_options *opt,
                   mw_progress_fn progress, void *progress_arg, mw_scan_result **result)
 {
     if (result) *result = NULL;
     if (!before || !after || !opt) return mw_error_set(MW_ERR_USAGE, "mw_scan: NULL argument");
     if (!opt->output) return mw_error_set(MW_ERR_USAGE, "no output file given (-o)");
-    mw_scan_ctx ctx = {.before = before, .after = after, .opt = opt,
-                       .progress = {.fn = progress, .arg = progress_arg}};
-    mw_scan_result *res = calloc(1, sizeof *res);
-    if (!res) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    int aoi_outside = 0;
-    mw_status st = set_up(&ctx, &aoi_outside);
-    if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");
-    if (st == MW_OK && !aoi_outside) st = set_up_passes(&ctx);
-    if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);
-    if (st == MW_OK) st = tag_protected(&ctx);
-    if (st == MW_OK) st = write_outputs(&ctx);
-    if (st == MW_OK) st = mw_progress_report(&ctx.progress, 1.0, "done");
-    if (st == MW_ERR_CANCELLED && file_exists(opt->output) && ctx.t_write > 0) {
-        /* Cancelled after the rename: take the output back. */
-        remove(opt->output);
+    /* The raster waits for the alert file: both appear, or neither. */
+    mw_options staged = *opt;
+    staged.commit_with_alerts = 1;
+    mw_alert_set *set = NULL;
+    mw_status st = mw_scan_run(NULL, &before, 1, after, &staged, progress, progress_arg, &set);
+    if (st == MW_OK) st = mw_alert_set_write(set, opt->output);
+    mw_scan_result *res = NULL;
+    if (st == MW_OK && result) {
+        res = calloc(1, sizeof *res);
+        if (!res) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
-    if (st == MW_OK) fill_result(&ctx, aoi_outside, res);
-    ctx_clear(&ctx);
-    if (st != MW_OK || !result) {
-        mw_scan_result_free(res);
-        return st;
+    if (res) {
+        res->alerts = mw_alert_set_count(set);
+        res->area_ha = mw_alert_set_area_ha(set);
+        res->pixels = mw_alert_set_pixels(set);
+        res->timings = mw_alert_set_timings(set) ? strdup(mw_alert_set_timings(set)) : NULL;
+        res->warnings = joined_warnings(set);
+        *result = res;
     }
-    *result = res;
-    return MW_OK;
+    mw_alert_set_destroy(set);
+    return st;
 }
 
 void mw_scan_result_free(mw_scan_result *r)

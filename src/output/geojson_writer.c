@@ -156,6 +156,26 @@ static void put_scene(out *o, const char *path, const char *date, const char *se
     put(o, "}");
 }
 
+/* The `minewatch` member's object; @p params is a checked JSON object text. */
+static void put_meta(out *o, const mw_alert_meta *meta, const char *params)
+{
+    put(o, "{\"version\": ");
+    put_string(o, meta && meta->version ? meta->version : mw_version());
+    put(o, ", \"before\": ");
+    put_scene(o, meta ? meta->before_path : NULL, meta ? meta->before_date : NULL,
+              meta ? meta->before_sensor : NULL);
+    put(o, ", \"after\": ");
+    put_scene(o, meta ? meta->after_path : NULL, meta ? meta->after_date : NULL,
+              meta ? meta->after_sensor : NULL);
+    put(o, ", \"model\": {\"name\": ");
+    put_string(o, meta ? meta->model_name : NULL);
+    put(o, ", \"path\": ");
+    put_string(o, meta ? meta->model_path : NULL);
+    put(o, "}, \"parameters\": ");
+    put(o, params);
+    put(o, "}");
+}
+
 static void put_ring(out *o, OGRGeometryH ring)
 {
     int n = OGR_G_GetPointCount(ring);
@@ -182,9 +202,8 @@ static void put_polygon_coords(out *o, OGRGeometryH poly)
 }
 
 /* 0 if the geometry is neither a Polygon nor a MultiPolygon (nothing written). */
-static int put_geometry(out *o, const mw_alert *a)
+static int put_geometry(out *o, OGRGeometryH g)
 {
-    OGRGeometryH g = a->geometry;
     if (!g) {
         put(o, "null");
         return 1;
@@ -211,8 +230,9 @@ static int put_geometry(out *o, const mw_alert *a)
 static void put_properties(out *o, const mw_alert *a, const mw_alert_meta *meta)
 {
     put(o, "{");
-    for (int i = 0; i < mw_alert_field_count; i++) {
-        const mw_alert_field *fd = &mw_alert_fields[i];
+    const int nfields = mw_alert_fields_total(meta);
+    for (int i = 0; i < nfields; i++) {
+        const mw_alert_field *fd = mw_alert_field_at(meta, i);
         mw_alert_value v;
         mw_alert_field_value(a, meta, i, &v);
         if (i) put(o, ", ");
@@ -221,6 +241,8 @@ static void put_properties(out *o, const mw_alert *a, const mw_alert_meta *meta)
         put(o, "\": ");
         if (v.kind == MW_AK_STRING) {
             put_string(o, v.s);
+        } else if (v.kind == MW_AK_INT && v.null) {
+            put(o, "null");
         } else if (v.kind == MW_AK_INT) {
             char buf[24];
             snprintf(buf, sizeof buf, "%d", v.i);
@@ -239,11 +261,22 @@ static int put_feature(out *o, const mw_alert *a, int i, const mw_alert_meta *me
     put(o, "{\"type\": \"Feature\", \"id\": ");
     put_string(o, a->id);
     put(o, ", \"geometry\": ");
-    if (!put_geometry(o, a)) return 0;
+    if (!put_geometry(o, a->geometry)) return 0;
     put(o, ", \"properties\": ");
     put_properties(o, a, meta);
     put(o, "}");
     return 1;
+}
+
+/* The run parameters of @p meta ("{}" when none), or NULL when they are
+ * not a JSON object (written verbatim, so checked first). */
+static const char *checked_params(const mw_alert_meta *meta)
+{
+    const char *params = meta && meta->parameters_json ? meta->parameters_json : "{}";
+    json_object *pj = json_tokener_parse(params);
+    int is_object = pj && json_object_is_type(pj, json_type_object);
+    json_object_put(pj);
+    return is_object ? params : NULL;
 }
 
 /* Features formatted per parallel loop: a few MB of text at most, and
@@ -257,12 +290,8 @@ mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *ale
     if (!what) what = "alerts";
     if (!f || count < 0 || (count > 0 && !alerts))
         return mw_error_set(MW_ERR_USAGE, "%s: invalid writer arguments", what);
-    const char *params = meta && meta->parameters_json ? meta->parameters_json : "{}";
-    json_object *pj = json_tokener_parse(params);
-    int is_object = pj && json_object_is_type(pj, json_type_object);
-    json_object_put(pj);
-    if (!is_object)
-        return mw_error_set(MW_ERR_USAGE, "%s: run parameters are not a JSON object", what);
+    const char *params = checked_params(meta);
+    if (!params) return mw_error_set(MW_ERR_USAGE, "%s: run parameters are not a JSON object", what);
     if (threads < 1) threads = 1;
 
     int nbuf = count < FEATURE_BATCH ? count : FEATURE_BATCH;
@@ -277,21 +306,9 @@ mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *ale
     int err = 0;
     mw_status st = MW_OK;
     errno = 0;
-    put(&head, "{\n\"type\": \"FeatureCollection\",\n\"minewatch\": {\"version\": ");
-    put_string(&head, meta && meta->version ? meta->version : mw_version());
-    put(&head, ", \"before\": ");
-    put_scene(&head, meta ? meta->before_path : NULL, meta ? meta->before_date : NULL,
-              meta ? meta->before_sensor : NULL);
-    put(&head, ", \"after\": ");
-    put_scene(&head, meta ? meta->after_path : NULL, meta ? meta->after_date : NULL,
-              meta ? meta->after_sensor : NULL);
-    put(&head, ", \"model\": {\"name\": ");
-    put_string(&head, meta ? meta->model_name : NULL);
-    put(&head, ", \"path\": ");
-    put_string(&head, meta ? meta->model_path : NULL);
-    put(&head, "}, \"parameters\": ");
-    put(&head, params);
-    put(&head, "},\n\"features\": [");
+    put(&head, "{\n\"type\": \"FeatureCollection\",\n\"minewatch\": ");
+    put_meta(&head, meta, params);
+    put(&head, ",\n\"features\": [");
     flush_out(f, &head, &err);
     for (int b0 = 0; b0 < count && !err && st == MW_OK; b0 += FEATURE_BATCH) {
         int nb = count - b0 < FEATURE_BATCH ? count - b0 : FEATURE_BATCH;
@@ -351,4 +368,60 @@ mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int co
     else unlink(tmp);
     free(tmp);
     return st;
+}
+
+/** See mw_output_internal.h. */
+mw_status mw_geojson_write_memory(const mw_alert *alerts, int count, const mw_alert_meta *meta,
+                                  int threads, char **text, size_t *len)
+{
+    *text = NULL;
+    *len = 0;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f) return mw_error_set(MW_ERR_NOMEM, "alerts: out of memory");
+    mw_status st = mw_geojson_write_stream(f, "alerts", alerts, count, meta, threads);
+    if (fclose(f) != 0 && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "alerts: out of memory");
+    if (st != MW_OK) {
+        free(buf);
+        return st;
+    }
+    *text = buf;
+    *len = n;
+    return MW_OK;
+}
+
+/* Hand the text of @p o to the caller, or fail with its error. */
+static mw_status take_text(out *o, const char *what, char **text)
+{
+    putn(o, "", 1);  /* the terminating NUL */
+    if (o->err) {
+        free(o->buf);
+        return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", what);
+    }
+    *text = o->buf;
+    return MW_OK;
+}
+
+/** See mw_output_internal.h. */
+mw_status mw_geojson_metadata_text(const mw_alert_meta *meta, char **text)
+{
+    *text = NULL;
+    const char *params = checked_params(meta);
+    if (!params) return mw_error_set(MW_ERR_USAGE, "alerts: run parameters are not a JSON object");
+    out o = {0};
+    put_meta(&o, meta, params);
+    return take_text(&o, "alerts", text);
+}
+
+/** See mw_output_internal.h. */
+mw_status mw_geojson_geometry_text(OGRGeometryH g, char **text)
+{
+    *text = NULL;
+    out o = {0};
+    if (!put_geometry(&o, g)) {
+        free(o.buf);
+        return mw_error_set(MW_ERR_INTERNAL, "alert geometry is a %s, not a polygon", OGR_G_GetGeometryName(g));
+    }
+    return take_text(&o, "alert geometry", text);
 }

@@ -22,6 +22,14 @@
 mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
                           const mw_alert_meta *meta, int threads);
 
+/**
+ * The `minewatch` member's JSON object text of @p meta, as the GeoJSON
+ * writer puts it in the file (*out malloc'ed): what
+ * mw_alert_set_metadata_json() returns. MW_ERR_USAGE when the parameters
+ * are not a JSON object.
+ */
+mw_status mw_geojson_metadata_text(const mw_alert_meta *meta, char **out);
+
 /*
  * The change raster (--change-raster): a tiled, DEFLATE-compressed GeoTIFF holding the
  * per-pixel change class and the four index changes, ready to open in QGIS.

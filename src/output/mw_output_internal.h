@@ -23,6 +23,13 @@
 mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *alerts,
                                   int count, const mw_alert_meta *meta, int threads);
 
+/** The whole GeoJSON text in memory (*out malloc'ed, *len bytes). */
+mw_status mw_geojson_write_memory(const mw_alert *alerts, int count, const mw_alert_meta *meta,
+                                  int threads, char **out, size_t *len);
+
+/** A geometry as GeoJSON text, 7 decimals as in the files (*out malloc'ed). */
+mw_status mw_geojson_geometry_text(OGRGeometryH geometry, char **out);
+
 /** GeoJSON to @p path via "<dir>/.<name>.tmp-<pid>" and rename. */
 mw_status mw_geojson_write_file(const char *path, const mw_alert *alerts, int count,
                                 const mw_alert_meta *meta, int threads);

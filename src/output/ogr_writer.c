@@ -28,6 +28,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
@@ -104,6 +105,23 @@ static mw_status verify_written(const char *file, const char *path, int count)
     return mw_error_set(MW_ERR_WRITE, "%s: wrote %d alerts but %lld read back (disk full?)", path, count, n);
 }
 
+/* Remove a virtual file and, for a Shapefile, its companion files. */
+static void remove_vsi(const char *path, const char *ext, int is_shp)
+{
+    VSIUnlink(path);
+    if (!is_shp) return;
+    static const char *const side[] = {".shx", ".dbf", ".prj", ".cpg"};
+    size_t stem = strlen(path) - strlen(ext);
+    char *s = malloc(stem + 8);
+    if (!s) return;
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+        memcpy(s, path, stem);
+        strcpy(s + stem, side[i]);
+        VSIUnlink(s);
+    }
+    free(s);
+}
+
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -150,7 +168,8 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
 {
     if (count < 0 || (count > 0 && !alerts))
         return mw_error_set(MW_ERR_USAGE, "%s: invalid writer arguments", path);
-    if (mw_alert_field_count > 64)
+    const int nfields = mw_alert_fields_total(meta);
+    if (nfields > 64)
         return mw_error_set(MW_ERR_INTERNAL, "%s: too many alert fields", path);
     if (!GDALGetDriverCount()) GDALAllRegister();
     GDALDriverH drv = GDALGetDriverByName(driver);
@@ -168,13 +187,23 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     memcpy(stem, base, stemlen);
     stem[stemlen] = '\0';
 
+    /* GDAL's virtual files (/vsimem/...) are written in place: no other
+     * process sees them, and GDAL has no rename for every kind of them. */
+    const int vsi = !strncmp(path, "/vsi", 4);
     char *tmp = NULL, *target = NULL;
-    mw_status st = mw_alerts_temp_name(path, is_shp ? NULL : ext, &tmp);
+    mw_status st = vsi ? ((tmp = strdup(path)) ? MW_OK : mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path))
+                       : mw_alerts_temp_name(path, is_shp ? NULL : ext, &tmp);
     if (st != MW_OK) {
         free(stem);
         return st;
     }
-    if (is_shp) {
+    if (vsi && st == MW_OK) {
+        /* Some drivers (CSV) refuse a virtual file whose folder was never made. */
+        char *parent = CPLStrdup(CPLGetPath(path));
+        if (*parent) VSIMkdirRecursive(parent, 0755);
+        CPLFree(parent);
+    }
+    if (is_shp && !vsi) {
         if (mkdir(tmp, 0700) != 0) {
             st = mw_error_set(MW_ERR_WRITE, "%s: %s", path, strerror(errno));
             free(tmp);
@@ -226,8 +255,8 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         goto done;
     }
     int idx[64];
-    for (int i = 0; i < mw_alert_field_count; i++) {
-        const mw_alert_field *fd = &mw_alert_fields[i];
+    for (int i = 0; i < nfields; i++) {
+        const mw_alert_field *fd = mw_alert_field_at(meta, i);
         OGRFieldType ft = fd->kind == MW_AK_STRING ? OFTString
                           : fd->kind == MW_AK_INT  ? OFTInteger
                                                    : OFTReal;
@@ -245,8 +274,8 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         }
     }
     /* Drivers may add or reorder fields (KML): address them by name. */
-    for (int i = 0; i < mw_alert_field_count; i++) {
-        const mw_alert_field *fd = &mw_alert_fields[i];
+    for (int i = 0; i < nfields; i++) {
+        const mw_alert_field *fd = mw_alert_field_at(meta, i);
         idx[i] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer),
                                       is_shp ? fd->short_name : fd->name);
         if (idx[i] < 0) {
@@ -259,17 +288,19 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     for (int i = 0; i < count; i++) {
         const mw_alert *a = &alerts[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        for (int k = 0; k < mw_alert_field_count; k++) {
+        for (int k = 0; k < nfields; k++) {
             mw_alert_value v;
             mw_alert_field_value(a, meta, k, &v);
             int j = idx[k];
             if (v.kind == MW_AK_STRING) {
                 if (v.s) OGR_F_SetFieldString(f, j, v.s);
                 else OGR_F_SetFieldNull(f, j);
+            } else if (v.kind == MW_AK_INT && v.null) {
+                OGR_F_SetFieldNull(f, j);
             } else if (v.kind == MW_AK_INT) {
                 OGR_F_SetFieldInteger(f, j, v.i);
             } else if (isfinite(v.d)) {
-                OGR_F_SetFieldDouble(f, j, round_to(v.d, mw_alert_fields[k].decimals));
+                OGR_F_SetFieldDouble(f, j, round_to(v.d, mw_alert_field_at(meta, k)->decimals));
             } else {
                 OGR_F_SetFieldNull(f, j);
             }
@@ -304,7 +335,9 @@ done:
     CPLPopErrorHandler();
     CSLDestroy(lco);
     if (srs) OSRDestroySpatialReference(srs);
-    if (st == MW_OK) {
+    if (vsi) {
+        if (st != MW_OK) remove_vsi(path, ext, is_shp);
+    } else if (st == MW_OK) {
         if (is_shp) {
             st = commit_dir(tmp, path, ext);
             remove_dir(tmp);

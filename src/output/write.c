@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cpl_vsi.h>
+
 #include "core/mw_error.h"
 
 /* Extension -> GDAL driver; NULL driver means our GeoJSON writer. */
@@ -73,6 +75,29 @@ mw_status mw_alerts_commit(const char *tmp, const char *path)
     return MW_OK;
 }
 
+/* GeoJSON into a GDAL virtual file (/vsimem/...): formatted in memory,
+ * written in one call; nothing is left at @p path on failure. */
+static mw_status geojson_write_vsi(const char *path, const mw_alert *alerts, int count,
+                                   const mw_alert_meta *meta, int threads)
+{
+    char *text = NULL;
+    size_t len = 0;
+    mw_status st = mw_geojson_write_memory(alerts, count, meta, threads, &text, &len);
+    if (st != MW_OK) return st;
+    VSILFILE *f = VSIFOpenL(path, "wb");
+    if (!f) st = mw_error_set(MW_ERR_WRITE, "%s: cannot create the file", path);
+    else {
+        int ok = VSIFWriteL(text, 1, len, f) == len;
+        if (VSIFCloseL(f) != 0) ok = 0;
+        if (!ok) {
+            VSIUnlink(path);
+            st = mw_error_set(MW_ERR_WRITE, "%s: cannot write the file", path);
+        }
+    }
+    free(text);
+    return st;
+}
+
 /**
  * Write @p count alerts to @p path, the format chosen by the extension
  * (case-insensitive): .geojson / .json our RFC 7946 writer (deterministic
@@ -82,6 +107,7 @@ mw_status mw_alerts_commit(const char *tmp, const char *path)
  * failure nothing new is left at @p path (an older file there is kept).
  * Unknown extension: MW_ERR_USAGE; missing or unwritable folder, full disk:
  * MW_ERR_WRITE "<path>: <reason>". Zero alerts writes an empty collection.
+ * GDAL virtual paths ("/vsimem/...") are written in place, through VSI.
  * Thread-safe for distinct paths. GeoJSON features are formatted by up to
  * @p threads threads; the bytes do not depend on @p threads.
  */
@@ -99,6 +125,8 @@ mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
                             path);
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         if (strcasecmp(dot, formats[i].ext) != 0) continue;
+        if (!formats[i].driver && !strncmp(path, "/vsi", 4))
+            return geojson_write_vsi(path, alerts, count, meta, threads);
         if (!formats[i].driver) return mw_geojson_write_file(path, alerts, count, meta, threads);
         return mw_ogr_write_file(path, formats[i].driver, dot, alerts, count, meta);
     }
