@@ -12,6 +12,7 @@
 #include "minewatch/status.h"
 #include "minewatch/scene.h"
 #include "minewatch/scan.h"
+#include "minewatch/output.h"
 
 #ifdef __cplusplus
 extern "C" {

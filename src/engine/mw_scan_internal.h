@@ -16,6 +16,7 @@
 #include "mw_options_internal.h"
 
 typedef struct mw_change_raster mw_change_raster;
+typedef struct mw_output_txn mw_output_txn;
 
 /* A site's window (bbox + ring + join margin) is read whole, at ~100 bytes
  * per pixel and thread: beyond 1500 x 1500 pixels (15 km at 10 m) a
@@ -70,7 +71,21 @@ typedef struct mw_scan_ctx {
     int npre;
     int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
+    mw_output_txn *txn;        /* the outputs, staged until committed together */
+    const char *alerts_path;   /* where the writers write: staging names (owned by txn) */
+    const char *raster_path;
 } mw_scan_ctx;
+
+/**
+ * Check every output against the inputs and each other (before any pixel
+ * is read) and stage them: sets txn, alerts_path and raster_path
+ * (scan_outputs.c). MW_ERR_USAGE for an output that would hurt an input.
+ */
+mw_status mw_scan_outputs_prepare(mw_scan_ctx *ctx);
+/** The last error names the user's output paths, not the staging names. */
+void mw_scan_outputs_blame(mw_scan_ctx *ctx);
+/** Commit the staged outputs together (all or nothing); frees txn. */
+mw_status mw_scan_outputs_commit(mw_scan_ctx *ctx);
 
 /** Pass 2: classes and components over all tiles; fills valid_pixels, class_pixels, sites. */
 mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1);

@@ -7,8 +7,10 @@
  *  2. One worker per thread: its own GDAL handles and buffers.
  *  3. Pass 1, index shift (shift.c); pass 2, tiles (tile_pass.c); pass 3,
  *     sites (site_pass.c); protected-area tags (main thread).
- *  4. Alerts written to a temporary file and renamed; the change raster is
- *     committed only after that, so a failure leaves no output at all.
+ *  4. Outputs: checked against the inputs before any pixel is read,
+ *     written into staging folders, committed together at the end
+ *     (scan_outputs.c): a failed or cancelled run leaves the files that
+ *     were there exactly as they were, and nothing else.
  */
 #include "mw_scan_internal.h"
 
@@ -24,6 +26,7 @@
 #include <omp.h>
 
 #include "change/mw_change_raster.h"
+#include "minewatch/output.h"
 #include "core/mw_error.h"
 
 struct mw_scan_result {
@@ -127,7 +130,7 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
-    mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
+    mw_status st = mw_alerts_write(ctx->alerts_path, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
     free(params);
     return st;
 }
@@ -202,6 +205,7 @@ static void ctx_clear(mw_scan_ctx *ctx)
     free(ctx->alerts);
     mw_site_list_destroy(ctx->sites);
     mw_change_raster_abort(ctx->raster);
+    mw_output_txn_free(ctx->txn);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
     mw_model_destroy(ctx->model);
@@ -220,6 +224,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     int aoi_outside = 0;
 
     mw_status st = load_model(&ctx);
+    if (st == MW_OK) st = mw_scan_outputs_prepare(&ctx);
     if (st == MW_OK) {
         ctx.params = mw_model_change_params(ctx.model);
         st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
@@ -294,17 +299,15 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         double t0 = omp_get_wtime();
         st = write_alerts(&ctx);
         if (st == MW_OK && ctx.raster) {
-            st = mw_change_raster_commit(ctx.raster);
+            st = mw_change_raster_commit(ctx.raster);  /* into its staging folder */
             ctx.raster = NULL;
-            if (st != MW_OK) remove(opt->output);  /* all or nothing */
         }
+        /* The last moment a cancellation counts: after it, the run is done. */
+        if (st == MW_OK) st = mw_scan_progress(&ctx, 0.99, "writing");
+        if (st == MW_OK) st = mw_scan_outputs_commit(&ctx);
         ctx.t_write = omp_get_wtime() - t0;
     }
-    if (st == MW_OK) st = mw_scan_progress(&ctx, 1.0, "done");
-    if (st == MW_ERR_CANCELLED && file_exists(opt->output) && ctx.t_write > 0) {
-        /* Cancelled after the rename: take the output back. */
-        remove(opt->output);
-    }
+    if (st == MW_OK) (void)mw_scan_progress(&ctx, 1.0, "done");
 
     if (st == MW_OK) {
         res->alerts = ctx.nalerts;
@@ -316,6 +319,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         else if (ctx.aoi && ctx.valid_pixels == 0)
             res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
     }
+    if (st != MW_OK) mw_scan_outputs_blame(&ctx);
     ctx_clear(&ctx);
     if (st != MW_OK || !result) {
         mw_scan_result_free(res);

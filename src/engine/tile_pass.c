@@ -180,7 +180,7 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
             st = mw_error_set(MW_ERR_NOMEM, "out of memory for the change raster rows");
             goto done;
         }
-        st = mw_change_raster_create(ctx->opt->change_raster, g->width, g->height, g->gt, g->crs_wkt, &ctx->raster);
+        st = mw_change_raster_create(ctx->raster_path, g->width, g->height, g->gt, g->crs_wkt, &ctx->raster);
         if (st != MW_OK) goto done;
     }
 
