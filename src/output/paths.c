@@ -331,7 +331,9 @@ mw_status mw_output_plan_add_output(mw_output_plan *p, const char *path, mw_outp
         free(real);
         return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
     }
-    mw_status st = check_name(path, base, kind, what);
+    /* The name the user gave chooses the format, even through a link. */
+    const char *slash = strrchr(path, '/');
+    mw_status st = check_name(path, slash ? slash + 1 : path, kind, what);
     struct stat sb, db;
     if (st == MW_OK && dangling)
         st = mw_error_set(MW_ERR_USAGE, "%s %s: a symbolic link to a missing file", what, path);

@@ -263,7 +263,13 @@ elif shutil.which("setpriv"):
 rc, so, se = run("scan", before, after, "-o", "/dev/full/a.geojson", "--quiet")
 check(rc == 1 and "minewatch: error:" in se, f"output under /dev/full fails cleanly: {rc} {se!r}")
 rc, so, se = run("scan", before, after, "-o", "/dev/full", "--quiet")
-check(rc == 1 and se.startswith("minewatch: error: /dev/full: "), f"output /dev/full fails cleanly: {rc} {se!r}")
+check(rc == 2 and se.startswith("minewatch: error: -o /dev/full: "), f"output /dev/full refused: {rc} {se!r}")
+full_link = os.path.join(d, "out", "full.geojson")
+os.symlink("/dev/full", full_link)
+rc, so, se = run("scan", before, after, "-o", full_link, "--quiet")
+check(rc == 1 and se.startswith(f"minewatch: error: {full_link}: not a regular file"),
+      f"output linked to /dev/full is refused: {rc} {se!r}")
+os.remove(full_link)
 check(stat.S_ISCHR(os.stat("/dev/full").st_mode), "/dev/full is still the device")
 
 
@@ -308,7 +314,7 @@ rc, se, left = full_disk_run(full, ["scan", before, after, "-o", os.path.join(fu
 check(rc == 1 and se.startswith("minewatch: error: ") and len(se.splitlines()) == 1,
       f"full disk with a change raster: {rc} {se!r}")
 check(not left, f"full disk with a change raster: nothing left: {left}")
-expect_error([before, after], ["xyz"], "unknown output format", output=os.path.join(d, "out", "a.xyz"))
+expect_error([before, after], ["xyz"], "unknown output format", code=2, output=os.path.join(d, "out", "a.xyz"))
 
 # Interrupted runs leave nothing (a bigger pair so the run is still going).
 big = tmpdir()

@@ -1,0 +1,2 @@
+from mwtest import done
+done()
