@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "minewatch/minewatch.h"
 #include "mw_cli.h"
@@ -61,6 +62,20 @@ int mw_cli_usage_error(const char *fmt, ...)
     return 2;
 }
 
+/*
+ * GDAL's CPLMalloc()/CPLStrdup() abort when memory runs out, and driver
+ * registration makes thousands of them: with too little address space
+ * (ulimit -v) for even that, say so and stop before GDAL starts.
+ */
+static int enough_memory(void)
+{
+    const size_t headroom = (size_t)32 << 20;
+    void *p = mmap(NULL, headroom, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    munmap(p, headroom);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return mw_cli_usage_error("missing command (scan or info)");
@@ -72,6 +87,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "--version")) {
         printf("minewatch %s\n", mw_version());
         return 0;
+    }
+    if (!enough_memory()) {
+        mw_cli_error("out of memory: less than 32 MB of address space left to start in");
+        return 1;
     }
     mw_init();
     if (!strcmp(cmd, "scan")) return mw_cli_scan(argc - 1, argv + 1);
