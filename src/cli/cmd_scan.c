@@ -74,6 +74,25 @@ static int parse_double(const char *opt, const char *s, double *out)
     return 1;
 }
 
+/* YYYY-MM-DD or YYYYMMDD, a day that exists (the library checks again;
+ * here the message can name the option and the exit is a usage error). */
+static int valid_date(const char *s)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, n = 0;
+    size_t len = strlen(s);
+    if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && s[4] == '-' && s[7] == '-') {
+    } else if (len == 8 && strspn(s, "0123456789") == 8) {
+        long v = strtol(s, NULL, 10);
+        y = (int)(v / 10000), m = (int)(v / 100 % 100), d = (int)(v % 100);
+    } else {
+        return 0;
+    }
+    if (strspn(s, "0123456789-") != len) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1950 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] + (m == 2 && leap);
+}
+
 static int parse_sensor(const char *s, mw_sensor *out)
 {
     static const struct { const char *name; mw_sensor v; } names[] = {
@@ -128,9 +147,17 @@ int mw_cli_scan(int argc, char **argv)
             before_args.band_map = after_args.band_map = v;
         } else if (!strcmp(a, "--before-date")) {
             NEED_VALUE();
+            if (!valid_date(v)) {
+                rc = mw_cli_usage_error("--before-date: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)", v);
+                goto out;
+            }
             before_args.date = v;
         } else if (!strcmp(a, "--after-date")) {
             NEED_VALUE();
+            if (!valid_date(v)) {
+                rc = mw_cli_usage_error("--after-date: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)", v);
+                goto out;
+            }
             after_args.date = v;
         } else if (!strcmp(a, "--aoi")) {
             NEED_VALUE();

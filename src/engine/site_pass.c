@@ -108,6 +108,11 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
     }
     const char *cls = NULL;
     double p = mw_model_score(ctx->model, &f, &cls);
+    if (!isfinite(p)) {  /* never a site dropped without a word */
+        OGR_G_DestroyGeometry(geom);
+        return mw_error_set(MW_ERR_MODEL, "%s: gives no finite confidence for the site at lon %.5f, lat %.5f",
+                            mw_model_path(ctx->model) ? mw_model_path(ctx->model) : "the model", lon, lat);
+    }
     if (!(p >= ctx->opt->min_confidence)) {
         OGR_G_DestroyGeometry(geom);
         return MW_OK;

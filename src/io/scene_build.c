@@ -80,10 +80,11 @@ static double sample_percentile(GDALRasterBandH band, int has_nodata, double nod
 
 mw_status mw_io_probe_band(const char *file, int band, mw_band_src *src, mw_band_probe *probe)
 {
+    mw_status st = mw_io_check_not_special(file);
+    if (st != MW_OK) return st;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    mw_status st = MW_OK;
     if (!ds) {
         st = mw_io_open_error(file);
         CPLPopErrorHandler();

@@ -316,6 +316,49 @@ check(rc == 1 and se.startswith("minewatch: error: ") and len(se.splitlines()) =
 check(not left, f"full disk with a change raster: nothing left: {left}")
 expect_error([before, after], ["xyz"], "unknown output format", code=2, output=os.path.join(d, "out", "a.xyz"))
 
+# FIFOs and devices as scenes fail at once (GDAL would block on a FIFO for ever).
+fifo = os.path.join(d, "fifo.tif")
+os.mkfifo(fifo)
+t0 = time.monotonic()
+expect_error([fifo, after], ["fifo.tif", "FIFO"], "a FIFO as a scene")
+expect_error([before, "/dev/zero"], ["/dev/zero", "device"], "a device as a scene")
+check(time.monotonic() - t0 < 30, "FIFO and device scenes fail at once")
+fifo_folder = os.path.join(d, "S2A_MSIL2A_20200105_fifo")
+os.makedirs(fifo_folder)
+for a, n in zip(arrs, names):
+    p_ = os.path.join(fifo_folder, f"T20LQR_20200105T140051_{n}_10m.tif")
+    os.mkfifo(p_) if n == "B04" else write_stack(p_, [a], [n])
+expect_error([fifo_folder, after], ["B04_10m.tif", "FIFO"], "a FIFO as a band file of a folder scene")
+
+# Dates that are no dates: usage errors naming the option.
+for opt, val in (("--before-date", "2020-13-01"), ("--after-date", "yesterday"), ("--before-date", "2021-02-29"),
+                 ("--after-date", "2021/01/10")):
+    rc, so, se = run("scan", before, after, "-o", out, opt, val, "--quiet")
+    check(rc == 2 and se.startswith(f"minewatch: {opt}: '{val}'"), f"{opt} {val}: exit 2 naming the option: {rc} {se!r}")
+    check(not os.path.exists(out), f"{opt} {val}: no output")
+
+# Models whose confidence could be NaN or infinite are refused at load:
+# trees with learning rate 0 and 1e308 leaves (0 x inf), logistic
+# coefficients of +-1e308.
+import json
+base_model = json.load(open(os.path.join(os.environ["MW_SOURCE_ROOT"], "models", "sentinel2.json")))
+huge = json.loads(json.dumps(base_model))
+huge["classifier"]["learning_rate"] = 0
+for t in huge["classifier"]["trees"]:
+    t["value"] = [1e308 if f < 0 else v for f, v in zip(t["feature"], t["value"])]
+huge_path = os.path.join(d, "huge_leaves.json")
+json.dump(huge, open(huge_path, "w"))
+expect_error([before, after, "--model", huge_path], ["huge_leaves.json", "classifier.trees", "overflow"],
+             "trees model with 1e308 leaves and learning rate 0")
+lin = json.loads(json.dumps(base_model))
+nf = len(lin["classifier"]["features"])
+lin["classifier"] = {"type": "logistic", "features": lin["classifier"]["features"], "mean": [0.0] * nf,
+                     "scale": [1.0] * nf, "coef": [1e308 if i % 2 else -1e308 for i in range(nf)], "intercept": 0.0,
+                     "threshold": 0.5}
+lin_path = os.path.join(d, "huge_coef.json")
+json.dump(lin, open(lin_path, "w"))
+expect_error([before, after, "--model", lin_path], ["huge_coef.json", "classifier.coef"], "logistic model with 1e308 coefficients")
+
 # Interrupted runs leave nothing (a bigger pair so the run is still going).
 big = tmpdir()
 bb, ba = s2_pair(big, size=2048)
