@@ -338,5 +338,16 @@ mw_status mw_io_finish_scene(mw_scene_builder *b, const mw_scene_open_args *args
     /* 6. scaling, nodata, mask */
     set_scaling(b);
     set_mask_kind(b);
+    /* Reflectance is about 0..1: a scale or offset far from that (an MTL
+     * factor of 1e308, a negative scale) would turn every pixel into
+     * garbage and the scan into zero alerts without a word. */
+    for (int r = MW_BAND_BLUE; r <= MW_BAND_SWIR2; r++) {
+        const mw_band_src *s = &sc->bands[r];
+        if (s->present && !(s->scale > 0 && s->scale <= 1 && fabs(s->offset) <= 1))
+            return mw_error_set(MW_ERR_METADATA,
+                                "%s: %s band reflectance scale %g and offset %g are not plausible "
+                                "(scale in (0, 1], offset in [-1, 1])",
+                                path, mw_band_role_name((mw_band_role)r), s->scale, s->offset);
+    }
     return MW_OK;
 }

@@ -359,6 +359,32 @@ lin_path = os.path.join(d, "huge_coef.json")
 json.dump(lin, open(lin_path, "w"))
 expect_error([before, after, "--model", lin_path], ["huge_coef.json", "classifier.coef"], "logistic model with 1e308 coefficients")
 
+# MTL reflectance factors that cannot be right (1e308, a negative scale, an
+# offset of 5): the scene is refused naming it, not scanned into 0 alerts.
+import re
+import sys
+sys.path.insert(0, os.path.join(os.environ["MW_SOURCE_ROOT"], "scripts"))
+import make_io_fixtures  # noqa: E402
+pid = "LC08_L2SP_227065_20210110_20210120_02_T1"
+for bad, what in (("1.00e+308", "1e308"), ("-2.75e-05", "negative"), ("5", "5")):
+    ls = os.path.join(d, f"ls_{what}", pid)
+    make_io_fixtures.landsat_folder(ls, pid, "LANDSAT_8", "2021-01-10")
+    mtl = os.path.join(ls, pid + "_MTL.txt")
+    text = open(mtl).read()
+    key = "REFLECTANCE_ADD_BAND_4" if what == "5" else "REFLECTANCE_MULT_BAND_4"
+    text = re.sub(rf"(LEVEL2_SURFACE_REFLECTANCE_PARAMETERS.*?{key} = )\S+", lambda m: m.group(1) + bad, text, flags=re.S)
+    open(mtl, "w").write(text)
+    rc, so, se = run("info", ls)
+    check(rc == 1 and se.startswith(f"minewatch: error: {ls}: ") and "red band reflectance" in se,
+          f"MTL factor {what}: refused naming the scene: {rc} {se!r}")
+
+# Pixels of 1e-9 m and 1e7 m: a clear error naming the file (no int
+# overflow: the sanitizer build checks float-to-int casts).
+for px, name in ((1e-9, "tiny_pixels.tif"), (1e7, "huge_pixels.tif")):
+    odd = write_stack(os.path.join(d, name), [a[:32, :32] for a in arrs], ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"],
+                      pixel=px, origin=(500000.0, 9000000.0) if px < 1 else (0.0, 9000000.0))
+    expect_error([odd, odd], [name, "pixel size"], f"pixel size {px:g} m")
+
 # Interrupted runs leave nothing (a bigger pair so the run is still going).
 big = tmpdir()
 bb, ba = s2_pair(big, size=2048)
