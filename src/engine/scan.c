@@ -239,7 +239,10 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         mw_lonlat_destroy(ll);
     }
     if (st == MW_OK && opt->aoi) {
-        st = mw_aoi_open(opt->aoi, ctx.grid.crs_wkt, &ctx.aoi);
+        const double *gt = ctx.grid.gt;  /* the pair's overlap, a pixel wider */
+        const double clip[4] = {gt[0] - gt[1], gt[3] + (ctx.grid.height + 1) * gt[5],
+                                gt[0] + (ctx.grid.width + 1) * gt[1], gt[3] - gt[5]};
+        st = mw_aoi_open(opt->aoi, ctx.grid.crs_wkt, clip, &ctx.aoi);
         if (st == MW_OK) {
             /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
             double env[4];

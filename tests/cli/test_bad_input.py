@@ -7,6 +7,8 @@ import stat
 import subprocess
 import time
 
+import json
+
 import numpy as np
 from osgeo import gdal
 
@@ -219,6 +221,21 @@ if check(os.path.exists(out), "AOI outside: an (empty) output is written"):
     import json
     check(json.load(open(out))["features"] == [], "AOI outside: zero alerts")
     os.remove(out)
+
+# A whole-world AOI is the whole scene (its edges are cut to the scenes and
+# densified before the transform; its corners alone said "no overlap").
+world = os.path.join(d, "world.geojson")
+with open(world, "w") as f:
+    f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+            '"geometry":{"type":"Polygon","coordinates":[[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]]}}]}')
+ids = []
+for extra in ([], ["--aoi", world]):
+    rc, so, se = run("scan", before, after, "-o", out, "--quiet", "--min-area", "0.01", *extra)
+    check(rc == 0 and "warning" not in se, f"scan {extra}: {rc} {se!r}")
+    ids.append([f["id"] for f in json.load(open(out))["features"]] if os.path.exists(out) else None)
+    if os.path.exists(out):
+        os.remove(out)
+check(ids[0] and ids[0] == ids[1], f"a whole-world AOI gives the alerts of no AOI: {ids}")
 
 # A model file that is not a model.
 bad_model = os.path.join(d, "model.json")
