@@ -78,9 +78,11 @@ mw_status mw_window_extract(mw_worker *w, mw_rect r);
 /**
  * Scene-wide median shift of each index, from a fixed lattice of sample
  * windows aligned to the input's blocks (independent of tiles and threads).
+ * @p stop (may be NULL) is called from the calling thread between windows;
+ * nonzero cancels (MW_ERR_CANCELLED).
  */
 mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
                             const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
-                            long long *sampled_valid);
+                            long long *sampled_valid, int (*stop)(void *), void *stop_arg);
 
 #endif

@@ -71,6 +71,7 @@ typedef struct mw_scan_ctx {
     int npre;
     int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
+    double last_done, last_poll;  /* progress last reported, and when (omp_get_wtime) */
     mw_output_txn *txn;        /* the outputs, staged until committed together */
     const char *alerts_path;   /* where the writers write: staging names (owned by txn) */
     const char *raster_path;
@@ -132,5 +133,12 @@ int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 
 /** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);
+
+/**
+ * For the calling thread (thread 0 of a parallel region) between work
+ * items: at most every 0.2 s, ask the progress callback (at the progress
+ * last reported) whether to go on. Nonzero: the user cancelled.
+ */
+int mw_scan_should_stop(void *ctx);
 
 #endif

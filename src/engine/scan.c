@@ -40,9 +40,19 @@ struct mw_scan_result {
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
 {
     if (!ctx->progress) return MW_OK;
+    ctx->last_done = done;
+    ctx->last_poll = omp_get_wtime();
     if (!ctx->progress(done, msg, ctx->progress_arg))
         return mw_error_set(MW_ERR_CANCELLED, "cancelled");
     return MW_OK;
+}
+
+/** See mw_scan_internal.h. */
+int mw_scan_should_stop(void *arg)
+{
+    mw_scan_ctx *ctx = arg;
+    if (!ctx->progress || omp_get_wtime() - ctx->last_poll < 0.2) return 0;
+    return mw_scan_progress(ctx, ctx->last_done, NULL) != MW_OK;
 }
 
 mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs)
@@ -288,7 +298,8 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     if (st == MW_OK && !aoi_outside) {
         long long sampled = 0;
         double t0 = omp_get_wtime();
-        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, &ctx.shift, &sampled);
+        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, &ctx.shift, &sampled,
+                               mw_scan_should_stop, &ctx);
         ctx.t_shift = omp_get_wtime() - t0;
         if (st == MW_OK) st = mw_scan_progress(&ctx, 0.05, "index shift");
     }

@@ -62,7 +62,7 @@ static void lattice_side(int size, int block, int *step, int *edge)
 
 mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
                             const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
-                            long long *sampled_valid)
+                            long long *sampled_valid, int (*stop)(void *), void *stop_arg)
 {
     memset(shift, 0, sizeof *shift);
     *sampled_valid = 0;
@@ -91,6 +91,12 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < nwin; i++) {
             if (mw_first_error_seen(&err)) continue;
+            /* The caller's thread asks whether to stop: a huge lattice
+             * must not hold a cancellation for half a minute. */
+            if (t == 0 && stop && stop(stop_arg)) {
+                mw_first_error_record(&err, mw_error_set(MW_ERR_CANCELLED, "cancelled"));
+                continue;
+            }
             mw_rect r = {(i % nx) * sx, (i / nx) * sy, ex, ey};
             mw_rect all = {0, 0, grid->width, grid->height};
             r = mw_rect_intersect(r, all);
@@ -107,9 +113,9 @@ mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *gri
                     if (!w->valid[p]) continue;
                     float d = a[p] - b[p];
                     if (!isfinite(d)) continue;
-                    int bin = (int)floor((d - SHIFT_LO) / SHIFT_BIN);
-                    if (bin < 0) bin = 0;
-                    if (bin >= SHIFT_BINS) bin = SHIFT_BINS - 1;
+                    /* Clamped as a double: a float of 1e38 is no int. */
+                    const double v = floor((d - SHIFT_LO) / SHIFT_BIN);
+                    const int bin = v < 0 ? 0 : v >= SHIFT_BINS ? SHIFT_BINS - 1 : (int)v;
                     h[k][bin]++;
                 }
             }

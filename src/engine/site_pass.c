@@ -197,6 +197,11 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
             mw_status s0 = mw_worker_lonlat(wk, ctx->grid.crs_wkt, &ll);
 #pragma omp for schedule(dynamic, 2)
             for (int i = 0; i < jobs; i++) {
+                if (mw_first_error_seen(&err)) continue;
+                if (omp_get_thread_num() == 0 && mw_scan_should_stop(ctx)) {
+                    mw_first_error_record(&err, mw_error_set(MW_ERR_CANCELLED, "cancelled"));
+                    continue;
+                }
                 mw_status s = mw_scan_fill_block(ctx, wk, i);
                 if (s != MW_OK) {
                     mw_first_error_record(&err, s);
@@ -205,6 +210,10 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
 #pragma omp for schedule(dynamic, 1)
             for (int j = b0; j < b1; j++) {
                 if (mw_first_error_seen(&err)) continue;
+                if (omp_get_thread_num() == 0 && mw_scan_should_stop(ctx)) {
+                    mw_first_error_record(&err, mw_error_set(MW_ERR_CANCELLED, "cancelled"));
+                    continue;
+                }
                 int i = todo[j];
                 mw_status s = s0 != MW_OK ? s0 : mw_scan_measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
                 if (s != MW_OK) {

@@ -227,6 +227,10 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
 #pragma omp for schedule(dynamic, 1)
             for (int i = 0; i < nprev + jobs; i++) {
                 if (mw_first_error_seen(&err)) continue;
+                if (t == 0 && mw_scan_should_stop(ctx)) {
+                    mw_first_error_record(&err, mw_error_set(MW_ERR_CANCELLED, "cancelled"));
+                    continue;
+                }
                 mw_status s;
                 if (i < nprev) {
                     mw_site_pre *p = &wave[ty - 1].items[i];
@@ -244,6 +248,10 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
 #pragma omp for schedule(dynamic, 1)
             for (int tx = 0; tx < (has_tiles ? tiles_x : 0); tx++) {
                 if (mw_first_error_seen(&err)) continue;
+                if (t == 0 && mw_scan_should_stop(ctx)) {
+                    mw_first_error_record(&err, mw_error_set(MW_ERR_CANCELLED, "cancelled"));
+                    continue;
+                }
                 mw_rect all = {0, 0, g->width, g->height};
                 mw_rect core = mw_rect_intersect((mw_rect){tx * ts, ty * ts, ts, ts}, all);
                 mw_rect area = mw_rect_intersect(mw_rect_expand(core, ctx->radius), all);

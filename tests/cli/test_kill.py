@@ -59,13 +59,16 @@ print(f"a whole run: {full:.2f} s")
 n = 10 if SANITIZED else 14
 moments = [full * k / n for k in range(n)] + [full * (0.8 + 0.25 * k / n) for k in range(n)]
 finished = interrupted = 0
+latencies = []
 for i, delay in enumerate(moments):
     sig = signal.SIGTERM if i % 2 == 0 else signal.SIGINT
     put_old()
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     time.sleep(delay)
     p.send_signal(sig)
+    t_sig = time.monotonic()
     se = p.communicate(timeout=120)[1]
+    latency = time.monotonic() - t_sig
     check_sanitizers(se, f"signal {sig.name} after {delay:.2f} s")
     now = state()
     what = f"{sig.name} after {delay:.2f} s (exit {p.returncode})"
@@ -75,12 +78,18 @@ for i, delay in enumerate(moments):
               f"{what}: finished, so every output is new: {sorted(now)}")
     else:
         interrupted += 1
+        latencies.append(latency)
         check(p.returncode in (1, -sig), f"{what}: exit 1 or killed by the signal: {se[-300:]!r}")
         if p.returncode == 1:
             check("interrupted" in se, f"{what}: says it was interrupted: {se[-300:]!r}")
         check(now == OLD, f"{what}: the old outputs exactly as they were, nothing else: "
               f"{sorted(set(now) ^ set(OLD)) or [k for k in now if now[k] != OLD.get(k)]}")
 print(f"{len(moments)} moments: {interrupted} interrupted, {finished} finished")
+latencies.sort()
+if latencies:
+    print(f"signal to exit: median {latencies[len(latencies) // 2]:.3f} s, max {latencies[-1]:.3f} s")
+    # Every pass asks at least every 0.2 s between work items; slack for a loaded machine.
+    check(latencies[-1] < (4.0 if SANITIZED else 1.5), f"cancellation within a second or so: {latencies}")
 check(interrupted >= len(moments) // 3, "most moments interrupt the run (else the test tests nothing)")
 
 # kill -9 in the middle: its staging folder stays, and the next run into
