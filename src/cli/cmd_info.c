@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cpl_error.h>
@@ -16,6 +17,7 @@
 #include <ogr_srs_api.h>
 
 #include "minewatch/minewatch.h"
+#include "core/mw_utf8.h"
 
 static const char info_usage[] =
     "usage: minewatch info SCENE [--json] [--sensor auto|sentinel2|landsat|generic]\n"
@@ -93,7 +95,17 @@ static json_object *jdouble(double v)
     return json_object_new_double_s(v, buf);
 }
 
-static json_object *jstr_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+/* A JSON string from any bytes: paths and layer text may be no UTF-8, and
+ * json-c copies bytes as they are (invalid JSON); NULL gives null. */
+static json_object *jstr(const char *s)
+{
+    char *u = mw_utf8_repair(s, NULL);
+    json_object *j = u ? json_object_new_string(u) : NULL;
+    free(u);
+    return j;
+}
+
+static json_object *jstr_or_null(const char *s) { return s ? jstr(s) : NULL; }
 
 static void print_json(const mw_scene *scene)
 {
@@ -103,7 +115,7 @@ static void print_json(const mw_scene *scene)
     scene_extent(scene, e);
     int epsg = mw_scene_epsg(scene);
 
-    json_object_object_add(o, "path", json_object_new_string(mw_scene_path(scene)));
+    json_object_object_add(o, "path", jstr(mw_scene_path(scene)));
     json_object_object_add(o, "sensor", json_object_new_string(mw_sensor_name(mw_scene_sensor(scene))));
     json_object_object_add(o, "layout", jstr_or_null(mw_scene_layout(scene)));
     json_object_object_add(o, "date", jstr_or_null(mw_scene_date(scene)));
@@ -111,7 +123,7 @@ static void print_json(const mw_scene *scene)
     json_object_object_add(o, "epsg", epsg ? json_object_new_int(epsg) : NULL);
     char crs[32] = "custom";
     if (epsg) snprintf(crs, sizeof crs, "EPSG:%d", epsg);
-    json_object_object_add(o, "crs", json_object_new_string(crs));
+    json_object_object_add(o, "crs", jstr(crs));
     json_object_object_add(o, "crs_wkt", jstr_or_null(mw_scene_crs_wkt(scene)));
     json_object_object_add(o, "width", json_object_new_int(mw_scene_width(scene)));
     json_object_object_add(o, "height", json_object_new_int(mw_scene_height(scene)));
@@ -138,7 +150,7 @@ static void print_json(const mw_scene *scene)
         if (!mw_scene_has_band(scene, (mw_band_role)r)) continue;
         json_object *b = json_object_new_object();
         json_object_object_add(b, "role", json_object_new_string(mw_band_role_name((mw_band_role)r)));
-        json_object_object_add(b, "file", json_object_new_string(mw_scene_band_file(scene, (mw_band_role)r)));
+        json_object_object_add(b, "file", jstr(mw_scene_band_file(scene, (mw_band_role)r)));
         json_object_object_add(b, "band", json_object_new_int(mw_scene_band_index(scene, (mw_band_role)r)));
         json_object_object_add(b, "resolution", jdouble(mw_scene_band_resolution(scene, (mw_band_role)r)));
         json_object_object_add(b, "scale", jdouble(mw_scene_band_scale(scene, (mw_band_role)r)));

@@ -71,6 +71,7 @@ typedef struct mw_scan_ctx {
     int npre;
     int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
+    int repaired_names;        /* protected-area names that were not UTF-8 */
     double last_done, last_poll;  /* progress last reported, and when (omp_get_wtime) */
     mw_output_txn *txn;        /* the outputs, staged until committed together */
     const char *alerts_path;   /* where the writers write: staging names (owned by txn) */

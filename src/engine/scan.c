@@ -124,6 +124,7 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
             break;
         }
     }
+    ctx->repaired_names = mw_protected_repaired_names(p);
     mw_protected_destroy(p);
     return st;
 }
@@ -332,6 +333,14 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
         else if (ctx.aoi && ctx.valid_pixels == 0)
             res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
+        if (ctx.repaired_names) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s%s%s: %d area name%s not valid UTF-8 (invalid bytes replaced by U+FFFD)",
+                     res->warnings ? res->warnings : "", res->warnings ? "; " : "", opt->protected_areas,
+                     ctx.repaired_names, ctx.repaired_names == 1 ? " is" : "s are");
+            free(res->warnings);
+            res->warnings = strdup(msg);
+        }
     }
     if (st != MW_OK) mw_scan_outputs_blame(&ctx);
     ctx_clear(&ctx);

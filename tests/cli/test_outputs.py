@@ -215,5 +215,42 @@ for ext in ("geojson", "gpkg", "fgb", "kml", "csv", "shp"):
     for k in range(2):
         shutil.rmtree(os.path.join(out, f"det{k}"))
 
+# 4. Text is valid UTF-8 in every format: a protected-area name with bytes
+# that are no UTF-8 is repaired (U+FFFD) with a warning; an empty name is
+# null, not the feature id; `info --json` on such a path is valid JSON.
+import json  # noqa: E402
+for label, name, want in (("bad", b"Reserva \xff\xfe Sul", "Reserva \ufffd\ufffd Sul"), ("empty", b"", None)):
+    pa = os.path.join(d, f"protected_{label}.csv")
+    with open(pa, "wb") as f:
+        f.write(b'WKT,NAME\n"POLYGON ((-64 -10,-62 -10,-62 -8,-64 -8,-64 -10))",' + name + b"\n")
+    for ext in ("geojson", "gpkg", "fgb", "csv", "shp", "kml"):
+        f = os.path.join(out, f"pa_{label}.{ext}")
+        rc, so, se = run("scan", before, after, "-o", f, "--protected", pa, "--quiet", "--min-area", "0.01")
+        check(rc == 0, f"protected {label}, .{ext}: {se!r}")
+        if label == "bad":
+            check("not valid UTF-8" in se and pa in se, f"protected {label}, .{ext}: a warning names the layer: {se!r}")
+        ds = gdal.OpenEx(f, gdal.OF_VECTOR)
+        lyr = ds.GetLayer(0)
+        names = set()
+        for feat in lyr:
+            k = feat.GetFieldIndex("protected_area" if ext != "shp" else "protected")
+            names.add(feat.GetFieldAsBinary(k).decode("utf-8") if feat.IsFieldSetAndNotNull(k) else None)
+        ds = None
+        if ext == "csv":  # CSV has no null: an empty field is one
+            names = {n or None for n in names}
+        check(names == {want}, f"protected {label}, .{ext}: names {names}, want {{{want!r}}}")
+        for x in [n for n in os.listdir(out) if n.startswith(f"pa_{label}.")]:
+            os.remove(os.path.join(out, x))
+odd = os.path.join(out.encode(), b"after_\xff_20210110.tif")
+shutil.copy(after, odd)
+p = subprocess.run([MINEWATCH.encode(), b"info", odd, b"--json"], capture_output=True)
+check_sanitizers(p.stderr.decode("utf-8", "replace"), "info --json")
+try:
+    info = json.loads(p.stdout.decode("utf-8"))
+    check(info["path"].endswith("after_\ufffd_20210110.tif"), f"info --json: repaired path {info['path']!r}")
+except (UnicodeDecodeError, ValueError) as e:
+    check(False, f"info --json on a path that is no UTF-8: valid JSON: {e}: {p.stdout[:200]!r}")
+os.remove(odd)
+
 shutil.rmtree(d, ignore_errors=True)
 done()
