@@ -20,6 +20,8 @@
 #ifndef MINEWATCH_OUTPUT_H
 #define MINEWATCH_OUTPUT_H
 
+#include "minewatch/export.h"
+#include "minewatch/scan.h"
 #include "minewatch/scene.h"
 #include "minewatch/status.h"
 
@@ -37,9 +39,9 @@ typedef enum mw_output_kind {
 typedef struct mw_output_plan mw_output_plan;
 
 /** A new, empty plan; NULL when out of memory. */
-mw_output_plan *mw_output_plan_new(void);
+MW_API mw_output_plan *mw_output_plan_new(void);
 /** Free a plan; NULL is accepted. */
-void mw_output_plan_free(mw_output_plan *plan);
+MW_API void mw_output_plan_free(mw_output_plan *plan);
 
 /**
  * Record an input file or folder (a folder: every file inside, a few levels
@@ -50,12 +52,12 @@ void mw_output_plan_free(mw_output_plan *plan);
  * @return MW_OK, MW_ERR_OPEN, MW_ERR_USAGE (it is a recorded output) or
  *         MW_ERR_NOMEM.
  */
-mw_status mw_output_plan_add_input(mw_output_plan *plan, const char *path, const char *what,
+MW_API mw_status mw_output_plan_add_input(mw_output_plan *plan, const char *path, const char *what,
                                    int must_read);
 
 /** Record every file a scene reads: the path given (a folder: all its
  *  files, metadata included) and each band file. */
-mw_status mw_output_plan_add_scene(mw_output_plan *plan, const mw_scene *scene, const char *what);
+MW_API mw_status mw_output_plan_add_scene(mw_output_plan *plan, const mw_scene *scene, const char *what);
 
 /**
  * Check and record an output. @p what names it in messages ("-o",
@@ -68,13 +70,13 @@ mw_status mw_output_plan_add_scene(mw_output_plan *plan, const mw_scene *scene, 
  *         MW_ERR_WRITE "<path>: <reason>": the folder is missing or not
  *         writable, or the existing file is read-only or no regular file.
  */
-mw_status mw_output_plan_add_output(mw_output_plan *plan, const char *path, mw_output_kind kind,
+MW_API mw_status mw_output_plan_add_output(mw_output_plan *plan, const char *path, mw_output_kind kind,
                                     const char *what);
 
 typedef struct mw_output_txn mw_output_txn;
 
 /** A new transaction; NULL when out of memory. */
-mw_output_txn *mw_output_txn_new(void);
+MW_API mw_output_txn *mw_output_txn_new(void);
 
 /**
  * Stage the output @p path (symbolic links resolved: the target is
@@ -87,7 +89,7 @@ mw_output_txn *mw_output_txn_new(void);
  * removed with the commit. Not thread-safe.
  * @return MW_OK, MW_ERR_WRITE "<path>: <reason>" or MW_ERR_NOMEM.
  */
-mw_status mw_output_txn_stage(mw_output_txn *txn, const char *path, mw_output_kind kind,
+MW_API mw_status mw_output_txn_stage(mw_output_txn *txn, const char *path, mw_output_kind kind,
                               const char **staged);
 
 /**
@@ -97,10 +99,18 @@ mw_status mw_output_txn_stage(mw_output_txn *txn, const char *path, mw_output_ki
  * as they were). Staging folders are removed either way. Call once.
  * @return MW_OK or MW_ERR_WRITE naming the file that failed.
  */
-mw_status mw_output_txn_commit(mw_output_txn *txn);
+MW_API mw_status mw_output_txn_commit(mw_output_txn *txn);
 
 /** Remove whatever was staged and not committed, and free; NULL is accepted. */
-void mw_output_txn_free(mw_output_txn *txn);
+MW_API void mw_output_txn_free(mw_output_txn *txn);
+
+/**
+ * The checks of a scan's outputs in one call, before any pixel is read:
+ * a plan of both scenes, the AOI and protected areas (which must be
+ * readable), the model file given, then MW_OPT_OUTPUT (when set) and
+ * MW_OPT_CHANGE_RASTER as outputs. Errors as mw_output_plan_add_output().
+ */
+MW_API mw_status mw_output_check_scan(const mw_scene *before, const mw_scene *after, const mw_options *options);
 
 #ifdef __cplusplus
 }

@@ -30,6 +30,7 @@
 
 #include "core/mw_error.h"
 #include "core/mw_utf8.h"
+#include "grid/mw_grid.h"
 
 typedef struct area {
     char *name;

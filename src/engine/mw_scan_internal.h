@@ -10,7 +10,7 @@
 #include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
 #include "model/mw_model.h"
-#include "grid/mw_block_store.h"
+#include "read/mw_read.h"
 #include "sites/mw_sites.h"
 #include "mw_engine.h"
 #include "mw_options_internal.h"
@@ -41,9 +41,10 @@ typedef struct mw_site_pre {
 _Static_assert(offsetof(mw_site_pre, seed) == 0, "mw_site_pre.seed first");
 
 typedef struct mw_scan_ctx {
+    mw_context *context;     /* model cache, threads, warnings */
     const mw_scene *before, *after;
     const mw_options *opt;
-    mw_model *model;
+    const mw_model *model;   /* from the context's cache */
     const mw_change_params *params;
     mw_grid grid;
     mw_aoi *aoi;
@@ -73,21 +74,19 @@ typedef struct mw_scan_ctx {
     double t_shift, t_tiles, t_merge, t_sites, t_write;
     int repaired_names;        /* protected-area names that were not UTF-8 */
     double last_done, last_poll;  /* progress last reported, and when (omp_get_wtime) */
-    mw_output_txn *txn;        /* the outputs, staged until committed together */
-    const char *alerts_path;   /* where the writers write: staging names (owned by txn) */
-    const char *raster_path;
+    mw_output_txn *txn;        /* the change raster's transaction until handed on */
+    const char *raster_path;   /* where the change raster is written: a staging name (owned by txn) */
 } mw_scan_ctx;
 
-/**
- * Check every output against the inputs and each other (before any pixel
- * is read) and stage them: sets txn, alerts_path and raster_path
- * (scan_outputs.c). MW_ERR_USAGE for an output that would hurt an input.
- */
+/** Stage the change raster (if asked for) in a new transaction: sets txn
+ *  and raster_path (scan_outputs.c). */
 mw_status mw_scan_outputs_prepare(mw_scan_ctx *ctx);
-/** The last error names the user's output paths, not the staging names. */
+/** The change raster into its staging folder, then its transaction handed
+ *  to @p set (MW_OPT_COMMIT_WITH_ALERTS: the alert file joins it) or
+ *  committed now. */
+mw_status mw_scan_outputs_finish(mw_scan_ctx *ctx, mw_alert_set *set);
+/** The last error names the user's change raster, not its staging name. */
 void mw_scan_outputs_blame(mw_scan_ctx *ctx);
-/** Commit the staged outputs together (all or nothing); frees txn. */
-mw_status mw_scan_outputs_commit(mw_scan_ctx *ctx);
 
 /** Pass 2: classes and components over all tiles; fills valid_pixels, class_pixels, sites. */
 mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1);

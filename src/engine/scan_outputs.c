@@ -1,82 +1,73 @@
 /*
- * The scan's outputs (the alerts, the change raster): checked against the
- * inputs before a pixel is read, written under staging names, committed
- * together at the end (module output's plan and transaction).
+ * The scan's outputs: checked against the inputs before a pixel is read
+ * (mw_output_check_scan), the change raster written into a staging folder
+ * of an output transaction that the alert file joins when the set is
+ * written (module output's plan and transaction).
  */
 #include "mw_scan_internal.h"
 
 #include "minewatch/output.h"
 
 #include "core/mw_error.h"
+#include "output/mw_output.h"
 
-#include <stdlib.h>
-#include <string.h>
+/** See minewatch/output.h. */
+mw_status mw_output_check_scan(const mw_scene *before, const mw_scene *after, const mw_options *o)
+{
+    if (!before || !after || !o) return mw_error_set(MW_ERR_USAGE, "mw_output_check_scan: NULL argument");
+    mw_output_plan *plan = mw_output_plan_new();
+    if (!plan) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_status st = mw_output_plan_add_scene(plan, before, "the before scene");
+    if (st == MW_OK) st = mw_output_plan_add_scene(plan, after, "the after scene");
+    if (st == MW_OK && o->aoi) st = mw_output_plan_add_input(plan, o->aoi, "--aoi", 1);
+    if (st == MW_OK && o->protected_areas) st = mw_output_plan_add_input(plan, o->protected_areas, "--protected", 1);
+    if (st == MW_OK && o->model) st = mw_output_plan_add_input(plan, o->model, "the model", 0);
+    if (st == MW_OK && o->output) st = mw_output_plan_add_output(plan, o->output, MW_OUTPUT_ALERTS, "-o");
+    if (st == MW_OK && o->change_raster)
+        st = mw_output_plan_add_output(plan, o->change_raster, MW_OUTPUT_RASTER, "--change-raster");
+    mw_output_plan_free(plan);
+    return st;
+}
 
 /** See mw_scan_internal.h. */
 mw_status mw_scan_outputs_prepare(mw_scan_ctx *ctx)
 {
-    const mw_options *o = ctx->opt;
-    mw_output_plan *plan = mw_output_plan_new();
-    if (!plan) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    mw_status st = mw_output_plan_add_scene(plan, ctx->before, "the before scene");
-    if (st == MW_OK) st = mw_output_plan_add_scene(plan, ctx->after, "the after scene");
-    if (st == MW_OK && o->aoi) st = mw_output_plan_add_input(plan, o->aoi, "--aoi", 1);
-    if (st == MW_OK && o->protected_areas) st = mw_output_plan_add_input(plan, o->protected_areas, "--protected", 1);
-    if (st == MW_OK && mw_model_path(ctx->model))
-        st = mw_output_plan_add_input(plan, mw_model_path(ctx->model), "the model", 0);
-    if (st == MW_OK) st = mw_output_plan_add_output(plan, o->output, MW_OUTPUT_ALERTS, "-o");
-    if (st == MW_OK && o->change_raster)
-        st = mw_output_plan_add_output(plan, o->change_raster, MW_OUTPUT_RASTER, "--change-raster");
-    mw_output_plan_free(plan);
+    if (!ctx->opt->change_raster) return MW_OK;
+    if (!(ctx->txn = mw_output_txn_new())) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return mw_output_txn_stage(ctx->txn, ctx->opt->change_raster, MW_OUTPUT_RASTER, &ctx->raster_path);
+}
 
-    if (st == MW_OK && !(ctx->txn = mw_output_txn_new())) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
-    if (st == MW_OK) st = mw_output_txn_stage(ctx->txn, o->output, MW_OUTPUT_ALERTS, &ctx->alerts_path);
-    if (st == MW_OK && o->change_raster)
-        st = mw_output_txn_stage(ctx->txn, o->change_raster, MW_OUTPUT_RASTER, &ctx->raster_path);
+static mw_status txn_commit(void *txn)
+{
+    mw_status st = mw_output_txn_commit(txn);
+    mw_output_txn_free(txn);
     return st;
 }
+
+static void txn_abort(void *txn) { mw_output_txn_free(txn); }
 
 /** See mw_scan_internal.h. */
-mw_status mw_scan_outputs_commit(mw_scan_ctx *ctx)
+mw_status mw_scan_outputs_finish(mw_scan_ctx *ctx, mw_alert_set *set)
 {
-    mw_status st = mw_output_txn_commit(ctx->txn);
-    mw_output_txn_free(ctx->txn);
+    if (!ctx->raster) return MW_OK;
+    mw_change_raster *r = ctx->raster;
+    ctx->raster = NULL;
+    mw_status st = mw_change_raster_commit(r);  /* into its staging folder */
+    mw_output_txn *txn = ctx->txn;
     ctx->txn = NULL;
-    return st;
-}
-
-/* @p msg with every @p from replaced by @p to (malloc'ed; NULL: no change). */
-static char *replace_all(const char *msg, const char *from, const char *to)
-{
-    if (!from || !to || !*from || !strstr(msg, from)) return NULL;
-    size_t fl = strlen(from), tl = strlen(to), n = strlen(msg) + 1;
-    for (const char *p = strstr(msg, from); p; p = strstr(p + fl, from)) n += tl;
-    char *out = malloc(n), *w = out;
-    if (!out) return NULL;
-    for (const char *p = msg, *q; *p; p = q + fl) {
-        q = strstr(p, from);
-        if (!q) {
-            strcpy(w, p);
-            return out;
-        }
-        memcpy(w, p, (size_t)(q - p));
-        w += q - p;
-        memcpy(w, to, tl);
-        w += tl;
-        *w = '\0';
+    if (st != MW_OK) {
+        mw_output_txn_free(txn);
+        return st;
     }
-    return out;
+    /* The raster waits for the alert file (mw_alert_set_write joins the
+     * transaction), or goes into place now. */
+    if (ctx->opt->commit_with_alerts)
+        return mw_alert_set_add_pending(set, (mw_pending_output){txn_commit, txn_abort, txn, txn});
+    return txn_commit(txn);
 }
 
 /** See mw_scan_internal.h. */
 void mw_scan_outputs_blame(mw_scan_ctx *ctx)
 {
-    const char *staged[2] = {ctx->alerts_path, ctx->raster_path};
-    const char *user[2] = {ctx->opt->output, ctx->opt->change_raster};
-    mw_status code = mw_last_status();
-    for (int i = 0; i < 2; i++) {
-        char *m = replace_all(mw_last_error(), staged[i], user[i]);
-        if (m) mw_error_set(code, "%s", m);
-        free(m);
-    }
+    mw_output_error_rename(ctx->raster_path, ctx->opt->change_raster);
 }

@@ -11,7 +11,7 @@
  *     device and inode when it exists) and with the earlier outputs (same
  *     folder, by device and inode, and same base name).
  */
-#include "mw_output_internal.h"
+#include "mw_output_paths.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
+#include "mw_output.h"
+#include "io/mw_io.h"
 
 /* Deep enough for X.SAFE/GRANULE/<id>/IMG_DATA/R10m/<band>; bounded so a
  * scene given as "/" cannot walk the disk. */
@@ -379,4 +380,26 @@ mw_status mw_output_plan_add_output(mw_output_plan *p, const char *path, mw_outp
     free(dir);
     free(base);
     return st;
+}
+
+/** See mw_output_paths.h. */
+void mw_output_error_rename(const char *staged, const char *user)
+{
+    const char *msg = mw_last_error();
+    if (!staged || !user || !*staged || !strstr(msg, staged)) return;
+    size_t sl = strlen(staged), ul = strlen(user), n = strlen(msg) + 1;
+    for (const char *p = strstr(msg, staged); p; p = strstr(p + sl, staged)) n += ul;
+    char *out = malloc(n), *w = out;
+    if (!out) return;
+    const char *p = msg, *q;
+    while ((q = strstr(p, staged))) {
+        memcpy(w, p, (size_t)(q - p));
+        w += q - p;
+        memcpy(w, user, ul);
+        w += ul;
+        p = q + sl;
+    }
+    strcpy(w, p);
+    mw_error_set(mw_last_status(), "%s", out);
+    free(out);
 }

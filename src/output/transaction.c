@@ -17,7 +17,7 @@
  *     link renamed back, a new file that had no older one removed).
  *  4. either way the staging folders go.
  */
-#include "mw_output_internal.h"
+#include "mw_output_paths.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -13,7 +13,7 @@ from mwtest import MINEWATCH, SANITIZED, check, check_sanitizers, done, s2_pair,
 d = tmpdir()
 # Big enough that a run lasts about a second (shrunk under the sanitizers,
 # where everything is slower anyway).
-size = 1024 if SANITIZED else 2048
+size = 768 if SANITIZED else 1536
 before, after = s2_pair(d, size=size)
 inputs = {os.path.basename(before), os.path.basename(after)}
 alerts = os.path.join(d, "alerts.geojson")
@@ -56,7 +56,7 @@ check(set(new) == set(OLD) and all(new[n] != OLD[n] for n in OLD),
 print(f"a whole run: {full:.2f} s")
 
 # Moments across the whole run, more of them near its end (the write).
-n = 10 if SANITIZED else 14
+n = 8 if SANITIZED else 11
 moments = [full * k / n for k in range(n)] + [full * (0.8 + 0.25 * k / n) for k in range(n)]
 finished = interrupted = 0
 latencies = []
