@@ -262,9 +262,14 @@ static mw_status prepare(mw_scan_ctx *ctx, int *aoi_outside)
         /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
          * CRS, an unknown EPSG code) fails now, not after the tile pass. */
         mw_lonlat *ll = NULL;
-        if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
-            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
-                              "WGS84 longitude/latitude", mw_scene_path(ctx->after));
+        if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK) {
+            /* PROJ says the same when memory ran out: do not blame the CRS then. */
+            void *probe = malloc((size_t)8 << 20);
+            st = probe ? mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                                      "WGS84 longitude/latitude", mw_scene_path(ctx->after))
+                       : mw_error_set(MW_ERR_NOMEM, "out of memory setting up the transformation to WGS84");
+            free(probe);
+        }
         mw_lonlat_destroy(ll);
     }
     if (st == MW_OK && opt->aoi) {
