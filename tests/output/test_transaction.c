@@ -49,7 +49,7 @@ int main(void)
 {
     char dir[] = "/tmp/mw-txn-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
-    char a[512], b[512], b_aux[512], b_qml[512], path[1024];
+    char a[512], b[512], b_aux[512], b_qml[512], path[2048];
     snprintf(a, sizeof a, "%s/alerts.geojson", dir);
     snprintf(b, sizeof b, "%s/change.tif", dir);
     snprintf(b_aux, sizeof b_aux, "%s/change.tif.aux.xml", dir);
@@ -80,7 +80,7 @@ int main(void)
     CHECK(stat(a, &before) == 0);
     t = mw_output_txn_new();
     CHECK(mw_output_txn_stage(t, a, MW_OUTPUT_ALERTS, &sa) == MW_OK);
-    char c[2048];
+    char c[600];
     snprintf(c, sizeof c, "%s/c.tif", dir);
     CHECK(mw_output_txn_stage(t, c, MW_OUTPUT_RASTER, &sb) == MW_OK);
     put(sa, "newer alerts");
