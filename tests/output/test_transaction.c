@@ -109,8 +109,9 @@ int main(void)
      * living process (ours, with another start time: a recycled pid) too. */
     snprintf(path, sizeof path, "%s/.alerts.geojson.minewatch-tmp-%d-1", dir, 0x3fffffff);
     CHECK(mkdir(path, 0700) == 0);
-    snprintf(c, sizeof c, "%s/alerts.geojson", path);
-    put(c, "left by kill -9");
+    char inner[2100];
+    snprintf(inner, sizeof inner, "%s/alerts.geojson", path);
+    put(inner, "left by kill -9");
     t = mw_output_txn_new();
     CHECK(mw_output_txn_stage(t, b, MW_OUTPUT_RASTER, &sb) == MW_OK);
     CHECK(access(path, F_OK) != 0);
