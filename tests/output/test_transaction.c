@@ -112,9 +112,13 @@ int main(void)
     char inner[2100];
     snprintf(inner, sizeof inner, "%s/alerts.geojson", path);
     put(inner, "left by kill -9");
+    char recycled[2048];
+    snprintf(recycled, sizeof recycled, "%s/.change.tif.minewatch-tmp-%d-1", dir, (int)getpid());
+    CHECK(mkdir(recycled, 0700) == 0);
     t = mw_output_txn_new();
     CHECK(mw_output_txn_stage(t, b, MW_OUTPUT_RASTER, &sb) == MW_OK);
     CHECK(access(path, F_OK) != 0);
+    CHECK(access(recycled, F_OK) != 0);
     mw_output_txn_free(t);
     CHECK(entries(dir) == 3);
 
