@@ -235,6 +235,11 @@ static char **unit_files(const txn_unit *u, int *count)
                                     !strncmp(e->d_name, BACKUP_PREFIX, strlen(BACKUP_PREFIX))))
             continue;
         if (!strcmp(e->d_name, u->base)) continue;
+        struct stat sb;
+        char *f0 = join(u->stage, e->d_name);
+        const int regular = f0 && lstat(f0, &sb) == 0 && S_ISREG(sb.st_mode);
+        free(f0);
+        if (!regular) continue;  /* a writer's scratch folder is no output */
         if (n + 2 >= cap) {
             char **g = realloc(f, (size_t)(cap *= 2) * sizeof *g);
             if (!g) break;
