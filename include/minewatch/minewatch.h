@@ -17,6 +17,7 @@
 #include "minewatch/alerts.h"
 #include "minewatch/scan.h"
 #include "minewatch/output.h"
+#include "minewatch/batch.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -30,11 +30,12 @@ mw_status mw_output_check_scan(const mw_scene *before, const mw_scene *after, co
 }
 
 /** See mw_scan_internal.h. */
-mw_status mw_scan_outputs_prepare(mw_scan_ctx *ctx)
+mw_status mw_scan_outputs_prepare(const mw_options *o, mw_output_txn **txn, const char **raster_path)
 {
-    if (!ctx->opt->change_raster) return MW_OK;
-    if (!(ctx->txn = mw_output_txn_new())) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    return mw_output_txn_stage(ctx->txn, ctx->opt->change_raster, MW_OUTPUT_RASTER, &ctx->raster_path);
+    *raster_path = NULL;
+    if (!o->change_raster) return MW_OK;
+    if (!(*txn = mw_output_txn_new())) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return mw_output_txn_stage(*txn, o->change_raster, MW_OUTPUT_RASTER, raster_path);
 }
 
 static mw_status txn_commit(void *txn)
@@ -47,27 +48,18 @@ static mw_status txn_commit(void *txn)
 static void txn_abort(void *txn) { mw_output_txn_free(txn); }
 
 /** See mw_scan_internal.h. */
-mw_status mw_scan_outputs_finish(mw_scan_ctx *ctx, mw_alert_set *set)
+mw_status mw_scan_outputs_finish(const mw_options *o, mw_change_raster *raster, mw_output_txn **txn,
+                                 mw_alert_set *set)
 {
-    if (!ctx->raster) return MW_OK;
-    mw_change_raster *r = ctx->raster;
-    ctx->raster = NULL;
-    mw_status st = mw_change_raster_commit(r);  /* into its staging folder */
-    mw_output_txn *txn = ctx->txn;
-    ctx->txn = NULL;
+    mw_status st = mw_change_raster_commit(raster);  /* into its staging folder */
+    mw_output_txn *t = *txn;
+    *txn = NULL;
     if (st != MW_OK) {
-        mw_output_txn_free(txn);
+        mw_output_txn_free(t);
         return st;
     }
     /* The raster waits for the alert file (mw_alert_set_write joins the
      * transaction), or goes into place now. */
-    if (ctx->opt->commit_with_alerts)
-        return mw_alert_set_add_pending(set, (mw_pending_output){txn_commit, txn_abort, txn, txn});
-    return txn_commit(txn);
-}
-
-/** See mw_scan_internal.h. */
-void mw_scan_outputs_blame(mw_scan_ctx *ctx)
-{
-    mw_output_error_rename(ctx->raster_path, ctx->opt->change_raster);
+    if (o->commit_with_alerts) return mw_alert_set_add_pending(set, (mw_pending_output){txn_commit, txn_abort, t, t});
+    return txn_commit(t);
 }
