@@ -19,6 +19,8 @@
  *   run.c         the loop: pair after pair, progress, state after each pair
  *   merge.c       shards -> one folder; pairs' alerts -> alerts.geojson/.gpkg
  *   footprint.c   a scene's lon/lat footprint and centre
+ *   params.c      the parameters recorded in batch.json; the output folder check
+ *   api.c         the public API (minewatch/batch.h): options, run, merge, summary
  */
 #ifndef MW_BATCH_H
 #define MW_BATCH_H
@@ -27,16 +29,8 @@
 #include <stdint.h>
 
 #include "minewatch/minewatch.h"
+#include "minewatch/batch.h"
 
-/** What an entry of a batch is at the end of a run. */
-typedef enum mw_batch_state {
-    MW_BATCH_PENDING = 0,  /**< not scanned yet (or interrupted) */
-    MW_BATCH_DONE,
-    MW_BATCH_FAILED,
-    MW_BATCH_SKIPPED       /**< not a pair: a scene with no partner, no date, ... */
-} mw_batch_state;
-
-const char *mw_batch_state_name(mw_batch_state s);
 int mw_batch_state_parse(const char *s, mw_batch_state *out);
 
 /** One entry of the plan (a pair to scan, or a skipped scene). */
@@ -153,27 +147,39 @@ void mw_batch_entry_clear(mw_batch_entry *e);
 /** Deep copy of the persistent fields of @p src. */
 mw_status mw_batch_entry_copy(const mw_batch_entry *src, mw_batch_entry *dst);
 
+/** Options of a batch run (the public mw_batch_options). */
+struct mw_batch_options {
+    mw_sensor sensor;
+    char *band_map;
+    int pairing_first;
+    int shard_k, shard_n;
+    mw_batch_message_fn message;
+    void *message_user;
+};
+
 /** Options of a batch run. */
 typedef struct mw_batch_run_args {
     const char *outdir;
-    mw_options *scan;           /**< scan options (output and AOI are set per pair) */
+    mw_context *ctx;            /**< every pair's scan runs in it (one model cache) */
+    mw_options *scan;           /**< the run's own copy of the scan options (AOI set per pair) */
     const char *parameters;     /**< canonical JSON of what changes results */
     mw_scene_open_args open;
     int shard_k, shard_n;
-    const char *global_aoi;     /**< --aoi (a manifest's aoi column wins) */
+    const char *global_aoi;     /**< MW_OPT_AOI (a manifest's aoi column wins) */
     /** Called on the main thread with a one-line message (progress, per pair). */
-    void (*message)(const char *line, void *user);
+    mw_batch_message_fn message;
     /** Batch progress 0..1 with "pairs, pixels, ETA"; return 0 to stop. */
-    int (*progress)(double done, const char *msg, void *user);
-    void *user;
+    mw_progress_fn progress;
+    void *user, *progress_user;
 } mw_batch_run_args;
 
-/** What a run did. */
-typedef struct mw_batch_summary {
+/** What a run did (the public mw_batch_summary). */
+struct mw_batch_summary {
     int done, failed, skipped, pending, reused, scanned;
     int nothing_to_do;
-    char *failed_list;          /**< "id: reason\n..." or NULL */
-} mw_batch_summary;
+    char **failed_ids, **failed_reasons;  /**< failed entries, plan order */
+    int nlisted;                          /**< entries of those arrays (== failed unless out of memory) */
+};
 
 /**
  * Scan every pending pair of @p plan that falls in the shard, write
@@ -181,8 +187,16 @@ typedef struct mw_batch_summary {
  * only) the merged alerts. Returns MW_OK when the batch ran (pairs may have
  * failed: see @p sum), else the error that stopped it.
  */
-mw_status mw_batch_run(mw_batch_plan *plan, const mw_batch_run_args *args, mw_batch_summary *sum);
+mw_status mw_batch_run_plan(mw_batch_plan *plan, const mw_batch_run_args *args, mw_batch_summary *sum);
+/** Free what @p sum holds (not @p sum). */
 void mw_batch_summary_clear(mw_batch_summary *sum);
+/** Record failed entry @p e in @p sum (sum->failed not changed). */
+void mw_batch_summary_add_failed(mw_batch_summary *sum, const mw_batch_entry *e);
+
+/** The parameters of a batch (sensor, band map, what in @p scan changes results) as canonical JSON; malloc'ed. */
+char *mw_batch_parameters_json(const mw_batch_options *batch, const mw_options *scan);
+/** OUTDIR is new, empty or a batch folder of ours, and not @p input: MW_OK, else MW_ERR_USAGE. */
+mw_status mw_batch_check_outdir(const char *outdir, const char *input);
 
 /**
  * Join shard folders @p dirs into @p outdir: check they are shards of one

@@ -1,5 +1,6 @@
 /*
- * mw_batch_run(): one process, pair after pair.
+ * mw_batch_run_plan(): one process, pair after pair, every scan in one
+ * context (the model read once, GDAL set up once).
  *
  * General plan
  *  1. Lock OUTDIR (one batch per folder), read the previous batch.json.
@@ -77,7 +78,7 @@ static int pair_progress(double done, const char *msg, void *arg)
     if (frac > 0.01) snprintf(eta, sizeof eta, "%.0f s", el / frac - el);
     snprintf(text, sizeof text, "pair %d/%d, %.1f of %.1f Mpx, ETA %s", c->scanned + 1, c->todo, cur / 1e6,
              total / 1e6, eta);
-    return c->args->progress(frac, text, c->args->user);
+    return c->args->progress(frac, text, c->args->progress_user);
 }
 
 static char *pair_output(const char *outdir, const char *id)
@@ -158,7 +159,7 @@ static mw_status scan_one(run_ctx *c, mw_batch_entry *e)
     if (e->before_date) ob.date = e->before_date;
     if (e->after_date) oa.date = e->after_date;
     mw_scene *before = NULL, *after = NULL;
-    mw_scan_result *res = NULL;
+    mw_alert_set *set = NULL;
     char *out = pair_output(a->outdir, e->id);
     const char *aoi = e->aoi ? e->aoi : a->global_aoi;
     mw_status st = out ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -169,14 +170,16 @@ static mw_status scan_one(run_ctx *c, mw_batch_entry *e)
         c->px_known += c->px_current;
         c->n_known++;
         e->have_footprint = mw_batch_footprint(after, e->footprint, e->centre) == MW_OK;
-        st = mw_options_set_string(a->scan, MW_OPT_OUTPUT, out);
+        st = mw_options_set_string(a->scan, MW_OPT_AOI, aoi);
     }
-    if (st == MW_OK) st = mw_options_set_string(a->scan, MW_OPT_AOI, aoi);
-    if (st == MW_OK) st = mw_scan(before, after, a->scan, pair_progress, c, &res);
+    const mw_scene *befores[1] = {before};
+    if (st == MW_OK) st = mw_scan_run(a->ctx, befores, 1, after, a->scan, pair_progress, c, &set);
+    /* Written under a temporary name and renamed: a killed batch leaves no half file. */
+    if (st == MW_OK) st = mw_alert_set_write(set, out);
     if (st == MW_OK) {
         e->state = MW_BATCH_DONE;
-        e->alerts = mw_scan_result_alert_count(res);
-        e->pixels = mw_scan_result_pixels(res);
+        e->alerts = mw_alert_set_count(set);
+        e->pixels = mw_alert_set_pixels(set);
         free(e->reason);
         e->reason = NULL;
     } else if (st != MW_ERR_CANCELLED) {
@@ -185,7 +188,7 @@ static mw_status scan_one(run_ctx *c, mw_batch_entry *e)
     }
     c->px_done += c->px_current;
     c->px_current = 0;
-    mw_scan_result_free(res);
+    mw_alert_set_destroy(set);
     mw_scene_destroy(before);
     mw_scene_destroy(after);
     free(out);
@@ -230,9 +233,6 @@ static mw_status scan_pending(run_ctx *c, mw_batch_summary *sum)
 
 static void count_states(const run_ctx *c, mw_batch_summary *sum)
 {
-    char *list = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&list, &len);
     for (int i = 0; i < c->plan->count; i++) {
         const mw_batch_entry *e = &c->plan->entries[i];
         if (!in_shard(c, i)) continue;
@@ -240,13 +240,10 @@ static void count_states(const run_ctx *c, mw_batch_summary *sum)
         else if (e->state == MW_BATCH_SKIPPED) sum->skipped++;
         else if (e->state == MW_BATCH_PENDING) sum->pending++;
         else {
+            mw_batch_summary_add_failed(sum, e);
             sum->failed++;
-            if (f) fprintf(f, "%s: %s\n", e->id, e->reason ? e->reason : "failed");
         }
     }
-    if (f) fclose(f);
-    if (sum->failed) sum->failed_list = list;
-    else free(list);
 }
 
 static int merged_outputs_exist(const char *outdir)
@@ -258,9 +255,8 @@ static int merged_outputs_exist(const char *outdir)
     return yes;
 }
 
-mw_status mw_batch_run(mw_batch_plan *plan, const mw_batch_run_args *args, mw_batch_summary *sum)
+mw_status mw_batch_run_plan(mw_batch_plan *plan, const mw_batch_run_args *args, mw_batch_summary *sum)
 {
-    memset(sum, 0, sizeof *sum);
     run_ctx c = {.plan = plan, .args = args, .t0 = now_s()};
     int lock_fd = -1;
     mw_status st = open_outdir(args->outdir, &lock_fd);
@@ -293,10 +289,4 @@ mw_status mw_batch_run(mw_batch_plan *plan, const mw_batch_run_args *args, mw_ba
     if (c.have_prev) mw_batch_doc_clear(&c.prev);
     if (lock_fd >= 0) close(lock_fd);
     return st;
-}
-
-void mw_batch_summary_clear(mw_batch_summary *sum)
-{
-    free(sum->failed_list);
-    memset(sum, 0, sizeof *sum);
 }

@@ -114,21 +114,14 @@ static mw_status write_merged(const char *const *dirs, mw_batch_doc *docs, int (
 
 static void list_failed(mw_batch_doc *docs, int (*at)[2], int total, mw_batch_summary *sum)
 {
-    char *list = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&list, &len);
-    for (int i = 0; f && i < total; i++) {
+    for (int i = 0; i < total; i++) {
         const mw_batch_entry *e = &docs[at[i][0]].entries[at[i][1]];
-        if (e->state == MW_BATCH_FAILED) fprintf(f, "%s: %s\n", e->id, e->reason ? e->reason : "failed");
+        if (e->state == MW_BATCH_FAILED) mw_batch_summary_add_failed(sum, e);
     }
-    if (f) fclose(f);
-    if (sum->failed) sum->failed_list = list;
-    else free(list);
 }
 
 mw_status mw_batch_merge_dirs(const char *const *dirs, int ndirs, const char *outdir, mw_batch_summary *sum)
 {
-    memset(sum, 0, sizeof *sum);
     for (int i = 0; i < ndirs; i++)
         if (same_dir(dirs[i], outdir))
             return mw_error_set(MW_ERR_USAGE, "%s: the output folder is one of the folders to merge", outdir);

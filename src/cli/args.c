@@ -5,7 +5,10 @@
  */
 #include "mw_cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mw_cli_parser_init(mw_cli_parser *p, const char *cmd, const char *help, const mw_cli_option *opts,
@@ -90,11 +93,22 @@ int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out)
     return mw_cli_usage_error("%s: --sensor: %s", cmd, mw_last_error());
 }
 
-int mw_cli_wants_help(int argc, char **argv)
+int mw_cli_parse_long(const char *opt, const char *s, long *out)
 {
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--")) return 0;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) return 1;
-    }
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end) return mw_cli_usage_error("%s: '%s' is not a whole number", opt, s);
+    *out = v;
+    return 0;
+}
+
+int mw_cli_parse_double(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v)) return mw_cli_usage_error("%s: '%s' is not a number", opt, s);
+    *out = v;
     return 0;
 }

@@ -67,11 +67,11 @@ void mw_cli_parser_init(mw_cli_parser *p, const char *cmd, const char *help, con
  */
 int mw_cli_next(mw_cli_parser *p, const char **value);
 
-/** The sensor names of --sensor (auto, sentinel2, landsat, generic and aliases); 2 on error, printed. */
-/** 1 when -h or --help is among argv[1..]: the commands not yet on mw_cli_next(). */
-int mw_cli_wants_help(int argc, char **argv);
-
+/** The sensor names of --sensor (auto, sentinel2, landsat, generic and aliases): 0, or 2 on error, printed. */
 int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out);
+/** A whole number / a finite number as the value of option @p opt: 0, or 2 on error, printed. */
+int mw_cli_parse_long(const char *opt, const char *s, long *out);
+int mw_cli_parse_double(const char *opt, const char *s, double *out);
 
 /* Print "minewatch: error: <msg>" on stderr (one line). */
 void mw_cli_error(const char *fmt, ...);

@@ -163,7 +163,7 @@ static mw_scan_timings scan_timings(const mw_scan_ctx *ctx)
 {
     mw_scan_timings t = {.shift = ctx->t_shift, .tiles = ctx->tiles.t_tiles, .merge = ctx->tiles.t_merge,
                          .sites = ctx->sites.t_sites};
-    for (int i = 0; i < mw_pool_threads(ctx->pool); i++) {
+    for (int i = 0; ctx->pool && i < mw_pool_threads(ctx->pool); i++) {
         const mw_worker *wk = mw_pool_worker(ctx->pool, i);
         t.read += wk->t_read;
         t.compute += wk->t_compute;
