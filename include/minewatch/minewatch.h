@@ -16,6 +16,8 @@
 #include "minewatch/context.h"
 #include "minewatch/alerts.h"
 #include "minewatch/scan.h"
+#include "minewatch/output.h"
+#include "minewatch/batch.h"
 
 #ifdef __cplusplus
 extern "C" {

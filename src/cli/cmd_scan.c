@@ -7,7 +7,6 @@
  * SIGINT/SIGTERM into a clean cancellation (the library removes its
  * temporary files; no output is left).
  */
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,24 +54,23 @@ static int progress_cb(double done, const char *msg, void *arg)
     return 1;
 }
 
-static int parse_long(const char *opt, const char *s, long *out)
+/* YYYY-MM-DD or YYYYMMDD, a day that exists (the library checks again;
+ * here the message can name the option and the exit is a usage error). */
+static int valid_date(const char *s)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end) return mw_cli_usage_error("%s: '%s' is not a whole number", opt, s), 0;
-    *out = v;
-    return 1;
-}
-
-static int parse_double(const char *opt, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return mw_cli_usage_error("%s: '%s' is not a number", opt, s), 0;
-    *out = v;
-    return 1;
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, n = 0;
+    size_t len = strlen(s);
+    if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && s[4] == '-' && s[7] == '-') {
+    } else if (len == 8 && strspn(s, "0123456789") == 8) {
+        long v = strtol(s, NULL, 10);
+        y = (int)(v / 10000), m = (int)(v / 100 % 100), d = (int)(v % 100);
+    } else {
+        return 0;
+    }
+    if (strspn(s, "0123456789-") != len) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1950 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] + (m == 2 && leap);
 }
 
 const char mw_cli_scan_help[] =
@@ -149,27 +147,32 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
         a->after.sensor = a->before.sensor;
         break;
     case OPT_BAND_MAP: a->before.band_map = a->after.band_map = v; break;
-    case OPT_BEFORE_DATE: a->before.date = v; break;
-    case OPT_AFTER_DATE: a->after.date = v; break;
+    case OPT_BEFORE_DATE:
+    case OPT_AFTER_DATE:
+        if (!valid_date(v))
+            return mw_cli_usage_error("%s: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)",
+                                      id == OPT_BEFORE_DATE ? "--before-date" : "--after-date", v);
+        *(id == OPT_BEFORE_DATE ? &a->before.date : &a->after.date) = v;
+        break;
     case OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
     case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
     case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
     case OPT_CHANGE_RASTER: st = mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v); break;
     case OPT_MIN_AREA:
-        if (!parse_double("--min-area", v, &d)) return 2;
+        if (mw_cli_parse_double("--min-area", v, &d)) return 2;
         st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
         break;
     case OPT_MIN_CONFIDENCE:
-        if (!parse_double("--min-confidence", v, &d)) return 2;
+        if (mw_cli_parse_double("--min-confidence", v, &d)) return 2;
         st = mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d);
         break;
     case OPT_THREADS:
-        if (!parse_long("--threads", v, &l)) return 2;
+        if (mw_cli_parse_long("--threads", v, &l)) return 2;
         if (l < 1) return mw_cli_usage_error("--threads must be at least 1, not %ld", l);
         st = mw_options_set_int(opt, MW_OPT_THREADS, l);
         break;
     case OPT_TILE_SIZE:
-        if (!parse_long("--tile-size", v, &l)) return 2;
+        if (mw_cli_parse_long("--tile-size", v, &l)) return 2;
         st = mw_options_set_int(opt, MW_OPT_TILE_SIZE, l);
         break;
     case OPT_TIMINGS:
@@ -241,7 +244,8 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 mw_cli_error("interrupted: no output written");
             else
                 mw_cli_error("%s", mw_last_error());
-            rc = 1;
+            /* An output that would hurt an input, a bad output name: usage. */
+            rc = st == MW_ERR_USAGE ? 2 : 1;
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

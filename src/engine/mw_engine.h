@@ -11,6 +11,7 @@
 #include "change/mw_change.h"
 #include "grid/mw_grid.h"
 #include "read/mw_read.h"
+#include "minewatch/scan.h"
 
 enum { MW_INDEX_NDVI = 0, MW_INDEX_MNDWI, MW_INDEX_NDTI, MW_INDEX_BSI, MW_INDEX_COUNT };
 
@@ -60,5 +61,11 @@ mw_status mw_worker_lonlat(mw_worker *w, const char *crs_wkt, struct mw_lonlat *
  * mw_window_compute() had been called on @p r (band pixels are not copied).
  */
 mw_status mw_window_extract(mw_worker *w, mw_rect r);
+
+/* Scan options for the modules that drive scans (batch): a deep copy
+ * (NULL when out of memory; defaults when @p o is NULL) and getters. */
+mw_options *mw_options_copy(const mw_options *o);
+const char *mw_options_get_string(const mw_options *o, mw_option key);
+double mw_options_get_double(const mw_options *o, mw_option key);
 
 #endif

@@ -265,6 +265,13 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
     }
     if (!trees && (st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept)))
         return st;
+    if (!trees) {
+        /* The score must stay finite for any site: features up to 1e12. */
+        double bound = fabs(m->intercept);
+        for (int i = 0; i < m->nfeat; i++) bound += fabs(m->coef[i]) / m->scale[i] * (1e12 + fabs(m->mean[i]));
+        if (!(bound <= MW_TREES_MAX_LOGODDS))
+            return bad(c, "classifier.coef", "coefficients so large that the score overflows");
+    }
     if ((st = get_number(c, cl, "threshold", "classifier.threshold", &m->threshold)))
         return st;
     if (!(m->threshold > 0.0 && m->threshold < 1.0))
@@ -283,6 +290,8 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
             return st;
         if (!(m->platt_a > 0.0))
             return bad(c, "classifier.calibration.a", "must be positive (keeps P monotone)");
+        if (!(m->platt_a <= 1e6 && fabs(m->platt_b) <= 1e6))
+            return bad(c, "classifier.calibration", "a and b must be within 1e6 (the score overflows)");
         m->platt = 1;
     }
     return MW_OK;
@@ -490,8 +499,20 @@ mw_status mw_model_read_text(const char *path, char **text, size_t *len)
         free(buf);
         return st;
     }
-    buf[n] = '\0';
-    *text = buf;
+    /* A copy of the text's size, the 4 MiB read buffer freed now: a model
+     * cache keeps the text, and a large block kept alive would also keep
+     * glibc's mmap threshold low, so every later window buffer of a scan
+     * would be mapped and unmapped again (measured: +70 % page faults and
+     * +5 % CPU on a 2745² scene). */
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        free(buf);
+        return nomem();
+    }
+    memcpy(copy, buf, n);
+    copy[n] = '\0';
+    free(buf);
+    *text = copy;
     *len = n;
     return MW_OK;
 }

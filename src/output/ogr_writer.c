@@ -357,6 +357,14 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     OGRSpatialReferenceH srs = NULL;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
+    /* GeoPackage stamps gpkg_contents.last_change with the clock: the after
+     * date instead, so the same inputs give the same bytes. */
+    if (st == MW_OK && !strcmp(driver, "GPKG")) {
+        char stamp[40];
+        snprintf(stamp, sizeof stamp, "%.10sT00:00:00.000Z",
+                 meta && meta->after_date && strlen(meta->after_date) == 10 ? meta->after_date : "1970-01-01");
+        CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
+    }
     if (st == MW_OK && !(ds = GDALCreate(drv, n.target, 0, 0, 0, GDT_Unknown, NULL)))
         st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the file");
     OGRLayerH layer = NULL;
@@ -377,6 +385,7 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
             st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot finish the file");
         if (st == MW_OK) st = verify_written(n.target, path, count);
     }
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
     CPLPopErrorHandler();
     if (srs) OSRDestroySpatialReference(srs);
     st = commit_or_remove(st, path, ext, &n);
