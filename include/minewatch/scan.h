@@ -30,7 +30,8 @@ typedef enum mw_option {
     MW_OPT_PROTECTED,         /**< OGR polygon layer of named protected areas */
     MW_OPT_CHANGE_RASTER,     /**< GeoTIFF of change classes and index changes */
     MW_OPT_OUTPUT,            /**< alert file; format from its extension */
-    MW_OPT_MODEL_DIR          /**< where default models are looked up */
+    MW_OPT_MODEL_DIR,         /**< where default models are looked up */
+    MW_OPT_PREVIOUS           /**< an earlier run's alert file: link sites to it (lineage) */
 } mw_option;
 
 mw_options *mw_options_new(void);
@@ -61,6 +62,13 @@ long long mw_scan_result_pixels(const mw_scan_result *result);
 const char *mw_scan_result_timings(const mw_scan_result *result);
 /** Warnings worth showing the user (e.g. "AOI does not overlap"), or NULL. */
 const char *mw_scan_result_warnings(const mw_scan_result *result);
+/** 1 when the scan was linked to an earlier run (MW_OPT_PREVIOUS). */
+int mw_scan_result_has_lineage(const mw_scan_result *result);
+/**
+ * Sites of the output with lineage status @p status ("new", "growing",
+ * "persisting", "inactive", "unobserved"); 0 for another name.
+ */
+int mw_scan_result_status_count(const mw_scan_result *result, const char *status);
 
 #ifdef __cplusplus
 }

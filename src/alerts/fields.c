@@ -62,8 +62,31 @@ const mw_alert_field mw_alert_fields[] = {
     {"ring_texture_after", "r_tex_a", MW_AK_REAL, 4},
     {"ring_water_ndti", "r_w_ndti", MW_AK_REAL, 4},
     {"ring_loss_share", "r_loss", MW_AK_REAL, 4},
+    /* lineage (only with an earlier run: mw_alert_field_used) */
+    {"site_id", "site_id", MW_AK_STRING, 0},
+    {"status", "status", MW_AK_STRING, 0},
+    {"first_seen", "first_seen", MW_AK_STRING, 0},
+    {"last_seen", "last_seen", MW_AK_STRING, 0},
+    {"n_detections", "n_detect", MW_AK_INT, 0},
+    {"area_change_ha", "area_chg", MW_AK_REAL, 4},
+    {"merged_ids", "merged_ids", MW_AK_STRING, 0},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
+
+enum { FIRST_LINEAGE_FIELD = 51 };
+
+/** See mw_alerts_internal.h. */
+int mw_alert_field_used(int field, const mw_alert_meta *meta)
+{
+    return field < FIRST_LINEAGE_FIELD || (meta && meta->lineage);
+}
+
+const char *mw_site_status_name(mw_site_status s)
+{
+    static const char *const names[MW_SITE_STATUS_COUNT] = {
+        NULL, "new", "growing", "persisting", "inactive", "unobserved"};
+    return s > MW_SITE_NONE && s < MW_SITE_STATUS_COUNT ? names[s] : NULL;
+}
 
 /** See mw_alerts_internal.h. */
 void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
@@ -125,6 +148,13 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 48: v->d = f->ring_texture_after; break;
     case 49: v->d = f->ring_water_ndti; break;
     case 50: v->d = f->ring_loss_share; break;
+    case 51: v->s = a->lineage.site_id[0] ? a->lineage.site_id : NULL; break;
+    case 52: v->s = mw_site_status_name(a->lineage.status); break;
+    case 53: v->s = a->lineage.first_seen[0] ? a->lineage.first_seen : NULL; break;
+    case 54: v->s = a->lineage.last_seen[0] ? a->lineage.last_seen : NULL; break;
+    case 55: v->i = a->lineage.n_detections; break;
+    case 56: v->d = a->lineage.area_change_ha; break;
+    case 57: v->s = a->lineage.merged_ids; break;
     default: break;
     }
 }

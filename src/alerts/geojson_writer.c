@@ -212,6 +212,7 @@ static void put_properties(out *o, const mw_alert *a, const mw_alert_meta *meta)
 {
     put(o, "{");
     for (int i = 0; i < mw_alert_field_count; i++) {
+        if (!mw_alert_field_used(i, meta)) continue;
         const mw_alert_field *fd = &mw_alert_fields[i];
         mw_alert_value v;
         mw_alert_field_value(a, meta, i, &v);
@@ -291,6 +292,10 @@ mw_status mw_geojson_write_stream(FILE *f, const char *what, const mw_alert *ale
     put_string(&head, meta ? meta->model_path : NULL);
     put(&head, "}, \"parameters\": ");
     put(&head, params);
+    if (meta && meta->lineage) {
+        put(&head, ", \"previous\": ");
+        put_string(&head, meta->previous_path);
+    }
     put(&head, "},\n\"features\": [");
     flush_out(f, &head, &err);
     for (int b0 = 0; b0 < count && !err && st == MW_OK; b0 += FEATURE_BATCH) {

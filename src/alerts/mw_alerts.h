@@ -13,6 +13,30 @@
 #include "../core/mw_rect.h"
 #include "../sites/mw_site_features.h"
 
+/** Status of a site against an earlier run (lineage.c). */
+typedef enum mw_site_status {
+    MW_SITE_NONE = 0,    /**< no lineage (a scan without --previous) */
+    MW_SITE_NEW,
+    MW_SITE_GROWING,
+    MW_SITE_PERSISTING,
+    MW_SITE_INACTIVE,
+    MW_SITE_UNOBSERVED,
+    MW_SITE_STATUS_COUNT
+} mw_site_status;
+
+/** "new", "growing", ...; NULL for MW_SITE_NONE. */
+const char *mw_site_status_name(mw_site_status s);
+
+/** A site's identity over time; written only when the run links to an earlier one. */
+typedef struct mw_lineage {
+    char site_id[48];
+    mw_site_status status;
+    char first_seen[11], last_seen[11];   /**< "YYYY-MM-DD" */
+    int n_detections;
+    double area_change_ha;                /**< footprint area now minus before (NaN: none) */
+    char *merged_ids;                     /**< ids of sites merged into this one ("a,b"), or NULL */
+} mw_lineage;
+
 /** One alert, ready to write. Owns its geometry. */
 typedef struct mw_alert {
     char id[64];
@@ -23,6 +47,7 @@ typedef struct mw_alert {
     mw_site_features features;       /**< evidence (areas, means, river change, valid fraction) */
     char *protected_area;            /**< NULL if none */
     OGRGeometryH geometry;           /**< Polygon or MultiPolygon, WGS84 lon/lat, RFC 7946 winding */
+    mw_lineage lineage;              /**< status NONE unless linked to an earlier run */
 } mw_alert;
 
 /** Free what an alert owns (geometry, strings); not the struct itself. */
@@ -69,6 +94,8 @@ typedef struct mw_alert_meta {
     const char *after_path, *after_date, *after_sensor;
     const char *model_name, *model_path;
     const char *parameters_json;     /**< a JSON object text, written verbatim */
+    int lineage;                     /**< 1: write the lineage properties (site_id, status, ...) */
+    const char *previous_path;       /**< the earlier alert file linked to, or NULL */
 } mw_alert_meta;
 
 /**

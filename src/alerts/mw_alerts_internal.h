@@ -35,6 +35,9 @@ extern const mw_alert_field mw_alert_fields[];
 /** Number of entries of mw_alert_fields. */
 extern const int mw_alert_field_count;
 
+/** 1 when @p field is written for @p meta (lineage fields only with meta->lineage). */
+int mw_alert_field_used(int field, const mw_alert_meta *meta);
+
 /**
  * Value of property @p field of @p alert. Dates and sensor come from
  * @p meta (before_date, after_date, after_sensor); @p meta may be NULL.

@@ -228,6 +228,7 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     int idx[64];
     for (int i = 0; i < mw_alert_field_count; i++) {
         const mw_alert_field *fd = &mw_alert_fields[i];
+        if (!mw_alert_field_used(i, meta)) continue;
         OGRFieldType ft = fd->kind == MW_AK_STRING ? OFTString
                           : fd->kind == MW_AK_INT  ? OFTInteger
                                                    : OFTReal;
@@ -247,6 +248,8 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     /* Drivers may add or reorder fields (KML): address them by name. */
     for (int i = 0; i < mw_alert_field_count; i++) {
         const mw_alert_field *fd = &mw_alert_fields[i];
+        idx[i] = -1;
+        if (!mw_alert_field_used(i, meta)) continue;
         idx[i] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer),
                                       is_shp ? fd->short_name : fd->name);
         if (idx[i] < 0) {
@@ -260,6 +263,7 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         const mw_alert *a = &alerts[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
         for (int k = 0; k < mw_alert_field_count; k++) {
+            if (idx[k] < 0) continue;
             mw_alert_value v;
             mw_alert_field_value(a, meta, k, &v);
             int j = idx[k];

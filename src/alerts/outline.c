@@ -228,4 +228,6 @@ void mw_alert_clear(mw_alert *alert)
     alert->geometry = NULL;
     free(alert->protected_area);
     alert->protected_area = NULL;
+    free(alert->lineage.merged_ids);
+    alert->lineage.merged_ids = NULL;
 }

@@ -89,7 +89,7 @@ static int parse_sensor(const char *s, mw_sensor *out)
 
 int mw_cli_scan(int argc, char **argv)
 {
-    const char *pos[2] = {NULL, NULL}, *out_path = NULL;
+    const char *pos[2] = {NULL, NULL}, *out_path = NULL, *previous = NULL;
     int npos = 0, quiet = 0, timings = 0;
     mw_scene_open_args before_args = {0}, after_args = {0};
     mw_options *opt = mw_options_new();
@@ -141,6 +141,10 @@ int mw_cli_scan(int argc, char **argv)
         } else if (!strcmp(a, "--model")) {
             NEED_VALUE();
             SET(mw_options_set_string(opt, MW_OPT_MODEL, v));
+        } else if (!strcmp(a, "--previous")) {
+            NEED_VALUE();
+            previous = v;
+            SET(mw_options_set_string(opt, MW_OPT_PREVIOUS, v));
         } else if (!strcmp(a, "--change-raster")) {
             NEED_VALUE();
             SET(mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v));
@@ -186,6 +190,11 @@ int mw_cli_scan(int argc, char **argv)
         goto out;
     }
 
+    if (previous && mw_cli_same_file(previous, out_path)) {
+        rc = mw_cli_usage_error("-o %s is the --previous file: write the new alerts to another file", out_path);
+        goto out;
+    }
+
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -218,8 +227,10 @@ int mw_cli_scan(int argc, char **argv)
                 fprintf(stderr, "minewatch: timings: %s\n", mw_scan_result_timings(res));
             if (!quiet) {
                 int n = mw_scan_result_alert_count(res);
-                fprintf(stderr, "minewatch: %d alert%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
-                        n == 1 ? "" : "s", mw_scan_result_alert_area_ha(res),
+                char counts[160] = "";
+                if (mw_scan_result_has_lineage(res)) mw_cli_status_counts(res, counts, sizeof counts);
+                fprintf(stderr, "minewatch: %d alert%s%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
+                        n == 1 ? "" : "s", counts, mw_scan_result_alert_area_ha(res),
                         mw_scan_result_pixels(res), secs, out_path);
             }
         }

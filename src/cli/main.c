@@ -12,6 +12,7 @@
 static const char usage_text[] =
     "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
     "       minewatch info SCENE [--json] [--sensor S] [--band-map M] [--date D]\n"
+    "       minewatch monitor SCENE... -o DIR [scan options]\n"
     "       minewatch --version | --help\n"
     "\n"
     "Finds candidate mining sites (forest cleared to bare soil, new and turbid\n"
@@ -35,8 +36,14 @@ static const char usage_text[] =
     "  --threads N              worker threads (default: all cores)\n"
     "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
     "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
+    "  --previous FILE          an earlier run's alerts: keep site ids, add status\n"
+    "                           (new, growing, persisting, inactive, unobserved)\n"
     "  --timings                print where the time went (stderr)\n"
     "  -q, --quiet              no progress and no summary\n"
+    "\n"
+    "monitor: a dated series of one place (any order) as consecutive pairs with\n"
+    "lineage; writes DIR/<date>.geojson per step, DIR/sites.gpkg (every site's\n"
+    "history) and DIR/timeline.html. Takes the scan options but -o and --previous.\n"
     "\n"
     "Exit status: 0 success (also with zero alerts), 1 the run failed, 2 usage error.\n";
 
@@ -76,5 +83,6 @@ int main(int argc, char **argv)
     mw_init();
     if (!strcmp(cmd, "scan")) return mw_cli_scan(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return mw_cli_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "monitor")) return mw_cli_monitor(argc - 1, argv + 1);
     return mw_cli_usage_error("unknown command '%s'", cmd);
 }

@@ -14,6 +14,8 @@ struct mw_options {
     char *change_raster;
     char *output;
     char *model_dir;
+    char *previous;         /* earlier alert file (lineage) */
+    struct mw_model *shared_model;  /* borrowed, loaded once by a series (monitor.c); NULL: load */
 };
 
 #endif

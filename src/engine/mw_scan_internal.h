@@ -16,6 +16,7 @@
 #include "mw_options_internal.h"
 
 typedef struct mw_change_raster mw_change_raster;
+typedef struct mw_prev_set mw_prev_set;
 
 /* A site's window (bbox + ring + join margin) is read whole, at ~100 bytes
  * per pixel and thread: beyond 1500 x 1500 pixels (15 km at 10 m) a
@@ -69,6 +70,10 @@ typedef struct mw_scan_ctx {
     mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
     int npre;
     int site_halo;           /* margin of a site window around its bbox, pixels */
+    mw_prev_set *prev;       /* the earlier run's sites (--previous), or NULL */
+    uint8_t *held;           /* with prev: 1 for alerts[i] that failed the filters (lineage only) */
+    int status_count[MW_SITE_STATUS_COUNT];
+    int model_borrowed;      /* model belongs to the caller (a series) */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
 } mw_scan_ctx;
 
@@ -114,6 +119,11 @@ mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles
 int mw_cmp_seed(const void *a, const void *b);
 /** Same site, field for field (the sums bit for bit). */
 int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
+
+/** Lineage against ctx->prev (lineage_pass.c): replaces alerts; no-op without prev. */
+mw_status mw_scan_lineage(mw_scan_ctx *ctx);
+/** Distance within which a detection continues an earlier site, metres. */
+double mw_scan_link_distance_m(const mw_scan_ctx *ctx);
 
 /** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);

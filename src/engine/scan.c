@@ -23,6 +23,7 @@
 #include <cpl_error.h>
 #include <omp.h>
 
+#include "alerts/mw_lineage.h"
 #include "change/mw_change_raster.h"
 #include "core/mw_error.h"
 
@@ -32,6 +33,8 @@ struct mw_scan_result {
     long long pixels;
     char *timings;
     char *warnings;
+    int lineage;
+    int status_count[MW_SITE_STATUS_COUNT];
 };
 
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
@@ -65,6 +68,11 @@ static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 static mw_status load_model(mw_scan_ctx *ctx)
 {
     const mw_options *o = ctx->opt;
+    if (o->shared_model) {
+        ctx->model = o->shared_model;
+        ctx->model_borrowed = 1;
+        return MW_OK;
+    }
     if (o->model) return mw_model_load(o->model, &ctx->model);
     mw_sensor s = mw_scene_sensor(ctx->after);
     const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
@@ -126,7 +134,7 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_path = mw_scene_path(ctx->after), .after_date = mw_scene_date(ctx->after),
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
-        .parameters_json = params};
+        .parameters_json = params, .lineage = ctx->prev != NULL, .previous_path = ctx->opt->previous};
     mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
     free(params);
     return st;
@@ -200,11 +208,13 @@ static void ctx_clear(mw_scan_ctx *ctx)
         if (!ctx->pre[i].taken) mw_alert_clear(&ctx->pre[i].slot.alert);
     free(ctx->pre);
     free(ctx->alerts);
+    free(ctx->held);
+    mw_prev_destroy(ctx->prev);
     mw_site_list_destroy(ctx->sites);
     mw_change_raster_abort(ctx->raster);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
-    mw_model_destroy(ctx->model);
+    if (!ctx->model_borrowed) mw_model_destroy(ctx->model);
 }
 
 mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_options *opt,
@@ -220,6 +230,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     int aoi_outside = 0;
 
     mw_status st = load_model(&ctx);
+    if (st == MW_OK && opt->previous) st = mw_prev_read(opt->previous, &ctx.prev);
     if (st == MW_OK) {
         ctx.params = mw_model_change_params(ctx.model);
         st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
@@ -290,6 +301,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
                           mw_scene_path(before), mw_scene_path(after));
     if (st == MW_OK && !aoi_outside) st = mw_site_pass(&ctx, 0.85, 0.97);
     if (st == MW_OK) st = tag_protected(&ctx);
+    if (st == MW_OK) st = mw_scan_lineage(&ctx);
     if (st == MW_OK) {
         double t0 = omp_get_wtime();
         st = write_alerts(&ctx);
@@ -310,6 +322,8 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         res->alerts = ctx.nalerts;
         for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
         res->pixels = (long long)ctx.grid.width * ctx.grid.height;
+        res->lineage = ctx.prev != NULL;
+        memcpy(res->status_count, ctx.status_count, sizeof res->status_count);
         if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
         if (ctx.too_large) res->warnings = too_large_warning(&ctx);
         if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
@@ -338,3 +352,11 @@ double mw_scan_result_alert_area_ha(const mw_scan_result *r) { return r ? r->are
 long long mw_scan_result_pixels(const mw_scan_result *r) { return r ? r->pixels : 0; }
 const char *mw_scan_result_timings(const mw_scan_result *r) { return r ? r->timings : NULL; }
 const char *mw_scan_result_warnings(const mw_scan_result *r) { return r ? r->warnings : NULL; }
+int mw_scan_result_has_lineage(const mw_scan_result *r) { return r ? r->lineage : 0; }
+
+int mw_scan_result_status_count(const mw_scan_result *r, const char *status)
+{
+    for (int s = MW_SITE_NEW; r && status && s < MW_SITE_STATUS_COUNT; s++)
+        if (!strcmp(status, mw_site_status_name((mw_site_status)s))) return r->status_count[s];
+    return 0;
+}

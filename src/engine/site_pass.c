@@ -22,6 +22,7 @@
 #include <cpl_error.h>
 #include <omp.h>
 
+#include "alerts/mw_lineage.h"
 #include "core/mw_error.h"
 
 enum { SITE_BATCH = 64 };
@@ -102,13 +103,18 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
     }
     f.area_ha = mw_geodesic_area_m2(geom) / 1e4;
     wk->t_sites += omp_get_wtime() - t0;
-    if (f.area_ha < ctx->opt->min_area_ha) {
+    /* With an earlier run, a site that fails the filters is held when it
+     * may continue an earlier site: the filters never hide a known site. */
+    int hold = ctx->prev && mw_prev_near(ctx->prev, geom, mw_scan_link_distance_m(ctx));
+    int pass = f.area_ha >= ctx->opt->min_area_ha;
+    if (!pass && !hold) {
         OGR_G_DestroyGeometry(geom);
         return MW_OK;
     }
     const char *cls = NULL;
     double p = mw_model_score(ctx->model, &f, &cls);
-    if (!(p >= ctx->opt->min_confidence)) {
+    pass = pass && p >= ctx->opt->min_confidence;
+    if (!pass && !hold) {
         OGR_G_DestroyGeometry(geom);
         return MW_OK;
     }
@@ -122,7 +128,7 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
     a->features = f;
     a->geometry = geom;
     mw_alert_make_id(lon, lat, mw_scene_date(ctx->before), mw_scene_date(ctx->after), a->id, sizeof a->id);
-    slot->keep = 1;
+    slot->keep = pass ? 1 : 2;
     return MW_OK;
 }
 
@@ -222,12 +228,15 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
 
     /* Compact kept alerts in site order; make ids unique deterministically. */
     int kept = 0;
-    for (int i = 0; i < n; i++) kept += slots[i].keep;
+    for (int i = 0; i < n; i++) kept += slots[i].keep != 0;
     ctx->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *ctx->alerts);
     if (!ctx->alerts && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (ctx->prev && !(ctx->held = calloc(kept > 0 ? (size_t)kept : 1, 1)) && st == MW_OK)
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
         if (!slots[i].keep) continue;
         if (st == MW_OK) {
+            if (ctx->held) ctx->held[ctx->nalerts] = slots[i].keep == 2;
             mw_alert *a = &ctx->alerts[ctx->nalerts++];
             *a = slots[i].alert;
             int dup = 1;

@@ -1,0 +1,137 @@
+/*
+ * Geometry for lineage on lon/lat outlines: metric distance in a local
+ * frame, union, RFC 7946 winding.
+ *
+ * Distances are small (tens of metres between a site and its new front),
+ * so an equirectangular frame centred on the pair is exact to well under
+ * a pixel; no PROJ context is needed, and the functions are thread-safe.
+ */
+#include "mw_lineage.h"
+
+#include <math.h>
+
+#include <ogr_api.h>
+
+enum { M_PER_DEG_LAT = 111320 };
+
+/* Copy of @p g with (lon, lat) -> metres about latitude @p lat0. */
+static void to_local(OGRGeometryH g, double lon0, double lat0)
+{
+    int nsub = OGR_G_GetGeometryCount(g);
+    if (nsub > 0) {
+        for (int i = 0; i < nsub; i++) to_local(OGR_G_GetGeometryRef(g, i), lon0, lat0);
+        return;
+    }
+    double kx = M_PER_DEG_LAT * cos(lat0 * M_PI / 180.0);
+    int n = OGR_G_GetPointCount(g);
+    for (int i = 0; i < n; i++)
+        OGR_G_SetPoint_2D(g, i, (OGR_G_GetX(g, i) - lon0) * kx, (OGR_G_GetY(g, i) - lat0) * M_PER_DEG_LAT);
+}
+
+/** See mw_lineage.h. */
+double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b)
+{
+    if (!a || !b) return INFINITY;
+    OGREnvelope ea, eb;
+    OGR_G_GetEnvelope(a, &ea);
+    OGR_G_GetEnvelope(b, &eb);
+    double lon0 = (ea.MinX + eb.MaxX) / 2, lat0 = (ea.MinY + eb.MaxY) / 2;
+    OGRGeometryH la = OGR_G_Clone(a), lb = OGR_G_Clone(b);
+    double d = INFINITY;
+    if (la && lb) {
+        to_local(la, lon0, lat0);
+        to_local(lb, lon0, lat0);
+        d = OGR_G_Distance(la, lb);
+        if (d < 0) d = INFINITY;
+    }
+    if (la) OGR_G_DestroyGeometry(la);
+    if (lb) OGR_G_DestroyGeometry(lb);
+    return d;
+}
+
+/* Twice the signed area of a ring (shoelace): > 0 counter-clockwise. */
+static double ring_area2(OGRGeometryH ring)
+{
+    int n = OGR_G_GetPointCount(ring);
+    double s = 0;
+    for (int i = 0; i + 1 < n; i++)
+        s += OGR_G_GetX(ring, i) * OGR_G_GetY(ring, i + 1) - OGR_G_GetX(ring, i + 1) * OGR_G_GetY(ring, i);
+    return s;
+}
+
+static void reverse_ring(OGRGeometryH ring)
+{
+    int n = OGR_G_GetPointCount(ring);
+    for (int i = 0, j = n - 1; i < j; i++, j--) {
+        double xi = OGR_G_GetX(ring, i), yi = OGR_G_GetY(ring, i);
+        OGR_G_SetPoint_2D(ring, i, OGR_G_GetX(ring, j), OGR_G_GetY(ring, j));
+        OGR_G_SetPoint_2D(ring, j, xi, yi);
+    }
+}
+
+static void fix_polygon(OGRGeometryH poly)
+{
+    int nr = OGR_G_GetGeometryCount(poly);
+    for (int r = 0; r < nr; r++) {
+        OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
+        double a = ring_area2(ring);
+        if ((r == 0 && a < 0) || (r > 0 && a > 0)) reverse_ring(ring);
+    }
+}
+
+/** See mw_lineage.h. */
+void mw_lineage_fix_winding(OGRGeometryH g)
+{
+    if (!g) return;
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon) {
+        fix_polygon(g);
+    } else if (t == wkbMultiPolygon) {
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) fix_polygon(OGR_G_GetGeometryRef(g, i));
+    }
+}
+
+/* Keep only the polygons of @p g (a union may return a collection with
+ * lines where outlines touch along an edge). New geometry or NULL. */
+static OGRGeometryH polygons_only(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon || t == wkbMultiPolygon) return OGR_G_Clone(g);
+    OGRGeometryH m = OGR_G_CreateGeometry(wkbMultiPolygon);
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        OGRGeometryH s = OGR_G_GetGeometryRef(g, i);
+        OGRwkbGeometryType st = wkbFlatten(OGR_G_GetGeometryType(s));
+        if (st == wkbPolygon) OGR_G_AddGeometry(m, s);
+        else if (st == wkbMultiPolygon)
+            for (int j = 0; j < OGR_G_GetGeometryCount(s); j++) OGR_G_AddGeometry(m, OGR_G_GetGeometryRef(s, j));
+    }
+    if (OGR_G_GetGeometryCount(m) == 0) {
+        OGR_G_DestroyGeometry(m);
+        return NULL;
+    }
+    return m;
+}
+
+/** See mw_lineage.h. */
+OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b)
+{
+    if (!a || !b) return a ? OGR_G_Clone(a) : b ? OGR_G_Clone(b) : NULL;
+    OGRGeometryH u = OGR_G_Union(a, b);
+    if (!u) {
+        /* Invalid input GEOS cannot union: repair and try once more. */
+        OGRGeometryH ma = OGR_G_MakeValid(a), mb = OGR_G_MakeValid(b);
+        if (ma && mb) u = OGR_G_Union(ma, mb);
+        if (ma) OGR_G_DestroyGeometry(ma);
+        if (mb) OGR_G_DestroyGeometry(mb);
+    }
+    if (!u) return NULL;
+    OGRGeometryH p = polygons_only(u);
+    OGR_G_DestroyGeometry(u);
+    if (p && wkbFlatten(OGR_G_GetGeometryType(p)) == wkbMultiPolygon && OGR_G_GetGeometryCount(p) == 1) {
+        OGRGeometryH one = OGR_G_Clone(OGR_G_GetGeometryRef(p, 0));
+        OGR_G_DestroyGeometry(p);
+        p = one;
+    }
+    mw_lineage_fix_winding(p);
+    return p;
+}

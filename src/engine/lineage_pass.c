@@ -1,0 +1,180 @@
+/*
+ * The lineage step of a scan with an earlier alert file (--previous).
+ *
+ * General Plan:
+ *  1. How much of each earlier outline this pair saw clear: the outline,
+ *     taken to the grid's CRS, is rasterised (pixel centres inside) over
+ *     its bounding box in strips of at most STRIP_PX pixels; each strip's
+ *     part inside the grid is read through the same window code as the
+ *     tiles (validity of both dates and the AOI). Share = clear inside
+ *     pixels / all inside pixels, so the part outside the scenes counts as
+ *     not seen. Sites in parallel, one share per site: the result does not
+ *     depend on threads or tiles; memory is one strip per thread.
+ *  2. mw_lineage_link() (alerts module) turns detections and earlier sites
+ *     into the run's alert list.
+ */
+#include "mw_scan_internal.h"
+#include "mw_first_error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <gdal_alg.h>
+#include <ogr_srs_api.h>
+#include <omp.h>
+
+#include "alerts/mw_lineage.h"
+#include "core/mw_error.h"
+
+enum { STRIP_PX = 1 << 20 };
+
+/* Pixel rectangle of the grid (unclipped) covering envelope @p e. */
+static mw_rect env_rect(const mw_grid *g, const OGREnvelope *e)
+{
+    double x0 = (e->MinX - g->gt[0]) / g->gt[1], x1 = (e->MaxX - g->gt[0]) / g->gt[1];
+    double y0 = (e->MaxY - g->gt[3]) / g->gt[5], y1 = (e->MinY - g->gt[3]) / g->gt[5];
+    if (x0 > x1) { double t = x0; x0 = x1; x1 = t; }
+    if (y0 > y1) { double t = y0; y0 = y1; y1 = t; }
+    mw_rect r = {(int)floor(x0), (int)floor(y0), 0, 0};
+    r.w = (int)ceil(x1) - r.x;
+    r.h = (int)ceil(y1) - r.y;
+    if (r.w < 1) r.w = 1;
+    if (r.h < 1) r.h = 1;
+    return r;
+}
+
+/* Burn @p g (grid CRS) into @p mask over rectangle @p r of the grid. */
+static mw_status burn(const mw_grid *grid, OGRGeometryH g, mw_rect r, int all_touched, uint8_t *mask)
+{
+    memset(mask, 0, (size_t)r.w * r.h);
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "DATAPOINTER=%p", (void *)mask);
+    char *opts[] = {ptr, NULL};
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("MEM"), "", r.w, r.h, 0, GDT_Byte, NULL);
+    if (!ds) return mw_error_set(MW_ERR_INTERNAL, "cannot make a memory raster");
+    GDALAddBand(ds, GDT_Byte, opts);
+    double gt[6] = {grid->gt[0] + r.x * grid->gt[1] + r.y * grid->gt[2], grid->gt[1], grid->gt[2],
+                    grid->gt[3] + r.x * grid->gt[4] + r.y * grid->gt[5], grid->gt[4], grid->gt[5]};
+    GDALSetGeoTransform(ds, gt);
+    int band = 1;
+    double one = 1.0;
+    char *ropts[] = {all_touched ? "ALL_TOUCHED=TRUE" : NULL, NULL};
+    CPLErr e = GDALRasterizeGeometries(ds, 1, &band, 1, &g, NULL, NULL, &one, ropts, NULL, NULL);
+    GDALClose(ds);
+    return e == CE_None ? MW_OK : mw_error_set(MW_ERR_GEOMETRY, "cannot rasterise an earlier outline");
+}
+
+/* Clear share of one outline (grid CRS) on the worker's readers. */
+static mw_status outline_share(mw_scan_ctx *ctx, mw_worker *wk, OGRGeometryH g, uint8_t **mask, size_t *cap,
+                               double *share)
+{
+    const mw_grid *grid = &ctx->grid;
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    mw_rect r = env_rect(grid, &e);
+    const mw_rect all = {0, 0, grid->width, grid->height};
+    int rows = STRIP_PX / r.w > 0 ? STRIP_PX / r.w : 1;
+    if ((size_t)r.w * rows > *cap) {
+        uint8_t *p = realloc(*mask, (size_t)r.w * rows);
+        if (!p) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+        *mask = p;
+        *cap = (size_t)r.w * rows;
+    }
+    for (int touched = 0; touched < 2; touched++) {
+        long long inside = 0, clear = 0;
+        for (int y = r.y; y < r.y + r.h; y += rows) {
+            mw_rect s = {r.x, y, r.w, y + rows <= r.y + r.h ? rows : r.y + r.h - y};
+            mw_status st = burn(grid, g, s, touched, *mask);
+            if (st != MW_OK) return st;
+            mw_rect in = mw_rect_intersect(s, all);
+            for (size_t k = 0; k < (size_t)s.w * s.h; k++) inside += (*mask)[k];
+            if (in.w <= 0 || in.h <= 0) continue;
+            st = mw_window_compute(wk, grid, in, ctx->aoi, NULL, &ctx->shift);
+            if (st != MW_OK) return st;
+            for (int j = 0; j < in.h; j++)
+                for (int i = 0; i < in.w; i++)
+                    clear += (*mask)[(size_t)(in.y - s.y + j) * s.w + (in.x - s.x + i)] &&
+                             wk->win.valid[(size_t)j * in.w + i];
+        }
+        if (inside > 0) {
+            *share = (double)clear / (double)inside;
+            return MW_OK;
+        }
+    }
+    *share = 0.0;  /* nothing of it on the grid's pixels */
+    return MW_OK;
+}
+
+static mw_status valid_shares(mw_scan_ctx *ctx, mw_prev_set *prev)
+{
+    const int n = mw_prev_count(prev);
+    if (n == 0) return MW_OK;
+    mw_first_error err = {0};
+#pragma omp parallel num_threads(ctx->nthreads)
+    {
+        mw_worker *wk = &ctx->workers[omp_get_thread_num()];
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        OGRSpatialReferenceH ll = OSRNewSpatialReference(NULL), tgt = OSRNewSpatialReference(ctx->grid.crs_wkt);
+        OSRImportFromEPSG(ll, 4326);
+        OSRSetAxisMappingStrategy(ll, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(tgt, OAMS_TRADITIONAL_GIS_ORDER);
+        OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(ll, tgt);
+        uint8_t *mask = NULL;
+        size_t cap = 0;
+#pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < n; i++) {
+            if (mw_first_error_seen(&err)) continue;
+            OGRGeometryH g = OGR_G_Clone(mw_prev_geometry(prev, i));
+            double share = 0.0;
+            mw_status s = MW_OK;
+            if (!ct || !g || OGR_G_Transform(g, ct) != OGRERR_NONE)
+                s = mw_error_set(MW_ERR_CRS, "site %s: cannot bring its outline to the scenes' CRS",
+                                 mw_prev_site_id(prev, i));
+            else
+                s = outline_share(ctx, wk, g, &mask, &cap, &share);
+            if (g) OGR_G_DestroyGeometry(g);
+            if (s != MW_OK) mw_first_error_record(&err, s);
+            else mw_prev_set_valid_share(prev, i, share);
+        }
+        free(mask);
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+        OSRDestroySpatialReference(ll);
+        OSRDestroySpatialReference(tgt);
+        CPLPopErrorHandler();
+    }
+    return mw_first_error_raise(&err);
+}
+
+/** Link distance: the model's merge distance, at least two pixels. */
+double mw_scan_link_distance_m(const mw_scan_ctx *ctx)
+{
+    double d = mw_model_merge_distance_m(ctx->model), px = fmax(ctx->grid.pixel_w_m, ctx->grid.pixel_h_m);
+    return fmax(d, 2.0 * px);
+}
+
+mw_status mw_scan_lineage(mw_scan_ctx *ctx)
+{
+    if (!ctx->prev) return MW_OK;
+    mw_status st = ctx->workers ? valid_shares(ctx, ctx->prev) : MW_OK;
+    if (st != MW_OK) return st;
+    mw_lineage_params p;
+    mw_lineage_params_default(&p);
+    p.link_distance_m = mw_scan_link_distance_m(ctx);
+    p.date_before = mw_scene_date(ctx->before);
+    p.date_after = mw_scene_date(ctx->after);
+    uint8_t none = 0;
+    mw_alert *out = NULL;
+    int nout = 0;
+    st = mw_lineage_link(ctx->prev, ctx->alerts, ctx->held ? ctx->held : &none, ctx->nalerts, &p, &out, &nout);
+    if (st != MW_OK) return st;
+    free(ctx->alerts);
+    free(ctx->held);
+    ctx->held = NULL;
+    ctx->alerts = out;
+    ctx->nalerts = nout;
+    for (int i = 0; i < nout; i++) ctx->status_count[out[i].lineage.status]++;
+    return MW_OK;
+}
