@@ -70,6 +70,32 @@ int mw_scan_result_has_lineage(const mw_scan_result *result);
  */
 int mw_scan_result_status_count(const mw_scan_result *result, const char *status);
 
+/** What a finished series (mw_monitor) reports back. */
+typedef struct mw_monitor_result mw_monitor_result;
+
+/**
+ * Run a dated series of one place as consecutive pairs with lineage, the
+ * model loaded once. @p scenes may come in any order: they are sorted by
+ * date (two scenes of one date, or a scene without a date, is
+ * MW_ERR_USAGE). Writes into the folder @p outdir (made if missing):
+ * `<date>.geojson` per step (the after date; alerts with lineage),
+ * `sites.gpkg` (one row per site: its history) and `timeline.html` (each
+ * site's area over time, self-contained). Everything is written under a
+ * temporary folder inside @p outdir and moved into place at the end: a
+ * failed run leaves @p outdir as it was. MW_OPT_OUTPUT, MW_OPT_PREVIOUS
+ * and MW_OPT_CHANGE_RASTER of @p options are ignored.
+ */
+mw_status mw_monitor(mw_scene *const *scenes, int n, const mw_options *options, const char *outdir,
+                     mw_progress_fn progress, void *progress_arg, mw_monitor_result **result);
+void mw_monitor_result_free(mw_monitor_result *result);
+int mw_monitor_result_steps(const mw_monitor_result *result);
+/** After date "YYYY-MM-DD" of step @p k (0-based). */
+const char *mw_monitor_result_step_date(const mw_monitor_result *result, int k);
+/** Sites of step @p k with lineage status @p status ("new", ...). */
+int mw_monitor_result_step_count(const mw_monitor_result *result, int k, const char *status);
+/** Sites in sites.gpkg. */
+int mw_monitor_result_sites(const mw_monitor_result *result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -112,18 +112,42 @@ static OGRGeometryH polygons_only(OGRGeometryH g)
     return m;
 }
 
+/* Vertices to 7 decimals (~1 cm), as the writers round them: an outline
+ * read back from a file and today's unrounded one then union without
+ * slivers. */
+static void round7(OGRGeometryH g)
+{
+    int nsub = OGR_G_GetGeometryCount(g);
+    if (nsub > 0) {
+        for (int i = 0; i < nsub; i++) round7(OGR_G_GetGeometryRef(g, i));
+        return;
+    }
+    int n = OGR_G_GetPointCount(g);
+    for (int i = 0; i < n; i++)
+        OGR_G_SetPoint_2D(g, i, round(OGR_G_GetX(g, i) * 1e7) / 1e7, round(OGR_G_GetY(g, i) * 1e7) / 1e7);
+}
+
 /** See mw_lineage.h. */
 OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b)
 {
-    if (!a || !b) return a ? OGR_G_Clone(a) : b ? OGR_G_Clone(b) : NULL;
-    OGRGeometryH u = OGR_G_Union(a, b);
+    if (!a || !b) {
+        OGRGeometryH c = a ? OGR_G_Clone(a) : b ? OGR_G_Clone(b) : NULL;
+        if (c) round7(c);
+        return c;
+    }
+    OGRGeometryH ra = OGR_G_Clone(a), rb = OGR_G_Clone(b);
+    round7(ra);
+    round7(rb);
+    OGRGeometryH u = OGR_G_Union(ra, rb);
     if (!u) {
         /* Invalid input GEOS cannot union: repair and try once more. */
-        OGRGeometryH ma = OGR_G_MakeValid(a), mb = OGR_G_MakeValid(b);
+        OGRGeometryH ma = OGR_G_MakeValid(ra), mb = OGR_G_MakeValid(rb);
         if (ma && mb) u = OGR_G_Union(ma, mb);
         if (ma) OGR_G_DestroyGeometry(ma);
         if (mb) OGR_G_DestroyGeometry(mb);
     }
+    OGR_G_DestroyGeometry(ra);
+    OGR_G_DestroyGeometry(rb);
     if (!u) return NULL;
     OGRGeometryH p = polygons_only(u);
     OGR_G_DestroyGeometry(u);

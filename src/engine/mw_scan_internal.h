@@ -120,6 +120,9 @@ int mw_cmp_seed(const void *a, const void *b);
 /** Same site, field for field (the sums bit for bit). */
 int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 
+/** The model a scan of @p after with @p opt would load (caller destroys it). */
+mw_status mw_scan_load_model(const mw_options *opt, const mw_scene *after, mw_model **out);
+
 /** Lineage against ctx->prev (lineage_pass.c): replaces alerts; no-op without prev. */
 mw_status mw_scan_lineage(mw_scan_ctx *ctx);
 /** Distance within which a detection continues an earlier site, metres. */

@@ -65,6 +65,17 @@ mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i)
 
 static int file_exists(const char *path) { return access(path, R_OK) == 0; }
 
+static mw_status load_model(mw_scan_ctx *ctx);
+
+/** The model a scan of @p after with @p opt uses (monitor.c loads it once per sensor). */
+mw_status mw_scan_load_model(const mw_options *opt, const mw_scene *after, mw_model **out)
+{
+    mw_scan_ctx ctx = {.after = after, .opt = opt};
+    mw_status st = load_model(&ctx);
+    *out = st == MW_OK ? ctx.model : NULL;
+    return st;
+}
+
 static mw_status load_model(mw_scan_ctx *ctx)
 {
     const mw_options *o = ctx->opt;
@@ -231,6 +242,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
 
     mw_status st = load_model(&ctx);
     if (st == MW_OK && opt->previous) st = mw_prev_read(opt->previous, &ctx.prev);
+    else if (st == MW_OK && opt->lineage) st = mw_prev_empty(&ctx.prev);
     if (st == MW_OK) {
         ctx.params = mw_model_change_params(ctx.model);
         st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
