@@ -17,6 +17,8 @@ import sys
 from osgeo import ogr
 
 ogr.UseExceptions()
+gdal_quiet = __import__("osgeo.gdal", fromlist=["gdal"])
+gdal_quiet.PushErrorHandler("CPLQuietErrorHandler")
 
 
 def load_alerts(path):
@@ -26,6 +28,8 @@ def load_alerts(path):
     with open(path) as f:
         for feat in json.load(f)["features"]:
             g = ogr.CreateGeometryFromJson(json.dumps(feat["geometry"]))
+            if not g.IsValid():         # pixel outlines touching at a corner
+                g = g.MakeValid()
             out.append((g, feat["properties"]))
     return out
 
@@ -39,6 +43,8 @@ def score(series_dir, monitor_dir):
             if date not in s["status"]:
                 continue
             fp = ogr.CreateGeometryFromJson(json.dumps(s["footprint"][date]))
+            if not fp.IsValid():
+                fp = fp.MakeValid()
             best, best_a = None, 0.0
             for g, p in alerts:
                 if not g.Intersects(fp):

@@ -64,7 +64,7 @@ def _free(world, g, site):
     if env[0] < 100 or env[2] < 100 or env[1] > world.W - 100 or env[3] > world.H - 100:
         return False
     gb = g.Buffer(80, 4)
-    return not any(gb.Intersects(o) for o in world.occupied if o is not site.zone)
+    return not any(gb.Intersects(o) for o in world.occupied if o is not site.zone) and gb.Within(site.zone)
 
 
 def _ponds(site, fp, k, r):
@@ -97,9 +97,11 @@ def plan(seed, W, H, ndates, n_sites=None):
         if len(sites) >= n:
             break
         riv = world.rivers[int(r.integers(0, len(world.rivers)))]
-        bp = world.river_bank_point(riv, r, (30, 250))
-        if bp is None:
-            continue
+        bp = world.river_bank_point(riv, r, (30, 250)) if r.random() < 0.5 else None
+        if bp is None:      # inland: a pit line along a random axis
+            a = r.uniform(0, np.pi)
+            d = np.array([math.cos(a), math.sin(a)])
+            bp = (world.random_point(800.0), d, np.array([-d[1], d[0]]), 0)
         p, d, perp, _ = bp
         outline, sub = world.mosaic(p, d, perp, math.exp(r.uniform(math.log(2), math.log(10))),
                                     r.uniform(2, 6), r.uniform(0.2, 0.5))
@@ -108,7 +110,7 @@ def plan(seed, W, H, ndates, n_sites=None):
         start = 1 if len(sites) < 2 else int(r.integers(1, ndates))
         s = SeriesSite("site_%02d" % (len(sites) + 1), start)
         s.axis, s.perp = d, perp
-        s.zone = outline.Buffer(1500, 4)      # room to grow, kept apart from other sites
+        s.zone = outline.Buffer(700, 4)      # room to grow, kept apart from other sites
         if any(s.zone.Intersects(o) for o in world.occupied):
             continue
         world.occupied.append(s.zone)

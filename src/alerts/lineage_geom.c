@@ -127,6 +127,58 @@ static void round7(OGRGeometryH g)
         OGR_G_SetPoint_2D(g, i, round(OGR_G_GetX(g, i) * 1e7) / 1e7, round(OGR_G_GetY(g, i) * 1e7) / 1e7);
 }
 
+/* Ring without repeated consecutive points, or NULL when it has no area left. */
+static OGRGeometryH clean_ring(OGRGeometryH ring)
+{
+    OGRGeometryH r = OGR_G_CreateGeometry(wkbLinearRing);
+    int n = OGR_G_GetPointCount(ring), m = 0;
+    double px = NAN, py = NAN;
+    for (int i = 0; i < n; i++) {
+        double x = OGR_G_GetX(ring, i), y = OGR_G_GetY(ring, i);
+        if (x == px && y == py) continue;
+        OGR_G_AddPoint_2D(r, x, y);
+        px = x, py = y, m++;
+    }
+    if (m < 4 || fabs(ring_area2(r)) < 1e-13) {  /* 1e-13 deg^2: ~0.001 m^2 */
+        OGR_G_DestroyGeometry(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* @p g (Polygon/MultiPolygon) rounded as the writers round, without the
+ * rings the rounding collapsed; valid (repaired once if not). New geometry. */
+static OGRGeometryH tidy(OGRGeometryH g)
+{
+    round7(g);
+    OGRGeometryH m = OGR_G_CreateGeometry(wkbMultiPolygon);
+    int multi = wkbFlatten(OGR_G_GetGeometryType(g)) == wkbMultiPolygon;
+    int np = multi ? OGR_G_GetGeometryCount(g) : 1;
+    for (int i = 0; i < np; i++) {
+        OGRGeometryH poly = multi ? OGR_G_GetGeometryRef(g, i) : g;
+        OGRGeometryH q = OGR_G_CreateGeometry(wkbPolygon);
+        for (int r = 0; r < OGR_G_GetGeometryCount(poly); r++) {
+            OGRGeometryH ring = clean_ring(OGR_G_GetGeometryRef(poly, r));
+            if (!ring && r == 0) break;  /* the exterior collapsed: drop the polygon */
+            if (ring) OGR_G_AddGeometryDirectly(q, ring);
+        }
+        if (OGR_G_GetGeometryCount(q) > 0) OGR_G_AddGeometryDirectly(m, q);
+        else OGR_G_DestroyGeometry(q);
+    }
+    if (OGR_G_GetGeometryCount(m) > 0 && !OGR_G_IsValid(m)) {
+        OGRGeometryH v = OGR_G_MakeValid(m);
+        OGR_G_DestroyGeometry(m);
+        m = v ? polygons_only(v) : NULL;
+        if (v) OGR_G_DestroyGeometry(v);
+        if (m) round7(m);
+    }
+    if (m && OGR_G_GetGeometryCount(m) == 0) {
+        OGR_G_DestroyGeometry(m);
+        m = NULL;
+    }
+    return m;
+}
+
 /** See mw_lineage.h. */
 OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b)
 {
@@ -149,8 +201,10 @@ OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b)
     OGR_G_DestroyGeometry(ra);
     OGR_G_DestroyGeometry(rb);
     if (!u) return NULL;
-    OGRGeometryH p = polygons_only(u);
+    OGRGeometryH p0 = polygons_only(u);
     OGR_G_DestroyGeometry(u);
+    OGRGeometryH p = p0 ? tidy(p0) : NULL;
+    if (p0) OGR_G_DestroyGeometry(p0);
     if (p && wkbFlatten(OGR_G_GetGeometryType(p)) == wkbMultiPolygon && OGR_G_GetGeometryCount(p) == 1) {
         OGRGeometryH one = OGR_G_Clone(OGR_G_GetGeometryRef(p, 0));
         OGR_G_DestroyGeometry(p);

@@ -112,6 +112,9 @@ static mw_status run_step(mw_scene **s, int k, int n, const mw_options *opt, con
     mw_options step = *opt;
     step.output = paths[k - 1];
     step.previous = k > 1 ? paths[k - 2] : NULL;
+    char label[32];
+    snprintf(label, sizeof label, "%s.geojson", mw_scene_date(s[k - 1]));
+    step.previous_label = k > 1 ? label : NULL;  /* its name once committed, beside this file */
     step.lineage = 1;
     step.change_raster = NULL;
     step.shared_model = models[slot];

@@ -168,7 +168,9 @@ mw_status mw_scan_lineage(mw_scan_ctx *ctx)
     uint8_t none = 0;
     mw_alert *out = NULL;
     int nout = 0;
+    CPLPushErrorHandler(CPLQuietErrorHandler);  /* GEOS notes on pixel outlines touching at corners */
     st = mw_lineage_link(ctx->prev, ctx->alerts, ctx->held ? ctx->held : &none, ctx->nalerts, &p, &out, &nout);
+    CPLPopErrorHandler();
     if (st != MW_OK) return st;
     free(ctx->alerts);
     free(ctx->held);

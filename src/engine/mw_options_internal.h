@@ -15,6 +15,7 @@ struct mw_options {
     char *output;
     char *model_dir;
     char *previous;         /* earlier alert file (lineage) */
+    const char *previous_label;  /* borrowed: how the output names the earlier file (default: previous) */
     int lineage;            /* lineage fields even without an earlier file (a series' first step) */
     struct mw_model *shared_model;  /* borrowed, loaded once by a series (monitor.c); NULL: load */
 };

@@ -145,7 +145,7 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_path = mw_scene_path(ctx->after), .after_date = mw_scene_date(ctx->after),
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
-        .parameters_json = params, .lineage = ctx->prev != NULL, .previous_path = ctx->opt->previous};
+        .parameters_json = params, .lineage = ctx->prev != NULL, .previous_path = ctx->opt->previous_label ? ctx->opt->previous_label : ctx->opt->previous};
     mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
     free(params);
     return st;
