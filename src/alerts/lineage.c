@@ -33,6 +33,10 @@ void mw_lineage_params_default(mw_lineage_params *p)
     p->grow_min_ha = 0.5;
     p->grow_min_share = 0.2;
     p->observed_share = 0.5;
+    p->edge_band_m = 15.0;
+    p->min_core_ha = 0.25;
+    p->held_water_ha = 0.5;
+    p->held_inside_share = 0.5;
 }
 
 static int uf_find(int *parent, int i)
@@ -62,8 +66,24 @@ static int near_env(OGRGeometryH a, OGRGeometryH b, double deg)
     return !(x.MaxX + deg < y.MinX || y.MaxX + deg < x.MinX || x.MaxY + deg < y.MinY || y.MaxY + deg < x.MinY);
 }
 
-static void link_all(mw_prev_set *prev, const mw_alert *det, int ndet, double dist_m, int *parent)
+/* A detection that failed the filters is activity at a known site when it
+ * holds pits being dug or worked: new or turbid water of at least
+ * p->held_water_ha. Below that, what fails the filters next to a site is
+ * mostly noise along its edges and in its old ponds (measured on generated
+ * series, scripts/score_series.py). */
+static int held_counts(const mw_alert *a, const mw_lineage_params *p)
 {
+    const mw_site_features *f = &a->features;
+    double w = (isfinite(f->new_water_ha) ? f->new_water_ha : 0) + (isfinite(f->turbid_water_ha) ? f->turbid_water_ha : 0);
+    return w >= p->held_water_ha;
+}
+
+/* Links within p->link_distance_m; a detection that is only shimmer along
+ * an earlier site's edge is marked in @p shimmer and links nothing. */
+static void link_all(mw_prev_set *prev, const mw_alert *det, const uint8_t *held, int ndet,
+                     const mw_lineage_params *p, int *parent, uint8_t *shimmer)
+{
+    const double dist_m = p->link_distance_m;
     const int np = mw_prev_count(prev);
     for (int i = 0; i < np; i++) {
         OGRGeometryH g = mw_prev_geometry(prev, i);
@@ -72,9 +92,14 @@ static void link_all(mw_prev_set *prev, const mw_alert *det, int ndet, double di
         double lat = fmax(fabs(e.MinY), fabs(e.MaxY));
         double deg = dist_m / (111320.0 * fmax(cos(lat * M_PI / 180.0), 0.01)) * 1.01 + 1e-9;
         for (int j = 0; j < ndet; j++)
-            if (det[j].geometry && near_env(g, det[j].geometry, deg) &&
-                mw_lineage_distance_m(g, det[j].geometry) <= dist_m)
-                uf_union(parent, i, np + j);
+            if (det[j].geometry && !(held[j] && !held_counts(&det[j], p)) && near_env(g, det[j].geometry, deg) &&
+                mw_lineage_distance_m(g, det[j].geometry) <= dist_m) {
+                if (mw_lineage_core_area_m2(det[j].geometry, g, p->edge_band_m) < p->min_core_ha * 1e4 ||
+                    (held[j] && mw_lineage_inside_share(det[j].geometry, g) < p->held_inside_share))
+                    shimmer[j] = 1;
+                else
+                    uf_union(parent, i, np + j);
+            }
     }
 }
 
@@ -135,6 +160,9 @@ static mw_status continue_site(mw_prev_set *prev, const int *olds, int no, mw_al
     }
     now = before ? OGR_G_Clone(before) : NULL;
     for (int k = 0; k < nd && ok && now; k++) {
+        /* Detections that failed the filters say the site is active; they do
+         * not widen its footprint (river-bank and edge changes would). */
+        if (held[dets[k]]) continue;
         OGRGeometryH u = mw_lineage_union(now, det[dets[k]].geometry);
         OGR_G_DestroyGeometry(now);
         now = u;
@@ -233,19 +261,20 @@ mw_status mw_lineage_link(mw_prev_set *prev, mw_alert *det, const uint8_t *held,
     int *olds = malloc((size_t)(np > 0 ? np : 1) * sizeof *olds);
     int *dets = malloc((size_t)(ndet > 0 ? ndet : 1) * sizeof *dets);
     uint8_t *done = calloc((size_t)(nn > 0 ? nn : 1), 1);
+    uint8_t *shimmer = calloc((size_t)(ndet > 0 ? ndet : 1), 1);
     mw_alert *res = calloc((size_t)(nn > 0 ? nn : 1), sizeof *res);
-    if (!parent || !olds || !dets || !done || !res) {
-        free(parent), free(olds), free(dets), free(done), free(res);
+    if (!parent || !olds || !dets || !done || !res || !shimmer) {
+        free(parent), free(olds), free(dets), free(done), free(res), free(shimmer);
         return mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
     for (int i = 0; i < nn; i++) parent[i] = i;
-    link_all(prev, det, ndet, p->link_distance_m, parent);
+    link_all(prev, det, held, ndet, p, parent, shimmer);
     mw_status st = MW_OK;
     int n = 0;
     /* Groups in the order of their first detection. */
     for (int j = 0; j < ndet && st == MW_OK; j++) {
         int root = uf_find(parent, np + j);
-        if (done[root]) continue;
+        if (done[root] || (shimmer[j] && root == np + j)) continue;  /* edge shimmer alone: dropped */
         done[root] = 1;
         int no = 0, nd = 0, kept = 0;
         for (int i = 0; i < np; i++)
@@ -269,7 +298,7 @@ mw_status mw_lineage_link(mw_prev_set *prev, mw_alert *det, const uint8_t *held,
     for (int i = 0; i < np && st == MW_OK; i++)
         if (!done[uf_find(parent, i)]) carry_site(prev, i, p, &res[n++]);
     for (int j = 0; j < ndet; j++) mw_alert_clear(&det[j]);
-    free(parent), free(olds), free(dets), free(done);
+    free(parent), free(olds), free(dets), free(done), free(shimmer);
     if (st != MW_OK) {
         for (int i = 0; i < n; i++) mw_alert_clear(&res[i]);
         free(res);

@@ -49,6 +49,39 @@ double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b)
     return d;
 }
 
+/** See mw_lineage.h. */
+double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m)
+{
+    OGREnvelope e;
+    OGR_G_GetEnvelope(old, &e);
+    double lon0 = (e.MinX + e.MaxX) / 2, lat0 = (e.MinY + e.MaxY) / 2;
+    OGRGeometryH d = OGR_G_Clone(det), o = OGR_G_Clone(old);
+    to_local(d, lon0, lat0);
+    to_local(o, lon0, lat0);
+    double area = OGR_G_Area(d);
+    OGRGeometryH b = OGR_G_Boundary(o);
+    OGRGeometryH band = b ? OGR_G_Buffer(b, band_m, 4) : NULL;
+    OGRGeometryH dv = OGR_G_IsValid(d) ? NULL : OGR_G_MakeValid(d);
+    OGRGeometryH core = band ? OGR_G_Difference(dv ? dv : d, band) : NULL;
+    if (core) area = OGR_G_Area(core);
+    for (OGRGeometryH *g = (OGRGeometryH[]){d, o, b, band, dv, core}, *end = g + 6; g < end; g++)
+        if (*g) OGR_G_DestroyGeometry(*g);
+    return area;
+}
+
+/** See mw_lineage.h. */
+double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old)
+{
+    OGRGeometryH dv = OGR_G_IsValid(det) ? NULL : OGR_G_MakeValid(det);
+    OGRGeometryH ov = OGR_G_IsValid(old) ? NULL : OGR_G_MakeValid(old);
+    OGRGeometryH d = dv ? dv : det, o = ov ? ov : old;
+    OGRGeometryH in = OGR_G_Intersection(d, o);
+    double a = OGR_G_Area(d), share = in && a > 0 ? OGR_G_Area(in) / a : 0.0;
+    for (OGRGeometryH *g = (OGRGeometryH[]){dv, ov, in}, *end = g + 3; g < end; g++)
+        if (*g) OGR_G_DestroyGeometry(*g);
+    return share;
+}
+
 /* Twice the signed area of a ring (shoelace): > 0 counter-clockwise. */
 static double ring_area2(OGRGeometryH ring)
 {

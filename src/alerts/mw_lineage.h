@@ -52,6 +52,10 @@ typedef struct mw_lineage_params {
     double grow_min_ha;       /**< growing: footprint grew by more than max(grow_min_ha, */
     double grow_min_share;    /**<   grow_min_share x the earlier footprint) */
     double observed_share;    /**< an earlier site less clear than this is unobserved */
+    double edge_band_m;       /**< detections are measured beyond this band around earlier outlines */
+    double min_core_ha;       /**< a detection with less than this beyond the band is edge shimmer */
+    double held_water_ha;     /**< a held detection counts with at least this much new or turbid water */
+    double held_inside_share; /**< ... and this share of it inside the earlier outline */
     const char *date_before, *date_after;   /**< the current pair */
 } mw_lineage_params;
 
@@ -79,6 +83,14 @@ void mw_site_make_id(double lon, double lat, const char *first_seen, char *out, 
 
 /** Distance in metres between two lon/lat outlines (local equirectangular frame). */
 double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b);
+/**
+ * Area (m²) of lon/lat outline @p det farther than @p band_m from the
+ * boundary of @p old: what is left of a detection once the shimmer along
+ * an earlier site's edge (co-registration, mixed pixels) is taken away.
+ */
+double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m);
+/** Share (0..1) of @p det's area inside @p old (lon/lat outlines; 0 when GEOS cannot tell). */
+double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old);
 /** Union of @p a and @p b as a new Polygon/MultiPolygon with RFC 7946 winding, or NULL. */
 OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b);
 /** Exterior rings counter-clockwise, holes clockwise (in place). */
