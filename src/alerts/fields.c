@@ -2,7 +2,7 @@
  * The alert property table shared by the GeoJSON and OGR writers, and the
  * deterministic number formatting of the GeoJSON writer.
  */
-#include "mw_alerts_internal.h"
+#include "mw_alerts.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -62,24 +62,8 @@ const mw_alert_field mw_alert_fields[] = {
     {"ring_texture_after", "r_tex_a", MW_AK_REAL, 4},
     {"ring_water_ndti", "r_w_ndti", MW_AK_REAL, 4},
     {"ring_loss_share", "r_loss", MW_AK_REAL, 4},
-    /* lineage (only with an earlier run: mw_alert_field_used) */
-    {"site_id", "site_id", MW_AK_STRING, 0},
-    {"status", "status", MW_AK_STRING, 0},
-    {"first_seen", "first_seen", MW_AK_STRING, 0},
-    {"last_seen", "last_seen", MW_AK_STRING, 0},
-    {"n_detections", "n_detect", MW_AK_INT, 0},
-    {"area_change_ha", "area_chg", MW_AK_REAL, 4},
-    {"merged_ids", "merged_ids", MW_AK_STRING, 0},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
-
-enum { FIRST_LINEAGE_FIELD = 51 };
-
-/** See mw_alerts_internal.h. */
-int mw_alert_field_used(int field, const mw_alert_meta *meta)
-{
-    return field < FIRST_LINEAGE_FIELD || (meta && meta->lineage);
-}
 
 const char *mw_site_status_name(mw_site_status s)
 {
@@ -88,14 +72,38 @@ const char *mw_site_status_name(mw_site_status s)
     return s > MW_SITE_NONE && s < MW_SITE_STATUS_COUNT ? names[s] : NULL;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
+int mw_alert_fields_total(const mw_alert_meta *m)
+{
+    return mw_alert_field_count + (m && m->extra_fields ? m->n_extra_fields : 0);
+}
+
+/** See mw_alerts.h. */
+const mw_alert_field *mw_alert_field_at(const mw_alert_meta *m, int k)
+{
+    return k < mw_alert_field_count ? &mw_alert_fields[k] : &m->extra_fields[k - mw_alert_field_count];
+}
+
+/** See mw_alerts.h. */
 void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
                           mw_alert_value *v)
 {
     const mw_site_features *f = &a->features;
     memset(v, 0, sizeof *v);
-    v->kind = mw_alert_fields[field].kind;
+    v->kind = mw_alert_field_at(m, field)->kind;
     v->d = NAN;
+    if (field < a->nprops && a->props[field].set) {
+        const mw_alert_prop *p = &a->props[field];
+        v->s = p->s;
+        v->d = p->d;
+        v->i = p->i;
+        v->null = p->null;
+        return;
+    }
+    if (field >= mw_alert_field_count) {
+        v->null = 1;  /* an added property this alert has no value for */
+        return;
+    }
     switch (field) {
     case 0: v->s = a->id; break;
     case 1: v->s = a->class_name; break;
@@ -148,13 +156,6 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 48: v->d = f->ring_texture_after; break;
     case 49: v->d = f->ring_water_ndti; break;
     case 50: v->d = f->ring_loss_share; break;
-    case 51: v->s = a->lineage.site_id[0] ? a->lineage.site_id : NULL; break;
-    case 52: v->s = mw_site_status_name(a->lineage.status); break;
-    case 53: v->s = a->lineage.first_seen[0] ? a->lineage.first_seen : NULL; break;
-    case 54: v->s = a->lineage.last_seen[0] ? a->lineage.last_seen : NULL; break;
-    case 55: v->i = a->lineage.n_detections; break;
-    case 56: v->d = a->lineage.area_change_ha; break;
-    case 57: v->s = a->lineage.merged_ids; break;
     default: break;
     }
 }
@@ -202,7 +203,7 @@ static int format_fast(double v, int decimals, char *buf)
     return len;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
 int mw_format_number(double v, int decimals, char *buf, size_t size)
 {
     if (!isfinite(v)) {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/mw_error.h"
+#include "grid/mw_grid.h"
 
 mw_alert *mw_prev_alert(mw_prev_set *set, int i, double *valid_share);
 

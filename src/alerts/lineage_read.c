@@ -23,6 +23,7 @@
 #include <ogr_srs_api.h>
 
 #include "core/mw_error.h"
+#include "grid/mw_grid.h"
 
 typedef struct prev_site {
     mw_alert a;

@@ -7,7 +7,8 @@
  *     error); make a temporary folder inside the output folder.
  *  2. Step k scans scenes k-1 and k with the earlier step's file as its
  *     --previous (the first step links to nothing: every site is new),
- *     writing <after date>.geojson; the model is loaded once per sensor.
+ *     writing <after date>.geojson; one context for all steps, so the
+ *     model is parsed once (its cache).
  *  3. The steps' files give each site's history: sites.gpkg and the
  *     timeline page (output module).
  *  4. Every file is moved into the output folder at the end; a failure
@@ -25,7 +26,7 @@
 
 #include "core/mw_error.h"
 #include "engine/mw_options_internal.h"
-#include "engine/mw_scan_internal.h"
+#include "alerts/mw_alerts.h"
 #include "output/mw_series.h"
 
 struct mw_monitor_result {
@@ -98,14 +99,10 @@ static mw_status make_dir(const char *dir)
 }
 
 /* Step k (1..n-1): scenes k-1 and k; step files named by date in @p tmp. */
-static mw_status run_step(mw_scene **s, int k, int n, const mw_options *opt, const char *tmp, char **paths,
-                          mw_model **models, mw_monitor_result *r, mw_progress_fn fn, void *arg)
+static mw_status run_step(mw_context *ctx, mw_scene **s, int k, int n, const mw_options *opt, const char *tmp,
+                          char **paths, mw_monitor_result *r, mw_progress_fn fn, void *arg)
 {
-    mw_sensor sensor = mw_scene_sensor(s[k]);
-    int slot = opt->model ? 0 : (int)sensor;
     mw_status st = MW_OK;
-    if (!models[slot]) st = mw_scan_load_model(opt, s[k], &models[slot]);
-    if (st != MW_OK) return st;
     char name[32];
     snprintf(name, sizeof name, "%s.geojson", mw_scene_date(s[k]));
     if (!(paths[k - 1] = join(tmp, name))) return mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -117,16 +114,18 @@ static mw_status run_step(mw_scene **s, int k, int n, const mw_options *opt, con
     step.previous_label = k > 1 ? label : NULL;  /* its name once committed, beside this file */
     step.lineage = 1;
     step.change_raster = NULL;
-    step.shared_model = models[slot];
+    step.output = NULL;
     scaled_progress sp = {fn, arg, 0.95 * (k - 1) / (n - 1), 0.95 * k / (n - 1)};
-    mw_scan_result *res = NULL;
-    st = mw_scan(s[k - 1], s[k], &step, scaled, &sp, &res);
-    if (st != MW_OK) return st;
-    snprintf(r->dates[k - 1], sizeof r->dates[k - 1], "%s", mw_scene_date(s[k]));
-    for (int c = MW_SITE_NEW; c < MW_SITE_STATUS_COUNT; c++)
-        r->counts[k - 1][c] = mw_scan_result_status_count(res, mw_site_status_name((mw_site_status)c));
-    mw_scan_result_free(res);
-    return MW_OK;
+    mw_alert_set *set = NULL;
+    const mw_scene *before[1] = {s[k - 1]};
+    st = mw_scan_run(ctx, before, 1, s[k], &step, scaled, &sp, &set);
+    if (st == MW_OK) st = mw_alert_set_write(set, paths[k - 1]);
+    if (st == MW_OK) {
+        snprintf(r->dates[k - 1], sizeof r->dates[k - 1], "%s", mw_scene_date(s[k]));
+        for (int i = 0; i < mw_alert_set_count(set); i++) r->counts[k - 1][mw_alert_set_at(set, i)->lineage.status]++;
+    }
+    mw_alert_set_destroy(set);
+    return st;
 }
 
 /* sites.gpkg and timeline.html from the step files. */
@@ -181,8 +180,8 @@ static mw_monitor_result *result_new(int nsteps)
     return r;
 }
 
-mw_status mw_monitor(mw_scene *const *scenes, int n, const mw_options *opt, const char *outdir,
-                     mw_progress_fn progress, void *progress_arg, mw_monitor_result **result)
+mw_status mw_monitor(mw_context *context, mw_scene *const *scenes, int n, const mw_options *opt,
+                     const char *outdir, mw_progress_fn progress, void *progress_arg, mw_monitor_result **result)
 {
     if (result) *result = NULL;
     if (!scenes || !opt || !outdir || n < 2)
@@ -193,8 +192,9 @@ mw_status mw_monitor(mw_scene *const *scenes, int n, const mw_options *opt, cons
     char tmpname[64];
     snprintf(tmpname, sizeof tmpname, ".monitor.tmp-%ld", (long)getpid());
     char *tmp = join(outdir, tmpname);
-    mw_model *models[4] = {NULL, NULL, NULL, NULL};
+    mw_context *own = NULL;
     mw_status st = s && paths && r && tmp ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (st == MW_OK && !context) st = mw_context_create(&own);
     if (st == MW_OK) {
         memcpy(s, scenes, (size_t)n * sizeof *s);
         st = check_dates(s, n);
@@ -205,13 +205,14 @@ mw_status mw_monitor(mw_scene *const *scenes, int n, const mw_options *opt, cons
         if (mkdir(tmp, 0700) != 0) st = mw_error_set(MW_ERR_WRITE, "%s: %s", outdir, strerror(errno));
         else made_tmp = 1;
     }
-    for (int k = 1; k < n && st == MW_OK; k++) st = run_step(s, k, n, opt, tmp, paths, models, r, progress, progress_arg);
+    for (int k = 1; k < n && st == MW_OK; k++)
+        st = run_step(context ? context : own, s, k, n, opt, tmp, paths, r, progress, progress_arg);
     if (st == MW_OK) st = write_history(paths, r, tmp);
     if (st == MW_OK && progress && !progress(1.0, "done", progress_arg))
         st = mw_error_set(MW_ERR_CANCELLED, "cancelled");
     if (st == MW_OK) st = commit(tmp, outdir, paths, n - 1);
     if (made_tmp) remove_tree(tmp);
-    for (int i = 0; i < 4; i++) mw_model_destroy(models[i]);
+    mw_context_destroy(own);
     for (int i = 0; i < n; i++) free(paths ? paths[i] : NULL);
     free(paths);
     free(s);

@@ -6,13 +6,20 @@
 #include "minewatch/minewatch.h"
 #include "mw_cli.h"
 
-void mw_cli_status_counts(const struct mw_scan_result *res, char *buf, int size)
+void mw_cli_status_counts(const mw_alert_set *set, char *buf, int size)
 {
     static const char *const names[] = {"new", "growing", "persisting", "inactive", "unobserved"};
+    buf[0] = '\0';
+    if (mw_alert_set_property_index(set, "status") < 0) return;
+    int counts[5] = {0};
+    for (int i = 0; i < mw_alert_set_count(set); i++) {
+        const char *s = NULL;
+        if (mw_alert_get_string(mw_alert_set_get(set, i), "status", &s) != MW_OK || !s) continue;
+        for (int k = 0; k < 5; k++) counts[k] += !strcmp(s, names[k]);
+    }
     int len = snprintf(buf, (size_t)size, " (");
-    for (int i = 0; i < 5 && len < size; i++)
-        len += snprintf(buf + len, (size_t)(size - len), "%s%d %s", i ? ", " : "",
-                        mw_scan_result_status_count(res, names[i]), names[i]);
+    for (int k = 0; k < 5 && len < size; k++)
+        len += snprintf(buf + len, (size_t)(size - len), "%s%d %s", k ? ", " : "", counts[k], names[k]);
     if (len < size) snprintf(buf + len, (size_t)(size - len), ")");
 }
 

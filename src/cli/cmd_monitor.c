@@ -48,6 +48,44 @@ static int progress_cb(double done, const char *msg, void *arg)
     return 1;
 }
 
+const char mw_cli_monitor_help[] =
+    "Usage: minewatch monitor SCENE... -o DIR [options]\n"
+    "\n"
+    "Run a dated series of one place (scenes in any order; sorted by date) as\n"
+    "consecutive pairs, each linked to the one before: every site keeps one\n"
+    "site_id and gets a status per date (new, growing, persisting, inactive,\n"
+    "unobserved). DIR gets <date>.geojson per step (the later date of the pair),\n"
+    "sites.gpkg (one row per site with its history) and timeline.html (each\n"
+    "site's area over time). Nothing is written unless the whole series runs.\n"
+    "\n"
+    "Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
+    "  -o, --output DIR         output folder (made if missing)\n"
+    "  --sensor S               auto (default), sentinel2, landsat, generic\n"
+    "  --band-map M             blue=1,green=2,red=3,nir=4,swir1=5,swir2=6[,mask=7]\n"
+    "  --aoi FILE               only scan inside these polygons (any OGR format)\n"
+    "  --protected FILE         tag alerts with the protected area they fall in\n"
+    "  --min-area HA            smallest new site in hectares (default 0.5)\n"
+    "  --min-confidence P       smallest confidence of a new site (default 0.5)\n"
+    "  --model FILE             model file (default: the installed <sensor>.json)\n"
+    "  --threads N              worker threads (default: all cores)\n"
+    "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
+    "  -q, --quiet              no progress and no summary\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 success, 1 the run failed, 2 usage error.\n";
+
+enum { OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_AOI, OPT_PROTECTED, OPT_MIN_AREA, OPT_MIN_CONFIDENCE,
+       OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_QUIET };
+
+static const mw_cli_option monitor_options[] = {
+    {"--output", 'o', 1, OPT_OUTPUT},       {"--sensor", 0, 1, OPT_SENSOR},
+    {"--band-map", 0, 1, OPT_BAND_MAP},     {"--aoi", 0, 1, OPT_AOI},
+    {"--protected", 0, 1, OPT_PROTECTED},   {"--min-area", 0, 1, OPT_MIN_AREA},
+    {"--min-confidence", 0, 1, OPT_MIN_CONFIDENCE}, {"--model", 0, 1, OPT_MODEL},
+    {"--threads", 0, 1, OPT_THREADS},       {"--tile-size", 0, 1, OPT_TILE_SIZE},
+    {"--quiet", 'q', 0, OPT_QUIET},
+};
+
 static int number(const char *opt, const char *s, double *out)
 {
     char *end;
@@ -57,44 +95,31 @@ static int number(const char *opt, const char *s, double *out)
     return 1;
 }
 
-static int sensor_of(const char *s, mw_sensor *out)
-{
-    static const char *const names[] = {"auto", "sentinel2", "landsat", "generic"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(s, names[i])) return *out = (mw_sensor)i, 1;
-    return 0;
-}
-
-/* One option at argv[*i] into @p opt / @p args; returns 0 ok, else the exit code. */
-static int parse_option(int argc, char **argv, int *i, mw_options *opt, mw_scene_open_args *args, int *quiet,
+/* One option into @p opt / @p args; 0 or the exit code of a usage error. */
+static int apply_option(int id, const char *v, mw_options *opt, mw_scene_open_args *args, int *quiet,
                         const char **outdir)
 {
-    const char *a = argv[*i];
-    static const struct { const char *name; mw_option key; int kind; } table[] = {
-        {"--aoi", MW_OPT_AOI, 's'}, {"--protected", MW_OPT_PROTECTED, 's'}, {"--model", MW_OPT_MODEL, 's'},
-        {"--min-area", MW_OPT_MIN_AREA_HA, 'd'}, {"--min-confidence", MW_OPT_MIN_CONFIDENCE, 'd'},
-        {"--threads", MW_OPT_THREADS, 'i'}, {"--tile-size", MW_OPT_TILE_SIZE, 'i'}};
-    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) return *quiet = 1, 0;
-    if (*i + 1 >= argc) return mw_cli_usage_error("%s needs a value", a);
-    const char *v = argv[++*i];
-    if (!strcmp(a, "-o") || !strcmp(a, "--output")) return *outdir = v, 0;
-    if (!strcmp(a, "--band-map")) return args->band_map = v, 0;
-    if (!strcmp(a, "--sensor")) {
-        if (sensor_of(v, &args->sensor)) return 0;
-        return mw_cli_usage_error("--sensor: '%s' is not one of auto, sentinel2, landsat, generic", v);
-    }
+    static const struct { int id; const char *name; mw_option key; char kind; } table[] = {
+        {OPT_AOI, "--aoi", MW_OPT_AOI, 's'}, {OPT_PROTECTED, "--protected", MW_OPT_PROTECTED, 's'},
+        {OPT_MODEL, "--model", MW_OPT_MODEL, 's'}, {OPT_MIN_AREA, "--min-area", MW_OPT_MIN_AREA_HA, 'd'},
+        {OPT_MIN_CONFIDENCE, "--min-confidence", MW_OPT_MIN_CONFIDENCE, 'd'},
+        {OPT_THREADS, "--threads", MW_OPT_THREADS, 'i'}, {OPT_TILE_SIZE, "--tile-size", MW_OPT_TILE_SIZE, 'i'}};
+    if (id == OPT_QUIET) return *quiet = 1, 0;
+    if (id == OPT_OUTPUT) return *outdir = v, 0;
+    if (id == OPT_BAND_MAP) return args->band_map = v, 0;
+    if (id == OPT_SENSOR) return mw_cli_parse_sensor("monitor", v, &args->sensor) ? 2 : 0;
     for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
-        if (strcmp(a, table[k].name)) continue;
+        if (table[k].id != id) continue;
         double d = 0;
-        if (table[k].kind != 's' && !number(a, v, &d)) return 2;
+        if (table[k].kind != 's' && !number(table[k].name, v, &d)) return 2;
         if (table[k].kind == 'i' && (d != floor(d) || d < 1))
-            return mw_cli_usage_error("%s must be a whole number of at least 1, not '%s'", a, v);
+            return mw_cli_usage_error("%s must be a whole number of at least 1, not '%s'", table[k].name, v);
         mw_status st = table[k].kind == 's'   ? mw_options_set_string(opt, table[k].key, v)
                        : table[k].kind == 'd' ? mw_options_set_double(opt, table[k].key, d)
                                               : mw_options_set_int(opt, table[k].key, (long)d);
         return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
     }
-    return mw_cli_usage_error("monitor: unknown option '%s'", a);
+    return mw_cli_usage_error("monitor: option %d not handled", id);
 }
 
 static void print_steps(const mw_monitor_result *r, const char *outdir)
@@ -123,9 +148,20 @@ int mw_cli_monitor(int argc, char **argv)
         mw_cli_error("out of memory");
         rc = 1;
     }
-    for (int i = 1; i < argc && !rc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) rc = parse_option(argc, argv, &i, opt, &args, &quiet, &outdir);
-        else paths[n++] = argv[i];
+    mw_cli_parser cp;
+    mw_cli_parser_init(&cp, "monitor", mw_cli_monitor_help, monitor_options,
+                       (int)(sizeof monitor_options / sizeof monitor_options[0]), argc, argv);
+    while (!rc) {
+        const char *v;
+        int k = mw_cli_next(&cp, &v);
+        if (k == MW_CLI_END) break;
+        if (k == MW_CLI_STOP) rc = cp.rc ? cp.rc : -1;
+        else if (k == MW_CLI_POSITIONAL) paths[n++] = v;
+        else rc = apply_option(k, v, opt, &args, &quiet, &outdir);
+    }
+    if (rc == -1) {  /* --help */
+        rc = 0;
+        goto out;
     }
     if (!rc && n < 2) rc = mw_cli_usage_error("monitor needs at least two scenes of one place");
     if (!rc && !outdir) rc = mw_cli_usage_error("monitor needs an output folder: -o DIR");
@@ -142,7 +178,7 @@ int mw_cli_monitor(int argc, char **argv)
         sigaction(SIGTERM, &sa, NULL);
         bar p = {.quiet = quiet, .last = -1};
         mw_monitor_result *r = NULL;
-        mw_status st = mw_monitor(scenes, n, opt, outdir, progress_cb, &p, &r);
+        mw_status st = mw_monitor(NULL, scenes, n, opt, outdir, progress_cb, &p, &r);
         if (!quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
         if (st == MW_ERR_USAGE) {
             rc = mw_cli_usage_error("%s", mw_last_error());
@@ -155,6 +191,7 @@ int mw_cli_monitor(int argc, char **argv)
         }
         mw_monitor_result_free(r);
     }
+out:
     for (int i = 0; i < n; i++) mw_scene_destroy(scenes[i]);
     free(scenes);
     free(paths);

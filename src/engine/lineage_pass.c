@@ -180,3 +180,30 @@ mw_status mw_scan_lineage(mw_scan_ctx *ctx)
     for (int i = 0; i < nout; i++) ctx->status_count[out[i].lineage.status]++;
     return MW_OK;
 }
+
+/** See mw_scan_internal.h: the lineage as properties after the fixed table. */
+mw_status mw_scan_lineage_properties(mw_alert_set *set)
+{
+    static const struct { const char *name, *short_name; mw_alert_kind kind; int decimals; } props[] = {
+        {"site_id", "site_id", MW_AK_STRING, 0},      {"status", "status", MW_AK_STRING, 0},
+        {"first_seen", "first_seen", MW_AK_STRING, 0}, {"last_seen", "last_seen", MW_AK_STRING, 0},
+        {"n_detections", "n_detect", MW_AK_INT, 0},    {"area_change_ha", "area_chg", MW_AK_REAL, 4},
+        {"merged_ids", "merged_ids", MW_AK_STRING, 0}};
+    int k[7];
+    for (int j = 0; j < 7; j++)
+        if ((k[j] = mw_alert_set_add_property(set, props[j].name, props[j].short_name, props[j].kind,
+                                              props[j].decimals)) < 0)
+            return mw_last_status();
+    mw_status st = MW_OK;
+    for (int i = 0; st == MW_OK && i < mw_alert_set_count(set); i++) {
+        const mw_lineage *l = &mw_alert_set_at(set, i)->lineage;
+        st = mw_alert_set_set_string(set, i, k[0], l->site_id[0] ? l->site_id : NULL);
+        if (st == MW_OK) st = mw_alert_set_set_string(set, i, k[1], mw_site_status_name(l->status));
+        if (st == MW_OK) st = mw_alert_set_set_string(set, i, k[2], l->first_seen[0] ? l->first_seen : NULL);
+        if (st == MW_OK) st = mw_alert_set_set_string(set, i, k[3], l->last_seen[0] ? l->last_seen : NULL);
+        if (st == MW_OK) st = mw_alert_set_set_int(set, i, k[4], l->n_detections);
+        if (st == MW_OK) st = mw_alert_set_set_double(set, i, k[5], l->area_change_ha);
+        if (st == MW_OK) st = mw_alert_set_set_string(set, i, k[6], l->merged_ids);
+    }
+    return st;
+}

@@ -6,6 +6,7 @@ struct mw_options {
     int threads;            /* 0 = all cores */
     int tile_size;
     int timings;
+    int commit_with_alerts; /* change raster committed by the set's first write */
     double min_area_ha;
     double min_confidence;
     char *model;
@@ -17,7 +18,6 @@ struct mw_options {
     char *previous;         /* earlier alert file (lineage) */
     const char *previous_label;  /* borrowed: how the output names the earlier file (default: previous) */
     int lineage;            /* lineage fields even without an earlier file (a series' first step) */
-    struct mw_model *shared_model;  /* borrowed, loaded once by a series (monitor.c); NULL: load */
 };
 
 #endif

@@ -10,7 +10,7 @@
 #include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
 #include "model/mw_model.h"
-#include "grid/mw_block_store.h"
+#include "read/mw_read.h"
 #include "sites/mw_sites.h"
 #include "mw_engine.h"
 #include "mw_options_internal.h"
@@ -41,9 +41,10 @@ typedef struct mw_site_pre {
 _Static_assert(offsetof(mw_site_pre, seed) == 0, "mw_site_pre.seed first");
 
 typedef struct mw_scan_ctx {
+    mw_context *context;     /* model cache, threads, warnings */
     const mw_scene *before, *after;
     const mw_options *opt;
-    mw_model *model;
+    const mw_model *model;   /* from the context's cache */
     const mw_change_params *params;
     mw_grid grid;
     mw_aoi *aoi;
@@ -73,7 +74,6 @@ typedef struct mw_scan_ctx {
     mw_prev_set *prev;       /* the earlier run's sites (--previous), or NULL */
     uint8_t *held;           /* with prev: 1 for alerts[i] that failed the filters (lineage only) */
     int status_count[MW_SITE_STATUS_COUNT];
-    int model_borrowed;      /* model belongs to the caller (a series) */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
 } mw_scan_ctx;
 
@@ -120,11 +120,10 @@ int mw_cmp_seed(const void *a, const void *b);
 /** Same site, field for field (the sums bit for bit). */
 int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 
-/** The model a scan of @p after with @p opt would load (caller destroys it). */
-mw_status mw_scan_load_model(const mw_options *opt, const mw_scene *after, mw_model **out);
-
 /** Lineage against ctx->prev (lineage_pass.c): replaces alerts; no-op without prev. */
 mw_status mw_scan_lineage(mw_scan_ctx *ctx);
+/** The lineage properties (site_id, status, ...) added to @p set from its alerts' lineage. */
+mw_status mw_scan_lineage_properties(mw_alert_set *set);
 /** Distance within which a detection continues an earlier site, metres. */
 double mw_scan_link_distance_m(const mw_scan_ctx *ctx);
 
