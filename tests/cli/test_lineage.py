@@ -50,7 +50,7 @@ carried = [p for p in p1 if p["first_seen"] == "2022-10-30"]
 check(len(carried) >= len(p0), f"every earlier site is in the new file ({len(carried)} of {len(p0)})")
 check(all(p["n_detections"] >= 1 for p in p1), "n_detections >= 1")
 fc = read_json(second)
-check(fc["minewatch"].get("previous") == first, "the foreign member names the earlier file")
+check(fc["minewatch"]["parameters"].get("previous") == first, "the run's parameters name the earlier file")
 for s in ("new", "growing", "persisting", "inactive", "unobserved"):
     n = sum(p["status"] == s for p in p1)
     check(f"{n} {s}" in err, f"summary line counts {n} {s}: {err[-300:]}")
