@@ -29,7 +29,7 @@
 #include "alerts/mw_lineage.h"
 #include "core/mw_error.h"
 
-enum { STRIP_PX = 1 << 20 };
+enum { STRIP_PX = 1 << 18 };  /* a 512 x 512 tile's pixels: the tile pass's memory per thread */
 
 /* Pixel rectangle of the grid (unclipped) covering envelope @p e. */
 static mw_rect env_rect(const mw_grid *g, const OGREnvelope *e)
