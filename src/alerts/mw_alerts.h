@@ -159,5 +159,7 @@ int mw_format_number(double v, int decimals, char *buf, size_t size);
 
 /* The in-memory alert set (minewatch/alerts.h) as the library builds it. */
 #include "mw_alert_set.h"
+/* Lineage: today's sites linked to an earlier run's. */
+#include "mw_lineage.h"
 
 #endif

@@ -26,7 +26,6 @@
 #include <ogr_srs_api.h>
 #include <omp.h>
 
-#include "alerts/mw_lineage.h"
 #include "core/mw_error.h"
 
 enum { STRIP_PX = 1 << 18 };  /* a 512 x 512 tile's pixels: the tile pass's memory per thread */

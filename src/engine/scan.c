@@ -28,7 +28,6 @@
 #include <omp.h>
 
 #include "alerts/mw_alerts.h"
-#include "alerts/mw_lineage.h"
 #include "core/mw_error.h"
 #include "output/mw_output.h"
 #include "mw_context_internal.h"

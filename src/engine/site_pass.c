@@ -22,7 +22,6 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "alerts/mw_lineage.h"
 #include "core/mw_error.h"
 
 enum { SITE_BATCH = 64 };

@@ -109,4 +109,7 @@ mw_status mw_change_raster_commit(mw_change_raster *r);
 /** Close and delete the temporary files, free @p r. NULL is a no-op. */
 void mw_change_raster_abort(mw_change_raster *r);
 
+/* Site histories of a monitored series (series.c, timeline_html.c). */
+#include "mw_series.h"
+
 #endif

@@ -14,7 +14,7 @@
 #include <gdal.h>
 #include <ogr_api.h>
 
-#include "alerts/mw_lineage.h"
+#include "alerts/mw_alerts.h"
 #include "grid/mw_grid.h"
 #include "mw_test.h"
 

@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include "core/mw_error.h"
-#include "engine/mw_options_internal.h"
+#include "mw_options_internal.h"
 #include "alerts/mw_alerts.h"
-#include "output/mw_series.h"
+#include "output/mw_output.h"
 
 struct mw_monitor_result {
     int nsteps, nsites;
