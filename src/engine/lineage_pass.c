@@ -67,10 +67,10 @@ static mw_status burn(const mw_grid *grid, OGRGeometryH g, mw_rect r, int all_to
 }
 
 /* Clear share of one outline (grid CRS) on the worker's readers. */
-static mw_status outline_share(mw_scan_ctx *ctx, mw_worker *wk, OGRGeometryH g, uint8_t **mask, size_t *cap,
-                               double *share)
+static mw_status outline_share(const mw_scan_setup *su, mw_worker *wk, OGRGeometryH g, uint8_t **mask,
+                               size_t *cap, double *share)
 {
-    const mw_grid *grid = &ctx->grid;
+    const mw_grid *grid = su->grid;
     OGREnvelope e;
     OGR_G_GetEnvelope(g, &e);
     mw_rect r = env_rect(grid, &e);
@@ -91,7 +91,7 @@ static mw_status outline_share(mw_scan_ctx *ctx, mw_worker *wk, OGRGeometryH g, 
             mw_rect in = mw_rect_intersect(s, all);
             for (size_t k = 0; k < (size_t)s.w * s.h; k++) inside += (*mask)[k];
             if (in.w <= 0 || in.h <= 0) continue;
-            st = mw_window_compute(wk, grid, in, ctx->aoi, NULL, &ctx->shift);
+            st = mw_window_compute(wk, grid, in, su->aoi, NULL, &su->shift);
             if (st != MW_OK) return st;
             for (int j = 0; j < in.h; j++)
                 for (int i = 0; i < in.w; i++)
@@ -107,16 +107,16 @@ static mw_status outline_share(mw_scan_ctx *ctx, mw_worker *wk, OGRGeometryH g, 
     return MW_OK;
 }
 
-static mw_status valid_shares(mw_scan_ctx *ctx, mw_prev_set *prev)
+static mw_status valid_shares(const mw_scan_setup *su, mw_pool *pool, mw_prev_set *prev)
 {
     const int n = mw_prev_count(prev);
     if (n == 0) return MW_OK;
     mw_first_error err = {0};
-#pragma omp parallel num_threads(ctx->nthreads)
+#pragma omp parallel num_threads(mw_pool_threads(pool))
     {
-        mw_worker *wk = &ctx->workers[omp_get_thread_num()];
+        mw_worker *wk = mw_pool_worker(pool, omp_get_thread_num());
         CPLPushErrorHandler(CPLQuietErrorHandler);
-        OGRSpatialReferenceH ll = OSRNewSpatialReference(NULL), tgt = OSRNewSpatialReference(ctx->grid.crs_wkt);
+        OGRSpatialReferenceH ll = OSRNewSpatialReference(NULL), tgt = OSRNewSpatialReference(su->grid->crs_wkt);
         OSRImportFromEPSG(ll, 4326);
         OSRSetAxisMappingStrategy(ll, OAMS_TRADITIONAL_GIS_ORDER);
         OSRSetAxisMappingStrategy(tgt, OAMS_TRADITIONAL_GIS_ORDER);
@@ -133,7 +133,7 @@ static mw_status valid_shares(mw_scan_ctx *ctx, mw_prev_set *prev)
                 s = mw_error_set(MW_ERR_CRS, "site %s: cannot bring its outline to the scenes' CRS",
                                  mw_prev_site_id(prev, i));
             else
-                s = outline_share(ctx, wk, g, &mask, &cap, &share);
+                s = outline_share(su, wk, g, &mask, &cap, &share);
             if (g) OGR_G_DestroyGeometry(g);
             if (s != MW_OK) mw_first_error_record(&err, s);
             else mw_prev_set_valid_share(prev, i, share);
@@ -147,36 +147,37 @@ static mw_status valid_shares(mw_scan_ctx *ctx, mw_prev_set *prev)
     return mw_first_error_raise(&err);
 }
 
-/** Link distance: the model's merge distance, at least two pixels. */
-double mw_scan_link_distance_m(const mw_scan_ctx *ctx)
+/** See mw_scan_internal.h. */
+double mw_scan_link_distance_m(const mw_model *model, const mw_grid *grid)
 {
-    double d = mw_model_merge_distance_m(ctx->model), px = fmax(ctx->grid.pixel_w_m, ctx->grid.pixel_h_m);
+    double d = mw_model_merge_distance_m(model), px = fmax(grid->pixel_w_m, grid->pixel_h_m);
     return fmax(d, 2.0 * px);
 }
 
-mw_status mw_scan_lineage(mw_scan_ctx *ctx)
+/** See mw_scan_internal.h. */
+mw_status mw_scan_lineage(const mw_scan_setup *su, mw_pool *pool, mw_prev_set *prev, mw_site_result *sites,
+                          int counts[MW_SITE_STATUS_COUNT])
 {
-    if (!ctx->prev) return MW_OK;
-    mw_status st = ctx->workers ? valid_shares(ctx, ctx->prev) : MW_OK;
+    mw_status st = pool ? valid_shares(su, pool, prev) : MW_OK;
     if (st != MW_OK) return st;
     mw_lineage_params p;
     mw_lineage_params_default(&p);
-    p.link_distance_m = mw_scan_link_distance_m(ctx);
-    p.date_before = mw_scene_date(ctx->before);
-    p.date_after = mw_scene_date(ctx->after);
+    p.link_distance_m = mw_scan_link_distance_m(su->model, su->grid);
+    p.date_before = mw_scene_date(su->before);
+    p.date_after = mw_scene_date(su->after);
     uint8_t none = 0;
     mw_alert *out = NULL;
     int nout = 0;
     CPLPushErrorHandler(CPLQuietErrorHandler);  /* GEOS notes on pixel outlines touching at corners */
-    st = mw_lineage_link(ctx->prev, ctx->alerts, ctx->held ? ctx->held : &none, ctx->nalerts, &p, &out, &nout);
+    st = mw_lineage_link(prev, sites->alerts, sites->held ? sites->held : &none, sites->nalerts, &p, &out, &nout);
     CPLPopErrorHandler();
     if (st != MW_OK) return st;
-    free(ctx->alerts);
-    free(ctx->held);
-    ctx->held = NULL;
-    ctx->alerts = out;
-    ctx->nalerts = nout;
-    for (int i = 0; i < nout; i++) ctx->status_count[out[i].lineage.status]++;
+    free(sites->alerts);
+    free(sites->held);
+    sites->held = NULL;
+    sites->alerts = out;
+    sites->nalerts = nout;
+    for (int i = 0; i < nout; i++) counts[out[i].lineage.status]++;
     return MW_OK;
 }
 
