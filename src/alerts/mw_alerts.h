@@ -93,6 +93,8 @@ mw_status mw_protected_open(const char *path, mw_protected **out);
 void mw_protected_destroy(mw_protected *p);
 /** Name of the area that overlaps the lon/lat geometry most, or NULL. Not thread-safe. */
 const char *mw_protected_name_for(mw_protected *p, OGRGeometryH lonlat_geometry);
+/** How many area names held bytes that are no UTF-8 (replaced by U+FFFD). */
+int mw_protected_repaired_names(const mw_protected *p);
 
 struct mw_alert_field;
 

@@ -54,6 +54,25 @@ static int progress_cb(double done, const char *msg, void *arg)
     return 1;
 }
 
+/* YYYY-MM-DD or YYYYMMDD, a day that exists (the library checks again;
+ * here the message can name the option and the exit is a usage error). */
+static int valid_date(const char *s)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, n = 0;
+    size_t len = strlen(s);
+    if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && s[4] == '-' && s[7] == '-') {
+    } else if (len == 8 && strspn(s, "0123456789") == 8) {
+        long v = strtol(s, NULL, 10);
+        y = (int)(v / 10000), m = (int)(v / 100 % 100), d = (int)(v % 100);
+    } else {
+        return 0;
+    }
+    if (strspn(s, "0123456789-") != len) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1950 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] + (m == 2 && leap);
+}
+
 const char mw_cli_scan_help[] =
     "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
     "\n"
@@ -133,8 +152,13 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
         a->after.sensor = a->before.sensor;
         break;
     case OPT_BAND_MAP: a->before.band_map = a->after.band_map = v; break;
-    case OPT_BEFORE_DATE: a->before.date = v; break;
-    case OPT_AFTER_DATE: a->after.date = v; break;
+    case OPT_BEFORE_DATE:
+    case OPT_AFTER_DATE:
+        if (!valid_date(v))
+            return mw_cli_usage_error("%s: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)",
+                                      id == OPT_BEFORE_DATE ? "--before-date" : "--after-date", v);
+        *(id == OPT_BEFORE_DATE ? &a->before.date : &a->after.date) = v;
+        break;
     case OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
     case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
     case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
@@ -231,7 +255,8 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 mw_cli_error("interrupted: no output written");
             else
                 mw_cli_error("%s", mw_last_error());
-            rc = 1;
+            /* An output that would hurt an input, a bad output name: usage. */
+            rc = st == MW_ERR_USAGE ? 2 : 1;
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

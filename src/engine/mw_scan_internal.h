@@ -19,6 +19,7 @@
 #include "sites/mw_sites.h"
 
 typedef struct mw_change_raster mw_change_raster;
+typedef struct mw_output_txn mw_output_txn;
 
 /* A site's window (bbox + ring + join margin) is read whole, at ~100 bytes
  * per pixel and thread: beyond 1500 x 1500 pixels (15 km at 10 m) a
@@ -39,6 +40,7 @@ typedef struct mw_scan_setup {
     int buffer_px;           /* ring for river/context features, pixels */
     int site_halo;           /* margin of a site window around its bbox, pixels */
     int64_t min_pixels;      /* sites smaller than this are not measured */
+    const char *raster_path; /* where the change raster is written: a staging name (scan_outputs.c) */
     const mw_prev_set *prev; /* the earlier run's sites (--previous), or NULL */
     double link_m;           /* a detection this close to an earlier site may continue it */
 } mw_scan_setup;
@@ -145,5 +147,16 @@ mw_status mw_scan_lineage_properties(mw_alert_set *set);
  */
 mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
                             mw_index_shift *shift, long long *sampled_valid);
+
+/* ---- the outputs (scan_outputs.c) ---- */
+
+/** Stage the change raster (if @p o asks for one) in a new transaction
+ *  *@p txn; *@p raster_path is where the tile pass writes it. */
+mw_status mw_scan_outputs_prepare(const mw_options *o, mw_output_txn **txn, const char **raster_path);
+/** Close @p raster into its staging folder, then hand *@p txn (taken) to
+ *  @p set, whose alert file joins it (MW_OPT_COMMIT_WITH_ALERTS), or commit
+ *  it now. */
+mw_status mw_scan_outputs_finish(const mw_options *o, mw_change_raster *raster, mw_output_txn **txn,
+                                 mw_alert_set *set);
 
 #endif
