@@ -469,3 +469,11 @@ mw_status mw_alert_geometry_wkb(const mw_alert *a, unsigned char **out, size_t *
     *size = n;
     return MW_OK;
 }
+
+/** See mw_alert_set.h. */
+struct mw_output_txn *mw_alert_set_pending_txn(const mw_alert_set *set)
+{
+    for (int i = 0; set && i < set->npending; i++)
+        if (set->pending[i].txn) return set->pending[i].txn;
+    return NULL;
+}

@@ -19,6 +19,9 @@ typedef struct mw_pending_output {
     mw_status (*commit)(void *arg);  /**< frees what it was given, success or not */
     void (*abort)(void *arg);        /**< deletes the temporary output, frees it */
     void *arg;
+    /** Optional: outputs staged in a transaction (minewatch/output.h) that
+     *  the alert file joins, so both are committed together. */
+    struct mw_output_txn *txn;
 } mw_pending_output;
 
 /** A new empty set describing a run; the strings of @p meta are copied
@@ -88,5 +91,8 @@ mw_status mw_alert_set_add_pending(mw_alert_set *set, mw_pending_output p);
 /** Commit the pending outputs in the order they were added (all, even
  *  after a failure; the first error is returned). */
 mw_status mw_alert_set_commit_pending(mw_alert_set *set);
+
+/** The transaction of the first pending output that has one, or NULL. */
+struct mw_output_txn *mw_alert_set_pending_txn(const mw_alert_set *set);
 
 #endif

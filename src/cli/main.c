@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "minewatch/minewatch.h"
 #include "mw_cli.h"
@@ -15,6 +16,7 @@ static const mw_cli_command commands[] = {
     {"info", "show what minewatch reads from a scene", mw_cli_info_help, mw_cli_info},
     {"batch", "scan many scene pairs (CSV, folder, STAC), resumable, shardable", mw_cli_batch_help, mw_cli_batch},
     {"merge", "join the output folders of batch shards", mw_cli_merge_help, mw_cli_merge},
+    {"monitor", "a dated series of one place: sites over time", mw_cli_monitor_help, mw_cli_monitor},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -68,6 +70,20 @@ int mw_cli_usage_error(const char *fmt, ...)
     return 2;
 }
 
+/*
+ * GDAL's CPLMalloc()/CPLStrdup() abort when memory runs out, and driver
+ * registration makes thousands of them: with too little address space
+ * (ulimit -v) for even that, say so and stop before GDAL starts.
+ */
+static int enough_memory(void)
+{
+    const size_t headroom = (size_t)32 << 20;
+    void *p = mmap(NULL, headroom, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    munmap(p, headroom);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return mw_cli_usage_error("missing command");
@@ -86,6 +102,10 @@ int main(int argc, char **argv)
     }
     const mw_cli_command *c = find_command(cmd);
     if (!c) return mw_cli_usage_error("unknown command '%s'", cmd);
+    if (!enough_memory()) {
+        mw_cli_error("out of memory: less than 32 MB of address space left to start in");
+        return 1;
+    }
     mw_init();
     return c->run(argc - 1, argv + 1);
 }

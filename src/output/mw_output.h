@@ -109,4 +109,12 @@ mw_status mw_change_raster_commit(mw_change_raster *r);
 /** Close and delete the temporary files, free @p r. NULL is a no-op. */
 void mw_change_raster_abort(mw_change_raster *r);
 
+/** Rewrite the calling thread's last error so it names @p user where it
+ *  named the staging path @p staged of an output transaction (either may
+ *  be NULL: no change). paths.c */
+void mw_output_error_rename(const char *staged, const char *user);
+
+/* Site histories of a monitored series (series.c, timeline_html.c). */
+#include "mw_series.h"
+
 #endif
