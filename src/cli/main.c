@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <omp.h>
+#include <pthread.h>
+
 #include "minewatch/minewatch.h"
 #include "mw_cli.h"
 
@@ -84,6 +87,34 @@ static int enough_memory(void)
     return 1;
 }
 
+/*
+ * libgomp ends the process with its own message when it cannot create a
+ * worker thread (each needs a stack's worth of address space), and it may
+ * do so in the middle of a scan with outputs staged. Create the team now,
+ * before anything is staged, after checking with pthreads that the threads
+ * fit: the team then stays parked and later parallel regions reuse it.
+ */
+static void *idle_thread(void *arg) { return arg; }
+
+static int start_worker_threads(void)
+{
+    const int n = omp_get_num_procs();
+    pthread_t t[64];
+    int made = 0, ok = 1;
+    for (; made < n - 1 && made < 64; made++)
+        if (pthread_create(&t[made], NULL, idle_thread, NULL) != 0) {
+            ok = 0;
+            break;
+        }
+    for (int i = 0; i < made; i++) pthread_join(t[i], NULL);
+    if (!ok) return 0;
+#pragma omp parallel num_threads(n)
+    {
+        (void)0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return mw_cli_usage_error("missing command");
@@ -104,6 +135,10 @@ int main(int argc, char **argv)
     if (!c) return mw_cli_usage_error("unknown command '%s'", cmd);
     if (!enough_memory()) {
         mw_cli_error("out of memory: less than 32 MB of address space left to start in");
+        return 1;
+    }
+    if (!start_worker_threads()) {
+        mw_cli_error("out of memory: cannot start %d worker threads", omp_get_num_procs());
         return 1;
     }
     mw_init();
