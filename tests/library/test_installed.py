@@ -58,6 +58,13 @@ with tempfile.TemporaryDirectory() as td:
     exe = os.path.join(td, "example")
     san = ["-fsanitize=address,undefined"] if sanitized else []
     src = os.path.join(root, "tests", "library", "example.c")
+    # The README shows this very program: its "Using the library" C block.
+    with open(os.path.join(root, "README.md")) as f:
+        readme = f.read()
+    section = readme.split("## Using the library", 1)[-1]
+    block = section.split("```c\n", 1)[-1].split("```", 1)[0] if "```c\n" in section else ""
+    with open(src) as f:
+        check(block == f.read(), "README's 'Using the library' C example equals tests/library/example.c")
     r = subprocess.run([cc, "-std=c17", "-Wall", "-Wextra", "-Werror", "-pedantic", src, "-o", exe] + san + flags,
                        capture_output=True, text=True)
     check(r.returncode == 0, "example.c compiles: " + r.stderr)
