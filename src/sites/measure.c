@@ -44,6 +44,7 @@
 
 #include "core/mw_error.h"
 #include "mw_sites_internal.h"
+#include "mw_site_colour.h"
 
 typedef struct mean_acc {
     double sum;
@@ -261,6 +262,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     mean_acc m_avis = {0}, m_aswir = {0}, m_dvis = {0}, m_bvis = {0}, m_wvis = {0}, m_wnir = {0};
     double w_red = 0.0, w_green = 0.0;
     int64_t n_wrg = 0, n_bdist = 0;
+    mw_colour_acc colour = {0};
     const float *const *bb_ = w->before_band, *const *ab = w->after_band;
     const size_t bstride = w->band_stride > 0 ? (size_t)w->band_stride : (size_t)ww;
     ponds = malloc((size_t)box.w * box.h);
@@ -299,6 +301,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
             mean_addv(&m_dvis, va - vis_at(bb_, j));
             if (ab[B_SWIR1] && ab[B_SWIR2]) mean_addv(&m_aswir, 0.5 * ((double)ab[B_SWIR1][j] + ab[B_SWIR2][j]));
             if (water_a) {
+                mw_colour_add_water(&colour, ab, j);
                 mean_addv(&m_wvis, va);
                 if (ab[B_NIR]) mean_addv(&m_wnir, ab[B_NIR][j]);
                 if (ab[B_RED] && ab[B_GREEN] && !isnan(ab[B_RED][j]) && !isnan(ab[B_GREEN][j])) {
@@ -307,6 +310,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                     n_wrg++;
                 }
             } else if (mw_is_bare(w->after_bsi, w->after_ndvi, i)) {
+                mw_colour_add_bare(&colour, ab, j);
                 mean_addv(&m_bvis, va);
             }
         }
@@ -338,6 +342,7 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     f.water_nir = mean_get(&m_wnir);
     f.water_red_green = n_wrg && w_green > 0.0 ? w_red / w_green : NAN;
     f.before_disturbed_share = (double)n_bdist / (double)n;
+    mw_colour_finish(&colour, &f);
     f.compactness = 4.0 * M_PI * (double)n / ((double)perim * (double)perim);
     f.bbox_fill = (double)n / ((double)box.w * box.h);
     f.valid_fraction = (double)nvalid / ((double)box.w * box.h);
