@@ -62,6 +62,10 @@ const mw_alert_field mw_alert_fields[] = {
     {"ring_texture_after", "r_tex_a", MW_AK_REAL, 4},
     {"ring_water_ndti", "r_w_ndti", MW_AK_REAL, 4},
     {"ring_loss_share", "r_loss", MW_AK_REAL, 4},
+    {"bare_swir1", "bare_swir1", MW_AK_REAL, 4},
+    {"bare_clay_ratio", "bare_clay", MW_AK_REAL, 4},
+    {"bare_red_blue", "bare_r_b", MW_AK_REAL, 4},
+    {"water_blue_green", "water_b_g", MW_AK_REAL, 4},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
@@ -156,6 +160,10 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 48: v->d = f->ring_texture_after; break;
     case 49: v->d = f->ring_water_ndti; break;
     case 50: v->d = f->ring_loss_share; break;
+    case 51: v->d = f->bare_swir1; break;
+    case 52: v->d = f->bare_clay_ratio; break;
+    case 53: v->d = f->bare_red_blue; break;
+    case 54: v->d = f->water_blue_green; break;
     default: break;
     }
 }

@@ -255,8 +255,9 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 mw_cli_error("interrupted: no output written");
             else
                 mw_cli_error("%s", mw_last_error());
-            /* An output that would hurt an input, a bad output name: usage. */
-            rc = st == MW_ERR_USAGE ? 2 : 1;
+            /* An output that would hurt an input, a bad output name, dates
+             * in the wrong order: usage. */
+            rc = st == MW_ERR_USAGE || st == MW_ERR_DATE_ORDER ? 2 : 1;
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;

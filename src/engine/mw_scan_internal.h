@@ -141,12 +141,25 @@ mw_status mw_scan_lineage_properties(mw_alert_set *set);
 
 /* ---- pass 1: index shift (shift.c) ---- */
 
+/** What the shift pass found. */
+typedef struct mw_shift_estimate {
+    mw_index_shift shift;
+    long long sampled;    /**< clear pixels sampled */
+    long long stable;     /**< of them, the stable pixels the shift rests on */
+    long long identical;  /**< sampled pixels whose indices are the same at both dates */
+    unsigned clamped;     /**< bit k (MW_INDEX_*): held at its bound */
+    int unsure;           /**< too few stable pixels: no shift removed (all zero) */
+    int iterations;
+} mw_shift_estimate;
+
 /**
- * Scene-wide median shift of each index, from a fixed lattice of sample
- * windows aligned to the input's blocks (independent of tiles and threads).
+ * Shift of each index between the dates from its stable pixels
+ * (change/stable_shift.c), on a fixed lattice of sample windows aligned to
+ * the input's blocks (independent of tiles and threads); @p params are the
+ * change thresholds that define stable.
  */
 mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
-                            mw_index_shift *shift, long long *sampled_valid);
+                            const mw_change_params *params, mw_shift_estimate *out);
 
 /* ---- the outputs (scan_outputs.c) ---- */
 

@@ -18,6 +18,7 @@
  *     appear together, or the files that were there stay as they were.
  */
 #include "mw_scan_internal.h"
+#include "mw_pair_checks.h"
 
 #include "minewatch/minewatch.h"
 
@@ -34,6 +35,7 @@
 #include "core/mw_error.h"
 #include "mw_context_internal.h"
 #include "minewatch/output.h"
+#include "change/mw_change.h"
 #include "output/mw_output.h"
 
 struct mw_scan_result {
@@ -59,6 +61,8 @@ typedef struct mw_scan_ctx {
     mw_site_result sites;
     mw_prev_set *prev;         /* the earlier run (--previous), or NULL */
     double t_shift;
+    mw_shift_estimate shift_est; /* what the shift rests on (shift.c) */
+    char *early_warnings;      /* pair and shift warnings, newline-separated, before the set exists */
     int repaired_names;        /* protected-area names that were not UTF-8 */
     mw_output_txn *txn;        /* the change raster's transaction until handed on */
 } mw_scan_ctx;
@@ -76,6 +80,9 @@ static char *params_json(const mw_scan_ctx *ctx)
             mw_model_merge_distance_m(ctx->model), mw_model_river_buffer_m(ctx->model));
     fprintf(f, "\"index_shift\": {\"ndvi\": %.4f, \"mndwi\": %.4f, \"ndti\": %.4f, \"bsi\": %.4f}, ",
             ctx->setup.shift.ndvi, ctx->setup.shift.mndwi, ctx->setup.shift.ndti, ctx->setup.shift.bsi);
+    /* What the shift rests on: stable pixels of the sampled clear ones. */
+    fprintf(f, "\"index_shift_stable_pixels\": %lld, \"index_shift_sampled_pixels\": %lld, ",
+            ctx->shift_est.unsure ? 0 : ctx->shift_est.stable, ctx->shift_est.sampled);
     fprintf(f, "\"aoi\": %s, \"protected\": %s", o->aoi ? "true" : "false",
             o->protected_areas ? "true" : "false");
     if (ctx->prev) {
@@ -201,6 +208,13 @@ static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outsi
 {
     mw_status st = MW_OK;
     mw_alert_set_set_pixels(set, (long long)ctx->grid.width * ctx->grid.height);
+    for (const char *l = ctx->early_warnings; st == MW_OK && l && *l;) {
+        size_t n = strcspn(l, "\n");
+        char *one = strndup(l, n);
+        st = warn(ctx, set, one);
+        free(one);
+        l += n + (l[n] == '\n');
+    }
     if (ctx->opt->timings && ctx->pool) {
         mw_scan_timings t = scan_timings(ctx);
         st = mw_alert_set_set_timings(set, &t);
@@ -225,6 +239,7 @@ static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outsi
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
+    free(ctx->early_warnings);
     mw_site_result_clear(&ctx->sites);
     mw_tile_result_clear(&ctx->tiles);
     mw_pool_destroy(ctx->pool);
@@ -306,13 +321,57 @@ static mw_status set_up_passes(mw_scan_ctx *ctx)
     return mw_pool_create(nthreads, ctx->before, ctx->after, &ctx->grid, &ctx->progress, &ctx->pool);
 }
 
+/* The pair before any pixel (pair_checks.c): dates in order (a usage
+ * error otherwise), and a warning for one scene given twice. */
+static mw_status pair_checks(mw_scan_ctx *ctx)
+{
+    const char *pb = mw_scene_path(ctx->before), *pa = mw_scene_path(ctx->after);
+    mw_status st = mw_pair_check_dates(mw_scene_date(ctx->before), mw_scene_date(ctx->after), &ctx->early_warnings);
+    if (st == MW_OK && mw_pair_same_file(pb, pa) &&
+        mw_warnings_add(&ctx->early_warnings, "%s is both the before and the after scene: nothing can have changed",
+                        pa))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+/* What the shift pass found that the user should know: a shift at its
+ * bound or large, few stable pixels under it, identical dates. */
+static mw_status shift_warnings(mw_scan_ctx *ctx)
+{
+    static const char *const names[MW_INDEX_COUNT] = {"NDVI", "MNDWI", "NDTI", "BSI"};
+    const mw_shift_estimate *e = &ctx->shift_est;
+    const float v[MW_INDEX_COUNT] = {e->shift.ndvi, e->shift.mndwi, e->shift.ndti, e->shift.bsi};
+    char **w = &ctx->early_warnings;
+    int bad = 0;
+    if (e->unsure)
+        bad |= mw_warnings_add(w, "too few stable pixels to estimate the index shift between the dates (%lld of "
+                               "%lld sampled): none removed, most of the scene changed", e->stable, e->sampled);
+    for (int k = 0; k < MW_INDEX_COUNT && !e->unsure; k++) {
+        if (e->clamped & (1u << k))
+            bad |= mw_warnings_add(w, "the %s shift between the dates reached its bound %+.2f and is held there: "
+                                   "a different sensor, scaling or season, or mostly change", names[k], v[k]);
+        else if (fabsf(v[k]) >= mw_shift_large[k])
+            bad |= mw_warnings_add(w, "large %s shift between the dates (%+.3f) removed before thresholding: "
+                                   "check that the scenes are comparable", names[k], v[k]);
+    }
+    if (e->sampled > 0 && e->identical == e->sampled &&
+        !mw_pair_same_file(mw_scene_path(ctx->before), mw_scene_path(ctx->after)))
+        bad |= mw_warnings_add(w, "%s and %s have identical pixels: nothing can have changed",
+                               mw_scene_path(ctx->before), mw_scene_path(ctx->after));
+    else if (!e->unsure && e->sampled > 0 && e->stable * MW_SHIFT_FEW_STABLE_DEN < e->sampled * MW_SHIFT_FEW_STABLE_NUM)
+        bad |= mw_warnings_add(w, "the index shift rests on few stable pixels (%lld of %lld sampled): most of the "
+                               "scene changed, the shift is less certain", e->stable, e->sampled);
+    return bad ? mw_error_set(MW_ERR_NOMEM, "out of memory") : MW_OK;
+}
+
 /* Step 3: the passes. */
 static mw_status run_passes(mw_scan_ctx *ctx)
 {
-    long long sampled = 0;
     double t0 = omp_get_wtime();
-    mw_status st = mw_estimate_shift(ctx->pool, &ctx->grid, ctx->after, ctx->aoi, &ctx->setup.shift, &sampled);
+    mw_status st = mw_estimate_shift(ctx->pool, &ctx->grid, ctx->after, ctx->aoi, ctx->setup.params, &ctx->shift_est);
+    ctx->setup.shift = ctx->shift_est.shift;
     ctx->t_shift = omp_get_wtime() - t0;
+    if (st == MW_OK) st = shift_warnings(ctx);
     if (st == MW_OK) st = mw_progress_report(&ctx->progress, 0.05, "index shift");
     if (st == MW_OK) st = mw_tile_pass(&ctx->setup, ctx->pool, 0.05, 0.85, &ctx->tiles);
     if (st == MW_OK && ctx->tiles.valid_pixels == 0 && !ctx->aoi)
@@ -372,6 +431,7 @@ mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nb
     mw_alert_set *set = NULL;
     /* Outputs that would hurt an input are refused before a pixel is read. */
     st = mw_output_check_scan(before[0], after, options);
+    if (st == MW_OK) st = pair_checks(&ctx);
     if (st == MW_OK) st = set_up(&ctx, &aoi_outside);
     if (st == MW_OK) st = mw_scan_outputs_prepare(options, &ctx.txn, &ctx.setup.raster_path);
     if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");

@@ -1,20 +1,27 @@
 /*
- * Pass 1: the scene-wide median shift of each index between the dates.
+ * Pass 1: the shift of each index between the dates, from stable pixels.
  *
  * Illumination, phenology and atmosphere move every pixel's indices a
  * little between two acquisitions; what matters is change beyond that.
- * The median of (after - before) over clear pixels is a robust estimate of
- * the common shift. It is taken on a fixed lattice of sample windows,
- * each inside one block of the input so a window costs one block decode
- * per band: at every 6th block across and down on a full tile (1 block in
- * 36), closer on smaller scenes so that 4 x 4 windows fit, each window the
- * whole block where that samples at most 4 % of the pixels: 4.2 M pixels
- * on a full Sentinel-2 tile, where 128 x 128 windows at every 3rd block
- * decoded a quarter of the tile's blocks a second time (0.64 s of a 9.5 s
- * scan) for 3.7 M. The lattice is independent of tile size and thread
- * count, and cheap next to the full pass. Histograms are integer counts,
- * merged by addition, so the result does not depend on the order of the
- * work either.
+ * General plan:
+ *  1. Sample a fixed lattice of windows, each inside one block of the
+ *     input so a window costs one block decode per band: at every 6th
+ *     block across and down on a full tile (1 block in 36), closer on
+ *     smaller scenes so that 4 x 4 windows fit, each window the whole
+ *     block where that samples at most 4 % of the pixels: 4.2 M pixels on
+ *     a full Sentinel-2 tile, where 128 x 128 windows at every 3rd block
+ *     decoded a quarter of the tile's blocks a second time (0.64 s of a
+ *     9.5 s scan) for 3.7 M. The lattice is independent of tile size and
+ *     thread count, and cheap next to the full pass; the scheduler polls
+ *     for cancellation between its jobs.
+ *  2. Keep each clear pixel's index changes, quantised to 0.001 (8 bytes
+ *     a pixel, 34 MB at most), leaving out pixels whose water state
+ *     differs between the dates (change whatever the shift).
+ *  3. The shift: medians over the pixels that stay stable under it
+ *     (change/stable_shift.c), held within a bound per index. Integer
+ *     histograms: the result does not depend on the order of the work.
+ *  4. Also count sampled pixels whose indices are identical at both
+ *     dates: the same image given twice.
  */
 #include "mw_scan_internal.h"
 
@@ -22,22 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "change/mw_change.h"
 #include "core/mw_error.h"
 
-enum { SHIFT_BINS = 4000 };           /* 0.001 wide over [-2, 2] */
-static const double SHIFT_LO = -2.0, SHIFT_BIN = 0.001;
 enum { SAMPLE_EDGE = 128 };
-
-static double hist_median(const long long *h, long long total)
-{
-    if (total == 0) return 0.0;
-    long long half = (total + 1) / 2, acc = 0;
-    for (int i = 0; i < SHIFT_BINS; i++) {
-        acc += h[i];
-        if (acc >= half) return SHIFT_LO + (i + 0.5) * SHIFT_BIN;
-    }
-    return 0.0;
-}
 
 /* The lattice along a side of @p size pixels with blocks of @p block
  * (see the plan): every s-th block for the largest s of 6..3 that fits 4
@@ -56,13 +51,20 @@ static void lattice_side(int size, int block, int *step, int *edge)
     *edge = SAMPLE_EDGE;
 }
 
-/* The pass's state: the lattice and a histogram set per thread. */
+_Static_assert((int)MW_INDEX_NDVI == (int)MW_SHIFT_NDVI && (int)MW_INDEX_MNDWI == (int)MW_SHIFT_MNDWI &&
+                   (int)MW_INDEX_NDTI == (int)MW_SHIFT_NDTI && (int)MW_INDEX_BSI == (int)MW_SHIFT_BSI,
+               "a sample's indices in the engine's order");
+
+/* The pass's state: the lattice, and per window its samples and counts
+ * (each window written by the one job that samples it). */
 typedef struct shift_pass {
     const mw_grid *grid;
     const mw_aoi *aoi;
+    const mw_change_params *params;
     int nx, sx, sy, ex, ey, nwin;
-    mw_rect *wins;                  /* the lattice's windows, clipped to the grid */
-    long long (*hist)[SHIFT_BINS];  /* MW_INDEX_COUNT per thread */
+    mw_rect *wins;      /* the lattice's windows, clipped to the grid */
+    mw_shift_run *runs;
+    long long *counts;  /* per window: clear pixels, identical pixels */
 } shift_pass;
 
 /* One wave: the windows' blocks are planned, so the pool decodes each
@@ -82,80 +84,93 @@ static mw_status plan(void *arg, int wave, mw_wave *out)
     return MW_OK;
 }
 
-/* Window @p i of the lattice into thread @p t's histograms. */
+/* The samples of window @p w (step 2) into @p run; 0, or -1 out of memory. */
+static int keep_samples(const mw_window *w, const mw_change_params *p, mw_shift_run *run, long long *valid,
+                        long long *identical)
+{
+    size_t n = (size_t)w->r.w * w->r.h;
+    mw_shift_sample *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s) return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w->valid[i]) continue;
+        float b[MW_INDEX_COUNT], a[MW_INDEX_COUNT];
+        int same = 1;
+        for (int j = 0; j < MW_INDEX_COUNT; j++) {
+            b[j] = w->before_idx[j][i], a[j] = w->after_idx[j][i];
+            same &= (a[j] == b[j]) | (isnan(a[j]) & isnan(b[j]));
+        }
+        if (isnan(b[MW_INDEX_NDVI]) || isnan(a[MW_INDEX_NDVI])) continue;  /* nodata to the classes */
+        (*valid)++;
+        *identical += same;
+        if (mw_change_is_water(p, b[MW_INDEX_NDVI], b[MW_INDEX_MNDWI], b[MW_INDEX_NDTI]) !=
+            mw_change_is_water(p, a[MW_INDEX_NDVI], a[MW_INDEX_MNDWI], a[MW_INDEX_NDTI]))
+            continue;
+        for (int j = 0; j < MW_INDEX_COUNT; j++) s[k].d[j] = mw_shift_quantize(a[j] - b[j]);
+        k++;
+    }
+    mw_shift_sample *fit = realloc(s, (k ? k : 1) * sizeof *s);  /* keep only what is used */
+    run->s = fit ? fit : s;
+    run->n = k;
+    return 0;
+}
+
+/* Window @p i of the lattice: its samples. */
 static mw_status sample(void *arg, mw_worker *wk, int t, int stage, int i)
 {
-    (void)stage;
-    const shift_pass *sp = arg;
+    (void)stage, (void)t;
+    shift_pass *sp = arg;
     const mw_grid *grid = sp->grid;
-    long long(*h)[SHIFT_BINS] = sp->hist + (size_t)t * MW_INDEX_COUNT;
     mw_rect r = sp->wins[i];
     mw_status st = mw_window_compute(wk, grid, r, sp->aoi, NULL, NULL);
     if (st != MW_OK) return st;
-    const mw_window *w = &wk->win;
-    size_t n = (size_t)r.w * r.h;
-    for (int k = 0; k < MW_INDEX_COUNT; k++) {
-        const float *b = w->before_idx[k], *a = w->after_idx[k];
-        for (size_t p = 0; p < n; p++) {
-            if (!w->valid[p]) continue;
-            float d = a[p] - b[p];
-            if (!isfinite(d)) continue;
-            /* Clamped as a double: a float of 1e38 is no int. */
-            const double v = floor((d - SHIFT_LO) / SHIFT_BIN);
-            const int bin = v < 0 ? 0 : v >= SHIFT_BINS ? SHIFT_BINS - 1 : (int)v;
-            h[k][bin]++;
-        }
-    }
+    if (keep_samples(&wk->win, sp->params, &sp->runs[i], &sp->counts[2 * i], &sp->counts[2 * i + 1]))
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return MW_OK;
+}
+
+/* Step 3 over the samples of every window. */
+static mw_status estimate(const shift_pass *sp, mw_shift_estimate *out)
+{
+    for (int i = 0; i < sp->nwin; i++) out->sampled += sp->counts[2 * i], out->identical += sp->counts[2 * i + 1];
+    mw_stable_shift est;
+    if (mw_stable_shift_estimate(sp->params, sp->runs, sp->nwin, &est)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    out->unsure = est.stable < MW_SHIFT_MIN_STABLE || est.stable * MW_SHIFT_MIN_STABLE_DEN < out->sampled;
+    if (!out->unsure) out->shift = est.shift;
+    out->stable = est.stable;
+    out->clamped = est.clamped;
+    out->iterations = est.iterations;
     return MW_OK;
 }
 
 mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
-                            mw_index_shift *shift, long long *sampled_valid)
+                            const mw_change_params *params, mw_shift_estimate *out)
 {
-    memset(shift, 0, sizeof *shift);
-    *sampled_valid = 0;
-    const int nthreads = mw_pool_threads(pool);
-
+    memset(out, 0, sizeof *out);
     /* The lattice: windows at block origins (lattice_side). */
     int bx, by;
     mw_scene_block_size(after, grid, &bx, &by);
     if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
     if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
-    shift_pass sp = {.grid = grid, .aoi = aoi};
+    shift_pass sp = {.grid = grid, .aoi = aoi, .params = params};
     lattice_side(grid->width, bx, &sp.sx, &sp.ex);
     lattice_side(grid->height, by, &sp.sy, &sp.ey);
     sp.nx = (grid->width + sp.sx - 1) / sp.sx;
     sp.nwin = sp.nx * ((grid->height + sp.sy - 1) / sp.sy);
 
-    long long(*hist)[SHIFT_BINS] = calloc((size_t)nthreads * MW_INDEX_COUNT, sizeof *hist);
+    sp.runs = calloc((size_t)sp.nwin, sizeof *sp.runs);
+    sp.counts = calloc((size_t)sp.nwin * 2, sizeof *sp.counts);
     sp.wins = malloc((size_t)sp.nwin * sizeof *sp.wins);
-    if (!hist || !sp.wins) {
-        free(hist);
-        free(sp.wins);
-        return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    }
+    mw_status st = sp.runs && sp.counts && sp.wins ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_rect all = {0, 0, grid->width, grid->height};
-    for (int i = 0; i < sp.nwin; i++)
+    for (int i = 0; st == MW_OK && i < sp.nwin; i++)
         sp.wins[i] = mw_rect_intersect((mw_rect){(i % sp.nx) * sp.sx, (i / sp.nx) * sp.sy, sp.ex, sp.ey}, all);
-    sp.hist = hist;
     const mw_pool_client client = {.arg = &sp, .plan = plan, .work = sample};
-    mw_status st = mw_pool_run(pool, &client);
+    if (st == MW_OK) st = mw_pool_run(pool, &client);
+    if (st == MW_OK) st = estimate(&sp, out);
+    for (int i = 0; sp.runs && i < sp.nwin; i++) free((void *)sp.runs[i].s);
+    free(sp.runs);
+    free(sp.counts);
     free(sp.wins);
-    if (st != MW_OK) {
-        free(hist);
-        return st;
-    }
-    for (int t = 1; t < nthreads; t++)
-        for (int k = 0; k < MW_INDEX_COUNT; k++)
-            for (int b = 0; b < SHIFT_BINS; b++) hist[k][b] += hist[(size_t)t * MW_INDEX_COUNT + k][b];
-    long long total[MW_INDEX_COUNT] = {0};
-    for (int k = 0; k < MW_INDEX_COUNT; k++)
-        for (int b = 0; b < SHIFT_BINS; b++) total[k] += hist[k][b];
-    shift->ndvi = (float)hist_median(hist[MW_INDEX_NDVI], total[MW_INDEX_NDVI]);
-    shift->mndwi = (float)hist_median(hist[MW_INDEX_MNDWI], total[MW_INDEX_MNDWI]);
-    shift->ndti = (float)hist_median(hist[MW_INDEX_NDTI], total[MW_INDEX_NDTI]);
-    shift->bsi = (float)hist_median(hist[MW_INDEX_BSI], total[MW_INDEX_BSI]);
-    *sampled_valid = total[MW_INDEX_NDVI];
-    free(hist);
-    return MW_OK;
+    return st;
 }

@@ -43,6 +43,7 @@
 #include <string.h>
 
 #include "core/mw_error.h"
+#include "mw_site_colour.h"
 #include "mw_sites_internal.h"
 
 typedef struct mean_acc {
@@ -258,6 +259,7 @@ typedef struct sweep_acc {
     mean_acc m_bndvi, m_andvi, m_wndti, m_amndwi, m_absi;
     mean_acc m_avis, m_aswir, m_dvis, m_bvis, m_wvis, m_wnir;
     double w_red, w_green;
+    mw_colour_acc colour;
 } sweep_acc;
 
 /* Step 3, one site pixel: index means and reflectance evidence. */
@@ -282,6 +284,7 @@ static void sweep_pixel(const mw_site_window *w, size_t i, size_t j, sweep_acc *
     mean_addv(&a->m_dvis, va - vis_at(bb_, j));
     if (ab[B_SWIR1] && ab[B_SWIR2]) mean_addv(&a->m_aswir, 0.5 * ((double)ab[B_SWIR1][j] + ab[B_SWIR2][j]));
     if (water_a) {
+        mw_colour_add_water(&a->colour, ab, j);
         mean_addv(&a->m_wvis, va);
         if (ab[B_NIR]) mean_addv(&a->m_wnir, ab[B_NIR][j]);
         if (ab[B_RED] && ab[B_GREEN] && !isnan(ab[B_RED][j]) && !isnan(ab[B_GREEN][j])) {
@@ -290,6 +293,7 @@ static void sweep_pixel(const mw_site_window *w, size_t i, size_t j, sweep_acc *
             a->n_wrg++;
         }
     } else if (mw_is_bare(w->after_bsi, w->after_ndvi, i)) {
+        mw_colour_add_bare(&a->colour, ab, j);
         mean_addv(&a->m_bvis, va);
     }
 }
@@ -325,6 +329,7 @@ static void sweep_features(const mw_site_window *w, const sweep_acc *a, int64_t 
     f.water_nir = mean_get(&a->m_wnir);
     f.water_red_green = a->n_wrg && a->w_green > 0.0 ? a->w_red / a->w_green : NAN;
     f.before_disturbed_share = (double)a->n_bdist / (double)n;
+    mw_colour_finish(&a->colour, &f);
     f.compactness = 4.0 * M_PI * (double)n / ((double)a->perim * (double)a->perim);
     f.bbox_fill = (double)n / ((double)box.w * box.h);
     f.valid_fraction = (double)a->nvalid / ((double)box.w * box.h);

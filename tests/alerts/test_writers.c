@@ -295,7 +295,8 @@ static void test_geojson_determinism(const char *dir, mw_alert *alerts)
         CHECK(strstr(b1, "\"mean_dmndwi\": 0,") != NULL);
         CHECK(strstr(b1, "\"ring_ndvi\": 0,") != NULL);
         CHECK(strstr(b1, "\"before_disturbed_share\": 0,") != NULL);
-        CHECK(strstr(b1, "\"ring_loss_share\": 0}") != NULL);
+        CHECK(strstr(b1, "\"ring_loss_share\": 0,") != NULL);
+        CHECK(strstr(b1, "\"water_blue_green\": 0}") != NULL);
         CHECK(strstr(b1, "\"confidence\": 0.3123,") != NULL);
         CHECK(strstr(b1, "\"dist_water_m\": 123.46,") != NULL);
         CHECK(strstr(b1, "\"protected_area\": null") != NULL);

@@ -50,8 +50,10 @@ def test_manifest(w):
     m = os.path.join(w, "m.csv")
     # relative paths are relative to the manifest; the second row's after is missing
     shutil.copytree(S2B, os.path.join(w, "sc"))
+    # a third pair in date order: the after scene, then the before pixels dated later
+    stamp_date(os.path.join(w, "sc", "before.tif"), os.path.join(w, "sc", "later.tif"), "2030-01-02")
     write_csv(m, [["good", "sc/before.tif", "sc/after.tif"], ["bad", "sc/before.tif", "sc/nothere.tif"],
-                  ["", "sc/after.tif", "sc/before.tif"]])
+                  ["", "sc/after.tif", "sc/later.tif"]])
     out = os.path.join(w, "out")
     rc, _, err = run("batch", m, "-o", out, "--threads", 2)
     check(rc == 3, f"a failing pair gives exit 3, not {rc}: {err}")
@@ -73,7 +75,7 @@ def test_manifest(w):
 
     # the bad pair fixed: only it is scanned; then a rerun does nothing
     write_csv(m, [["good", "sc/before.tif", "sc/after.tif"], ["bad", "sc/before.tif", "sc/after.tif"],
-                  ["", "sc/after.tif", "sc/before.tif"]])
+                  ["", "sc/after.tif", "sc/later.tif"]])
     rc, _, err = run("batch", m, "-o", out)
     check(rc == 0, f"fixed manifest: exit 0, not {rc}: {err}")
     check("2 pairs already done" in err and "[1/1] bad" in err, f"only the fixed pair is scanned: {err}")
@@ -217,9 +219,11 @@ def test_real_stac(w):
 
 def test_kill_resume_and_shards(w):
     rows = []
+    later = os.path.join(w, "later.tif")  # the before pixels dated after the after scene
+    stamp_date(os.path.join(S2B, "before.tif"), later, "2030-01-02")
     for i in range(6):
         rows.append([f"p{i}", os.path.join(S2B, "before.tif" if i % 2 == 0 else "after.tif"),
-                     os.path.join(S2B, "after.tif" if i % 2 == 0 else "before.tif")])
+                     os.path.join(S2B, "after.tif") if i % 2 == 0 else later])
     m = os.path.join(w, "six.csv")
     write_csv(m, rows)
     whole = os.path.join(w, "whole")

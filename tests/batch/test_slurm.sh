@@ -109,10 +109,13 @@ done
 size=120
 [ "${MW_SANITIZED:-}" = 1 ] && size=80
 /usr/bin/python3 "$src/scripts/gen_scenes.py" --seed 41 --size $size --out "$tmp/scene" --quiet || fail "generator"
+# the before pixels dated after the after scene: a second pair in date order
+gdal_translate -q -mo PRODUCT_START_TIME=2030-01-02T14:00:00Z "$tmp/scene/before.tif" "$tmp/scene/later.tif" ||
+  fail "gdal_translate"
 {
   echo "id,before,after"
   for i in 1 2 3 4; do
-    if [ $((i % 2)) = 1 ]; then echo "p$i,scene/before.tif,scene/after.tif"; else echo "p$i,scene/after.tif,scene/before.tif"; fi
+    if [ $((i % 2)) = 1 ]; then echo "p$i,scene/before.tif,scene/after.tif"; else echo "p$i,scene/after.tif,scene/later.tif"; fi
   done
 } >"$tmp/pairs.csv"
 cd "$tmp/run" || fail "cd"

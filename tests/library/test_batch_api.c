@@ -163,7 +163,13 @@ int main(void)
     snprintf(manifest, sizeof manifest, "%s/pairs.csv", dir);
     FILE *f = fopen(manifest, "w");
     if (!f) MW_TEST_SKIP("cannot write the manifest");
-    fprintf(f, "id,before,after\none,%s,%s\ntwo,%s,%s\nbad,%s,nothere.tif\n", bp, ap, ap, bp, bp);
+    /* Pair two in date order: the after scene, then the before pixels dated later. */
+    char later[600], tr[1400];
+    snprintf(later, sizeof later, "%s/later.vrt", dir);
+    snprintf(tr, sizeof tr, "gdal_translate -q -of VRT -mo PRODUCT_START_TIME=2030-01-02T14:00:00Z '%s' '%s'", bp,
+             later);
+    if (system(tr) != 0) MW_TEST_SKIP("gdal_translate failed");
+    fprintf(f, "id,before,after\none,%s,%s\ntwo,%s,%s\nbad,%s,nothere.tif\n", bp, ap, ap, later, bp);
     fclose(f);
 
     mw_context *ctx = NULL;
