@@ -19,6 +19,7 @@ typedef enum mw_status {
     MW_OK = 0,
 
     MW_ERR_USAGE = 100,       /**< a parameter value is out of range or malformed */
+    MW_ERR_DATE_ORDER = 101,  /**< the before scene is dated later than the after scene */
 
     MW_ERR_OPEN = 200,        /**< a file cannot be opened or is not a raster */
     MW_ERR_READ = 201,        /**< reading or decoding pixels failed */

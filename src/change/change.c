@@ -30,6 +30,14 @@
  *                               3 if bare after, else 2
  *       bare after, not bare before, dBSI >= bsi_rise: 3
  *       else 1
+ *     and every class only when the raw index (after - before, no shift)
+ *     moved its way too: 2 needs raw NDVI fell, 3 raw BSI rose (a loss
+ *     whose BSI did not rise stays 2), 4 raw MNDWI rose, 5 and 6 raw NDTI
+ *     rose (new water that fails its colour's direction falls back to 4,
+ *     and that to 1; the NIR-backscatter test of turbid water is a level
+ *     in the after date, not a change of NDTI, and is not gated). The shift is an estimate; a pixel whose index moved
+ *     the other way did not change in the class's sense whatever the
+ *     estimate says (greening forest is not vegetation loss).
  *     Water goes first because a flooded pit is the strongest and least
  *     ambiguous mining evidence, and a pond also shows an NDVI drop. Bare
  *     after wins over vegetation loss because the end state we observe
@@ -65,13 +73,9 @@ const char *mw_class_name(int code)
     return class_names[code];
 }
 
-/* NaN-safe: every comparison with NaN is false, so missing indices never
- * assert a condition. */
 static inline int is_water(const mw_change_params *p, float ndvi, float mndwi, float ndti)
 {
-    if (mndwi >= p->water_mndwi) return 1;
-    return mndwi >= p->turbid_water_mndwi && ndti >= p->turbid_ndti &&
-           ndvi <= p->bare_ndvi_max;
+    return mw_change_is_water(p, ndvi, mndwi, ndti);
 }
 
 static inline int is_bare(const mw_change_params *p, float ndvi, float bsi)
@@ -126,15 +130,20 @@ static void classify_scalar(const mw_change_params *p, const mw_index_shift *s,
         int bare_a = is_bare(p, a_ndvi, a_bsi);
         uint8_t c = MW_CLASS_NO_CHANGE;
 
+        /* Raw directions (plan step 4); NaN compares false. */
+        int ndvi_fell = a_ndvi < b_ndvi, bsi_rose = a_bsi > b_bsi;
+        int mndwi_rose = a_mndwi > b_mndwi, ndti_rose = a_ndti > b_ndti;
+
         if (water_a && water_b) {
-            if (dndti >= p->ndti_rise) c = MW_CLASS_TURBIDITY_RISE;
+            if (dndti >= p->ndti_rise && ndti_rose) c = MW_CLASS_TURBIDITY_RISE;
         } else if (water_a) {
-            int turbid = a_ndti >= p->turbid_ndti || dndti >= p->ndti_rise ||
+            int turbid = ((a_ndti >= p->turbid_ndti || dndti >= p->ndti_rise) && ndti_rose) ||
                          a_ndvi >= p->turbid_water_ndvi;
-            c = turbid ? MW_CLASS_TURBID_WATER : MW_CLASS_NEW_WATER;
-        } else if (b_ndvi >= p->veg_ndvi_before && dndvi <= -p->ndvi_drop) {
-            c = bare_a ? MW_CLASS_BARE_SOIL : MW_CLASS_VEG_LOSS;
-        } else if (bare_a && !bare_b && dbsi >= p->bsi_rise) {
+            if (turbid) c = MW_CLASS_TURBID_WATER;
+            else if (mndwi_rose) c = MW_CLASS_NEW_WATER;
+        } else if (b_ndvi >= p->veg_ndvi_before && dndvi <= -p->ndvi_drop && ndvi_fell) {
+            c = bare_a && bsi_rose ? MW_CLASS_BARE_SOIL : MW_CLASS_VEG_LOSS;
+        } else if (bare_a && !bare_b && dbsi >= p->bsi_rise && bsi_rose) {
             c = MW_CLASS_BARE_SOIL;
         }
         out->cls[i] = c;
@@ -213,20 +222,23 @@ static void classify_full(const mw_change_params *p, const mw_index_shift *s,
                              (a_ndvi <= bare_ndvi_max));
         const int bare_b = (b_bsi >= bare_bsi) & (b_ndvi <= bare_ndvi_max);
         const int bare_a = (a_bsi >= bare_bsi) & (a_ndvi <= bare_ndvi_max);
+        const int ndvi_fell = a_ndvi < b_ndvi, bsi_rose = a_bsi > b_bsi;
+        const int mndwi_rose = a_mndwi > b_mndwi, ndti_rose = a_ndti > b_ndti;
         const int rise = dndti >= ndti_rise;
-        const int turbid = (a_ndti >= turbid_ndti) | rise | (a_ndvi >= turbid_water_ndvi);
-        const int veg_loss = (b_ndvi >= veg_ndvi_before) & (dndvi <= neg_ndvi_drop);
-        const int bare_new = bare_a & (bare_b ^ 1) & (dbsi >= bsi_rise);
+        const int turbid = (((a_ndti >= turbid_ndti) | rise) & ndti_rose) | (a_ndvi >= turbid_water_ndvi);
+        const int veg_loss = (b_ndvi >= veg_ndvi_before) & (dndvi <= neg_ndvi_drop) & ndvi_fell;
+        const int bare_new = bare_a & (bare_b ^ 1) & (dbsi >= bsi_rise) & bsi_rose;
 
-        /* Which rule wins, as exclusive 0/1 masks in the order of the plan. */
+        /* Which rule wins, as exclusive 0/1 masks in the order of the plan;
+         * new water that is neither turbid nor of rising MNDWI stays 1. */
         const int r_both = water_a & water_b;
-        const int r_new = water_a & (water_b ^ 1);
+        const int r_new = water_a & (water_b ^ 1) & (turbid | mndwi_rose);
         const int r_veg = (water_a ^ 1) & veg_loss;
         const int r_bare = (water_a ^ 1) & (veg_loss ^ 1) & bare_new;
         const int c = MW_CLASS_NO_CHANGE +
-                      r_both * rise * (MW_CLASS_TURBIDITY_RISE - MW_CLASS_NO_CHANGE) +
+                      r_both * rise * ndti_rose * (MW_CLASS_TURBIDITY_RISE - MW_CLASS_NO_CHANGE) +
                       r_new * (MW_CLASS_NEW_WATER - MW_CLASS_NO_CHANGE + turbid) +
-                      r_veg * (MW_CLASS_VEG_LOSS - MW_CLASS_NO_CHANGE + bare_a) +
+                      r_veg * (MW_CLASS_VEG_LOSS - MW_CLASS_NO_CHANGE + (bare_a & bsi_rose)) +
                       r_bare * (MW_CLASS_BARE_SOIL - MW_CLASS_NO_CHANGE);
         cls[i] = (uint8_t)(c * !nodata);
     }

@@ -49,8 +49,20 @@ typedef struct mw_change_params {
                                    (NIR backscatter), i.e. turbid whatever its hue */
 } mw_change_params;
 
-/** Scene-wide median shift of each index (after minus before), removed
- *  before thresholding so illumination and season do not read as change. */
+/**
+ * The water test of the classes (change.c, plan step 3), the same on both
+ * dates. NaN-safe: a comparison with NaN is false, so a missing index
+ * never asserts a condition.
+ */
+static inline int mw_change_is_water(const mw_change_params *p, float ndvi, float mndwi, float ndti)
+{
+    if (mndwi >= p->water_mndwi) return 1;
+    return mndwi >= p->turbid_water_mndwi && ndti >= p->turbid_ndti && ndvi <= p->bare_ndvi_max;
+}
+
+/** Shift of each index (after minus before) between the dates, estimated
+ *  on stable pixels (mw_stable_shift.h) and removed before thresholding so
+ *  illumination and season do not read as change. */
 typedef struct mw_index_shift {
     float ndvi, mndwi, ndti, bsi;
 } mw_index_shift;

@@ -54,6 +54,16 @@ static int progress_cb(double done, const char *msg, void *arg)
     return 1;
 }
 
+/* One "minewatch: warning:" line per warning of the newline-separated list. */
+static void print_warnings(const char *list)
+{
+    while (list && *list) {
+        size_t n = strcspn(list, "\n");
+        fprintf(stderr, "minewatch: warning: %.*s\n", (int)n, list);
+        list += n + (list[n] == '\n');
+    }
+}
+
 static int parse_long(const char *opt, const char *s, long *out)
 {
     char *end;
@@ -207,13 +217,14 @@ int mw_cli_scan(int argc, char **argv)
         if (st != MW_OK) {
             if (st == MW_ERR_CANCELLED && interrupted)
                 mw_cli_error("interrupted: no output written");
-            else
+            else if (st != MW_ERR_DATE_ORDER)
                 mw_cli_error("%s", mw_last_error());
-            rc = 1;
+            /* Dates in the wrong order are the user's to fix: a usage error. */
+            rc = st == MW_ERR_DATE_ORDER ? mw_cli_usage_error("%s", mw_last_error()) : 1;
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-            if (mw_scan_result_warnings(res)) fprintf(stderr, "minewatch: warning: %s\n", mw_scan_result_warnings(res));
+            print_warnings(mw_scan_result_warnings(res));
             if (timings && mw_scan_result_timings(res))
                 fprintf(stderr, "minewatch: timings: %s\n", mw_scan_result_timings(res));
             if (!quiet) {

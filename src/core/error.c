@@ -64,6 +64,7 @@ const char *mw_strerror(mw_status status)
     switch (status) {
     case MW_OK: return "success";
     case MW_ERR_USAGE: return "invalid parameter";
+    case MW_ERR_DATE_ORDER: return "the before date is later than the after date";
     case MW_ERR_OPEN: return "cannot open input";
     case MW_ERR_READ: return "cannot read pixels";
     case MW_ERR_LAYOUT: return "unrecognised scene layout";

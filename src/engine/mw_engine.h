@@ -67,12 +67,29 @@ mw_status mw_worker_lonlat(mw_worker *w, const char *crs_wkt, struct mw_lonlat *
  */
 mw_status mw_window_extract(mw_worker *w, mw_rect r);
 
+/** What the shift pass found (shift.c). */
+typedef struct mw_shift_estimate {
+    mw_index_shift shift;
+    long long sampled;    /**< clear pixels sampled */
+    long long stable;     /**< of them, the stable pixels the shift rests on */
+    long long identical;  /**< sampled pixels whose indices are the same at both dates */
+    unsigned clamped;     /**< bit k (MW_INDEX_*): held at its bound */
+    int unsure;           /**< too few stable pixels: no shift removed (all zero) */
+    int iterations;
+} mw_shift_estimate;
+
+/** Called on the calling thread between waves with the share done; a
+ *  status other than MW_OK stops the pass with it (cancellation). */
+typedef mw_status (*mw_poll_fn)(void *arg, double done);
+
 /**
- * Scene-wide median shift of each index, from a fixed lattice of sample
- * windows aligned to the input's blocks (independent of tiles and threads).
+ * Shift of each index between the dates from its stable pixels, on a fixed
+ * lattice of sample windows aligned to the input's blocks (independent of
+ * tiles and threads); @p params are the change thresholds that define
+ * stable. @p poll may be NULL.
  */
-mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
-                            const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
-                            long long *sampled_valid);
+mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid, const mw_scene *after,
+                            const mw_aoi *aoi, const mw_change_params *params, mw_poll_fn poll, void *poll_arg,
+                            mw_shift_estimate *out);
 
 #endif

@@ -47,6 +47,8 @@ typedef struct mw_scan_ctx {
     mw_grid grid;
     mw_aoi *aoi;
     mw_index_shift shift;
+    mw_shift_estimate shift_est;  /* what the shift rests on (shift.c) */
+    char *warnings;          /* newline-separated, for mw_scan_result_warnings() */
     int nthreads;
     mw_worker *workers;
     mw_block_store *store_before, *store_after;  /* decoded blocks shared by the threads */

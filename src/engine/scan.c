@@ -11,6 +11,7 @@
  *     committed only after that, so a failure leaves no output at all.
  */
 #include "mw_scan_internal.h"
+#include "mw_pair_checks.h"
 
 #include "minewatch/minewatch.h"
 
@@ -24,6 +25,7 @@
 #include <omp.h>
 
 #include "change/mw_change_raster.h"
+#include "change/mw_stable_shift.h"
 #include "core/mw_error.h"
 
 struct mw_scan_result {
@@ -92,6 +94,9 @@ static char *params_json(const mw_scan_ctx *ctx)
             mw_model_merge_distance_m(ctx->model), mw_model_river_buffer_m(ctx->model));
     fprintf(f, "\"index_shift\": {\"ndvi\": %.4f, \"mndwi\": %.4f, \"ndti\": %.4f, \"bsi\": %.4f}, ",
             ctx->shift.ndvi, ctx->shift.mndwi, ctx->shift.ndti, ctx->shift.bsi);
+    /* What the shift rests on: stable pixels of the sampled clear ones. */
+    fprintf(f, "\"index_shift_stable_pixels\": %lld, \"index_shift_sampled_pixels\": %lld, ",
+            ctx->shift_est.unsure ? 0 : ctx->shift_est.stable, ctx->shift_est.sampled);
     fprintf(f, "\"aoi\": %s, \"protected\": %s}", o->aoi ? "true" : "false",
             o->protected_areas ? "true" : "false");
     fclose(f);
@@ -171,6 +176,55 @@ static char *too_large_warning(mw_scan_ctx *ctx)
     return strdup(msg);
 }
 
+/* The pair before any pixel (pair_checks.c): dates in order (a usage
+ * error otherwise), and a warning for one scene given twice. */
+static mw_status pair_checks(mw_scan_ctx *ctx)
+{
+    const char *pb = mw_scene_path(ctx->before), *pa = mw_scene_path(ctx->after);
+    mw_status st = mw_pair_check_dates(mw_scene_date(ctx->before), mw_scene_date(ctx->after), &ctx->warnings);
+    if (st == MW_OK && mw_pair_same_file(pb, pa) &&
+        mw_warnings_add(&ctx->warnings, "%s is both the before and the after scene: nothing can have changed", pa))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return st;
+}
+
+/* Progress of the shift pass, 0 .. 5 % of the scan; cancellation reaches it. */
+static mw_status shift_poll(void *arg, double done)
+{
+    return mw_scan_progress(arg, 0.05 * done, "index shift");
+}
+
+/* What the shift pass found that the user should know: a shift at its
+ * bound or large, few stable pixels under it, identical dates. */
+static mw_status shift_warnings(mw_scan_ctx *ctx)
+{
+    static const char *const names[MW_INDEX_COUNT] = {"NDVI", "MNDWI", "NDTI", "BSI"};
+    const mw_shift_estimate *e = &ctx->shift_est;
+    const float v[MW_INDEX_COUNT] = {e->shift.ndvi, e->shift.mndwi, e->shift.ndti, e->shift.bsi};
+    int bad = 0;
+    if (e->unsure)
+        bad |= mw_warnings_add(&ctx->warnings, "too few stable pixels to estimate the index shift between the "
+                               "dates (%lld of %lld sampled): none removed, most of the scene changed",
+                               e->stable, e->sampled);
+    for (int k = 0; k < MW_INDEX_COUNT && !e->unsure; k++) {
+        if (e->clamped & (1u << k))
+            bad |= mw_warnings_add(&ctx->warnings, "the %s shift between the dates reached its bound %+.2f and is "
+                                   "held there: a different sensor, scaling or season, or mostly change",
+                                   names[k], v[k]);
+        else if (fabsf(v[k]) >= mw_shift_large[k])
+            bad |= mw_warnings_add(&ctx->warnings, "large %s shift between the dates (%+.3f) removed before "
+                                   "thresholding: check that the scenes are comparable", names[k], v[k]);
+    }
+    if (e->sampled > 0 && e->identical == e->sampled &&
+        !mw_pair_same_file(mw_scene_path(ctx->before), mw_scene_path(ctx->after)))
+        bad |= mw_warnings_add(&ctx->warnings, "%s and %s have identical pixels: nothing can have changed",
+                               mw_scene_path(ctx->before), mw_scene_path(ctx->after));
+    else if (!e->unsure && e->sampled > 0 && e->stable * MW_SHIFT_FEW_STABLE_DEN < e->sampled * MW_SHIFT_FEW_STABLE_NUM)
+        bad |= mw_warnings_add(&ctx->warnings, "the index shift rests on few stable pixels (%lld of %lld sampled): "
+                               "most of the scene changed, the shift is less certain", e->stable, e->sampled);
+    return bad ? mw_error_set(MW_ERR_NOMEM, "out of memory") : MW_OK;
+}
+
 static char *format_timings(const mw_scan_ctx *ctx)
 {
     double read = 0, compute = 0, sites = 0;
@@ -190,6 +244,7 @@ static char *format_timings(const mw_scan_ctx *ctx)
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
+    free(ctx->warnings);
     mw_block_store_destroy(ctx->store_before);
     mw_block_store_destroy(ctx->store_after);
     if (ctx->workers)
@@ -219,7 +274,8 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     if (!res) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     int aoi_outside = 0;
 
-    mw_status st = load_model(&ctx);
+    mw_status st = pair_checks(&ctx);
+    if (st == MW_OK) st = load_model(&ctx);
     if (st == MW_OK) {
         ctx.params = mw_model_change_params(ctx.model);
         st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
@@ -278,11 +334,12 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         }
     }
     if (st == MW_OK && !aoi_outside) {
-        long long sampled = 0;
         double t0 = omp_get_wtime();
-        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, &ctx.shift, &sampled);
+        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, ctx.params, shift_poll, &ctx,
+                               &ctx.shift_est);
+        ctx.shift = ctx.shift_est.shift;
         ctx.t_shift = omp_get_wtime() - t0;
-        if (st == MW_OK) st = mw_scan_progress(&ctx, 0.05, "index shift");
+        if (st == MW_OK) st = shift_warnings(&ctx);
     }
     if (st == MW_OK && !aoi_outside) st = mw_tile_pass(&ctx, 0.05, 0.85);
     if (st == MW_OK && !aoi_outside && ctx.valid_pixels == 0 && !ctx.aoi)
@@ -311,10 +368,14 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
         for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
         res->pixels = (long long)ctx.grid.width * ctx.grid.height;
         if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
-        if (ctx.too_large) res->warnings = too_large_warning(&ctx);
-        if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
+        char *big = ctx.too_large ? too_large_warning(&ctx) : NULL;
+        if (big) mw_warnings_add(&ctx.warnings, "%s", big);
+        free(big);
+        if (aoi_outside) mw_warnings_add(&ctx.warnings, "the area of interest does not overlap the scenes: no alerts");
         else if (ctx.aoi && ctx.valid_pixels == 0)
-            res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
+            mw_warnings_add(&ctx.warnings, "no clear pixel inside the area of interest: no alerts");
+        res->warnings = ctx.warnings;
+        ctx.warnings = NULL;
     }
     ctx_clear(&ctx);
     if (st != MW_OK || !result) {

@@ -1,20 +1,27 @@
 /*
- * Pass 1: the scene-wide median shift of each index between the dates.
+ * Pass 1: the shift of each index between the dates, from stable pixels.
  *
  * Illumination, phenology and atmosphere move every pixel's indices a
  * little between two acquisitions; what matters is change beyond that.
- * The median of (after - before) over clear pixels is a robust estimate of
- * the common shift. It is taken on a fixed lattice of sample windows,
- * each inside one block of the input so a window costs one block decode
- * per band: at every 6th block across and down on a full tile (1 block in
- * 36), closer on smaller scenes so that 4 x 4 windows fit, each window the
- * whole block where that samples at most 4 % of the pixels: 4.2 M pixels
- * on a full Sentinel-2 tile, where 128 x 128 windows at every 3rd block
- * decoded a quarter of the tile's blocks a second time (0.64 s of a 9.5 s
- * scan) for 3.7 M. The lattice is independent of tile size and thread
- * count, and cheap next to the full pass. Histograms are integer counts,
- * merged by addition, so the result does not depend on the order of the
- * work either.
+ * General plan:
+ *  1. Sample a fixed lattice of windows, each inside one block of the
+ *     input so a window costs one block decode per band: at every 6th
+ *     block across and down on a full tile (1 block in 36), closer on
+ *     smaller scenes so that 4 x 4 windows fit, each window the whole
+ *     block where that samples at most 4 % of the pixels: 4.2 M pixels on
+ *     a full Sentinel-2 tile, where 128 x 128 windows at every 3rd block
+ *     decoded a quarter of the tile's blocks a second time (0.64 s of a
+ *     9.5 s scan) for 3.7 M. The lattice is independent of tile size and
+ *     thread count, and cheap next to the full pass. The windows go in
+ *     waves, the main thread polling for cancellation between them.
+ *  2. Keep each clear pixel's index changes, quantised to 0.001 (8 bytes
+ *     a pixel, 34 MB at most), leaving out pixels whose water state
+ *     differs between the dates (change whatever the shift).
+ *  3. The shift: medians over the pixels that stay stable under it
+ *     (change/stable_shift.c), held within a bound per index. Integer
+ *     histograms: the result does not depend on the order of the work.
+ *  4. Also count sampled pixels whose indices are identical at both
+ *     dates: the same image given twice.
  */
 #include "mw_engine.h"
 #include "mw_first_error.h"
@@ -26,22 +33,10 @@
 #include <cpl_error.h>
 #include <omp.h>
 
+#include "change/mw_stable_shift.h"
 #include "core/mw_error.h"
 
-enum { SHIFT_BINS = 4000 };           /* 0.001 wide over [-2, 2] */
-static const double SHIFT_LO = -2.0, SHIFT_BIN = 0.001;
 enum { SAMPLE_EDGE = 128 };
-
-static double hist_median(const long long *h, long long total)
-{
-    if (total == 0) return 0.0;
-    long long half = (total + 1) / 2, acc = 0;
-    for (int i = 0; i < SHIFT_BINS; i++) {
-        acc += h[i];
-        if (acc >= half) return SHIFT_LO + (i + 0.5) * SHIFT_BIN;
-    }
-    return 0.0;
-}
 
 /* The lattice along a side of @p size pixels with blocks of @p block
  * (see the plan): every s-th block for the largest s of 6..3 that fits 4
@@ -60,77 +55,114 @@ static void lattice_side(int size, int block, int *step, int *edge)
     *edge = SAMPLE_EDGE;
 }
 
-mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
-                            const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
-                            long long *sampled_valid)
-{
-    memset(shift, 0, sizeof *shift);
-    *sampled_valid = 0;
+_Static_assert((int)MW_INDEX_NDVI == (int)MW_SHIFT_NDVI && (int)MW_INDEX_MNDWI == (int)MW_SHIFT_MNDWI &&
+                   (int)MW_INDEX_NDTI == (int)MW_SHIFT_NDTI && (int)MW_INDEX_BSI == (int)MW_SHIFT_BSI,
+               "a sample's indices in the engine's order");
 
-    /* The lattice: windows at block origins (lattice_side). */
+/* The samples of window @p w (step 2): appended to *run. */
+static int keep_samples(const mw_window *w, const mw_change_params *p, mw_shift_run *run, long long *valid,
+                        long long *identical)
+{
+    size_t n = (size_t)w->r.w * w->r.h;
+    mw_shift_sample *s = malloc((n ? n : 1) * sizeof *s);
+    if (!s) return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w->valid[i]) continue;
+        float b[MW_INDEX_COUNT], a[MW_INDEX_COUNT];
+        int same = 1;
+        for (int j = 0; j < MW_INDEX_COUNT; j++) {
+            b[j] = w->before_idx[j][i], a[j] = w->after_idx[j][i];
+            same &= (a[j] == b[j]) | (isnan(a[j]) & isnan(b[j]));
+        }
+        if (isnan(b[MW_INDEX_NDVI]) || isnan(a[MW_INDEX_NDVI])) continue;  /* nodata to the classes */
+        (*valid)++;
+        *identical += same;
+        if (mw_change_is_water(p, b[MW_INDEX_NDVI], b[MW_INDEX_MNDWI], b[MW_INDEX_NDTI]) !=
+            mw_change_is_water(p, a[MW_INDEX_NDVI], a[MW_INDEX_MNDWI], a[MW_INDEX_NDTI]))
+            continue;
+        for (int j = 0; j < MW_INDEX_COUNT; j++) s[k].d[j] = mw_shift_quantize(a[j] - b[j]);
+        k++;
+    }
+    mw_shift_sample *fit = realloc(s, (k ? k : 1) * sizeof *s);  /* keep only what is used */
+    run->s = fit ? fit : s;
+    run->n = k;
+    return 0;
+}
+
+/* Step 1's windows: *nx across, rectangle i by window_rect(). */
+typedef struct lattice {
+    int sx, sy, ex, ey, nx, ny;
+} lattice;
+
+static lattice make_lattice(const mw_grid *grid, const mw_scene *after)
+{
+    lattice l;
     int bx, by;
     mw_scene_block_size(after, grid, &bx, &by);
     if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
     if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
-    int sx, sy, ex, ey;
-    lattice_side(grid->width, bx, &sx, &ex);
-    lattice_side(grid->height, by, &sy, &ey);
-    int nx = (grid->width + sx - 1) / sx, ny = (grid->height + sy - 1) / sy;
-    int nwin = nx * ny;
+    lattice_side(grid->width, bx, &l.sx, &l.ex);
+    lattice_side(grid->height, by, &l.sy, &l.ey);
+    l.nx = (grid->width + l.sx - 1) / l.sx, l.ny = (grid->height + l.sy - 1) / l.sy;
+    return l;
+}
 
-    long long(*hist)[SHIFT_BINS] = calloc((size_t)nthreads * MW_INDEX_COUNT, sizeof *hist);
-    if (!hist) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+static mw_rect window_rect(const lattice *l, const mw_grid *grid, int i)
+{
+    mw_rect r = {(i % l->nx) * l->sx, (i / l->nx) * l->sy, l->ex, l->ey};
+    mw_rect all = {0, 0, grid->width, grid->height};
+    return mw_rect_intersect(r, all);
+}
 
+mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid, const mw_scene *after,
+                            const mw_aoi *aoi, const mw_change_params *params, mw_poll_fn poll, void *poll_arg,
+                            mw_shift_estimate *out)
+{
+    memset(out, 0, sizeof *out);
+    lattice l = make_lattice(grid, after);
+    int nwin = l.nx * l.ny;
+    mw_shift_run *runs = calloc((size_t)nwin, sizeof *runs);
+    long long *valid = calloc((size_t)nwin * 2, sizeof *valid);  /* valid, identical per window */
+    if (!runs || !valid) {
+        free(runs);
+        free(valid);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
     mw_first_error err = {0};
+    mw_status st = MW_OK;
+    const int wave = nthreads * 4;
+    for (int w0 = 0; w0 < nwin && st == MW_OK; w0 += wave) {
+        int w1 = w0 + wave < nwin ? w0 + wave : nwin;
 #pragma omp parallel num_threads(nthreads)
-    {
-        int t = omp_get_thread_num();
-        mw_worker *wk = &workers[t];
-        long long(*h)[SHIFT_BINS] = hist + (size_t)t * MW_INDEX_COUNT;
-        CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
+        {
+            mw_worker *wk = &workers[omp_get_thread_num()];
+            CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
 #pragma omp for schedule(dynamic, 1)
-        for (int i = 0; i < nwin; i++) {
-            if (mw_first_error_seen(&err)) continue;
-            mw_rect r = {(i % nx) * sx, (i / nx) * sy, ex, ey};
-            mw_rect all = {0, 0, grid->width, grid->height};
-            r = mw_rect_intersect(r, all);
-            mw_status st = mw_window_compute(wk, grid, r, aoi, NULL, NULL);
-            if (st != MW_OK) {
-                mw_first_error_record(&err, st);
-                continue;
+            for (int i = w0; i < w1; i++) {
+                if (mw_first_error_seen(&err)) continue;
+                mw_status ws = mw_window_compute(wk, grid, window_rect(&l, grid, i), aoi, NULL, NULL);
+                if (ws == MW_OK && keep_samples(&wk->win, params, &runs[i], &valid[2 * i], &valid[2 * i + 1]))
+                    ws = mw_error_set(MW_ERR_NOMEM, "out of memory");
+                if (ws != MW_OK) mw_first_error_record(&err, ws);
             }
-            const mw_window *w = &wk->win;
-            size_t n = (size_t)r.w * r.h;
-            for (int k = 0; k < MW_INDEX_COUNT; k++) {
-                const float *b = w->before_idx[k], *a = w->after_idx[k];
-                for (size_t p = 0; p < n; p++) {
-                    if (!w->valid[p]) continue;
-                    float d = a[p] - b[p];
-                    if (!isfinite(d)) continue;
-                    int bin = (int)floor((d - SHIFT_LO) / SHIFT_BIN);
-                    if (bin < 0) bin = 0;
-                    if (bin >= SHIFT_BINS) bin = SHIFT_BINS - 1;
-                    h[k][bin]++;
-                }
-            }
+            CPLPopErrorHandler();
         }
-        CPLPopErrorHandler();
+        if (err.failed) st = mw_first_error_raise(&err);
+        else if (poll) st = poll(poll_arg, (double)w1 / nwin);
     }
-    if (err.failed) {
-        free(hist);
-        return mw_first_error_raise(&err);
+    if (st == MW_OK) {
+        for (int i = 0; i < nwin; i++) out->sampled += valid[2 * i], out->identical += valid[2 * i + 1];
+        mw_stable_shift est;
+        if (mw_stable_shift_estimate(params, runs, nwin, &est)) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+        out->unsure = est.stable < MW_SHIFT_MIN_STABLE || est.stable * MW_SHIFT_MIN_STABLE_DEN < out->sampled;
+        if (!out->unsure) out->shift = est.shift;
+        out->stable = est.stable;
+        out->clamped = est.clamped;
+        out->iterations = est.iterations;
     }
-    for (int t = 1; t < nthreads; t++)
-        for (int k = 0; k < MW_INDEX_COUNT; k++)
-            for (int b = 0; b < SHIFT_BINS; b++) hist[k][b] += hist[(size_t)t * MW_INDEX_COUNT + k][b];
-    long long total[MW_INDEX_COUNT] = {0};
-    for (int k = 0; k < MW_INDEX_COUNT; k++)
-        for (int b = 0; b < SHIFT_BINS; b++) total[k] += hist[k][b];
-    shift->ndvi = (float)hist_median(hist[MW_INDEX_NDVI], total[MW_INDEX_NDVI]);
-    shift->mndwi = (float)hist_median(hist[MW_INDEX_MNDWI], total[MW_INDEX_MNDWI]);
-    shift->ndti = (float)hist_median(hist[MW_INDEX_NDTI], total[MW_INDEX_NDTI]);
-    shift->bsi = (float)hist_median(hist[MW_INDEX_BSI], total[MW_INDEX_BSI]);
-    *sampled_valid = total[MW_INDEX_NDVI];
-    free(hist);
-    return MW_OK;
+    for (int i = 0; i < nwin; i++) free((void *)runs[i].s);
+    free(runs);
+    free(valid);
+    return st;
 }

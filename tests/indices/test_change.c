@@ -113,6 +113,49 @@ static void test_shift(void)
     CHECK(classify1(CLEAR_WATER, BROWN_WATER, 1, &t, NULL) == MW_CLASS_NO_CHANGE);
 }
 
+/* A class only where the raw index moved its way (change.c, plan step 4),
+ * whatever the shift: a scene-wide shift can make greening read as loss. */
+static void test_raw_direction(void)
+{
+    /* Forest 0.05 greener: with a +0.35 NDVI shift the shifted change is
+     * -0.30, loss by the thresholds, but the raw NDVI rose. */
+    px b = FOREST, a = FOREST;
+    a.ndvi = b.ndvi + 0.05f;
+    mw_index_shift up = {0.35f, 0, 0, 0};
+    float d[4];
+    CHECK(classify1(b, a, 1, &up, d) == MW_CLASS_NO_CHANGE);
+    CHECK_NEAR(d[0], -0.30, 1e-6);
+    /* raw NDVI unchanged is no loss either; a raw fall of 0.01 is */
+    a.ndvi = b.ndvi;
+    CHECK(classify1(b, a, 1, &up, NULL) == MW_CLASS_NO_CHANGE);
+    a.ndvi = b.ndvi - 0.01f;
+    CHECK(classify1(b, a, 1, &up, NULL) == MW_CLASS_VEG_LOSS);
+    /* vegetation lost to bare ground whose BSI fell (a wet scar): loss, not bare soil */
+    px scar = SOIL;
+    scar.bsi = FOREST.bsi - 0.05f;
+    scar.ndvi = 0.10f;
+    CHECK(classify1(FOREST, scar, 1, NULL, NULL) == MW_CLASS_VEG_LOSS);
+    /* bare soil by a BSI rise that is only the shift: none */
+    px before = {0.30f, -0.40f, 0.10f, 0.05f};  /* not bare before: NDVI 0.30 > 0.25 */
+    px after = {0.10f, -0.40f, 0.15f, 0.03f};   /* bare after, raw BSI fell 0.02 */
+    mw_index_shift bsi_down = {0, 0, 0, -0.30f};
+    CHECK(classify1(before, after, 1, &bsi_down, NULL) == MW_CLASS_NO_CHANGE);
+    after.bsi = 0.07f;                           /* raw BSI rose 0.02 */
+    CHECK(classify1(before, after, 1, &bsi_down, NULL) == MW_CLASS_BARE_SOIL);
+    /* a turbidity rise that is only the shift: water both dates, raw NDTI fell */
+    px brown2 = BROWN_WATER;
+    brown2.ndti = BROWN_WATER.ndti - 0.02f;
+    mw_index_shift ndti_down = {0, 0, -0.30f, 0};
+    CHECK(classify1(BROWN_WATER, brown2, 1, &ndti_down, NULL) == MW_CLASS_NO_CHANGE);
+    brown2.ndti = BROWN_WATER.ndti + 0.02f;
+    CHECK(classify1(BROWN_WATER, brown2, 1, &ndti_down, NULL) == MW_CLASS_TURBIDITY_RISE);
+    /* new water whose raw NDTI fell is not turbid by NDTI: clear, brownish
+     * before (NDTI 0.30, not water: MNDWI -0.3) to brown water of NDTI 0.10
+     * with the NIR-backscatter test off (NDVI -0.10 < -0.05) */
+    px red_soil = {0.20f, -0.30f, 0.30f, 0.10f};
+    CHECK(classify1(red_soil, BROWN_WATER, 1, NULL, NULL) == MW_CLASS_NEW_WATER);
+}
+
 static void test_row_and_null_outputs(void)
 {
     /* several pixels in one call, d* outputs NULL */
@@ -195,6 +238,7 @@ int main(void)
 {
     test_classes();
     test_shift();
+    test_raw_direction();
     test_row_and_null_outputs();
     test_vector_path_matches_reference();
     test_names();
