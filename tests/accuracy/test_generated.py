@@ -8,12 +8,19 @@ the sites the products let a sensor see (at least half clear in both dates,
 scripts/score.py); the ones under flagged clouds or the nodata edge are
 counted apart.
 
-Usage: test_generated.py sentinel2|landsat stack|folder [--river-season G]
+Usage: test_generated.py sentinel2|landsat stack|folder [--river-season G] [--look shifted]
 
 With --river-season the same pairs are made with every river and pond of
 the second date carrying more sediment (gen_scenes.py --river-season: a wet
 season, NDTI about +0.1 on all water at G = 0.5), the look-alike that could
 join the mines along a river into one water site; the targets are the same.
+
+With --look shifted the pairs are drawn from the generator's `shifted` pool
+of looks (scripts/mwgen/looks.py: green or turquoise ponds or none, dry
+tailings, bright or dark soils, open or sparse forest, haze, 1.5-2.5 x the
+sensor noise), none of which the models were fitted or chosen on (they see
+the `train` pool only): the shifted simulation. Its look-alike target is
+2 %.
 """
 import atexit
 import json
@@ -48,6 +55,11 @@ FLOORS = {("sentinel2", "stack"): TARGET,    # measured 0.964 / 0.977 / 0.008
           ("sentinel2", "folder"): TARGET,   # measured 1.000 / 0.925 / 0.000
           ("landsat", "stack"): TARGET,      # measured 0.935 / 0.960 / 0.008
           ("landsat", "folder"): TARGET}     # measured 0.936 / 0.979 / 0.008
+# The shifted simulation (--look shifted, same seeds): the issue's target is
+# precision and recall >= 0.90 with at most 2 % of the look-alikes alerted.
+SHIFTED_TARGET = dict(precision=0.90, recall=0.90, lookalike_rate=0.02)
+SHIFTED_FLOORS = {("sentinel2", "stack"): SHIFTED_TARGET, ("sentinel2", "folder"): SHIFTED_TARGET,
+                  ("landsat", "stack"): SHIFTED_TARGET, ("landsat", "folder"): SHIFTED_TARGET}
 # With --river-season 0.5 (same seeds), measured: S2 stack 1.000 / 1.000 / 0,
 # S2 folder 1.000 / 0.981 / 0, Landsat stack 0.923 / 0.960 / 0.008, Landsat
 # folder 0.907 / 0.957 / 0.011: the same floors.
@@ -56,7 +68,8 @@ if SANITIZED:
     skip("accuracy floors are not run under sanitizers (slow, and not what they check)")
 sensor, layout = sys.argv[1], sys.argv[2]
 extra = sys.argv[3:]   # generator options of a variant row (--river-season G)
-FLOOR = FLOORS[(sensor, layout)]
+SHIFTED = "--look" in extra
+FLOOR = SHIFTED_FLOORS[(sensor, layout)] if SHIFTED else FLOORS[(sensor, layout)]
 tot = dict(tp=0, fp=0, eligible=0, found=0, looks=0, looks_hit=0, unobservable=0)
 confidences = []
 scene_dirs = []
@@ -123,7 +136,7 @@ def water_ndti(sd):
     return float(np.mean((r[water] - g[water]) / (r[water] + g[water]))), int(water.sum())
 
 
-if extra:
+if "--river-season" in extra:
     # the variant must really change the scene: water browner than in the
     # default pair of the same seed
     seed = SEEDS[(sensor, layout)][0]
@@ -136,7 +149,7 @@ recall = tot["found"] / tot["eligible"] if tot["eligible"] else 0.0
 look = tot["looks_hit"] / tot["looks"] if tot["looks"] else 0.0
 print("%s %s%s: precision %.3f recall %.3f look-alike rate %.3f (%s)" % (
     sensor, layout, "".join(" " + x for x in extra), precision, recall, look, tot))
-if FLOOR != TARGET:
+if FLOOR not in (TARGET, SHIFTED_TARGET):
     print("below the issue's target (precision/recall >= 0.90): guarded at %s" % FLOOR)
 cal = subprocess.run([PY, "-c", "import json, sys; sys.path.insert(0, sys.argv[1]); import score; "
                       "print(json.dumps(score.calibration(json.load(sys.stdin))))", os.path.join(SRC, "scripts")],

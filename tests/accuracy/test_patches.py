@@ -31,6 +31,9 @@ FLOOR_BY_T1_RECALL = 0.83
 # mining pairs show closed canopy everywhere at t1 (nothing to see, none
 # flagged); on the 69 others recall is 0.797 (55), specificity 0.938.
 FLOOR_OPEN_T1_RECALL = 0.76
+# Site-level truth: of the mining alerts in pairs where AMW maps mining by
+# the second date, the share whose outline overlaps that footprint.
+FLOOR_ON_MAPPED_MINING = 0.90
 
 if SANITIZED:
     skip("accuracy floors are not run under sanitizers")
@@ -61,6 +64,14 @@ else:
 for k, d in sorted((r.get("canopy_groups") or {}).items()):
     print("second image %s: %d mining pairs, recall %s; %d other pairs, specificity %s" % (
         k, d["mining"], d["recall"], d["other"], d["specificity"]))
+site = r.get("alerts_on_mapped_mining") or {}
+if r.get("reference"):
+    print("alerts on AMW's mapped mining (pairs AMW maps by the second date): %s of %s (%s)" % (
+        site.get("on_mapped_mining"), site.get("alerts"), site.get("share")))
+    check(site.get("alerts", 0) > 0 and site["share"] >= FLOOR_ON_MAPPED_MINING,
+          "share of alerts on AMW's mapped mining %s < %.2f" % (site.get("share"), FLOOR_ON_MAPPED_MINING))
+rose = r.get("ndvi_rose_alerts") or []
+check(not rose, "%d mining alerts on pixels whose raw NDVI rose without water evidence: %s" % (len(rose), rose[:5]))
 op = (r.get("canopy_groups") or {}).get("open_t1") or {}
 check(op.get("mining", 0) > 0 and op["recall"] >= FLOOR_OPEN_T1_RECALL,
       "recall where the second image shows open ground %s < %.2f" % (op.get("recall"), FLOOR_OPEN_T1_RECALL))
