@@ -113,9 +113,11 @@ def mtd_text(date, baseline, offset):
 
 
 def s2_folder(d, prefix, ext="tif", driver="GTiff", skip=(), extra_20m=True, shift_b11=0.0,
-              b03_epsg=EPSG, mtd=None):
+              b03_epsg=EPSG, mtd=None, dn_offset=0):
+    """dn_offset: added to every DN (1000 for products of baseline 04.00)."""
     os.makedirs(d, exist_ok=True)
     for name, res, base in S2_BANDS:
+        base += dn_offset
         if name in skip:
             continue
         n = N10 * 10 // res
@@ -255,8 +257,9 @@ def main():
     s2_folder(j(out, "s2_folder"), "T20LQR_20210630T100000",
               mtd=mtd_text("2021-06-30", "04.00", -1000))
     # JP2 band folder, no metadata, date 2022-02-01 from the names -> offset by date rule
+    # (its DNs carry the +1000 of baseline 04.00, or the pixels would overrule the date)
     s2_folder(j(out, "s2_jp2_folder"), "T20LQR_20220201T100000", ext="jp2", driver="JP2OpenJPEG",
-              extra_20m=False)
+              extra_20m=False, dn_offset=1000)
     # a COG-style folder B02.tif ... with a STAC item stating scale and offset
     d = j(out, "s2_cog_stac")
     os.makedirs(d, exist_ok=True)

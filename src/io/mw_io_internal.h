@@ -142,6 +142,11 @@ char *mw_io_slurp(const char *path, long max_bytes);
 void mw_io_s2_scaling(const mw_s2_meta *meta, const char *date, mw_band_role role,
                       double *scale, double *offset);
 
+/** 1 when mw_io_s2_scaling() gives @p role the -1000 DN offset by rule 4
+ *  (from the date alone, nothing in the metadata), which the pixels may
+ *  contradict (scene_build.c). */
+int mw_io_s2_offset_guessed(const mw_s2_meta *meta, const char *date, mw_band_role role);
+
 /** Landsat C2 L2 rule: MTL REFLECTANCE_MULT/ADD_BAND_n else 2.75e-5, -0.2. */
 void mw_io_landsat_scaling(const mw_landsat_meta *meta, int landsat_band, mw_band_role role,
                            double *scale, double *offset);

@@ -8,7 +8,11 @@
  *      or STAC earthsearch:boa_offset_applied=true meaning 0);
  *   3. processing baseline known: -1000 DN when >= 04.00, else 0;
  *   4. nothing known: -1000 DN when acquired on/after 2022-01-25 (the day
- *      baseline 04.00 went live), else 0.
+ *      baseline 04.00 went live), else 0; but 0 when the pixels show that
+ *      the offset was already removed (scene_build.c: a tenth of the blue
+ *      band's DNs below 950 would be reflectance under -0.005 once it is
+ *      applied: harmonised exports, e.g. annual composites, whose dates
+ *      say 04.00 and whose values say otherwise).
  * Landsat C2 L2: MTL REFLECTANCE_MULT/ADD_BAND_n, default 2.75e-5 / -0.2.
  * Generic: see mw_io_generic_scaling().
  */
@@ -40,6 +44,13 @@ void mw_io_s2_scaling(const mw_s2_meta *meta, const char *date, mw_band_role rol
         off_dn = (date && date[0] && strcmp(date, "2022-01-25") >= 0) ? -1000.0 : 0.0;
     *scale = 1.0 / q;
     *offset = off_dn / q;
+}
+
+int mw_io_s2_offset_guessed(const mw_s2_meta *meta, const char *date, mw_band_role role)
+{
+    if (role == MW_BAND_MASK || (meta && (meta->have_band_scale[role] || meta->have_boa_offset || meta->have_baseline)))
+        return 0;
+    return date && date[0] && strcmp(date, "2022-01-25") >= 0;
 }
 
 void mw_io_landsat_scaling(const mw_landsat_meta *meta, int landsat_band, mw_band_role role,

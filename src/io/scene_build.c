@@ -234,9 +234,50 @@ static void set_mask_kind(mw_scene_builder *b)
         sc->mask_kind = b->probe[MW_BAND_MASK].is_byte ? MW_MASK_SCL : MW_MASK_QA_PIXEL;
 }
 
+/* Share of the valid DNs of @p src below @p dn in a window of at most
+ * 256 x 256 pixels at its centre (one or a few blocks); -1 when unknown. */
+static double share_below(const mw_band_src *src, double dn)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = GDALOpenEx(src->file, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    double share = -1.0;
+    int w = src->width < 256 ? src->width : 256, h = src->height < 256 ? src->height : 256;
+    float *buf = ds && w > 0 && h > 0 ? malloc(sizeof(float) * (size_t)w * (size_t)h) : NULL;
+    if (buf && GDALRasterIO(GDALGetRasterBand(ds, src->band), GF_Read, (src->width - w) / 2,
+                            (src->height - h) / 2, w, h, buf, w, h, GDT_Float32, 0, 0) == CE_None) {
+        long long n = 0, low = 0;
+        for (size_t i = 0; i < (size_t)w * h; i++) {
+            float v = buf[i];
+            if (isnan(v) || (src->has_nodata && (double)v == src->nodata) || (!src->has_nodata && v == 0)) continue;
+            n++;
+            low += v < dn;
+        }
+        if (n) share = (double)low / (double)n;
+    }
+    free(buf);
+    if (ds) GDALClose(ds);
+    CPLPopErrorHandler();
+    return share;
+}
+
+/* Rule 4 of scaling.c guessed the -1000 DN offset from the date alone: do
+ * the pixels agree? Not when a tenth of the blue band's DNs lie below 950
+ * (reflectance under -0.005 once offset, which surface reflectance of blue
+ * is not): the product was harmonised before it reached us. */
+static int s2_offset_contradicted(const mw_scene_builder *b)
+{
+    const mw_scene *sc = b->scene;
+    mw_band_role r = sc->bands[MW_BAND_BLUE].present ? MW_BAND_BLUE : MW_BAND_GREEN;
+    if (sc->sensor != MW_SENSOR_SENTINEL2 || !sc->bands[r].present || b->probe[r].has_file_scale ||
+        b->probe[r].is_float || !mw_io_s2_offset_guessed(&b->s2, sc->date, r))
+        return 0;
+    return share_below(&sc->bands[r], 950.0) >= 0.10;
+}
+
 static void set_scaling(mw_scene_builder *b)
 {
     mw_scene *sc = b->scene;
+    const int no_offset = s2_offset_contradicted(b);
     for (int r = 0; r < MW_BAND_ROLE_COUNT; r++) {
         mw_band_src *s = &sc->bands[r];
         mw_band_probe *p = &b->probe[r];
@@ -247,7 +288,10 @@ static void set_scaling(mw_scene_builder *b)
             continue;
         }
         switch (sc->sensor) {
-        case MW_SENSOR_SENTINEL2: mw_io_s2_scaling(&b->s2, sc->date, (mw_band_role)r, &s->scale, &s->offset); break;
+        case MW_SENSOR_SENTINEL2:
+            mw_io_s2_scaling(&b->s2, sc->date, (mw_band_role)r, &s->scale, &s->offset);
+            if (no_offset && mw_io_s2_offset_guessed(&b->s2, sc->date, (mw_band_role)r)) s->offset = 0.0;
+            break;
         case MW_SENSOR_LANDSAT:
             mw_io_landsat_scaling(&b->landsat, p->landsat_band ? p->landsat_band : r + 2, (mw_band_role)r,
                                   &s->scale, &s->offset);
