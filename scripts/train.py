@@ -18,8 +18,8 @@ The protocol (what makes the figures worth anything)
     pairs made Landsat-like (scripts/make_landsat_patches.py: the HLS
     bandpass adjustment MSI -> OLI, averaged to 30 m).
   * Generated pairs: gen_scenes.py --lookalikes --look train (mining with
-    brown, milky or mixed ponds, laterite soils, dense forest, no haze, the
-    default noise), seeds 101..; folds by seed. tests/accuracy scores the
+    brown, milky, mixed or no ponds, laterite or dark soils, dense or open
+    forest, haze 0-0.3, noise 1-1.5x), seeds 101..; folds by seed. tests/accuracy scores the
     models on held-out seeds with the looks of the `shifted` pool, which no
     choice here ever sees.
   * Chosen out-of-fold on train only: the change thresholds (a few

@@ -6,10 +6,9 @@ clay; forest is dense or open; haze and sensor noise vary.  A look is a dict
 of the settings below; `gen_scenes.py --look` takes `KEY=VALUE,...` or the
 name of a pool (`train`, `shifted`) from which each seed draws one look.
 
-The two pools share no value of the settings that make a site look like
-mining (pond colour, tailings, soil, vegetation, haze, noise): a model fitted
-on `train` looks and scored on `shifted` ones is judged on looks it never
-saw.  No look (the default) leaves the generator's output byte-identical.
+The two pools share no value of pond colour, soil, vegetation, haze or
+noise (and only wet tailings): a model fitted on `train` looks and scored on
+`shifted` ones is judged on looks it never saw.  No look (the default) leaves the generator's output byte-identical.
 """
 import numpy as np
 
@@ -24,18 +23,19 @@ SETTINGS = {
 }
 DEFAULT = {k: v[0] for k, v in SETTINGS.items()}
 
-# Pools: every value of a setting belongs to one pool only (except where
-# a setting has a single value in a pool, noted), so `shifted` scenes show
-# pond colours, soils, vegetation, haze and noise levels `train` never had.
+# Pools. `train` varies every setting, so that no single look defines
+# mining there (sites with no pond at all among them, dark soils, open
+# forest, some haze and noise); `shifted` takes every setting to values
+# `train` never has (green or turquoise ponds, dry tailings, bright soil,
+# sparse forest, more haze and noise), so a model fitted on `train` looks is
+# judged on looks it never saw. Only wet tailings appear in both (the
+# generator's ordinary pits).
 POOLS = {
-    "train": {"ponds": ("mixed", "brown", "milky"), "tailings": ("wet",), "soil": ("laterite",),
-              "veg": ("dense",), "haze": ("0",), "noise": ("1",)},
-    "shifted": {"ponds": ("green", "turquoise", "none"), "tailings": ("dry", "wet"),
-                "soil": ("bright", "dark"), "veg": ("open", "sparse"), "haze": ("0.3", "0.6"),
-                "noise": ("1.5", "2.5")},
+    "train": {"ponds": ("mixed", "brown", "milky", "none"), "tailings": ("wet",), "soil": ("laterite", "dark"),
+              "veg": ("dense", "open"), "haze": ("0", "0.3"), "noise": ("1", "1.5")},
+    "shifted": {"ponds": ("green", "turquoise"), "tailings": ("dry", "wet"), "soil": ("bright",),
+                "veg": ("sparse",), "haze": ("0.6",), "noise": ("2.5",)},
 }
-# `shifted` keeps wet tailings for sites with ponds: dry tailings there
-# would leave most sites without water at all.
 
 # pond colour a look paints (None: the generator's own mix)
 POND_CODE = {"mixed": None, "brown": "pond_brown", "milky": "pond_milky", "green": "pond_yellowgrn",

@@ -16,10 +16,11 @@ season, NDTI about +0.1 on all water at G = 0.5), the look-alike that could
 join the mines along a river into one water site; the targets are the same.
 
 With --look shifted the pairs are drawn from the generator's `shifted` pool
-of looks (scripts/mwgen/looks.py: green or turquoise ponds or none, dry
-tailings, bright or dark soils, open or sparse forest, haze, 1.5-2.5 x the
-sensor noise), none of which the models were fitted or chosen on (they see
-the `train` pool only): the shifted simulation. Its look-alike target is
+of looks (scripts/mwgen/looks.py: green or turquoise ponds, dry tailings,
+bright soil, sparse forest, haze 0.6, 2.5 x the sensor noise), none of
+which the models were fitted or chosen on (they see the `train` pool only:
+brown, milky, mixed or no ponds, laterite or dark soil, dense or open
+forest, haze up to 0.3, noise up to 1.5 x): the shifted simulation. Its look-alike target is
 2 %.
 """
 import atexit
