@@ -2,7 +2,7 @@
  * The alert property table shared by the GeoJSON and OGR writers, and the
  * deterministic number formatting of the GeoJSON writer.
  */
-#include "mw_alerts_internal.h"
+#include "mw_alerts.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -62,17 +62,45 @@ const mw_alert_field mw_alert_fields[] = {
     {"ring_texture_after", "r_tex_a", MW_AK_REAL, 4},
     {"ring_water_ndti", "r_w_ndti", MW_AK_REAL, 4},
     {"ring_loss_share", "r_loss", MW_AK_REAL, 4},
+    {"bare_swir1", "bare_swir1", MW_AK_REAL, 4},
+    {"bare_clay_ratio", "bare_clay", MW_AK_REAL, 4},
+    {"bare_red_blue", "bare_r_b", MW_AK_REAL, 4},
+    {"water_blue_green", "water_b_g", MW_AK_REAL, 4},
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
+int mw_alert_fields_total(const mw_alert_meta *m)
+{
+    return mw_alert_field_count + (m && m->extra_fields ? m->n_extra_fields : 0);
+}
+
+/** See mw_alerts.h. */
+const mw_alert_field *mw_alert_field_at(const mw_alert_meta *m, int k)
+{
+    return k < mw_alert_field_count ? &mw_alert_fields[k] : &m->extra_fields[k - mw_alert_field_count];
+}
+
+/** See mw_alerts.h. */
 void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
                           mw_alert_value *v)
 {
     const mw_site_features *f = &a->features;
     memset(v, 0, sizeof *v);
-    v->kind = mw_alert_fields[field].kind;
+    v->kind = mw_alert_field_at(m, field)->kind;
     v->d = NAN;
+    if (field < a->nprops && a->props[field].set) {
+        const mw_alert_prop *p = &a->props[field];
+        v->s = p->s;
+        v->d = p->d;
+        v->i = p->i;
+        v->null = p->null;
+        return;
+    }
+    if (field >= mw_alert_field_count) {
+        v->null = 1;  /* an added property this alert has no value for */
+        return;
+    }
     switch (field) {
     case 0: v->s = a->id; break;
     case 1: v->s = a->class_name; break;
@@ -125,6 +153,10 @@ void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
     case 48: v->d = f->ring_texture_after; break;
     case 49: v->d = f->ring_water_ndti; break;
     case 50: v->d = f->ring_loss_share; break;
+    case 51: v->d = f->bare_swir1; break;
+    case 52: v->d = f->bare_clay_ratio; break;
+    case 53: v->d = f->bare_red_blue; break;
+    case 54: v->d = f->water_blue_green; break;
     default: break;
     }
 }
@@ -172,7 +204,7 @@ static int format_fast(double v, int decimals, char *buf)
     return len;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
 int mw_format_number(double v, int decimals, char *buf, size_t size)
 {
     if (!isfinite(v)) {

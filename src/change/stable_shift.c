@@ -1,5 +1,5 @@
 /*
- * The index shift from stable pixels (see mw_stable_shift.h).
+ * The index shift from stable pixels (see mw_change.h).
  *
  * General plan:
  *  1. Start from no shift. A scene-wide median is only a season
@@ -18,7 +18,7 @@
  * Histograms are integer counts of quantised samples, so the result does
  * not depend on the order the samples came in.
  */
-#include "mw_stable_shift.h"
+#include "mw_change.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cpl_error.h>
@@ -17,34 +18,32 @@
 
 #include "minewatch/minewatch.h"
 
-static const char info_usage[] =
-    "usage: minewatch info SCENE [--json] [--sensor auto|sentinel2|landsat|generic]\n"
-    "                            [--band-map blue=1,green=2,...] [--date YYYY-MM-DD]\n"
+const char mw_cli_info_help[] =
+    "Usage: minewatch info SCENE [--json] [--sensor S] [--band-map M] [--date D]\n"
     "\n"
     "Open SCENE (multiband raster, band folder, Sentinel-2 .SAFE or .zip, Landsat\n"
-    "C2 L2 folder) and print its sensor, layout, date, grid, mask and bands.\n"
+    "C2 L2 folder) the way scan would and print its sensor, layout, date, grid,\n"
+    "mask and bands.\n"
     "\n"
+    "Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
     "  --json          print one JSON object instead of text\n"
-    "  --sensor S      sensor hint (default auto: from names and metadata)\n"
+    "  --sensor S      auto (default: from names and metadata), sentinel2,\n"
+    "                  landsat, generic\n"
     "  --band-map M    roles of a multiband raster's bands, e.g.\n"
     "                  blue=1,green=2,red=3,nir=4,swir1=5,swir2=6,mask=7\n"
-    "  --date D        acquisition date, overrides metadata and file names\n";
+    "  --date D        acquisition date, overrides metadata and file names\n"
+    "  -h, --help      this help\n"
+    "\n"
+    "Exit status: 0 success, 1 the scene cannot be used, 2 usage error.\n";
 
-static int parse_sensor(const char *s, mw_sensor *out)
-{
-    static const struct {
-        const char *name;
-        mw_sensor sensor;
-    } names[] = {{"auto", MW_SENSOR_AUTO},     {"sentinel2", MW_SENSOR_SENTINEL2},
-                 {"sentinel-2", MW_SENSOR_SENTINEL2}, {"s2", MW_SENSOR_SENTINEL2},
-                 {"landsat", MW_SENSOR_LANDSAT}, {"generic", MW_SENSOR_GENERIC}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcasecmp(s, names[i].name) == 0) {
-            *out = names[i].sensor;
-            return 1;
-        }
-    return 0;
-}
+enum { OPT_JSON = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_DATE };
+
+static const mw_cli_option info_options[] = {
+    {"--json", 0, 0, OPT_JSON},
+    {"--sensor", 0, 1, OPT_SENSOR},
+    {"--band-map", 0, 1, OPT_BAND_MAP},
+    {"--date", 0, 1, OPT_DATE},
+};
 
 /* Lon/lat bounds (west, south, east, north) of the scene, 1 on success. */
 static int lonlat_bounds(const mw_scene *scene, double out[4])
@@ -93,7 +92,46 @@ static json_object *jdouble(double v)
     return json_object_new_double_s(v, buf);
 }
 
-static json_object *jstr_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+/* Length of the valid UTF-8 sequence at @p p (1..4), 0 if invalid. */
+static int utf8_seq(const unsigned char *p)
+{
+    if (p[0] < 0x80) return 1;
+    int n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    if (!n || p[0] > 0xF4) return 0;
+    unsigned cp = p[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    return cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+}
+
+/* A copy of @p s with bytes that are no UTF-8 replaced by U+FFFD. */
+static char *utf8_repair(const char *s)
+{
+    char *out = malloc(3 * strlen(s) + 1), *w = out;
+    for (const unsigned char *p = (const unsigned char *)s; out && *p;) {
+        int n = utf8_seq(p);
+        memcpy(w, n ? (const char *)p : "\xEF\xBF\xBD", n ? (size_t)n : 3);
+        w += n ? n : 3;
+        p += n ? n : 1;
+    }
+    if (out) *w = '\0';
+    return out;
+}
+
+/* A JSON string from any bytes: paths and layer text may be no UTF-8, and
+ * json-c copies bytes as they are (invalid JSON); NULL gives null. */
+static json_object *jstr(const char *s)
+{
+    char *u = utf8_repair(s);
+    json_object *j = u ? json_object_new_string(u) : NULL;
+    free(u);
+    return j;
+}
+
+static json_object *jstr_or_null(const char *s) { return s ? jstr(s) : NULL; }
 
 static void print_json(const mw_scene *scene)
 {
@@ -103,7 +141,7 @@ static void print_json(const mw_scene *scene)
     scene_extent(scene, e);
     int epsg = mw_scene_epsg(scene);
 
-    json_object_object_add(o, "path", json_object_new_string(mw_scene_path(scene)));
+    json_object_object_add(o, "path", jstr(mw_scene_path(scene)));
     json_object_object_add(o, "sensor", json_object_new_string(mw_sensor_name(mw_scene_sensor(scene))));
     json_object_object_add(o, "layout", jstr_or_null(mw_scene_layout(scene)));
     json_object_object_add(o, "date", jstr_or_null(mw_scene_date(scene)));
@@ -111,7 +149,7 @@ static void print_json(const mw_scene *scene)
     json_object_object_add(o, "epsg", epsg ? json_object_new_int(epsg) : NULL);
     char crs[32] = "custom";
     if (epsg) snprintf(crs, sizeof crs, "EPSG:%d", epsg);
-    json_object_object_add(o, "crs", json_object_new_string(crs));
+    json_object_object_add(o, "crs", jstr(crs));
     json_object_object_add(o, "crs_wkt", jstr_or_null(mw_scene_crs_wkt(scene)));
     json_object_object_add(o, "width", json_object_new_int(mw_scene_width(scene)));
     json_object_object_add(o, "height", json_object_new_int(mw_scene_height(scene)));
@@ -138,7 +176,7 @@ static void print_json(const mw_scene *scene)
         if (!mw_scene_has_band(scene, (mw_band_role)r)) continue;
         json_object *b = json_object_new_object();
         json_object_object_add(b, "role", json_object_new_string(mw_band_role_name((mw_band_role)r)));
-        json_object_object_add(b, "file", json_object_new_string(mw_scene_band_file(scene, (mw_band_role)r)));
+        json_object_object_add(b, "file", jstr(mw_scene_band_file(scene, (mw_band_role)r)));
         json_object_object_add(b, "band", json_object_new_int(mw_scene_band_index(scene, (mw_band_role)r)));
         json_object_object_add(b, "resolution", jdouble(mw_scene_band_resolution(scene, (mw_band_role)r)));
         json_object_object_add(b, "scale", jdouble(mw_scene_band_scale(scene, (mw_band_role)r)));
@@ -197,23 +235,6 @@ static void print_text(const mw_scene *scene)
 }
 
 /* Value of an option given as "--opt value" or "--opt=value"; advances *i. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0') return 0;
-    if (*i + 1 >= argc) {
-        *value = NULL;
-        return 1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 /** Entry of `minewatch info`; returns the process exit code (0, 1, 2). */
 int mw_cli_info(int argc, char **argv)
 {
@@ -221,29 +242,31 @@ int mw_cli_info(int argc, char **argv)
     int json = 0;
     mw_scene_open_args args = {MW_SENSOR_AUTO, NULL, NULL};
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(info_usage, stdout);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (option_value(argc, argv, &i, "--sensor", &value)) {
-            if (!value) return mw_cli_usage_error("info: --sensor needs a value");
-            if (!parse_sensor(value, &args.sensor))
-                return mw_cli_usage_error("info: unknown sensor '%s' (auto, sentinel2, landsat, generic)", value);
-        } else if (option_value(argc, argv, &i, "--band-map", &value)) {
-            if (!value || !*value) return mw_cli_usage_error("info: --band-map needs a value");
+    mw_cli_parser p;
+    mw_cli_parser_init(&p, "info", mw_cli_info_help, info_options,
+                       (int)(sizeof info_options / sizeof info_options[0]), argc, argv);
+    for (;;) {
+        int k = mw_cli_next(&p, &value);
+        if (k == MW_CLI_END) break;
+        if (k == MW_CLI_STOP) return p.rc;
+        switch (k) {
+        case MW_CLI_POSITIONAL:
+            if (scene_path)
+                return mw_cli_usage_error("info: one scene at a time (got '%s' and '%s')", scene_path, value);
+            scene_path = value;
+            break;
+        case OPT_JSON: json = 1; break;
+        case OPT_SENSOR:
+            if (mw_cli_parse_sensor("info", value, &args.sensor)) return 2;
+            break;
+        case OPT_BAND_MAP:
+            if (!*value) return mw_cli_usage_error("info: --band-map needs a value");
             args.band_map = value;
-        } else if (option_value(argc, argv, &i, "--date", &value)) {
-            if (!value || !*value) return mw_cli_usage_error("info: --date needs a value");
+            break;
+        case OPT_DATE:
+            if (!*value) return mw_cli_usage_error("info: --date needs a value");
             args.date = value;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return mw_cli_usage_error("info: unknown option '%s'", a);
-        } else if (!scene_path) {
-            scene_path = a;
-        } else {
-            return mw_cli_usage_error("info: one scene at a time (got '%s' and '%s')", scene_path, a);
+            break;
         }
     }
     if (!scene_path) return mw_cli_usage_error("info: no scene given");

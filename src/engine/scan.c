@@ -1,14 +1,21 @@
 /*
- * mw_scan(): the whole job, from two opened scenes to the alert file.
+ * mw_scan_run(): the whole job, from two opened scenes to an alert set in
+ * memory; mw_scan(): the same, then the alert file.
  *
  * General plan
- *  1. Model (the sensor's file in models/ unless one is given), target grid
- *     (after scene's grid over the overlap), AOI.
- *  2. One worker per thread: its own GDAL handles and buffers.
- *  3. Pass 1, index shift (shift.c); pass 2, tiles (tile_pass.c); pass 3,
- *     sites (site_pass.c); protected-area tags (main thread).
- *  4. Alerts written to a temporary file and renamed; the change raster is
- *     committed only after that, so a failure leaves no output at all.
+ *  1. Model (from the context's cache: the sensor's file in models/ unless
+ *     one is given), target grid (after scene's grid over the overlap), AOI.
+ *  2. The scheduler (pool.c): one worker per thread, its own GDAL handles
+ *     and buffers, decoded blocks shared between them.
+ *  3. Its clients: pass 1, index shift (shift.c); pass 2, tiles
+ *     (tile_pass.c); pass 3, sites (site_pass.c). Then protected-area tags
+ *     (main thread).
+ *  4. The alerts move into an alert set with the run's description. The
+ *     outputs were checked against the inputs before any pixel was read;
+ *     the change raster is written in a staging folder of an output
+ *     transaction (scan_outputs.c), committed at the end or handed to the
+ *     set, whose alert file joins it (MW_OPT_COMMIT_WITH_ALERTS): both
+ *     appear together, or the files that were there stay as they were.
  */
 #include "mw_scan_internal.h"
 #include "mw_pair_checks.h"
@@ -24,9 +31,11 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "change/mw_change_raster.h"
-#include "change/mw_stable_shift.h"
 #include "core/mw_error.h"
+#include "mw_context_internal.h"
+#include "minewatch/output.h"
+#include "change/mw_change.h"
+#include "output/mw_output.h"
 
 struct mw_scan_result {
     int alerts;
@@ -36,50 +45,25 @@ struct mw_scan_result {
     char *warnings;
 };
 
-mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
-{
-    if (!ctx->progress) return MW_OK;
-    if (!ctx->progress(done, msg, ctx->progress_arg))
-        return mw_error_set(MW_ERR_CANCELLED, "cancelled");
-    return MW_OK;
-}
-
-mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs)
-{
-    int a = 0, b = 0;
-    *jobs = 0;
-    mw_status st = ctx->store_before ? mw_block_store_plan(ctx->store_before, rects, n, &b) : MW_OK;
-    if (st == MW_OK && ctx->store_after) st = mw_block_store_plan(ctx->store_after, rects, n, &a);
-    ctx->store_jobs_before = b;
-    ctx->store_jobs = st == MW_OK ? a + b : 0;
-    *jobs = ctx->store_jobs;
-    return st;
-}
-
-mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i)
-{
-    if (i < ctx->store_jobs_before) return mw_block_store_fill(ctx->store_before, wk->before, i);
-    return mw_block_store_fill(ctx->store_after, wk->after, i - ctx->store_jobs_before);
-}
-
-static int file_exists(const char *path) { return access(path, R_OK) == 0; }
-
-static mw_status load_model(mw_scan_ctx *ctx)
-{
-    const mw_options *o = ctx->opt;
-    if (o->model) return mw_model_load(o->model, &ctx->model);
-    mw_sensor s = mw_scene_sensor(ctx->after);
-    const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
-    const char *dirs[4] = {o->model_dir, getenv("MINEWATCH_MODEL_DIR"), MW_INSTALLED_MODEL_DIR,
-                           MW_SOURCE_MODEL_DIR};
-    char path[4096];
-    for (int i = 0; i < 4; i++) {
-        if (!dirs[i] || !*dirs[i]) continue;
-        snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
-        if (file_exists(path)) return mw_model_load(path, &ctx->model);
-    }
-    return mw_error_set(MW_ERR_MODEL, "%s.json: no model file for sensor '%s' (give one with --model)", name, name);
-}
+/* A scan's state: what it sets up, the scheduler, what the passes return. */
+typedef struct mw_scan_ctx {
+    mw_scan_setup setup;       /* read-only in the passes */
+    mw_context *context;       /* model cache, threads, warnings */
+    const mw_options *opt;
+    const mw_scene *before, *after;
+    const mw_model *model;     /* from the context's cache */
+    mw_grid grid;
+    mw_aoi *aoi;
+    mw_progress progress;
+    mw_pool *pool;
+    mw_tile_result tiles;
+    mw_site_result sites;
+    double t_shift;
+    mw_shift_estimate shift_est; /* what the shift rests on (shift.c) */
+    char *early_warnings;      /* pair and shift warnings, newline-separated, before the set exists */
+    int repaired_names;        /* protected-area names that were not UTF-8 */
+    mw_output_txn *txn;        /* the change raster's transaction until handed on */
+} mw_scan_ctx;
 
 static char *params_json(const mw_scan_ctx *ctx)
 {
@@ -93,7 +77,7 @@ static char *params_json(const mw_scan_ctx *ctx)
     fprintf(f, "\"merge_distance_m\": %.4g, \"river_buffer_m\": %.4g, ",
             mw_model_merge_distance_m(ctx->model), mw_model_river_buffer_m(ctx->model));
     fprintf(f, "\"index_shift\": {\"ndvi\": %.4f, \"mndwi\": %.4f, \"ndti\": %.4f, \"bsi\": %.4f}, ",
-            ctx->shift.ndvi, ctx->shift.mndwi, ctx->shift.ndti, ctx->shift.bsi);
+            ctx->setup.shift.ndvi, ctx->setup.shift.mndwi, ctx->setup.shift.ndti, ctx->setup.shift.bsi);
     /* What the shift rests on: stable pixels of the sampled clear ones. */
     fprintf(f, "\"index_shift_stable_pixels\": %lld, \"index_shift_sampled_pixels\": %lld, ",
             ctx->shift_est.unsure ? 0 : ctx->shift_est.stable, ctx->shift_est.sampled);
@@ -109,18 +93,21 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
     mw_protected *p = NULL;
     mw_status st = mw_protected_open(ctx->opt->protected_areas, &p);
     if (st != MW_OK) return st;
-    for (int i = 0; i < ctx->nalerts; i++) {
-        const char *name = mw_protected_name_for(p, ctx->alerts[i].geometry);
-        if (name && !(ctx->alerts[i].protected_area = strdup(name))) {
+    for (int i = 0; i < ctx->sites.nalerts; i++) {
+        mw_alert *a = &ctx->sites.alerts[i];
+        const char *name = mw_protected_name_for(p, a->geometry);
+        if (name && !(a->protected_area = strdup(name))) {
             st = mw_error_set(MW_ERR_NOMEM, "out of memory");
             break;
         }
     }
+    ctx->repaired_names = mw_protected_repaired_names(p);
     mw_protected_destroy(p);
     return st;
 }
 
-static mw_status write_alerts(mw_scan_ctx *ctx)
+/* The alert set of the run: its description, then the alerts moved in. */
+static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
 {
     char *params = params_json(ctx);
     if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -132,8 +119,17 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
-    mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
+    mw_status st = mw_alert_set_create(&meta, out);
+    char *text = NULL;
+    if (st == MW_OK) st = mw_geojson_metadata_text(&meta, &text);
+    if (st == MW_OK) mw_alert_set_take_metadata_json(*out, text);
     free(params);
+    if (st == MW_OK) st = mw_alert_set_adopt(*out, ctx->sites.alerts, ctx->sites.nalerts);
+    if (st == MW_OK) {
+        ctx->sites.alerts = NULL;
+        ctx->sites.nalerts = 0;
+        mw_alert_set_set_threads(*out, ctx->pool ? mw_pool_threads(ctx->pool) : 1);
+    }
     return st;
 }
 
@@ -167,13 +163,147 @@ static char *too_large_warning(mw_scan_ctx *ctx)
 {
     char msg[512], where[160] = "";
     double lon0, lon1, lat0, lat1;
-    if (box_lonlat(&ctx->workers[0], &ctx->grid, ctx->too_large_box, &lon0, &lon1, &lat0, &lat1))
+    if (box_lonlat(mw_pool_worker(ctx->pool, 0), &ctx->grid, ctx->sites.too_large_box, &lon0, &lon1, &lat0, &lat1))
         snprintf(where, sizeof where, "; the largest spans lon %.4f..%.4f, lat %.4f..%.4f", lon0, lon1, lat0, lat1);
     snprintf(msg, sizeof msg,
              "%d disturbance%s too large to outline (site window over %d x %d pixels; nearly always cloud or "
              "haze the mask missed)%s: scan a smaller --aoi to outline what is inside",
-             ctx->too_large, ctx->too_large == 1 ? "" : "s", 1500, 1500, where);
+             ctx->sites.too_large, ctx->sites.too_large == 1 ? "" : "s", 1500, 1500, where);
     return strdup(msg);
+}
+
+static mw_scan_timings scan_timings(const mw_scan_ctx *ctx)
+{
+    mw_scan_timings t = {.shift = ctx->t_shift, .tiles = ctx->tiles.t_tiles, .merge = ctx->tiles.t_merge,
+                         .sites = ctx->sites.t_sites};
+    for (int i = 0; ctx->pool && i < mw_pool_threads(ctx->pool); i++) {
+        const mw_worker *wk = mw_pool_worker(ctx->pool, i);
+        t.read += wk->t_read;
+        t.compute += wk->t_compute;
+        t.site_threads += wk->t_sites;
+    }
+    return t;
+}
+
+/* A warning for the user: kept in the set and sent to the context's callback. */
+static mw_status warn(mw_scan_ctx *ctx, mw_alert_set *set, const char *msg)
+{
+    if (!msg) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (ctx->context->warn) ctx->context->warn(msg, ctx->context->warn_user);
+    return mw_alert_set_add_warning(set, msg);
+}
+
+/* What the set says beside its alerts: pixels, timings, warnings. */
+static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outside)
+{
+    mw_status st = MW_OK;
+    mw_alert_set_set_pixels(set, (long long)ctx->grid.width * ctx->grid.height);
+    for (const char *l = ctx->early_warnings; st == MW_OK && l && *l;) {
+        size_t n = strcspn(l, "\n");
+        char *one = strndup(l, n);
+        st = warn(ctx, set, one);
+        free(one);
+        l += n + (l[n] == '\n');
+    }
+    if (ctx->opt->timings && ctx->pool) {
+        mw_scan_timings t = scan_timings(ctx);
+        st = mw_alert_set_set_timings(set, &t);
+    }
+    if (st == MW_OK && ctx->sites.too_large) {
+        char *w = too_large_warning(ctx);
+        st = warn(ctx, set, w);
+        free(w);
+    }
+    if (st == MW_OK && aoi_outside)
+        st = warn(ctx, set, "the area of interest does not overlap the scenes: no alerts");
+    else if (st == MW_OK && ctx->aoi && ctx->tiles.valid_pixels == 0)
+        st = warn(ctx, set, "no clear pixel inside the area of interest: no alerts");
+    if (st == MW_OK && ctx->repaired_names) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %d area name%s not valid UTF-8 (invalid bytes replaced by U+FFFD)",
+                 ctx->opt->protected_areas, ctx->repaired_names, ctx->repaired_names == 1 ? " is" : "s are");
+        st = warn(ctx, set, msg);
+    }
+    return st;
+}
+
+static void ctx_clear(mw_scan_ctx *ctx)
+{
+    free(ctx->early_warnings);
+    mw_site_result_clear(&ctx->sites);
+    mw_tile_result_clear(&ctx->tiles);
+    mw_pool_destroy(ctx->pool);
+    mw_output_txn_free(ctx->txn);
+    mw_aoi_destroy(ctx->aoi);
+    mw_grid_clear(&ctx->grid);
+    mw_model_cache_release(ctx->context->models, ctx->model);
+}
+
+/* Step 1: the model, the target grid (cropped to the AOI), the AOI.
+ * *aoi_outside: the AOI lies beside the scenes (no error: no alerts). */
+static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
+{
+    const mw_options *opt = ctx->opt;
+    *aoi_outside = 0;
+    mw_status st = mw_context_model(ctx->context, opt, ctx->after, &ctx->model);
+    if (st == MW_OK) st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
+    if (st != MW_OK) return st;
+    /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
+     * CRS, an unknown EPSG code) fails now, not after the tile pass. */
+    mw_lonlat *ll = NULL;
+    if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK) {
+        /* PROJ says the same when memory ran out: do not blame the CRS then. */
+        void *probe = malloc((size_t)8 << 20);
+        st = probe ? mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                                  "WGS84 longitude/latitude", mw_scene_path(ctx->after))
+                   : mw_error_set(MW_ERR_NOMEM, "out of memory setting up the transformation to WGS84");
+        free(probe);
+    }
+    mw_lonlat_destroy(ll);
+    if (st != MW_OK || !opt->aoi) return st;
+    const double *gt = ctx->grid.gt;  /* the pair's overlap, a pixel wider */
+    const double clip[4] = {gt[0] - gt[1], gt[3] + (ctx->grid.height + 1) * gt[5],
+                            gt[0] + (ctx->grid.width + 1) * gt[1], gt[3] - gt[5]};
+    st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, clip, &ctx->aoi);
+    if (st != MW_OK) return st;
+    /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
+    double env[4];
+    mw_aoi_envelope(ctx->aoi, env);
+    mw_grid cropped;
+    st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
+    if (st == MW_ERR_NO_OVERLAP) {
+        *aoi_outside = 1;
+        return MW_OK;
+    }
+    if (st == MW_OK) {
+        mw_grid_clear(&ctx->grid);
+        ctx->grid = cropped;
+    }
+    return st;
+}
+
+/* Step 2: what the passes share, from the grid and the model; the pool. */
+static mw_status set_up_passes(mw_scan_ctx *ctx)
+{
+    const mw_options *opt = ctx->opt;
+    mw_scan_setup *s = &ctx->setup;
+    *s = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = opt, .model = ctx->model,
+                         .params = mw_model_change_params(ctx->model), .grid = &ctx->grid, .aoi = ctx->aoi,
+                         .raster_path = s->raster_path};
+    const double pixel_area_m2 = ctx->grid.pixel_w_m * ctx->grid.pixel_h_m;
+    double px = ctx->grid.pixel_w_m > 0 ? ctx->grid.pixel_w_m : 1;
+    /* Dilating both fragments by r joins gaps up to 2r pixels. */
+    s->radius = (int)ceil(mw_model_merge_distance_m(ctx->model) / px / 2.0 - 1e-9);
+    if (s->radius < 0) s->radius = 0;
+    s->buffer_px = (int)ceil(mw_model_river_buffer_m(ctx->model) / px - 1e-9);
+    /* The margin of a site's window around its bbox (site_measure.c):
+     * the ring, and the dilation that recovers the site's pixels. */
+    s->site_halo = (s->buffer_px > 2 * s->radius + 1 ? s->buffer_px : 2 * s->radius + 1) + 1;
+    /* Pre-filter on pixel area with slack; the geodesic area decides later. */
+    s->min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / pixel_area_m2 * 0.8);
+    if (s->min_pixels < 1) s->min_pixels = 1;
+    const int nthreads = mw_context_scan_threads(ctx->context, opt);
+    return mw_pool_create(nthreads, ctx->before, ctx->after, &ctx->grid, &ctx->progress, &ctx->pool);
 }
 
 /* The pair before any pixel (pair_checks.c): dates in order (a usage
@@ -181,17 +311,12 @@ static char *too_large_warning(mw_scan_ctx *ctx)
 static mw_status pair_checks(mw_scan_ctx *ctx)
 {
     const char *pb = mw_scene_path(ctx->before), *pa = mw_scene_path(ctx->after);
-    mw_status st = mw_pair_check_dates(mw_scene_date(ctx->before), mw_scene_date(ctx->after), &ctx->warnings);
+    mw_status st = mw_pair_check_dates(mw_scene_date(ctx->before), mw_scene_date(ctx->after), &ctx->early_warnings);
     if (st == MW_OK && mw_pair_same_file(pb, pa) &&
-        mw_warnings_add(&ctx->warnings, "%s is both the before and the after scene: nothing can have changed", pa))
+        mw_warnings_add(&ctx->early_warnings, "%s is both the before and the after scene: nothing can have changed",
+                        pa))
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     return st;
-}
-
-/* Progress of the shift pass, 0 .. 5 % of the scan; cancellation reaches it. */
-static mw_status shift_poll(void *arg, double done)
-{
-    return mw_scan_progress(arg, 0.05 * done, "index shift");
 }
 
 /* What the shift pass found that the user should know: a shift at its
@@ -201,189 +326,150 @@ static mw_status shift_warnings(mw_scan_ctx *ctx)
     static const char *const names[MW_INDEX_COUNT] = {"NDVI", "MNDWI", "NDTI", "BSI"};
     const mw_shift_estimate *e = &ctx->shift_est;
     const float v[MW_INDEX_COUNT] = {e->shift.ndvi, e->shift.mndwi, e->shift.ndti, e->shift.bsi};
+    char **w = &ctx->early_warnings;
     int bad = 0;
     if (e->unsure)
-        bad |= mw_warnings_add(&ctx->warnings, "too few stable pixels to estimate the index shift between the "
-                               "dates (%lld of %lld sampled): none removed, most of the scene changed",
-                               e->stable, e->sampled);
+        bad |= mw_warnings_add(w, "too few stable pixels to estimate the index shift between the dates (%lld of "
+                               "%lld sampled): none removed, most of the scene changed", e->stable, e->sampled);
     for (int k = 0; k < MW_INDEX_COUNT && !e->unsure; k++) {
         if (e->clamped & (1u << k))
-            bad |= mw_warnings_add(&ctx->warnings, "the %s shift between the dates reached its bound %+.2f and is "
-                                   "held there: a different sensor, scaling or season, or mostly change",
-                                   names[k], v[k]);
+            bad |= mw_warnings_add(w, "the %s shift between the dates reached its bound %+.2f and is held there: "
+                                   "a different sensor, scaling or season, or mostly change", names[k], v[k]);
         else if (fabsf(v[k]) >= mw_shift_large[k])
-            bad |= mw_warnings_add(&ctx->warnings, "large %s shift between the dates (%+.3f) removed before "
-                                   "thresholding: check that the scenes are comparable", names[k], v[k]);
+            bad |= mw_warnings_add(w, "large %s shift between the dates (%+.3f) removed before thresholding: "
+                                   "check that the scenes are comparable", names[k], v[k]);
     }
     if (e->sampled > 0 && e->identical == e->sampled &&
         !mw_pair_same_file(mw_scene_path(ctx->before), mw_scene_path(ctx->after)))
-        bad |= mw_warnings_add(&ctx->warnings, "%s and %s have identical pixels: nothing can have changed",
+        bad |= mw_warnings_add(w, "%s and %s have identical pixels: nothing can have changed",
                                mw_scene_path(ctx->before), mw_scene_path(ctx->after));
     else if (!e->unsure && e->sampled > 0 && e->stable * MW_SHIFT_FEW_STABLE_DEN < e->sampled * MW_SHIFT_FEW_STABLE_NUM)
-        bad |= mw_warnings_add(&ctx->warnings, "the index shift rests on few stable pixels (%lld of %lld sampled): "
-                               "most of the scene changed, the shift is less certain", e->stable, e->sampled);
+        bad |= mw_warnings_add(w, "the index shift rests on few stable pixels (%lld of %lld sampled): most of the "
+                               "scene changed, the shift is less certain", e->stable, e->sampled);
     return bad ? mw_error_set(MW_ERR_NOMEM, "out of memory") : MW_OK;
 }
 
-static char *format_timings(const mw_scan_ctx *ctx)
+/* Step 3: the passes. */
+static mw_status run_passes(mw_scan_ctx *ctx)
 {
-    double read = 0, compute = 0, sites = 0;
-    for (int t = 0; t < ctx->nthreads; t++) {
-        read += ctx->workers[t].t_read;
-        compute += ctx->workers[t].t_compute;
-        sites += ctx->workers[t].t_sites;
+    double t0 = omp_get_wtime();
+    mw_status st = mw_estimate_shift(ctx->pool, &ctx->grid, ctx->after, ctx->aoi, ctx->setup.params, &ctx->shift_est);
+    ctx->setup.shift = ctx->shift_est.shift;
+    ctx->t_shift = omp_get_wtime() - t0;
+    if (st == MW_OK) st = shift_warnings(ctx);
+    if (st == MW_OK) st = mw_progress_report(&ctx->progress, 0.05, "index shift");
+    if (st == MW_OK) st = mw_tile_pass(&ctx->setup, ctx->pool, 0.05, 0.85, &ctx->tiles);
+    if (st == MW_OK && ctx->tiles.valid_pixels == 0 && !ctx->aoi)
+        st = mw_error_set(MW_ERR_NO_VALID, "%s and %s: no pixel is clear in both dates (cloud, shadow or nodata everywhere)",
+                          mw_scene_path(ctx->before), mw_scene_path(ctx->after));
+    if (st == MW_OK) st = mw_site_pass(&ctx->setup, ctx->pool, &ctx->tiles, 0.85, 0.97, &ctx->sites);
+    return st;
+}
+
+/* Step 4: the set, and the change raster committed or handed to it. */
+static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
+{
+    mw_status st = tag_protected(ctx);
+    if (st == MW_OK) st = make_set(ctx, out);
+    if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
+    /* The last moment to cancel: after it the outputs are committed. */
+    if (st == MW_OK) st = mw_progress_report(&ctx->progress, 1.0, "done");
+    if (st == MW_OK && ctx->tiles.raster) {
+        mw_change_raster *r = ctx->tiles.raster;
+        ctx->tiles.raster = NULL;
+        st = mw_scan_outputs_finish(ctx->opt, r, &ctx->txn, *out);
     }
-    char *s = malloc(512);
-    if (!s) return NULL;
-    snprintf(s, 512,
-             "wall: shift %.2f s, tiles %.2f s, merge %.3f s, sites %.2f s, write %.3f s; "
-             "thread time: read+decode %.2f s, indices+change %.2f s, components+features %.2f s",
-             ctx->t_shift, ctx->t_tiles, ctx->t_merge, ctx->t_sites, ctx->t_write, read, compute, sites);
+    return st;
+}
+
+/** See minewatch/scan.h. */
+mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nbefore,
+                      const mw_scene *after, const mw_options *options, mw_progress_fn progress,
+                      void *progress_arg, mw_alert_set **out)
+{
+    if (!out) return mw_error_set(MW_ERR_USAGE, "mw_scan_run: NULL output argument");
+    *out = NULL;
+    if (!before || !after || nbefore < 1 || !before[0])
+        return mw_error_set(MW_ERR_USAGE, "mw_scan_run: a before and an after scene are needed");
+    if (nbefore > 1)
+        return mw_error_set(MW_ERR_USAGE, "several before scenes (%d) are not supported yet: give one", nbefore);
+    mw_context *own = NULL;
+    mw_options *defaults = NULL;
+    mw_status st = MW_OK;
+    if (!context) st = mw_context_create(&own);
+    if (st == MW_OK && !options && !(options = defaults = mw_options_new()))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (st != MW_OK) {
+        mw_context_destroy(own);
+        return st;
+    }
+    mw_scan_ctx ctx = {.context = context ? context : own, .before = before[0], .after = after,
+                       .opt = options, .progress = {.fn = progress, .arg = progress_arg}};
+    int aoi_outside = 0;
+    mw_alert_set *set = NULL;
+    /* Outputs that would hurt an input are refused before a pixel is read. */
+    st = mw_output_check_scan(before[0], after, options);
+    if (st == MW_OK) st = pair_checks(&ctx);
+    if (st == MW_OK) st = set_up(&ctx, &aoi_outside);
+    if (st == MW_OK) st = mw_scan_outputs_prepare(options, &ctx.txn, &ctx.setup.raster_path);
+    if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");
+    if (st == MW_OK && !aoi_outside) st = set_up_passes(&ctx);
+    if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);
+    if (st == MW_OK) st = finish(&ctx, aoi_outside, &set);
+    if (st != MW_OK) mw_output_error_rename(ctx.setup.raster_path, options->change_raster);
+    ctx_clear(&ctx);
+    mw_options_free(defaults);
+    mw_context_destroy(own);
+    if (st != MW_OK) {
+        mw_alert_set_destroy(set);
+        return st;
+    }
+    *out = set;
+    return MW_OK;
+}
+
+/* Warnings of a set on one line, "; " between them (NULL if none). */
+static char *joined_warnings(const mw_alert_set *set)
+{
+    size_t len = 0;
+    for (int i = 0; i < mw_alert_set_warning_count(set); i++) len += strlen(mw_alert_set_warning(set, i)) + 2;
+    if (!len) return NULL;
+    char *s = calloc(1, len + 1);
+    for (int i = 0; s && i < mw_alert_set_warning_count(set); i++) {
+        if (i) strcat(s, "; ");
+        strcat(s, mw_alert_set_warning(set, i));
+    }
     return s;
 }
 
-static void ctx_clear(mw_scan_ctx *ctx)
-{
-    free(ctx->warnings);
-    mw_block_store_destroy(ctx->store_before);
-    mw_block_store_destroy(ctx->store_after);
-    if (ctx->workers)
-        for (int t = 0; t < ctx->nthreads; t++) mw_worker_clear(&ctx->workers[t]);
-    free(ctx->workers);
-    for (int i = 0; i < ctx->nalerts; i++) mw_alert_clear(&ctx->alerts[i]);
-    for (int i = 0; i < ctx->npre; i++)
-        if (!ctx->pre[i].taken) mw_alert_clear(&ctx->pre[i].slot.alert);
-    free(ctx->pre);
-    free(ctx->alerts);
-    mw_site_list_destroy(ctx->sites);
-    mw_change_raster_abort(ctx->raster);
-    mw_aoi_destroy(ctx->aoi);
-    mw_grid_clear(&ctx->grid);
-    mw_model_destroy(ctx->model);
-}
-
+/** See minewatch/scan.h. */
 mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_options *opt,
                   mw_progress_fn progress, void *progress_arg, mw_scan_result **result)
 {
     if (result) *result = NULL;
     if (!before || !after || !opt) return mw_error_set(MW_ERR_USAGE, "mw_scan: NULL argument");
     if (!opt->output) return mw_error_set(MW_ERR_USAGE, "no output file given (-o)");
-    mw_scan_ctx ctx = {.before = before, .after = after, .opt = opt,
-                       .progress = progress, .progress_arg = progress_arg};
-    mw_scan_result *res = calloc(1, sizeof *res);
-    if (!res) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    int aoi_outside = 0;
-
-    mw_status st = pair_checks(&ctx);
-    if (st == MW_OK) st = load_model(&ctx);
-    if (st == MW_OK) {
-        ctx.params = mw_model_change_params(ctx.model);
-        st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
+    /* The raster waits for the alert file: both appear, or neither. */
+    mw_options staged = *opt;
+    staged.commit_with_alerts = 1;
+    mw_alert_set *set = NULL;
+    mw_status st = mw_scan_run(NULL, &before, 1, after, &staged, progress, progress_arg, &set);
+    if (st == MW_OK) st = mw_alert_set_write(set, opt->output);
+    mw_scan_result *res = NULL;
+    if (st == MW_OK && result) {
+        res = calloc(1, sizeof *res);
+        if (!res) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
-    if (st == MW_OK) {
-        /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
-         * CRS, an unknown EPSG code) fails now, not after the tile pass. */
-        mw_lonlat *ll = NULL;
-        if (mw_lonlat_create(ctx.grid.crs_wkt, &ll) != MW_OK)
-            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
-                              "WGS84 longitude/latitude", mw_scene_path(after));
-        mw_lonlat_destroy(ll);
+    if (res) {
+        res->alerts = mw_alert_set_count(set);
+        res->area_ha = mw_alert_set_area_ha(set);
+        res->pixels = mw_alert_set_pixels(set);
+        res->timings = mw_alert_set_timings(set) ? strdup(mw_alert_set_timings(set)) : NULL;
+        res->warnings = joined_warnings(set);
+        *result = res;
     }
-    if (st == MW_OK && opt->aoi) {
-        st = mw_aoi_open(opt->aoi, ctx.grid.crs_wkt, &ctx.aoi);
-        if (st == MW_OK) {
-            /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
-            double env[4];
-            mw_aoi_envelope(ctx.aoi, env);
-            mw_grid cropped;
-            st = mw_grid_for_pair(before, after, env, &cropped);
-            if (st == MW_ERR_NO_OVERLAP) {
-                aoi_outside = 1;
-                st = MW_OK;
-            } else if (st == MW_OK) {
-                mw_grid_clear(&ctx.grid);
-                ctx.grid = cropped;
-            }
-        }
-    }
-    if (st == MW_OK) st = mw_scan_progress(&ctx, 0.0, "starting");
-
-    if (st == MW_OK && !aoi_outside) {
-        ctx.nthreads = opt->threads > 0 ? opt->threads : omp_get_num_procs();
-        ctx.pixel_area_m2 = ctx.grid.pixel_w_m * ctx.grid.pixel_h_m;
-        double px = ctx.grid.pixel_w_m > 0 ? ctx.grid.pixel_w_m : 1;
-        /* Dilating both fragments by r joins gaps up to 2r pixels. */
-        ctx.radius = (int)ceil(mw_model_merge_distance_m(ctx.model) / px / 2.0 - 1e-9);
-        if (ctx.radius < 0) ctx.radius = 0;
-        ctx.buffer_px = (int)ceil(mw_model_river_buffer_m(ctx.model) / px - 1e-9);
-        /* The margin of a site's window around its bbox (site_pass.c):
-         * the ring, and the dilation that recovers the site's pixels. */
-        ctx.site_halo = (ctx.buffer_px > 2 * ctx.radius + 1 ? ctx.buffer_px : 2 * ctx.radius + 1) + 1;
-        /* Pre-filter on pixel area with slack; the geodesic area decides later. */
-        ctx.min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx.pixel_area_m2 * 0.8);
-        if (ctx.min_pixels < 1) ctx.min_pixels = 1;
-        ctx.workers = calloc((size_t)ctx.nthreads, sizeof *ctx.workers);
-        if (!ctx.workers) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
-        for (int t = 0; st == MW_OK && t < ctx.nthreads; t++)
-            st = mw_worker_init(&ctx.workers[t], before, after, &ctx.grid);
-        if (st == MW_OK) st = mw_block_store_create(ctx.workers[0].before, &ctx.store_before);
-        if (st == MW_OK) st = mw_block_store_create(ctx.workers[0].after, &ctx.store_after);
-        for (int t = 0; st == MW_OK && t < ctx.nthreads; t++) {
-            mw_scene_reader_use_store(ctx.workers[t].before, ctx.store_before);
-            mw_scene_reader_use_store(ctx.workers[t].after, ctx.store_after);
-        }
-    }
-    if (st == MW_OK && !aoi_outside) {
-        double t0 = omp_get_wtime();
-        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, ctx.params, shift_poll, &ctx,
-                               &ctx.shift_est);
-        ctx.shift = ctx.shift_est.shift;
-        ctx.t_shift = omp_get_wtime() - t0;
-        if (st == MW_OK) st = shift_warnings(&ctx);
-    }
-    if (st == MW_OK && !aoi_outside) st = mw_tile_pass(&ctx, 0.05, 0.85);
-    if (st == MW_OK && !aoi_outside && ctx.valid_pixels == 0 && !ctx.aoi)
-        st = mw_error_set(MW_ERR_NO_VALID, "%s and %s: no pixel is clear in both dates (cloud, shadow or nodata everywhere)",
-                          mw_scene_path(before), mw_scene_path(after));
-    if (st == MW_OK && !aoi_outside) st = mw_site_pass(&ctx, 0.85, 0.97);
-    if (st == MW_OK) st = tag_protected(&ctx);
-    if (st == MW_OK) {
-        double t0 = omp_get_wtime();
-        st = write_alerts(&ctx);
-        if (st == MW_OK && ctx.raster) {
-            st = mw_change_raster_commit(ctx.raster);
-            ctx.raster = NULL;
-            if (st != MW_OK) remove(opt->output);  /* all or nothing */
-        }
-        ctx.t_write = omp_get_wtime() - t0;
-    }
-    if (st == MW_OK) st = mw_scan_progress(&ctx, 1.0, "done");
-    if (st == MW_ERR_CANCELLED && file_exists(opt->output) && ctx.t_write > 0) {
-        /* Cancelled after the rename: take the output back. */
-        remove(opt->output);
-    }
-
-    if (st == MW_OK) {
-        res->alerts = ctx.nalerts;
-        for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
-        res->pixels = (long long)ctx.grid.width * ctx.grid.height;
-        if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
-        char *big = ctx.too_large ? too_large_warning(&ctx) : NULL;
-        if (big) mw_warnings_add(&ctx.warnings, "%s", big);
-        free(big);
-        if (aoi_outside) mw_warnings_add(&ctx.warnings, "the area of interest does not overlap the scenes: no alerts");
-        else if (ctx.aoi && ctx.valid_pixels == 0)
-            mw_warnings_add(&ctx.warnings, "no clear pixel inside the area of interest: no alerts");
-        res->warnings = ctx.warnings;
-        ctx.warnings = NULL;
-    }
-    ctx_clear(&ctx);
-    if (st != MW_OK || !result) {
-        mw_scan_result_free(res);
-        return st;
-    }
-    *result = res;
-    return MW_OK;
+    mw_alert_set_destroy(set);
+    return st;
 }
 
 void mw_scan_result_free(mw_scan_result *r)

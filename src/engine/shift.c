@@ -12,8 +12,8 @@
  *     a full Sentinel-2 tile, where 128 x 128 windows at every 3rd block
  *     decoded a quarter of the tile's blocks a second time (0.64 s of a
  *     9.5 s scan) for 3.7 M. The lattice is independent of tile size and
- *     thread count, and cheap next to the full pass. The windows go in
- *     waves, the main thread polling for cancellation between them.
+ *     thread count, and cheap next to the full pass; the scheduler polls
+ *     for cancellation between its jobs.
  *  2. Keep each clear pixel's index changes, quantised to 0.001 (8 bytes
  *     a pixel, 34 MB at most), leaving out pixels whose water state
  *     differs between the dates (change whatever the shift).
@@ -23,17 +23,13 @@
  *  4. Also count sampled pixels whose indices are identical at both
  *     dates: the same image given twice.
  */
-#include "mw_engine.h"
-#include "mw_first_error.h"
+#include "mw_scan_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cpl_error.h>
-#include <omp.h>
-
-#include "change/mw_stable_shift.h"
+#include "change/mw_change.h"
 #include "core/mw_error.h"
 
 enum { SAMPLE_EDGE = 128 };
@@ -59,7 +55,27 @@ _Static_assert((int)MW_INDEX_NDVI == (int)MW_SHIFT_NDVI && (int)MW_INDEX_MNDWI =
                    (int)MW_INDEX_NDTI == (int)MW_SHIFT_NDTI && (int)MW_INDEX_BSI == (int)MW_SHIFT_BSI,
                "a sample's indices in the engine's order");
 
-/* The samples of window @p w (step 2): appended to *run. */
+/* The pass's state: the lattice, and per window its samples and counts
+ * (each window written by the one job that samples it). */
+typedef struct shift_pass {
+    const mw_grid *grid;
+    const mw_aoi *aoi;
+    const mw_change_params *params;
+    int nx, sx, sy, ex, ey, nwin;
+    mw_shift_run *runs;
+    long long *counts;  /* per window: clear pixels, identical pixels */
+} shift_pass;
+
+static mw_status plan(void *arg, int wave, mw_wave *out)
+{
+    (void)wave;
+    const shift_pass *sp = arg;
+    out->jobs[0] = sp->nwin;  /* windows read through the readers' own caches: nothing planned */
+    out->last = 1;
+    return MW_OK;
+}
+
+/* The samples of window @p w (step 2) into @p run; 0, or -1 out of memory. */
 static int keep_samples(const mw_window *w, const mw_change_params *p, mw_shift_run *run, long long *valid,
                         long long *identical)
 {
@@ -90,79 +106,59 @@ static int keep_samples(const mw_window *w, const mw_change_params *p, mw_shift_
     return 0;
 }
 
-/* Step 1's windows: *nx across, rectangle i by window_rect(). */
-typedef struct lattice {
-    int sx, sy, ex, ey, nx, ny;
-} lattice;
-
-static lattice make_lattice(const mw_grid *grid, const mw_scene *after)
+/* Window @p i of the lattice: its samples. */
+static mw_status sample(void *arg, mw_worker *wk, int t, int stage, int i)
 {
-    lattice l;
+    (void)stage, (void)t;
+    shift_pass *sp = arg;
+    const mw_grid *grid = sp->grid;
+    mw_rect r = {(i % sp->nx) * sp->sx, (i / sp->nx) * sp->sy, sp->ex, sp->ey};
+    mw_rect all = {0, 0, grid->width, grid->height};
+    r = mw_rect_intersect(r, all);
+    mw_status st = mw_window_compute(wk, grid, r, sp->aoi, NULL, NULL);
+    if (st != MW_OK) return st;
+    if (keep_samples(&wk->win, sp->params, &sp->runs[i], &sp->counts[2 * i], &sp->counts[2 * i + 1]))
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    return MW_OK;
+}
+
+/* Step 3 over the samples of every window. */
+static mw_status estimate(const shift_pass *sp, mw_shift_estimate *out)
+{
+    for (int i = 0; i < sp->nwin; i++) out->sampled += sp->counts[2 * i], out->identical += sp->counts[2 * i + 1];
+    mw_stable_shift est;
+    if (mw_stable_shift_estimate(sp->params, sp->runs, sp->nwin, &est)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    out->unsure = est.stable < MW_SHIFT_MIN_STABLE || est.stable * MW_SHIFT_MIN_STABLE_DEN < out->sampled;
+    if (!out->unsure) out->shift = est.shift;
+    out->stable = est.stable;
+    out->clamped = est.clamped;
+    out->iterations = est.iterations;
+    return MW_OK;
+}
+
+mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
+                            const mw_change_params *params, mw_shift_estimate *out)
+{
+    memset(out, 0, sizeof *out);
+    /* The lattice: windows at block origins (lattice_side). */
     int bx, by;
     mw_scene_block_size(after, grid, &bx, &by);
     if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
     if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
-    lattice_side(grid->width, bx, &l.sx, &l.ex);
-    lattice_side(grid->height, by, &l.sy, &l.ey);
-    l.nx = (grid->width + l.sx - 1) / l.sx, l.ny = (grid->height + l.sy - 1) / l.sy;
-    return l;
-}
+    shift_pass sp = {.grid = grid, .aoi = aoi, .params = params};
+    lattice_side(grid->width, bx, &sp.sx, &sp.ex);
+    lattice_side(grid->height, by, &sp.sy, &sp.ey);
+    sp.nx = (grid->width + sp.sx - 1) / sp.sx;
+    sp.nwin = sp.nx * ((grid->height + sp.sy - 1) / sp.sy);
 
-static mw_rect window_rect(const lattice *l, const mw_grid *grid, int i)
-{
-    mw_rect r = {(i % l->nx) * l->sx, (i / l->nx) * l->sy, l->ex, l->ey};
-    mw_rect all = {0, 0, grid->width, grid->height};
-    return mw_rect_intersect(r, all);
-}
-
-mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid, const mw_scene *after,
-                            const mw_aoi *aoi, const mw_change_params *params, mw_poll_fn poll, void *poll_arg,
-                            mw_shift_estimate *out)
-{
-    memset(out, 0, sizeof *out);
-    lattice l = make_lattice(grid, after);
-    int nwin = l.nx * l.ny;
-    mw_shift_run *runs = calloc((size_t)nwin, sizeof *runs);
-    long long *valid = calloc((size_t)nwin * 2, sizeof *valid);  /* valid, identical per window */
-    if (!runs || !valid) {
-        free(runs);
-        free(valid);
-        return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    }
-    mw_first_error err = {0};
-    mw_status st = MW_OK;
-    const int wave = nthreads * 4;
-    for (int w0 = 0; w0 < nwin && st == MW_OK; w0 += wave) {
-        int w1 = w0 + wave < nwin ? w0 + wave : nwin;
-#pragma omp parallel num_threads(nthreads)
-        {
-            mw_worker *wk = &workers[omp_get_thread_num()];
-            CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
-#pragma omp for schedule(dynamic, 1)
-            for (int i = w0; i < w1; i++) {
-                if (mw_first_error_seen(&err)) continue;
-                mw_status ws = mw_window_compute(wk, grid, window_rect(&l, grid, i), aoi, NULL, NULL);
-                if (ws == MW_OK && keep_samples(&wk->win, params, &runs[i], &valid[2 * i], &valid[2 * i + 1]))
-                    ws = mw_error_set(MW_ERR_NOMEM, "out of memory");
-                if (ws != MW_OK) mw_first_error_record(&err, ws);
-            }
-            CPLPopErrorHandler();
-        }
-        if (err.failed) st = mw_first_error_raise(&err);
-        else if (poll) st = poll(poll_arg, (double)w1 / nwin);
-    }
-    if (st == MW_OK) {
-        for (int i = 0; i < nwin; i++) out->sampled += valid[2 * i], out->identical += valid[2 * i + 1];
-        mw_stable_shift est;
-        if (mw_stable_shift_estimate(params, runs, nwin, &est)) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
-        out->unsure = est.stable < MW_SHIFT_MIN_STABLE || est.stable * MW_SHIFT_MIN_STABLE_DEN < out->sampled;
-        if (!out->unsure) out->shift = est.shift;
-        out->stable = est.stable;
-        out->clamped = est.clamped;
-        out->iterations = est.iterations;
-    }
-    for (int i = 0; i < nwin; i++) free((void *)runs[i].s);
-    free(runs);
-    free(valid);
+    sp.runs = calloc((size_t)sp.nwin, sizeof *sp.runs);
+    sp.counts = calloc((size_t)sp.nwin * 2, sizeof *sp.counts);
+    mw_status st = sp.runs && sp.counts ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
+    const mw_pool_client client = {.arg = &sp, .plan = plan, .work = sample};
+    if (st == MW_OK) st = mw_pool_run(pool, &client);
+    if (st == MW_OK) st = estimate(&sp, out);
+    for (int i = 0; sp.runs && i < sp.nwin; i++) free((void *)sp.runs[i].s);
+    free(sp.runs);
+    free(sp.counts);
     return st;
 }

@@ -14,7 +14,7 @@
 #ifndef MW_IO_INTERNAL_H
 #define MW_IO_INTERNAL_H
 
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 #include "minewatch/status.h"
 
 /* ---- band names (band_names.c) ---------------------------------------- */
@@ -189,6 +189,9 @@ void mw_io_builder_clear(mw_scene_builder *b);
 /** Duplicate a string or return NULL; used everywhere in io. */
 char *mw_io_strdup(const char *s);
 
+/** MW_ERR_OPEN "<path>: not a regular file or folder" for a FIFO, socket
+ *  or device (GDAL would hang or read garbage); MW_OK otherwise. */
+mw_status mw_io_check_not_special(const char *path);
 /** Base name of a path (pointer into @p path). */
 const char *mw_io_basename(const char *path);
 

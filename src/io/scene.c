@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cpl_error.h>
 #include <cpl_vsi.h>
@@ -59,6 +60,8 @@ mw_status mw_scene_open(const char *path, const mw_scene_open_args *args, mw_sce
     VSIStatBufL sb;
     if (VSIStatL(path, &sb) != 0)
         st = mw_error_set(MW_ERR_OPEN, "%s: no such file or folder", path);
+    else if ((st = mw_io_check_not_special(path)) != MW_OK)
+        ;
     else if (VSI_ISDIR(sb.st_mode))
         st = is_safe_dir(path) ? mw_io_open_safe(&b, path, args) : mw_io_open_folder(&b, path, args);
     else if (ends_with_ci(path, ".zip"))
@@ -94,6 +97,23 @@ const char *mw_sensor_name(mw_sensor sensor)
     case MW_SENSOR_GENERIC: return "generic";
     }
     return "unknown";
+}
+
+mw_status mw_sensor_from_name(const char *name, mw_sensor *out)
+{
+    static const struct {
+        const char *name;
+        mw_sensor sensor;
+    } names[] = {{"auto", MW_SENSOR_AUTO},           {"sentinel2", MW_SENSOR_SENTINEL2},
+                 {"sentinel-2", MW_SENSOR_SENTINEL2}, {"s2", MW_SENSOR_SENTINEL2},
+                 {"landsat", MW_SENSOR_LANDSAT},     {"generic", MW_SENSOR_GENERIC}};
+    for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(name, names[i].name) == 0) {
+            *out = names[i].sensor;
+            return MW_OK;
+        }
+    return mw_error_set(MW_ERR_USAGE, "'%s' is not one of auto, sentinel2, landsat, generic",
+                        name ? name : "(null)");
 }
 
 const char *mw_band_role_name(mw_band_role role)

@@ -19,6 +19,7 @@ static const char *const feature_names[F_COUNT] = {
     "after_vis", "after_swir", "vis_change", "bare_vis", "water_vis", "water_red_green", "water_nir", "before_disturbed_share",
     "ring_pond_count_before", "ring_pond_count_after", "ring_mosaic_before", "ring_mosaic_after",
     "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share",
+    "bare_swir1", "bare_clay_ratio", "bare_red_blue", "water_blue_green",
     "log_area_ha", "log_pond_count", "pond_density", "veg_loss_share", "bare_share",
     "new_water_share", "turbid_share", "turbidity_rise_share", "water_change_share",
     "clearing_share", "turbid_water_fraction", "log_ring_ponds_before", "log_ring_ponds_after",
@@ -85,6 +86,10 @@ double mw_feature_value(const mw_site_features *f, feature_id id)
     case F_RING_TEXTURE_AFTER: return f->ring_texture_after;
     case F_RING_WATER_NDTI: return f->ring_water_ndti;
     case F_RING_LOSS_SHARE: return f->ring_loss_share;
+    case F_BARE_SWIR1: return f->bare_swir1;
+    case F_BARE_CLAY_RATIO: return f->bare_clay_ratio;
+    case F_BARE_RED_BLUE: return f->bare_red_blue;
+    case F_WATER_BLUE_GREEN: return f->water_blue_green;
     /* Log area: site sizes span 0.01..1000 ha, a log keeps one coefficient
      * meaningful over that range; the 0.01 ha floor (one 10 m pixel) avoids
      * -Inf. */

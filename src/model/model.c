@@ -265,6 +265,13 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
     }
     if (!trees && (st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept)))
         return st;
+    if (!trees) {
+        /* The score must stay finite for any site: features up to 1e12. */
+        double bound = fabs(m->intercept);
+        for (int i = 0; i < m->nfeat; i++) bound += fabs(m->coef[i]) / m->scale[i] * (1e12 + fabs(m->mean[i]));
+        if (!(bound <= MW_TREES_MAX_LOGODDS))
+            return bad(c, "classifier.coef", "coefficients so large that the score overflows");
+    }
     if ((st = get_number(c, cl, "threshold", "classifier.threshold", &m->threshold)))
         return st;
     if (!(m->threshold > 0.0 && m->threshold < 1.0))
@@ -283,6 +290,8 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
             return st;
         if (!(m->platt_a > 0.0))
             return bad(c, "classifier.calibration.a", "must be positive (keeps P monotone)");
+        if (!(m->platt_a <= 1e6 && fabs(m->platt_b) <= 1e6))
+            return bad(c, "classifier.calibration", "a and b must be within 1e6 (the score overflows)");
         m->platt = 1;
     }
     return MW_OK;
@@ -460,13 +469,14 @@ mw_status mw_model_parse(const char *json_text, const char *name, mw_model **out
 }
 
 /**
- * Load and validate a model file.
- * @return MW_OK, or MW_ERR_MODEL naming the file (and the field if the
- * content is wrong). The caller frees *out with mw_model_destroy().
+ * Read a model file's text (at most MW_MODEL_MAX_BYTES, no NUL byte).
+ * @return MW_OK with *text (malloc'ed, NUL-terminated, *len bytes), or
+ * MW_ERR_MODEL naming the file.
  */
-mw_status mw_model_load(const char *path, mw_model **out)
+mw_status mw_model_read_text(const char *path, char **text, size_t *len)
 {
-    *out = NULL;
+    *text = NULL;
+    *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp) return mw_error_set(MW_ERR_MODEL, "%s: cannot open: %s", path, strerror(errno));
     char *buf = malloc(MW_MODEL_MAX_BYTES + 1);
@@ -477,7 +487,7 @@ mw_status mw_model_load(const char *path, mw_model **out)
     size_t n = fread(buf, 1, MW_MODEL_MAX_BYTES + 1, fp);
     int err = ferror(fp);
     fclose(fp);
-    mw_status st;
+    mw_status st = MW_OK;
     if (err)
         st = mw_error_set(MW_ERR_MODEL, "%s: cannot read", path);
     else if (n > MW_MODEL_MAX_BYTES)
@@ -485,10 +495,40 @@ mw_status mw_model_load(const char *path, mw_model **out)
                           MW_MODEL_MAX_BYTES);
     else if (memchr(buf, '\0', n))
         st = mw_error_set(MW_ERR_MODEL, "%s: binary data: not a model file", path);
-    else {
-        buf[n] = '\0';
-        st = mw_model_parse(buf, path, out);
+    if (st != MW_OK) {
+        free(buf);
+        return st;
     }
+    /* A copy of the text's size, the 4 MiB read buffer freed now: a model
+     * cache keeps the text, and a large block kept alive would also keep
+     * glibc's mmap threshold low, so every later window buffer of a scan
+     * would be mapped and unmapped again (measured: +70 % page faults and
+     * +5 % CPU on a 2745² scene). */
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        free(buf);
+        return nomem();
+    }
+    memcpy(copy, buf, n);
+    copy[n] = '\0';
+    free(buf);
+    *text = copy;
+    *len = n;
+    return MW_OK;
+}
+
+/**
+ * Load and validate a model file.
+ * @return MW_OK, or MW_ERR_MODEL naming the file (and the field if the
+ * content is wrong). The caller frees *out with mw_model_destroy().
+ */
+mw_status mw_model_load(const char *path, mw_model **out)
+{
+    *out = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    mw_status st = mw_model_read_text(path, &buf, &n);
+    if (st == MW_OK) st = mw_model_parse(buf, path, out);
     free(buf);
     return st;
 }

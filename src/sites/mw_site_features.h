@@ -48,6 +48,12 @@ typedef struct mw_site_features {
     double ring_texture_after;      /**< the same after */
     double ring_water_ndti;         /**< mean NDTI after of the ring's water pixels after */
     double ring_loss_share;         /**< share of valid ring pixels with dNDVI <= -0.1 (subtle loss) */
+    /* Colour of the site's ground and water after (colour.c): band ratios,
+     * which sensors agree on; NaN without such pixels or bands. */
+    double bare_swir1;              /**< mean SWIR1 of the bare pixels after (fresh sand/tailings bright) */
+    double bare_clay_ratio;         /**< sum SWIR1 / sum SWIR2 of the bare pixels (kaolinite absorbs in SWIR2) */
+    double bare_red_blue;           /**< sum red / sum blue of the bare pixels (iron-rich laterite soil) */
+    double water_blue_green;        /**< sum blue / sum green of the water pixels (milky/turquoise ponds high) */
 } mw_site_features;
 
 #endif

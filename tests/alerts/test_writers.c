@@ -17,9 +17,10 @@
 #include <ogr_srs_api.h>
 
 #include "alerts/mw_alerts.h"
-#include "alerts/mw_alerts_internal.h"
 #include "core/mw_error.h"
+#include "grid/mw_grid.h"
 #include "minewatch/minewatch.h"
+#include "output/mw_output_internal.h"
 #include "mw_test.h"
 
 static const double utm_gt[6] = {500000.0, 10.0, 0.0, 8900000.0, 0.0, -10.0};
@@ -294,7 +295,8 @@ static void test_geojson_determinism(const char *dir, mw_alert *alerts)
         CHECK(strstr(b1, "\"mean_dmndwi\": 0,") != NULL);
         CHECK(strstr(b1, "\"ring_ndvi\": 0,") != NULL);
         CHECK(strstr(b1, "\"before_disturbed_share\": 0,") != NULL);
-        CHECK(strstr(b1, "\"ring_loss_share\": 0}") != NULL);
+        CHECK(strstr(b1, "\"ring_loss_share\": 0,") != NULL);
+        CHECK(strstr(b1, "\"water_blue_green\": 0}") != NULL);
         CHECK(strstr(b1, "\"confidence\": 0.3123,") != NULL);
         CHECK(strstr(b1, "\"dist_water_m\": 123.46,") != NULL);
         CHECK(strstr(b1, "\"protected_area\": null") != NULL);

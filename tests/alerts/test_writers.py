@@ -24,7 +24,8 @@ PROPERTIES = check_rfc7946.CONTRACT_PROPERTIES + [
     "ring_bare_share", "ring_ndvi", "after_vis", "after_swir", "vis_change", "bare_vis",
     "water_vis", "water_red_green", "water_nir", "before_disturbed_share",
     "ring_pond_count_before", "ring_pond_count_after", "ring_mosaic_before", "ring_mosaic_after",
-    "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share"]
+    "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share",
+    "bare_swir1", "bare_clay_ratio", "bare_red_blue", "water_blue_green"]
 SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": "date_bef",
          "date_after": "date_aft", "veg_loss_ha": "veg_loss", "bare_soil_ha": "bare_soil",
          "new_water_ha": "new_water", "turbid_water_ha": "turb_water",
@@ -39,7 +40,8 @@ SHORT = {"centroid_lon": "cent_lon", "centroid_lat": "cent_lat", "date_before": 
          "ring_pond_count_before": "r_ponds_b", "ring_pond_count_after": "r_ponds_a",
          "ring_mosaic_before": "r_mosaic_b", "ring_mosaic_after": "r_mosaic_a",
          "ring_texture_before": "r_tex_b", "ring_texture_after": "r_tex_a",
-         "ring_water_ndti": "r_w_ndti", "ring_loss_share": "r_loss"}
+         "ring_water_ndti": "r_w_ndti", "ring_loss_share": "r_loss", "bare_clay_ratio": "bare_clay",
+         "bare_red_blue": "bare_r_b", "water_blue_green": "water_b_g"}
 
 failures = 0
 

@@ -4,7 +4,8 @@
 - val mining_941: the scene-wide median shift once turned forest that got
   greener into "vegetation loss" (3 of 5 alerts). No alert may rest on
   pixels whose raw NDVI rose (mean over its outline, reflectance as the
-  engine reads it, no shift) unless new or turbid water is its evidence.
+  engine reads it, no shift) unless new or turbid water (or a turbidity
+  rise) is its evidence.
 - train mining_831 with the dates swapped: a usage error naming both dates;
   forced into that order with --before-date/--after-date, no `mining`
   alert on forest that is green (NDVI >= 0.6) at both dates.
@@ -76,7 +77,7 @@ if check(rc == 0, f"mining_941: exit {rc}: {se}"):
     check(len(feats) > 0, "mining_941: the mining there is still found")
     for f in feats:
         p, m = f["properties"], outline_mask(b, f)
-        water = p["new_water_ha"] + p["turbid_water_ha"]
+        water = p["new_water_ha"] + p["turbid_water_ha"] + p["turbidity_rise_ha"]
         check(m.any() and (dn[m].mean() <= 0 or water > 0),
               f"mining_941 {p['id']}: raw NDVI rose {dn[m].mean():+.3f} over {m.sum()} px without water evidence")
 

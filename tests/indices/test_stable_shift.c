@@ -1,7 +1,7 @@
 /* The index shift from stable pixels (change/stable_shift.c): a scene that
  * is mostly change keeps the shift of its unchanged part; the result does
  * not depend on how the samples are split or ordered; the bound holds. */
-#include "change/mw_stable_shift.h"
+#include "change/mw_change.h"
 #include "mw_test.h"
 
 #include <math.h>
