@@ -76,6 +76,9 @@ def main(argv=None):
                          "look) or settings %s; default: the generator's own look (output unchanged)"
                          % ("/".join(looks.POOLS), "; ".join("%s=%s" % (k, "|".join(v))
                                                              for k, v in looks.SETTINGS.items())))
+    ap.add_argument("--series", type=int, default=0, metavar="N",
+                    help="a dated series of N scenes (stack layout) with site status truth instead of a pair: "
+                         "see mwgen/series.py")
     ap.add_argument("--no-truth-mask", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
@@ -88,6 +91,10 @@ def main(argv=None):
             ap.error(str(e))
     t_start = time.time()
     W, H = a.size
+    if a.series:
+        from mwgen import series
+        series.generate(a.seed, (W, H), a.series, a.out, a.sensor, quiet=a.quiet)
+        return 0
     s2 = a.sensor == "sentinel2"
     res = 10.0 if s2 else 30.0
     ss = a.supersample or (1 if s2 else 2)

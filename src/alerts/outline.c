@@ -238,4 +238,6 @@ void mw_alert_clear(mw_alert *alert)
     free(alert->props);
     alert->props = NULL;
     alert->nprops = 0;
+    free(alert->lineage.merged_ids);
+    alert->lineage.merged_ids = NULL;
 }

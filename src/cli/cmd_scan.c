@@ -94,6 +94,10 @@ const char mw_cli_scan_help[] =
     "  --threads N              worker threads (default: all cores)\n"
     "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
     "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
+    "  --previous FILE          an earlier run's alerts (any format minewatch writes):\n"
+    "                           keep site ids, add site_id, status (new, growing,\n"
+    "                           persisting, inactive, unobserved), first_seen,\n"
+    "                           last_seen, n_detections, area_change_ha, merged_ids\n"
     "  --timings                print where the time went (stderr)\n"
     "  -q, --quiet              no progress and no summary\n"
     "  -h, --help               this help\n"
@@ -103,7 +107,7 @@ const char mw_cli_scan_help[] =
 enum {
     OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_BEFORE_DATE, OPT_AFTER_DATE, OPT_AOI, OPT_PROTECTED,
     OPT_MIN_AREA, OPT_MIN_CONFIDENCE, OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_CHANGE_RASTER,
-    OPT_TIMINGS, OPT_QUIET
+    OPT_TIMINGS, OPT_QUIET, OPT_PREVIOUS
 };
 
 static const mw_cli_option scan_options[] = {
@@ -122,11 +126,12 @@ static const mw_cli_option scan_options[] = {
     {"--change-raster", 0, 1, OPT_CHANGE_RASTER},
     {"--timings", 0, 0, OPT_TIMINGS},
     {"--quiet", 'q', 0, OPT_QUIET},
+    {"--previous", 0, 1, OPT_PREVIOUS},
 };
 
 /** What the command line asks of a scan, beyond the library's options. */
 typedef struct scan_args {
-    const char *pos[2], *out_path;
+    const char *pos[2], *out_path, *previous;
     int npos, quiet, timings;
     mw_scene_open_args before, after;
 } scan_args;
@@ -180,6 +185,10 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
         st = mw_options_set_int(opt, MW_OPT_TIMINGS, 1);
         break;
     case OPT_QUIET: a->quiet = 1; break;
+    case OPT_PREVIOUS:
+        a->previous = v;
+        st = mw_options_set_string(opt, MW_OPT_PREVIOUS, v);
+        break;
     default: return mw_cli_usage_error("scan: option %d not handled", id);
     }
     return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
@@ -207,6 +216,8 @@ static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
     if (a->npos < 2) return mw_cli_usage_error("scan needs BEFORE and AFTER scenes");
     /* A scan that writes nothing helps nobody. */
     if (!a->out_path) return mw_cli_usage_error("scan needs an output file: -o ALERTS.geojson");
+    if (a->previous && mw_cli_same_file(a->previous, a->out_path))
+        return mw_cli_usage_error("-o %s is the --previous file: write the new alerts to another file", a->out_path);
     return -1;
 }
 
@@ -256,8 +267,10 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 fprintf(stderr, "minewatch: timings: %s\n", mw_alert_set_timings(set));
             if (!a->quiet) {
                 int n = mw_alert_set_count(set);
-                fprintf(stderr, "minewatch: %d alert%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
-                        n == 1 ? "" : "s", mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
+                char counts[160] = "";
+                mw_cli_status_counts(set, counts, sizeof counts);
+                fprintf(stderr, "minewatch: %d alert%s%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
+                        n == 1 ? "" : "s", counts, mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
                         a->out_path);
             }
         }

@@ -41,6 +41,8 @@ typedef struct mw_scan_setup {
     int site_halo;           /* margin of a site window around its bbox, pixels */
     int64_t min_pixels;      /* sites smaller than this are not measured */
     const char *raster_path; /* where the change raster is written: a staging name (scan_outputs.c) */
+    const mw_prev_set *prev; /* the earlier run's sites (--previous), or NULL */
+    double link_m;           /* a detection this close to an earlier site may continue it */
 } mw_scan_setup;
 
 /** A site's measurement: kept (it passed the filters) and its alert. */
@@ -110,6 +112,7 @@ int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 typedef struct mw_site_result {
     mw_alert *alerts;        /* in site order, ids made unique */
     int nalerts;
+    uint8_t *held;           /* with an earlier run: 1 for alerts that failed the filters */
     int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
     mw_rect too_large_box;   /* pixel bbox of the largest of them, to say where it is */
     double t_sites;
@@ -120,6 +123,21 @@ typedef struct mw_site_result {
 mw_status mw_site_pass(const mw_scan_setup *s, mw_pool *pool, mw_tile_result *tiles, double p0, double p1,
                        mw_site_result *out);
 void mw_site_result_clear(mw_site_result *r);
+
+/* ---- lineage against an earlier run (lineage_pass.c) ---- */
+
+/** Distance within which a detection continues an earlier site: the model's merge distance, >= 2 pixels. */
+double mw_scan_link_distance_m(const mw_model *model, const mw_grid *grid);
+/**
+ * Measure how much of each earlier outline the pair saw clear (the pool's
+ * workers), then link @p sites' alerts to @p prev (mw_lineage_link):
+ * sites->alerts becomes the run's alert list; @p counts gets each status.
+ * @p pool may be NULL (the AOI beside the scenes: nothing seen).
+ */
+mw_status mw_scan_lineage(const mw_scan_setup *s, mw_pool *pool, mw_prev_set *prev, mw_site_result *sites,
+                          int counts[MW_SITE_STATUS_COUNT]);
+/** The lineage properties (site_id, status, ...) added to @p set from its alerts' lineage. */
+mw_status mw_scan_lineage_properties(mw_alert_set *set);
 
 /* ---- pass 1: index shift (shift.c) ---- */
 

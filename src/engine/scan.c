@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <cpl_error.h>
+#include <json-c/json.h>
 #include <omp.h>
 
 #include "core/mw_error.h"
@@ -58,6 +59,7 @@ typedef struct mw_scan_ctx {
     mw_pool *pool;
     mw_tile_result tiles;
     mw_site_result sites;
+    mw_prev_set *prev;         /* the earlier run (--previous), or NULL */
     double t_shift;
     mw_shift_estimate shift_est; /* what the shift rests on (shift.c) */
     char *early_warnings;      /* pair and shift warnings, newline-separated, before the set exists */
@@ -81,8 +83,16 @@ static char *params_json(const mw_scan_ctx *ctx)
     /* What the shift rests on: stable pixels of the sampled clear ones. */
     fprintf(f, "\"index_shift_stable_pixels\": %lld, \"index_shift_sampled_pixels\": %lld, ",
             ctx->shift_est.unsure ? 0 : ctx->shift_est.stable, ctx->shift_est.sampled);
-    fprintf(f, "\"aoi\": %s, \"protected\": %s}", o->aoi ? "true" : "false",
+    fprintf(f, "\"aoi\": %s, \"protected\": %s", o->aoi ? "true" : "false",
             o->protected_areas ? "true" : "false");
+    if (ctx->prev) {
+        /* The earlier run linked to (by the name it has in a series). */
+        const char *name = o->previous_label ? o->previous_label : o->previous;
+        json_object *s = json_object_new_string(name ? name : "");
+        fprintf(f, ", \"previous\": %s", name ? json_object_to_json_string(s) : "null");
+        json_object_put(s);
+    }
+    fputs("}", f);
     fclose(f);
     return buf;
 }
@@ -233,6 +243,7 @@ static void ctx_clear(mw_scan_ctx *ctx)
     mw_site_result_clear(&ctx->sites);
     mw_tile_result_clear(&ctx->tiles);
     mw_pool_destroy(ctx->pool);
+    mw_prev_destroy(ctx->prev);
     mw_output_txn_free(ctx->txn);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
@@ -246,6 +257,9 @@ static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
     const mw_options *opt = ctx->opt;
     *aoi_outside = 0;
     mw_status st = mw_context_model(ctx->context, opt, ctx->after, &ctx->model);
+    /* The earlier run is read before any pixel: a bad file fails now. */
+    if (st == MW_OK && opt->previous) st = mw_prev_read(opt->previous, &ctx->prev);
+    else if (st == MW_OK && opt->lineage) st = mw_prev_empty(&ctx->prev);
     if (st == MW_OK) st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
     if (st != MW_OK) return st;
     /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
@@ -289,7 +303,8 @@ static mw_status set_up_passes(mw_scan_ctx *ctx)
     mw_scan_setup *s = &ctx->setup;
     *s = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = opt, .model = ctx->model,
                          .params = mw_model_change_params(ctx->model), .grid = &ctx->grid, .aoi = ctx->aoi,
-                         .raster_path = s->raster_path};
+                         .raster_path = s->raster_path, .prev = ctx->prev,
+                         .link_m = mw_scan_link_distance_m(ctx->model, &ctx->grid)};
     const double pixel_area_m2 = ctx->grid.pixel_w_m * ctx->grid.pixel_h_m;
     double px = ctx->grid.pixel_w_m > 0 ? ctx->grid.pixel_w_m : 1;
     /* Dilating both fragments by r joins gaps up to 2r pixels. */
@@ -370,7 +385,14 @@ static mw_status run_passes(mw_scan_ctx *ctx)
 static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
 {
     mw_status st = tag_protected(ctx);
+    int counts[MW_SITE_STATUS_COUNT] = {0};
+    if (st == MW_OK && ctx->prev) {
+        if (aoi_outside) ctx->setup = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = ctx->opt,
+                                                      .model = ctx->model, .grid = &ctx->grid};
+        st = mw_scan_lineage(&ctx->setup, ctx->pool, ctx->prev, &ctx->sites, counts);
+    }
     if (st == MW_OK) st = make_set(ctx, out);
+    if (st == MW_OK && ctx->prev) st = mw_scan_lineage_properties(*out);
     if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
     /* The last moment to cancel: after it the outputs are committed. */
     if (st == MW_OK) st = mw_progress_report(&ctx->progress, 1.0, "done");

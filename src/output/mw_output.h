@@ -114,4 +114,7 @@ void mw_change_raster_abort(mw_change_raster *r);
  *  be NULL: no change). paths.c */
 void mw_output_error_rename(const char *staged, const char *user);
 
+/* Site histories of a monitored series (series.c, timeline_html.c). */
+#include "mw_series.h"
+
 #endif

@@ -121,6 +121,18 @@ os.chmod(unreadable, 0)
 if os.geteuid() != 0:
     refused([before, after, "-o", o, "--protected", unreadable], ["unreadable.geojson"], "an unreadable --protected",
             code=1)
+elif shutil.which("setpriv"):
+    # Root reads anything: run as nobody (the rest made readable to it).
+    os.chmod(d, 0o755)
+    os.chmod(out, 0o777)
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", MINEWATCH, "scan", before,
+                        after, "-o", o, "--protected", unreadable, "--quiet"], capture_output=True, text=True, timeout=300)
+    check_sanitizers(p.stderr, "unreadable --protected")
+    check(p.returncode == 1 and p.stderr.startswith(f"minewatch: error: {unreadable}: Permission denied"),
+          f"an unreadable --protected (as nobody): {p.returncode} {p.stderr!r}")
+    check(not os.listdir(out), f"an unreadable --protected: nothing left: {os.listdir(out)}")
+    os.chmod(out, 0o755)
+    os.chmod(d, 0o700)
 refused([before, after, "-o", os.path.join(d, "nodir", "a.geojson")], ["nodir"], "a missing folder", code=1)
 
 # The checks come before the scan: a refused run of a big pair is quick.
