@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from osgeo import gdal, osr  # noqa: E402
 
 from mwgen.world import World, KINDS  # noqa: E402
+from mwgen import looks  # noqa: E402
 from mwgen.render import Renderer, STRIP_ROWS, clear  # noqa: E402
 from mwgen.products import Acq, DateWriter, write_truth, CO_S2  # noqa: E402
 
@@ -70,6 +71,11 @@ def main(argv=None):
     ap.add_argument("--river-season", type=float, default=0.0, metavar="G",
                     help="all water of the second date carries more sediment (wet season): red x(1+G), "
                          "green and NIR x(1+G/2); e.g. 0.5 raises NDTI by ~0.1. Truth unchanged; default 0")
+    ap.add_argument("--look", default=None, metavar="POOL|KEY=VALUE,...",
+                    help="how mining, soils, vegetation and atmosphere look: a pool (%s: each seed draws one "
+                         "look) or settings %s; default: the generator's own look (output unchanged)"
+                         % ("/".join(looks.POOLS), "; ".join("%s=%s" % (k, "|".join(v))
+                                                             for k, v in looks.SETTINGS.items())))
     ap.add_argument("--series", type=int, default=0, metavar="N",
                     help="a dated series of N scenes (stack layout) with site status truth instead of a pair: "
                          "see mwgen/series.py")
@@ -77,6 +83,12 @@ def main(argv=None):
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
 
+    look = None
+    if a.look is not None:
+        try:
+            look = looks.parse(a.look, a.seed)
+        except ValueError as e:
+            ap.error(str(e))
     t_start = time.time()
     W, H = a.size
     if a.series:
@@ -101,7 +113,7 @@ def main(argv=None):
     srs_s = osr.SpatialReference()
     srs_s.ImportFromEPSG(32700 + a.zone)
 
-    world = World(a.seed, W * res, H * res, n_sites=a.sites, lookalikes=a.lookalikes)
+    world = World(a.seed, W * res, H * res, n_sites=a.sites, lookalikes=a.lookalikes, look=look)
     world.river_season = a.river_season
     world.finalize()
     t_world = time.time() - t_start
@@ -117,7 +129,8 @@ def main(argv=None):
         path = os.path.join(a.out, name + (".tif" if a.layout == "stack" else ""))
         meta = {"MINEWATCH_SYNTHETIC": "scripts/gen_scenes.py --seed %d --sensor %s --size %dx%d%s%s"
                 % (a.seed, a.sensor, W, H, " --lookalikes" if a.lookalikes else "",
-                   " --river-season %g" % a.river_season if a.river_season else "")}
+                   " --river-season %g" % a.river_season if a.river_season else "")
+                + (" --look %s" % looks.describe(look) if look else "")}
         writers.append(DateWriter(a.sensor, a.layout, path, acq, W, H, res, srs, origin, meta))
     mask = None
     if not a.no_truth_mask:
@@ -155,8 +168,9 @@ def main(argv=None):
         kinds = {}
         for t in world.truth:
             kinds.setdefault(t["kind"], []).append(t["geom"].GetArea() / 1e4)
-        print("scene %dx%d px @ %g m (%s, %s), seed %d, %s -> %s" % (
-            W, H, res, a.sensor, a.layout, a.seed, a.before_date, a.after_date))
+        print("scene %dx%d px @ %g m (%s, %s), seed %d, %s -> %s%s" % (
+            W, H, res, a.sensor, a.layout, a.seed, a.before_date, a.after_date,
+            ", look " + looks.describe(look) if look else ""))
         for k, v in sorted(kinds.items()):
             print("  %-14s %3d objects, %8.1f ha (%.2f..%.2f ha)" % (k, len(v), sum(v), min(v), max(v)))
         for d, s in enumerate(stats):

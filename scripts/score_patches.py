@@ -25,6 +25,17 @@ AMW is itself a Sentinel-2 model (partly hand-checked), not ground truth:
 the groups say where a label and the imagery's dates disagree, they do not
 replace the labels.
 
+Site-level truth: in the pairs where AMW maps mining by the end of the
+second date, every `mining` alert is checked against that footprint
+(within 300 m of the patch centre): `alerts_on_mapped_mining` is the share
+of those alerts whose outline overlaps it (the pair-level figures count a
+pair as found even when its alert sits beside the mine).
+
+Direction check: every `mining` alert's raw NDVI change (mean over its
+outline, from the two rasters, no shift removed); `ndvi_rose_alerts` lists
+the alerts whose NDVI rose although neither new nor turbid water is among
+their evidence (none should: vegetation loss needs NDVI to fall).
+
 Every pair is also placed by its second image: `closed_t1` when fewer than
 0.5 % of its pixels have NDVI < 0.6 (closed canopy everywhere: no cleared
 ground, sand or water for any detector to see), else `open_t1`.
@@ -136,7 +147,7 @@ def run_one(mw, ctx, t0, t1, options, timeout):
     # the best site's P(mining), whatever its class: the pair's confidence
     pair_conf = max([float((x.get("properties") or {}).get("confidence") or 0) for x in feats], default=None)
     return dict(ok=True, flagged=bool(mining), n_features=len(feats), n_mining=len(mining),
-                max_confidence=conf, pair_confidence=pair_conf, seconds=dt)
+                max_confidence=conf, pair_confidence=pair_conf, seconds=dt, mining=mining)
 
 
 def ratio(a, b):
@@ -227,6 +238,42 @@ def canopy_group(tif):
     return "closed_t1" if (ndvi < CANOPY_NDVI).mean() < CANOPY_OPEN_SHARE else "open_t1"
 
 
+def raw_dndvi(t0, t1, feature):
+    """Mean raw NDVI(t1) - NDVI(t0) over a GeoJSON feature's outline (lon/lat),
+    from bands B04/B08 (or SR_B4/SR_B5; else bands 3 and 4); None when it
+    covers no pixel."""
+    from osgeo import gdal, ogr, osr
+    import numpy as np
+    nd = []
+    mask = None
+    for path in (t0, t1):
+        ds = gdal.Open(path)
+        desc = [ds.GetRasterBand(b + 1).GetDescription() for b in range(ds.RasterCount)]
+        idx = lambda names, k: next((desc.index(n) + 1 for n in names if n in desc), k)  # noqa: E731
+        r = ds.GetRasterBand(idx(("B04", "SR_B4"), 3)).ReadAsArray().astype(np.float64)
+        n = ds.GetRasterBand(idx(("B08", "SR_B5"), 4)).ReadAsArray().astype(np.float64)
+        if mask is None:
+            wgs = osr.SpatialReference()
+            wgs.ImportFromEPSG(4326)
+            wgs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+            mem = ogr.GetDriverByName("Memory").CreateDataSource("m")
+            lyr = mem.CreateLayer("a", wgs, ogr.wkbUnknown)
+            f = ogr.Feature(lyr.GetLayerDefn())
+            f.SetGeometry(ogr.CreateGeometryFromJson(json.dumps(feature["geometry"])))
+            lyr.CreateFeature(f)
+            m = gdal.GetDriverByName("MEM").Create("", ds.RasterXSize, ds.RasterYSize, 1, gdal.GDT_Byte)
+            m.SetGeoTransform(ds.GetGeoTransform())
+            m.SetProjection(ds.GetProjection())
+            gdal.RasterizeLayer(m, [1], lyr, burn_values=[1], options=["ALL_TOUCHED=FALSE"])
+            mask = m.GetRasterBand(1).ReadAsArray() == 1
+        if path.endswith(".tif") and "SR_B4" in desc:      # Landsat C2 scaling (offset matters)
+            r, n = r * 2.75e-5 - 0.2, n * 2.75e-5 - 0.2
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nd.append((n - r) / (n + r))
+    ok = mask & np.isfinite(nd[0]) & np.isfinite(nd[1])
+    return float(np.mean(nd[1][ok] - nd[0][ok])) if ok.any() else None
+
+
 def group_figures(rows, key):
     """{group: counts, recall, specificity} of the scored rows by row[key]."""
     groups = {}
@@ -242,6 +289,25 @@ def group_figures(rows, key):
         d["recall"] = ratio(d["flagged_mining"], d["mining"])
         d["specificity"] = ratio(d["other"] - d["flagged_other"], d["other"])
     return dict(sorted(groups.items()))
+
+
+def site_level(a, folder, rows, results, t1_end):
+    """Mining alerts of the pairs where the reference maps mining by the end
+    of the second date, and how many overlap that footprint."""
+    import protocol
+    from osgeo import ogr
+    centre = {r["sample_id"]: (float(r["longitude"]), float(r["latitude"])) for r in split_rows(a.data, a.split)}
+    n = hit = 0
+    for row in rows:
+        mining = results[row["id"]].get("mining") or []
+        if row.get("reference") != "by_t1" or not mining or row["id"] not in centre:
+            continue
+        fp = protocol.amw_footprint(*centre[row["id"]], t1_end[row["id"]], ref_dir=a.reference, half_m=300)
+        for f in mining:
+            g = ogr.CreateGeometryFromJson(json.dumps(f["geometry"]))
+            n += 1
+            hit += bool(fp is not None and g is not None and g.Intersects(fp))
+    return dict(alerts=n, on_mapped_mining=hit, share=hit / n if n else None)
 
 
 def main(argv=None):
@@ -333,6 +399,17 @@ def main(argv=None):
                 row["reference"] = reference_group(
                     reference_years(a.reference, os.path.join(folder, row["id"] + "_t0.tif")), t1)
         groups = group_figures(rows, "reference")
+        site = site_level(a, folder, rows, results, t1_end)
+    else:
+        site = None
+    rose = []
+    for row in rows:
+        for f in results[row["id"]].get("mining") or []:
+            p = f.get("properties") or {}
+            d = raw_dndvi(os.path.join(folder, row["id"] + "_t0.tif"), os.path.join(folder, row["id"] + "_t1.tif"), f)
+            water = float(p.get("new_water_ha") or 0) + float(p.get("turbid_water_ha") or 0)
+            if d is not None and d > 0 and water <= 0:
+                rose.append(dict(id=row["id"], alert=p.get("id"), raw_dndvi=round(d, 4)))
     for row in rows:
         row["canopy"] = canopy_group(os.path.join(folder, row["id"] + "_t1.tif"))
     canopy = group_figures(rows, "canopy")
@@ -347,7 +424,8 @@ def main(argv=None):
                extra_args=extra, pairs=len(ids), errors=len(errors),
                tp=tp, fp=fp, tn=tn, fn=fn, recall=recall, specificity=spec, precision=precision, f1=f1,
                accuracy=ratio(tp + tn, tp + tn + fp + fn), categories=dict(sorted(cats.items())),
-               calibration=bins, ece=ece, reference=a.reference, reference_groups=groups, canopy_groups=canopy, seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
+               calibration=bins, ece=ece, reference=a.reference, reference_groups=groups, canopy_groups=canopy,
+               alerts_on_mapped_mining=site, ndvi_rose_alerts=rose, seconds=round(time.time() - t_start, 2), error_examples=errors[:10])
     if a.per_patch:
         with open(a.per_patch, "w", newline="") as f:
             fields = list(dict.fromkeys(k for row in rows for k in row)) or ["id"]
@@ -370,6 +448,11 @@ def main(argv=None):
             for k, d in sorted(groups.items()):
                 print("  %-8s mining pairs %3d, recall %s; other pairs %3d, specificity %s" % (
                     k, d["mining"], f(d["recall"]), d["other"], f(d["specificity"])))
+        if site:
+            print("alerts on AMW's mapped mining (pairs AMW maps by the second date): %d of %d (%s)" % (
+                site["on_mapped_mining"], site["alerts"], f(site["share"])))
+        print("mining alerts whose raw NDVI rose without new or turbid water: %d%s" % (
+            len(rose), "".join(" %s/%s (%+.3f)" % (x["id"], x["alert"], x["raw_dndvi"]) for x in rose[:5])))
         if canopy:
             print("by the second image (closed_t1: all pixels closed canopy, < %.1f %% with NDVI < %.1f):" % (
                 100 * CANOPY_OPEN_SHARE, CANOPY_NDVI))

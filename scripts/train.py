@@ -1,47 +1,57 @@
 #!/usr/bin/python3
-"""Train the site classifier of models/ (features -> class and calibrated confidence).
+"""Train the site classifiers of models/ (features -> class and calibrated confidence).
 
     scripts/train.py [--minewatch build/src/cli/minewatch] [--work DIR] [--jobs 2] [--out models]
+                     [--sensor sentinel2|landsat|both] [--dry-run]
 
-Deterministic: fixed seeds, fixed data, plain numpy (no random state). Writes
-models/sentinel2.json, models/landsat.json and models/generic.json (a mirror of
-the Sentinel-2 classifier with the generic change thresholds), each with a
-"training" object: seeds, patch split, features, validation figures.
+Deterministic (fixed seeds and data, fixed random_state). Writes
+models/sentinel2.json, models/landsat.json and models/generic.json (a mirror
+of the Sentinel-2 classifier with the generic change thresholds), each with a
+"training" object: data, folds, the choice and its out-of-fold figures, every
+candidate measured, and the val figures scored once.
 
-Data
-  * Generated pairs (scripts/gen_scenes.py --lookalikes), stack layout, from
-    TRAIN_SEEDS (fit; how many per sensor: TRAIN_SEED_COUNT) and VAL_SEEDS (calibration and threshold). The seeds of
-    tests/accuracy (TEST_SEEDS there) are never used here.
-    A site (one feature of `scan --min-confidence 0 --min-area 0`) is mining
-    when it overlaps a `mining` truth polygon, else not (look-alikes, plumes,
-    roads, noise).
-  * Real pairs of sat-mining-detector-patches: train/ to fit, val/ to tune.
-    Labels are per pair (multiple instance): every site of a non-mining pair
-    is a negative (the pair is flagged if any site is), and of a mining pair
-    only the site the current model finds most mining-like is a positive
-    (MI-SVM style: start from the largest site, refit, reselect, 4 rounds);
-    the other sites of a mining pair are unknown and left out. This matches
-    how the patch scorer decides: a pair is flagged by its best site.
-    The Sentinel-2 model is fitted on S2 generated sites + real sites (the
-    real patches are Sentinel-2); the Landsat model on Landsat generated
-    sites only (no real Landsat pairs are available).
+The protocol (what makes the figures worth anything)
+  * Real pairs: sat-mining-detector-patches, train split only, in 5
+    spatially blocked folds: pairs grouped by 50 km cells around their
+    centre lon/lat, whole cells per fold (scripts/protocol.py), so
+    neighbours never sit on both sides. For the Landsat model the same
+    pairs made Landsat-like (scripts/make_landsat_patches.py: the HLS
+    bandpass adjustment MSI -> OLI, averaged to 30 m).
+  * Generated pairs: gen_scenes.py --lookalikes --look train (mining with
+    brown, milky, mixed or no ponds, laterite or dark soils, dense or open
+    forest, haze 0-0.3, noise 1-1.5x), seeds 101..; folds by seed. tests/accuracy scores the
+    models on held-out seeds with the looks of the `shifted` pool, which no
+    choice here ever sees.
+  * Chosen out-of-fold on train only: the change thresholds (a few
+    candidates per sensor, CHANGE_CANDIDATES), the feature set
+    (FEATURE_SETS: all, physical, minimal) and the number of trees
+    (TREE_SIZES), then Platt calibration fitted on the out-of-fold scores
+    and the threshold (0.50..0.95) that keeps out-of-fold real specificity
+    >= SPEC_MIN and generated precision and recall >= 0.90 with the highest
+    real recall. Ranking of candidates: feasible, then real recall, then
+    specificity, then generated figures, then fewer features and trees.
+  * Val is scored once, by the model fitted on the whole train split with
+    the chosen settings; the gap to the out-of-fold figures is reported.
+    Val chooses nothing.
+  * Site-level truth: where Amazon Mining Watch maps mining around a pair
+    by the end of its second date, the share of the pair's alerts (sites at
+    P >= threshold) whose outline overlaps that footprint.
 
-Model (--classifier trees, the default): gradient-boosted trees
-(scikit-learn GradientBoostingClassifier, depth 2, 400 trees, fixed
-random_state; Debian package python3-sklearn, needed only here) on the sites
-a standardised L2 logistic regression (IRLS) picks as the positive instance
-of each real mining pair, reselected by the trees; --classifier logistic
-keeps the logistic model. Then Platt calibration on the validation sites and
-the decision threshold chosen on the validation data (generated and real
-val), never on the test seeds. Why trees: one classifier serves generated
-and real sites, which sit in different parts of feature space; on val the
-trees keep generated precision/recall at 0.97/0.94 where the logistic model
-had to drop to 0.90/0.90 for the same real specificity, and real recall
-rises 0.60 -> 0.67 (README "Accuracy").
+Labels. A generated site (one feature of `scan --min-confidence 0
+--min-area 0`) is mining when it overlaps a `mining` truth polygon. Real
+labels are per pair (multiple instance): every site of a non-mining pair is
+a negative, and of a mining pair only the site the model finds most
+mining-like is a positive (logistic model first, then the trees reselect);
+the other sites of a mining pair are left out. A pair is flagged by its best
+site, as scripts/score_patches.py judges it.
+
+Model: gradient-boosted trees (scikit-learn GradientBoostingClassifier,
+depth 2, fixed random_state; Debian python3-sklearn, needed only here),
+evaluated in C by src/model/trees.c; --classifier logistic keeps an L2
+logistic regression.
 """
 import argparse
 import concurrent.futures as cf
-import csv
 import json
 import math
 import os
@@ -53,24 +63,29 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import protocol  # noqa: E402
 import score as scoremod  # noqa: E402
 
 PATCHES = "/work/shared/data/sat-mining-detector-patches"
-# Fit on seeds 101..100+N. Sentinel-2: 16 pairs. More generated pairs make
-# the generated figures better but the real ones worse (out-of-fold on the
-# real train pairs, 5 folds: recall/specificity 0.740/0.936 with 16 pairs,
-# 0.751/0.911 with 20, 0.740/0.885 with 24, 0.735/0.924 with 32, 0.735/0.892
-# with 64): the trees spend themselves on
-# the generator's look-alikes. Landsat has no real pairs to lose, and its
-# held-out rows gain from more (recall 0.897/0.880 -> 0.931/0.960 with 64).
-TRAIN_SEED_COUNT = {"sentinel2": 16, "landsat": 64}
-TRAIN_SEEDS = []                          # of the sensor being trained
-VAL_SEEDS = list(range(201, 209))         # calibration, threshold
-# tests/accuracy uses seeds 9001.. : never here.
+# Generated pairs to fit on: seeds 101..100+N. tests/accuracy uses 9001.. .
+TRAIN_SEED_COUNT = {"sentinel2": 24, "landsat": 48}
+LOOK = "train"                            # gen_scenes.py --look of the generated pairs
 SIZES = {"sentinel2": 700, "landsat": 450}
 N_SITES = 8                               # gen_scenes.py --sites (more mining sites per pair)
 PATCH_MIN_AREA = 0.1                      # what score_patches.py passes (see README)
 SCENE_MIN_AREA = 0.5                      # the default --min-area
+K_FOLDS = 5
+# the operating point: real out-of-fold specificity at least this
+SPEC_MIN = {"sentinel2": 0.95, "landsat": 0.90}
+TREE_SIZES = (150, 400)
+DEFAULT_SET, DEFAULT_TREES = "all", 400   # the classifier the change candidates are judged with
+# Change thresholds tried per sensor (overrides of the model's "change"):
+# the current ones, and the other sensor's (Landsat's stricter drops and
+# rises at 30 m, Sentinel-2's looser ones).
+CHANGE_CANDIDATES = {
+    "sentinel2": [{}, {"veg_ndvi_before": 0.5, "ndvi_drop": 0.2, "bsi_rise": 0.1, "ndti_rise": 0.08}],
+    "landsat": [{}, {"veg_ndvi_before": 0.45, "ndvi_drop": 0.15, "bsi_rise": 0.08, "ndti_rise": 0.05}],
+}
 FEATURES = [
     "water_share", "log_pond_count", "after_water_ndti", "bbox_fill", "compactness",
     "context_disturbed_share", "veg_loss_share", "bare_share", "log_area_ha",
@@ -79,20 +94,29 @@ FEATURES = [
     "ring_water_share", "ring_bare_share", "ring_ndvi", "turbid_water_fraction",
     "valid_fraction",
 ]
-# Reflectance evidence (alert properties since the second round). Measured on
-# validation: for the real Sentinel-2 val pairs they do not help (recall at
-# specificity >= 0.90 0.577 -> 0.513 with all of them, no single one above
-# 0.577, val AUC 0.712 -> 0.713), so the Sentinel-2/generic model keeps the
-# index features; the Landsat model (generated pairs only) gains on its
-# generated val sites (precision/recall 0.943/0.717 -> 1.000/0.913).
+# reflectance evidence (alert properties)
 REFLECTANCE = ["after_vis", "after_swir", "vis_change", "bare_vis", "water_vis", "water_red_green",
                "water_nir", "before_disturbed_share"]
-# Ring context at both dates (third round): real mining grows out of a
-# mosaic of ponds and sand; see src/sites/ring_context.c.
+# ring context at both dates: real mining grows out of a mosaic of ponds
+# and sand (src/sites/ring_context.c)
 CONTEXT = ["log_ring_ponds_before", "log_ring_ponds_after", "ring_mosaic_before", "ring_mosaic_after",
            "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share"]
-INDEX_FEATURES = list(FEATURES) + CONTEXT
-SENSOR_FEATURES = {"sentinel2": INDEX_FEATURES, "landsat": INDEX_FEATURES + REFLECTANCE}
+ALL_FEATURES = FEATURES + CONTEXT + REFLECTANCE
+# Fewer features, each with a physical reading, for the out-of-fold
+# comparison: "physical" keeps what a site's change is made of (loss, bare
+# ground, water, its turbidity), the index changes, the after state, shape,
+# size and the mosaic context; "minimal" the core of it. No valid_fraction,
+# texture or raw reflectance levels (which follow the sensor, haze and soil
+# colour more than the land use).
+PHYSICAL = ["veg_loss_share", "bare_share", "water_share", "log_pond_count", "turbid_water_fraction",
+            "mean_dndvi", "mean_dndti", "mean_dbsi", "mean_dmndwi", "after_ndvi", "after_mndwi", "after_bsi",
+            "log_area_ha", "compactness", "bbox_fill", "dist_water_m", "river_turbidity_change",
+            "context_disturbed_share", "log_ring_ponds_before", "log_ring_ponds_after", "ring_mosaic_before",
+            "ring_mosaic_after", "ring_loss_share"]
+MINIMAL = ["veg_loss_share", "bare_share", "water_share", "log_pond_count", "mean_dndvi", "mean_dbsi",
+           "mean_dmndwi", "after_mndwi", "log_area_ha", "compactness", "ring_mosaic_after"]
+SENSOR_SETS = {"sentinel2": {"all": FEATURES + CONTEXT, "physical": PHYSICAL, "minimal": MINIMAL},
+               "landsat": {"all": ALL_FEATURES, "physical": PHYSICAL, "minimal": MINIMAL}}
 L2 = 1.0
 
 
@@ -118,7 +142,7 @@ def feature_row(p, area_ha):
         "log_ring_ponds_before": math.log1p(max(g("ring_pond_count_before"), 0)),
         "log_ring_ponds_after": math.log1p(max(g("ring_pond_count_after"), 0)),
     }
-    return [d[k] if k in d else g(k) for k in FEATURES]
+    return [d[k] if k in d else g(k) for k in ALL_FEATURES]
 
 
 # ---- running minewatch ----
@@ -166,6 +190,8 @@ def gen_pair(seed, sensor, size, out, layout="stack"):
         return
     cmd = ["/usr/bin/python3", os.path.join(HERE, "gen_scenes.py"), "--seed", str(seed), "--sensor", sensor,
            "--layout", layout, "--size", str(size), "--sites", str(N_SITES), "--lookalikes", "--out", out, "--quiet"]
+    if LOOK:
+        cmd += ["--look", LOOK]
     subprocess.run(cmd, check=True)
 
 
@@ -180,7 +206,7 @@ def synthetic_sites(mw, pairs, work, sensor, seeds, model):
     Pairs live in `pairs` (they do not depend on the model), scans in `work`."""
     def one(seed):
         layout = layout_of(seed)
-        name = "%s_%s_%d" % (sensor, layout, seed)
+        name = "%s_%s_%d%s" % (sensor, layout, seed, "_" + LOOK.replace("=", "-").replace(",", "_") if LOOK else "")
         d = os.path.join(pairs, name)
         gen_pair(seed, sensor, SIZES[sensor], d, layout)
         ext = ".tif" if layout == "stack" else ""
@@ -204,24 +230,42 @@ def synthetic_sites(mw, pairs, work, sensor, seeds, model):
     return out
 
 
-def patch_sites(mw, work, split, model):
-    """{pair id: (label, [feature rows of sites >= PATCH_MIN_AREA])}."""
-    rows = list(csv.DictReader(open(os.path.join(PATCHES, "dataset_%s.csv" % split))))
+def patch_sites(mw, work, data, split, model):
+    """{pair id: dict(label, X: feature rows of its sites >= PATCH_MIN_AREA,
+    amw: per site whether it overlaps Amazon Mining Watch's footprint mapped
+    by the end of the second date, or None where AMW maps none there)}."""
+    rows = protocol.split_rows(data, split)
     os.makedirs(os.path.join(work, "patches_" + split), exist_ok=True)
 
     def one(r):
         sid = r["sample_id"]
-        feats = scan(mw, os.path.join(PATCHES, split, sid + "_t0.tif"),
-                     os.path.join(PATCHES, split, sid + "_t1.tif"),
-                     os.path.join(work, "patches_" + split, sid + ".geojson"), model, may_fail=True)
-        xs = []
-        for f in feats:
-            p = f["properties"]
-            if float(p["area_ha"]) >= PATCH_MIN_AREA:
-                xs.append(feature_row(p, float(p["area_ha"])))
-        return sid, (int(r["label"]), xs)
+        out = os.path.join(work, "patches_" + split, sid + ".geojson")
+        feats = scan(mw, os.path.join(data, split, sid + "_t0.tif"), os.path.join(data, split, sid + "_t1.tif"),
+                     out, model, may_fail=True)
+        feats = [f for f in feats if float(f["properties"]["area_ha"]) >= PATCH_MIN_AREA]
+        return sid, dict(label=int(r["label"]), X=[feature_row(f["properties"], float(f["properties"]["area_ha"]))
+                                                    for f in feats], feats=feats, row=r)
     with cf.ThreadPoolExecutor(JOBS) as ex:
-        return dict(ex.map(one, rows))
+        pairs = dict(ex.map(one, rows))
+    # AMW footprints around each pair (OGR, one thread; cached for every
+    # scan setting and sensor), then which sites overlap them
+    from osgeo import ogr
+    cache = os.path.join(os.path.dirname(work), "amw_footprints_%s.json" % split)
+    wkt = json.load(open(cache)) if os.path.exists(cache) else {}
+    if set(wkt) != set(pairs):
+        for sid, p in sorted(pairs.items()):
+            r = p["row"]
+            fp = protocol.amw_footprint(float(r["longitude"]), float(r["latitude"]), int(r["t1_end"][:4]),
+                                        half_m=300)
+            wkt[sid] = None if fp is None else fp.ExportToWkt()
+        json.dump(wkt, open(cache + ".tmp", "w"))
+        os.replace(cache + ".tmp", cache)
+    amw = {sid: None if wkt[sid] is None else protocol.sites_on(ogr.CreateGeometryFromWkt(wkt[sid]), p["feats"])
+           for sid, p in pairs.items()}
+    for sid, p in pairs.items():
+        p["amw"] = amw[sid]
+        del p["feats"], p["row"]
+    return pairs
 
 
 # ---- logistic regression ----
@@ -290,56 +334,140 @@ def add_real(X, y, w, N, P, real_weight):
           np.full(len(P), real_weight * 0.5 / max(len(P), 1))]
 
 
-def train(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight):
-    Xs = np.array([r[0] for r in syn_tr], float)
-    ys = np.array([r[1] for r in syn_tr], float)
-    pos_ids = [k for k, (lab, xs) in sorted(pat_tr.items()) if lab == 1 and xs]
-    neg_rows = [x for k, (lab, xs) in sorted(pat_tr.items()) if lab == 0 for x in xs]
-    allX = [Xs] + ([np.array(neg_rows, float)] if neg_rows else []) + \
-        [np.array(pat_tr[k][1], float) for k in pos_ids]
+def fit(cfg, syn, pairs, real_weight):
+    """Fit one classifier on generated sites `syn` [(row, label, seed)] and
+    real pairs {id: pair} with the settings cfg (feature columns, trees).
+    Returns site_z(X) -> log-odds, X rows over ALL_FEATURES."""
+    cols = cfg["cols"]
+    Xs = np.array([r[0] for r in syn], float)[:, cols]
+    ys = np.array([r[1] for r in syn], float)
+    use_real = real_weight > 0 and bool(pairs)
+    pos_ids = [k for k, p in sorted(pairs.items()) if p["label"] == 1 and p["X"]] if use_real else []
+    neg_rows = [x for k, p in sorted(pairs.items()) if p["label"] == 0 for x in p["X"]] if use_real else []
+    sub = (lambda X: np.array(X, float).reshape(-1, len(ALL_FEATURES))[:, cols])
+    Zpos = {k: sub(pairs[k]["X"]) for k in pos_ids}
+    N = sub(neg_rows) if neg_rows else np.zeros((0, len(cols)))
+    allX = [Xs, N] + [Zpos[k] for k in pos_ids]
     mean, scale = standardise(np.vstack(allX))
     Zs = transform(Xs, mean, scale)
-    # synthetic: classes balanced
-    ws = np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))
-    Zn = transform(np.array(neg_rows, float), mean, scale) if neg_rows else np.zeros((0, len(FEATURES)))
-    Zp = {k: transform(np.array(pat_tr[k][1], float), mean, scale) for k in pos_ids}
-    # initial positive instance: the largest site (log_area_ha)
-    ia = FEATURES.index("log_area_ha")
-    pick = {k: int(np.argmax(np.array(pat_tr[k][1])[:, ia])) for k in pos_ids}
+    ws = np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))   # classes balanced
+    Zn = transform(N, mean, scale)
+    Zp = {k: transform(Zpos[k], mean, scale) for k in pos_ids}
+    ia = cols.index(ALL_FEATURES.index("log_area_ha")) if ALL_FEATURES.index("log_area_ha") in cols else 0
+    pick = {k: int(np.argmax(Zpos[k][:, ia])) for k in pos_ids}        # start: the largest site
     coef = icpt = None
-    for _round in range(5 if real_weight > 0 else 1):
-        Zr = [Zs]
-        yr = [ys]
-        wr = [ws]
-        if real_weight > 0:
+    for _round in range(5 if pos_ids else 1):
+        Zr, yr, wr = [Zs], [ys], [ws]
+        if pos_ids:
             add_real(Zr, yr, wr, Zn, np.array([Zp[k][pick[k]] for k in pos_ids]), real_weight)
-        Z, y, w = np.vstack(Zr), np.concatenate(yr), np.concatenate(wr)
-        coef, icpt = fit_logistic(Z, y, w * 1000.0)
-        if real_weight > 0:
-            newpick = {k: int(np.argmax(Zp[k] @ coef)) for k in pos_ids}
-            if newpick == pick:
-                break
-            pick = newpick
+        coef, icpt = fit_logistic(np.vstack(Zr), np.concatenate(yr), np.concatenate(wr) * 1000.0)
+        if not pos_ids:
+            break
+        newpick = {k: int(np.argmax(Zp[k] @ coef)) for k in pos_ids}
+        if newpick == pick:
+            break
+        pick = newpick
 
-    def site_z(X):
-        return transform(np.array(X, float), mean, scale) @ coef + icpt
+    def lr_z(X):
+        return transform(sub(X), mean, scale) @ coef + icpt
+    if CLASSIFIER != "trees":
+        return lr_z, dict(mean=mean, scale=scale, coef=coef, intercept=icpt, gbt=None)
+    g = fit_trees(Xs, ys, ws, N, {k: Zpos[k] for k in pos_ids}, pos_ids,
+                  lambda X: transform(X, mean, scale) @ coef + icpt, real_weight, cfg["trees"])
+    return (lambda X: g.decision_function(nan_to_missing(sub(X)))), dict(gbt=g)
 
-    gbt = None
-    if CLASSIFIER == "trees":
-        gbt, site_z = fit_trees(Xs, ys, ws, neg_rows, pat_tr, pos_ids, site_z, real_weight)
 
-    # validation sites: generated (site labels) + real val (best site per pair)
-    zv_s = site_z([r[0] for r in syn_va]) if syn_va else np.zeros(0)
-    yv_s = np.array([r[1] for r in syn_va], float)
-    pv = [(k, lab, (site_z(xs).max() if xs else -np.inf)) for k, (lab, xs) in sorted(pat_va.items())]
-    zc = list(zv_s)
-    yc = list(yv_s)
-    if real_weight > 0:
-        zc += [z for _, _, z in pv if np.isfinite(z)]
-        yc += [lab for _, lab, z in pv if np.isfinite(z)]
-    a, b = fit_platt(np.array(zc), np.array(yc, float))
-    return dict(mean=mean, scale=scale, coef=coef, intercept=icpt, a=a, b=b, site_z=site_z,
-                pv=pv, zv_s=zv_s, yv_s=yv_s, gbt=gbt)
+def out_of_fold(cfg, data, real_weight):
+    """Out-of-fold log-odds of every generated site and every real pair's
+    sites: each fold scored by a model fitted on the other folds only."""
+    syn, sfold, pairs, pfold = data["syn"], data["syn_fold"], data["pairs"], data["pair_fold"]
+    zs = np.zeros(len(syn))
+    zr = {}
+    for f in range(K_FOLDS):
+        site_z, _m = fit(cfg, [r for r, fo in zip(syn, sfold) if fo != f],
+                         {k: p for k, p in pairs.items() if pfold[k] != f}, real_weight)
+        idx = [i for i, fo in enumerate(sfold) if fo == f]
+        if idx:
+            zs[idx] = site_z([syn[i][0] for i in idx])
+        for k, p in pairs.items():
+            if pfold[k] == f:
+                zr[k] = site_z(p["X"]) if p["X"] else np.zeros(0)
+    return zs, zr
+
+
+def operating_point(zs, zr, data, spec_min):
+    """Platt calibration and threshold from out-of-fold scores (train only)."""
+    syn, pairs = data["syn"], data["pairs"]
+    ys = np.array([r[1] for r in syn], float)
+    area = np.exp(np.array([r[0][ALL_FEATURES.index("log_area_ha")] for r in syn]))
+    ids = sorted(pairs)
+    best = [(float(np.max(zr[k])), pairs[k]["label"]) for k in ids if len(zr[k])]
+    zc = np.concatenate([zs, [z for z, _ in best]])
+    yc = np.concatenate([ys, [y for _, y in best]]).astype(float)
+    a, b = fit_platt(zc, yc)
+    labels = [pairs[k]["label"] for k in ids]
+    zl = [zr[k] for k in ids]
+    real_at = (lambda thr: protocol.confusion(protocol.pair_flags(ids, zl, a, b, thr), labels))
+    ps = protocol.sigmoid(a * zs + b)
+    gen_at = (lambda thr: protocol.site_figures(ps, ys, area, thr, SCENE_MIN_AREA))
+    thr, feasible = protocol.choose_operating_point(real_at, gen_at, spec_min)
+    amw = protocol.amw_share(ids, zl, [pairs[k]["amw"] for k in ids], a, b, thr)
+    return dict(a=a, b=b, threshold=thr, feasible=feasible, real=real_at(thr) if ids else None,
+                generated=gen_at(thr), amw=amw)
+
+
+def score_pairs(site_z, pairs, a, b, thr):
+    ids = sorted(pairs)
+    zl = [site_z(pairs[k]["X"]) if pairs[k]["X"] else np.zeros(0) for k in ids]
+    res = protocol.confusion(protocol.pair_flags(ids, zl, a, b, thr), [pairs[k]["label"] for k in ids])
+    res["amw"] = protocol.amw_share(ids, zl, [pairs[k]["amw"] for k in ids], a, b, thr)
+    return res
+
+
+def select(sensor, data, real_weight, candidates, log_rows):
+    """Evaluate each candidate out-of-fold; return (best cfg, its operating point)."""
+    best = None
+    for cfg in candidates:
+        zs, zr = out_of_fold(cfg, data, real_weight)
+        op = operating_point(zs, zr, data, SPEC_MIN[sensor])
+        r, g = op["real"] or {}, op["generated"]
+        key = rank_key(cfg, op)
+        row = "%-9s %-10s %3d trees: threshold %.2f%s real recall %s spec %s | generated P %s R %s | " \
+              "alerts on AMW mining %s" % (sensor, cfg["name"], cfg["trees"], op["threshold"],
+                                             "" if op["feasible"] else " (no feasible point)",
+                                             f3(r.get("recall")), f3(r.get("specificity")),
+                                             f3(g["precision"]), f3(g["recall"]), f3(op["amw"]["share"]))
+        log(row)
+        log_rows.append(dict(cfg=cfg_record(cfg), _cfg=cfg, **op))
+        if best is None or key > best[0]:
+            best = (key, cfg, op)
+    return best[1], best[2]
+
+
+def rank_key(cfg, op):
+    r, g = op["real"] or {}, op["generated"]
+    return (op["feasible"], round(r.get("recall") or 0, 4), round(r.get("specificity") or 0, 4),
+            round(((g["precision"] or 0) + (g["recall"] or 0)) / 2, 4), -len(cfg["cols"]), -cfg["trees"])
+
+
+def pick_best(evaluated, extra):
+    """The best (cfg, operating point) of `extra` and the evaluated
+    candidates measured under the same change thresholds."""
+    pool = list(extra)
+    ch = json.dumps(extra[0][0].get("change"), sort_keys=True) if extra else None
+    for e in evaluated:
+        if e.get("_cfg") is not None and json.dumps(e["_cfg"].get("change"), sort_keys=True) == ch:
+            pool.append((e["_cfg"], {k: v for k, v in e.items() if k not in ("cfg", "_cfg")}))
+    return max(pool, key=lambda co: rank_key(*co))
+
+
+def f3(x):
+    return "n/a" if x is None else "%.3f" % x
+
+
+def cfg_record(cfg):
+    return dict(name=cfg["name"], trees=cfg["trees"], change=cfg.get("change", "model"),
+                features=[ALL_FEATURES[i] for i in cfg["cols"]])
 
 
 # ---- gradient-boosted trees (--classifier trees) ----
@@ -347,33 +475,34 @@ MISSING = -9.0          # value of a NaN feature for the trees (below every real
 GBT = dict(n_estimators=400, max_depth=2, learning_rate=0.05, subsample=0.8, random_state=0)
 
 
-def fit_trees(Xs, ys, ws, neg_rows, pat_tr, pos_ids, lr_z, real_weight):
+def nan_to_missing(X):
+    X = np.array(X, float)
+    return np.where(np.isfinite(X), X, MISSING)
+
+
+def fit_trees(Xs, ys, ws, N, pos_rows, pos_ids, lr_z, real_weight, n_trees):
     """Boosted trees on the same sites and weights as the logistic model;
     the positive instance of each real mining pair starts as the logistic
-    model's pick and is reselected by the trees (3 rounds). scikit-learn
-    (Debian python3-sklearn) fits; the C scorer (src/model/trees.c) only
-    evaluates. Returns (model, site_z) with site_z the log-odds."""
+    model's pick and is reselected by the trees (up to 3 rounds).
+    scikit-learn (Debian python3-sklearn) fits; the C scorer
+    (src/model/trees.c) only evaluates."""
     from sklearn.ensemble import GradientBoostingClassifier
-
-    def nan_to_missing(X):
-        X = np.array(X, float)
-        return np.where(np.isfinite(X), X, MISSING)
-    pick = {k: int(np.argmax(lr_z(pat_tr[k][1]))) for k in pos_ids}
-    N = nan_to_missing(neg_rows) if neg_rows else np.zeros((0, Xs.shape[1]))
+    pick = {k: int(np.argmax(lr_z(pos_rows[k]))) for k in pos_ids}
+    Nm = nan_to_missing(N)
     g = None
     for _round in range(3 if real_weight > 0 and pos_ids else 1):
         X, y, w = [nan_to_missing(Xs)], [ys], [ws]
         if real_weight > 0 and pos_ids:
-            add_real(X, y, w, N, nan_to_missing([pat_tr[k][1][pick[k]] for k in pos_ids]), real_weight)
-        g = GradientBoostingClassifier(**GBT).fit(np.vstack(X), np.concatenate(y),
-                                                  sample_weight=np.concatenate(w) * 1000.0)
+            add_real(X, y, w, Nm, nan_to_missing([pos_rows[k][pick[k]] for k in pos_ids]), real_weight)
+        g = GradientBoostingClassifier(**dict(GBT, n_estimators=n_trees)).fit(
+            np.vstack(X), np.concatenate(y), sample_weight=np.concatenate(w) * 1000.0)
         if not (real_weight > 0 and pos_ids):
             break
-        newpick = {k: int(np.argmax(g.decision_function(nan_to_missing(pat_tr[k][1])))) for k in pos_ids}
+        newpick = {k: int(np.argmax(g.decision_function(nan_to_missing(pos_rows[k])))) for k in pos_ids}
         if newpick == pick:
             break
         pick = newpick
-    return g, (lambda X: g.decision_function(nan_to_missing(X)))
+    return g
 
 
 def trees_json(g, n_features):
@@ -393,101 +522,187 @@ def trees_json(g, n_features):
             "trees": trees}
 
 
-def scene_figures(m, syn, thr):
-    """Site-level precision/recall proxy on labelled sites (>= min area) at a threshold."""
-    X = [r[0] for r in syn]
-    y = np.array([r[1] for r in syn])
-    area = np.exp(np.array([r[0][FEATURES.index("log_area_ha")] for r in syn]))
-    keep = area >= SCENE_MIN_AREA
-    p = sigmoid(m["a"] * m["site_z"](X) + m["b"])
-    flag = (p >= thr) & keep
-    tp, fp = int((flag & (y == 1)).sum()), int((flag & (y == 0)).sum())
-    pos = int(((y == 1) & keep).sum())
-    return dict(precision=tp / (tp + fp) if tp + fp else None, site_recall=tp / pos if pos else None,
-                tp=tp, fp=fp)
-
-
-def patch_figures(m, thr):
-    tp = fp = tn = fn = 0
-    for _, lab, z in m["pv"]:
-        flag = np.isfinite(z) and sigmoid(m["a"] * z + m["b"]) >= thr
-        if lab == 1:
-            tp += flag
-            fn += not flag
-        else:
-            fp += flag
-            tn += not flag
-    rec = tp / (tp + fn) if tp + fn else None
-    spec = tn / (tn + fp) if tn + fp else None
-    prec = tp / (tp + fp) if tp + fp else None
-    return dict(recall=rec, specificity=spec, precision=prec, tp=int(tp), fp=int(fp), tn=int(tn), fn=int(fn))
-
-
-def choose_threshold(m, syn_va, use_real):
-    """Threshold on the calibrated P, from 0.5 up: the generated val sites must
-    keep precision >= 0.90 and recall >= 0.90 (the test floors), the real val
-    pairs specificity >= 0.90; among those the highest real recall (then
-    generated recall), ties to the lower threshold. Without a feasible one:
-    the one with the best generated F1."""
-    feas, fallback = [], []
-    for thr in np.round(np.arange(0.50, 0.951, 0.01), 2):
-        s = scene_figures(m, syn_va, thr)
-        p, r = s["precision"] or 0.0, s["site_recall"] or 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        fallback.append((round(f1, 6), -thr))
-        if p < 0.90 or r < 0.90:
-            continue
-        rr = 0.0
-        if use_real:
-            pf = patch_figures(m, thr)
-            if pf["specificity"] is None or pf["specificity"] < 0.90:
-                continue
-            rr = pf["recall"]
-        feas.append((round(rr, 6), round(r, 6), -thr))
-    best = max(feas) if feas else max(fallback)
-    return float(-best[-1])
-
-
-def cross_validate_real(sensor, syn_tr, syn_va, pat_tr, pat_va, real_weight, k):
-    """Out-of-fold figures on the real train pairs: each fold is scored by a
-    model fitted without it (threshold chosen on val as usual). A check of
-    the val figures that is not tuned on the pairs it scores."""
-    ids = sorted(pat_tr)
-    perm = np.random.RandomState(0).permutation(len(ids))
-    tp = fn = fp = tn = 0
-    for f in range(k):
-        test = set(ids[i] for i in perm[f::k])
-        m = train(sensor, syn_tr, syn_va, {i: v for i, v in pat_tr.items() if i not in test}, pat_va, real_weight)
-        thr = choose_threshold(m, syn_va, True)
-        for i in sorted(test):
-            lab, xs = pat_tr[i]
-            flag = bool(xs) and sigmoid(m["a"] * m["site_z"](xs).max() + m["b"]) >= thr
-            tp, fn = tp + (lab and flag), fn + (lab and not flag)
-            fp, tn = fp + (not lab and flag), tn + (not lab and not flag)
-    print("%s real train, %d-fold out-of-fold: recall %.3f specificity %.3f precision %.3f "
-          "(TP %d FN %d FP %d TN %d)" % (sensor, k, tp / (tp + fn), tn / (tn + fp), tp / (tp + fp), tp, fn, fp, tn))
-
-
 def r4(x):
     return None if x is None else round(float(x), 4)
 
 
+def rounded(d):
+    if isinstance(d, dict):
+        return {k: rounded(v) for k, v in d.items()}
+    return r4(d) if isinstance(d, float) else d
+
+
+def scan_model_file(work, sensor, base, change):
+    """A copy of the current model with the candidate change thresholds
+    (the scans' features depend on the change thresholds and site settings,
+    not on the classifier)."""
+    sc = dict(base)
+    sc["change"] = dict(base["change"], **change)
+    path = os.path.join(work, "scan_%s_%08x.json" % (sensor, hash_str(json.dumps(sc["change"], sort_keys=True))))
+    json.dump(sc, open(path, "w"), indent=2)
+    return path, sc
+
+
+def load_data(mw, a, sensor, base, change):
+    """Generated train sites and real train/val pairs scanned with the
+    change thresholds `change`; folds for both."""
+    scan_model, sc = scan_model_file(a.work, sensor, base, change)
+    tag = json.dumps([sc["change"], sc["sites"], N_SITES, LOOK], sort_keys=True)
+    work = os.path.join(a.work, "%s_%08x" % (sensor, hash_str(tag)))
+    os.makedirs(work, exist_ok=True)
+    seeds = list(range(101, 101 + (a.train_seeds or TRAIN_SEED_COUNT[sensor])))
+    log("[%s] generated pairs (--look %s), seeds %d..%d; change %s" % (sensor, LOOK, seeds[0], seeds[-1],
+                                                                       json.dumps(change) if change else "as in the model"))
+    syn = synthetic_sites(mw, os.path.join(a.work, "pairs"), work, sensor, seeds, scan_model)
+    data_dir = real_dir(sensor, a)
+    pairs = val = {}
+    pair_fold = {}
+    if data_dir and a.real_weight > 0:
+        log("[%s] real pairs from %s" % (sensor, data_dir))
+        pairs = patch_sites(mw, work, data_dir, "train", scan_model)
+        val = patch_sites(mw, work, data_dir, "val", scan_model)
+        pair_fold = protocol.blocked_folds(protocol.split_rows(data_dir, "train"), K_FOLDS)
+    return dict(syn=syn, syn_fold=[r[2] % K_FOLDS for r in syn], pairs=pairs, pair_fold=pair_fold, val=val,
+                seeds=seeds, data_dir=data_dir)
+
+
+def real_dir(sensor, a):
+    """The real pairs of a sensor: the Sentinel-2 patches, or (Landsat) the
+    same pairs made Landsat-like by scripts/make_landsat_patches.py."""
+    if not os.path.isdir(os.path.join(PATCHES, "train")):
+        return None
+    if sensor == "sentinel2":
+        return PATCHES
+    out = os.path.join(a.work, "landsat-patches")
+    if not os.path.isfile(os.path.join(out, "dataset_val.csv")):
+        import make_landsat_patches
+        make_landsat_patches.main(["--data", PATCHES, "--out", out])
+    return out
+
+
+def candidates(sensor, a):
+    sets = SENSOR_SETS[sensor]
+    out = []
+    for name in (a.feature_sets or list(sets)):
+        for trees in (a.trees or TREE_SIZES):
+            out.append(dict(name=name, trees=trees, cols=[ALL_FEATURES.index(f) for f in sets[name]]))
+    return out
+
+
+def train_sensor(mw, a, sensor):
+    """Choose change thresholds, features and model size out-of-fold on the
+    train split, fit on all of it, score val once. Returns the model dict."""
+    base = json.load(open(os.path.join(a.out, sensor + ".json")))
+    base_change = {k: base["change"][k] for k in base["change"]}
+    evaluated = []
+    real_weight = a.real_weight
+    # 1. change thresholds, judged with the default classifier settings
+    default = [c for c in candidates(sensor, a) if c["name"] == DEFAULT_SET and c["trees"] == DEFAULT_TREES] or \
+        candidates(sensor, a)[:1]
+    best = None
+    changes = CHANGE_CANDIDATES[sensor] if not a.quick else [{}]
+    for ch in changes:
+        data = load_data(mw, a, sensor, base, ch)
+        cfg = dict(default[0], change=ch or "model")
+        _c, op = select(sensor, data, real_weight, [cfg], evaluated)
+        r = op["real"] or {}
+        key = (op["feasible"], round(r.get("recall") or 0, 4), round(r.get("specificity") or 0, 4))
+        if best is None or key > best[0]:
+            best = (key, ch, data)
+    _k, change, data = best
+    # 2. feature sets at the default size, then the smaller size for the best set
+    cands = [dict(c, change=change or "model") for c in candidates(sensor, a)]
+    first = [c for c in cands if c["trees"] == DEFAULT_TREES and c["name"] != DEFAULT_SET] or cands
+    cfg, op = select(sensor, data, real_weight, first, evaluated)
+    cfg, op = pick_best(evaluated, [(cfg, op)])
+    second = [c for c in cands if c["name"] == cfg["name"] and c["trees"] != DEFAULT_TREES]
+    if second:
+        cfg2, op2 = select(sensor, data, real_weight, second, evaluated)
+        cfg, op = pick_best([], [(cfg, op), (cfg2, op2)])
+    # 3. the chosen model on the whole train split; val scored once
+    site_z, m = fit(cfg, data["syn"], data["pairs"], real_weight)
+    val = score_pairs(site_z, data["val"], op["a"], op["b"], op["threshold"]) if data["val"] else None
+    oof = op["real"]
+    if val:
+        gap = {k: r4(val[k] - oof[k]) for k in ("recall", "specificity") if val[k] is not None and oof[k] is not None}
+        log("[%s] chosen: %s, %d trees, change %s, threshold %.2f" % (sensor, cfg["name"], cfg["trees"],
+                                                                       json.dumps(change), op["threshold"]))
+        log("[%s] real train, blocked %d-fold out-of-fold: recall %s specificity %s precision %s; alerts on AMW "
+            "mining %s of %s" % (sensor, K_FOLDS, f3(oof["recall"]), f3(oof["specificity"]), f3(oof["precision"]),
+                                 oof and op["amw"]["on_mapped_mining"], op["amw"]["alerts"]))
+        log("[%s] real val (scored once): recall %s specificity %s precision %s (TP %d FN %d FP %d TN %d); "
+            "alerts on AMW mining %s of %s; gap val - out-of-fold %s" % (
+                sensor, f3(val["recall"]), f3(val["specificity"]), f3(val["precision"]), val["tp"], val["fn"],
+                val["fp"], val["tn"], val["amw"]["on_mapped_mining"], val["amw"]["alerts"], gap))
+    else:
+        gap = None
+    out = dict(base)
+    out["name"] = "%s-trained-v2" % sensor
+    out["change"] = dict(base_change, **change)
+    feats = [ALL_FEATURES[i] for i in cfg["cols"]]
+    cal = {"type": "platt", "a": float("%.6g" % op["a"]), "b": float("%.6g" % op["b"])}
+    if m["gbt"] is not None:
+        out["classifier"] = dict({"type": "trees", "features": feats}, **trees_json(m["gbt"], len(feats)))
+        out["classifier"].update({"threshold": op["threshold"], "calibration": cal})
+    else:
+        out["classifier"] = {
+            "type": "logistic", "features": feats,
+            "mean": [r4(v) if abs(v) > 1e-3 else float("%.6g" % v) for v in m["mean"]],
+            "scale": [float("%.6g" % v) for v in m["scale"]], "coef": [float("%.6g" % v) for v in m["coef"]],
+            "intercept": float("%.6g" % m["intercept"]), "threshold": op["threshold"], "calibration": cal}
+    real_rows = protocol.split_rows(data["data_dir"], "train") if data["data_dir"] else []
+    out["training"] = {
+        "method": "scripts/train.py: gradient-boosted trees (scikit-learn, depth %d, learning rate %g) on "
+                  "generated sites and real pairs (multiple instance); change thresholds, features, model "
+                  "size, Platt calibration and threshold chosen out-of-fold on the train split only "
+                  "(spatially blocked folds); val scored once at the end" % (GBT["max_depth"],
+                                                                           GBT["learning_rate"]),
+        "generated": {"generator": "scripts/gen_scenes.py --lookalikes --sites %d --look %s, --layout folder "
+                                   "for odd seeds, stack for even ones" % (N_SITES, LOOK),
+                      "size": SIZES[sensor], "train_seeds": data["seeds"], "folds": "seed mod %d" % K_FOLDS,
+                      "sites": len(data["syn"]), "mining_sites": int(sum(r[1] for r in data["syn"])),
+                      "label": "site overlaps a mining truth polygon"},
+        "real_pairs": ({"data": "sat-mining-detector-patches" + (
+                            "" if sensor == "sentinel2" else
+                            ", made Landsat-like by scripts/make_landsat_patches.py (HLS MSI->OLI, 30 m)"),
+                        "fit_split": "train", "pairs_train": len(data["pairs"]), "min_area_ha": PATCH_MIN_AREA,
+                        "weight": real_weight,
+                        "folds": "%d folds of whole %g km cells around the pair centres (%d cells)" % (
+                            K_FOLDS, protocol.CELL_KM, len({protocol.cell_of(float(r["longitude"]),
+                                                                             float(r["latitude"]))
+                                                            for r in real_rows})),
+                        "label": "multiple instance: all sites of negative pairs are negatives, the best "
+                                 "site of a mining pair is the positive"} if data["pairs"] else None),
+        "chosen": cfg_record(dict(cfg, change=change or "model")),
+        "out_of_fold": rounded({"threshold": op["threshold"], "real_train_pairs": oof,
+                                "generated_train_sites": op["generated"],
+                                "alerts_on_amw_mining": op["amw"], "specificity_target": SPEC_MIN[sensor]}),
+        "val_scored_once": rounded({"real_val_pairs": val, "gap_val_minus_oof": gap}) if val else None,
+        "candidates": rounded([dict(cfg=e["cfg"], threshold=e["threshold"], feasible=e["feasible"],
+                                    real=e["real"], generated=e["generated"]) for e in evaluated]),
+    }
+    return out
+
+
 def main():
-    global JOBS, FEATURES, CLASSIFIER, TRAIN_SEEDS
+    global JOBS, CLASSIFIER, LOOK
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minewatch", default=os.path.join(ROOT, "build", "src", "cli", "minewatch"))
     ap.add_argument("--work", default=os.path.join(ROOT, "build", "train-work"))
     ap.add_argument("--out", default=os.path.join(ROOT, "models"))
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--sensor", choices=("sentinel2", "landsat", "both"), default="both")
     ap.add_argument("--classifier", choices=("logistic", "trees"), default="trees",
                     help="site classifier (trees: gradient-boosted, scikit-learn)")
-    ap.add_argument("--cv-real", type=int, default=0, metavar="K",
-                    help="only print K-fold out-of-fold figures on the real train pairs (no model written)")
     ap.add_argument("--train-seeds", type=int, default=0, metavar="N",
-                    help="fit both sensors on the generated pairs of seeds 101..100+N (at most 100: "
-                         "201.. are validation; default %s)" % TRAIN_SEED_COUNT)
+                    help="fit on the generated pairs of seeds 101..100+N (default %s)" % TRAIN_SEED_COUNT)
     ap.add_argument("--real-weight", type=float, default=0.5,
-                    help="weight of the real patch sites relative to the generated ones (S2)")
+                    help="weight of the real sites relative to the generated ones")
+    ap.add_argument("--look", default=LOOK, help="gen_scenes.py --look of the generated pairs (default %(default)s)")
+    ap.add_argument("--feature-sets", nargs="*", help="only these feature sets (default: all of them)")
+    ap.add_argument("--trees", nargs="*", type=int, help="only these numbers of trees (default %s)" % (TREE_SIZES,))
+    ap.add_argument("--quick", action="store_true", help="keep the model's change thresholds (no candidates)")
+    ap.add_argument("--dry-run", action="store_true", help="print the figures, write no model")
     a = ap.parse_args()
     if a.classifier == "trees":
         try:
@@ -496,92 +711,26 @@ def main():
             raise SystemExit("train.py: --classifier trees needs scikit-learn: apt-get install python3-sklearn")
     if not 0 <= a.train_seeds <= 100:
         raise SystemExit("train.py: --train-seeds must be 1..100 (0: the per-sensor default)")
-    JOBS = a.jobs
-    CLASSIFIER = a.classifier
+    JOBS, CLASSIFIER, LOOK = a.jobs, a.classifier, a.look
     os.makedirs(a.work, exist_ok=True)
+    a.work = os.path.abspath(a.work)
     mw = os.path.abspath(a.minewatch)
     models = {}
-    for sensor in ("sentinel2", "landsat"):
-        FEATURES = SENSOR_FEATURES[sensor]   # read by feature_row / train
-        TRAIN_SEEDS = list(range(101, 101 + (a.train_seeds or TRAIN_SEED_COUNT[sensor])))
-        base = json.load(open(os.path.join(a.out, sensor + ".json")))
-        # scans use a copy of the current model (change thresholds and sites
-        # matter for the features; the classifier does not)
-        scan_model = os.path.join(a.work, "scan_%s.json" % sensor)
-        sc = dict(base)
-        json.dump(sc, open(scan_model, "w"), indent=2)
-        tag = json.dumps([base["change"], base["sites"], N_SITES], sort_keys=True)
-        work = os.path.join(a.work, "%s_%08x" % (sensor, abs(hash_str(tag))))
-        os.makedirs(work, exist_ok=True)
-        log("[%s] generated pairs, train seeds %s" % (sensor, TRAIN_SEEDS))
-        pairs = os.path.join(a.work, "pairs")
-        syn_tr = synthetic_sites(mw, pairs, work, sensor, TRAIN_SEEDS, scan_model)
-        syn_va = synthetic_sites(mw, pairs, work, sensor, VAL_SEEDS, scan_model)
-        use_real = sensor == "sentinel2" and os.path.isdir(PATCHES) and a.real_weight > 0
-        pat_tr = pat_va = {}
-        if use_real:
-            log("[%s] real patches train/val" % sensor)
-            pat_tr = patch_sites(mw, work, "train", scan_model)
-            pat_va = patch_sites(mw, work, "val", scan_model)
-        if a.cv_real and use_real:
-            cross_validate_real(sensor, syn_tr, syn_va, pat_tr, pat_va, a.real_weight, a.cv_real)
-            continue
-        m = train(sensor, syn_tr, syn_va, pat_tr, pat_va, a.real_weight if use_real else 0.0)
-        thr = choose_threshold(m, syn_va, use_real)
-        vs = scene_figures(m, syn_va, thr)
-        vp = patch_figures(m, thr) if use_real else None
-        log("[%s] threshold %.2f  generated val sites %s  real val %s" % (sensor, thr, vs, vp))
-        out = dict(base)
-        out["name"] = "%s-trained-v1" % sensor
-        if m["gbt"] is not None:
-            out["classifier"] = dict({"type": "trees", "features": FEATURES}, **trees_json(m["gbt"], len(FEATURES)))
-            out["classifier"].update({"threshold": thr, "calibration": {
-                "type": "platt", "a": float("%.6g" % m["a"]), "b": float("%.6g" % m["b"])}})
-        else:
-          out["classifier"] = {
-            "type": "logistic", "features": FEATURES,
-            "mean": [r4(v) if abs(v) > 1e-3 else float("%.6g" % v) for v in m["mean"]],
-            "scale": [float("%.6g" % v) for v in m["scale"]],
-            "coef": [float("%.6g" % v) for v in m["coef"]],
-            "intercept": float("%.6g" % m["intercept"]), "threshold": thr,
-            "calibration": {"type": "platt", "a": float("%.6g" % m["a"]), "b": float("%.6g" % m["b"])},
-          }
-        out["training"] = {
-            "method": (("scripts/train.py: gradient-boosted trees (scikit-learn %s) on the sites picked "
-                       "by an L2 logistic regression (IRLS, l2=%g), " % (json.dumps(GBT), L2))
-                       if m["gbt"] is not None else
-                       "scripts/train.py: L2 logistic regression (IRLS, l2=%g), " % L2) +
-                      "Platt calibration and threshold on validation data",
-            "generated": {"generator": "scripts/gen_scenes.py --lookalikes --sites %d, --layout folder for odd seeds, "
-                                       "stack for even ones" % N_SITES,
-                          "size": SIZES[sensor], "train_seeds": TRAIN_SEEDS, "val_seeds": VAL_SEEDS,
-                          "sites_train": len(syn_tr), "mining_sites_train": int(sum(r[1] for r in syn_tr)),
-                          "label": "site overlaps a mining truth polygon"},
-            "real_patches": ({"data": "sat-mining-detector-patches", "fit_split": "train",
-                              "tune_split": "val", "pairs_train": len(pat_tr),
-                              "min_area_ha": PATCH_MIN_AREA, "weight": a.real_weight,
-                              "label": "multiple instance: all sites of negative pairs are negatives, "
-                                       "the best site of a mining pair is the positive"}
-                             if use_real else None),
-            "features": FEATURES,
-            "validation": {"threshold": thr,
-                           "generated_val_sites": {k: r4(v) if isinstance(v, float) else v for k, v in vs.items()},
-                           "real_val_pairs": ({k: r4(v) if isinstance(v, float) else v for k, v in vp.items()}
-                                              if vp else None)},
-        }
-        models[sensor] = out
-    if a.cv_real:
+    for sensor in (("sentinel2", "landsat") if a.sensor == "both" else (a.sensor,)):
+        models[sensor] = train_sensor(mw, a, sensor)
+    if a.dry_run:
         return 0
     for sensor, m in models.items():
         write_model(os.path.join(a.out, sensor + ".json"), m)
-    gen = json.load(open(os.path.join(a.out, "generic.json")))
-    g = dict(models["sentinel2"])
-    g["name"] = "generic-trained-v1"
-    g["sensor"] = "generic"
-    g["change"] = gen["change"]
-    g["sites"] = gen["sites"]
-    g["training"] = dict(g["training"], note="classifier mirrors sentinel2.json; change thresholds generic")
-    write_model(os.path.join(a.out, "generic.json"), g)
+    if "sentinel2" in models:
+        gen = json.load(open(os.path.join(a.out, "generic.json")))
+        g = dict(models["sentinel2"])
+        g["name"] = "generic-trained-v2"
+        g["sensor"] = "generic"
+        g["change"] = gen["change"]
+        g["sites"] = gen["sites"]
+        g["training"] = dict(g["training"], note="classifier mirrors sentinel2.json; change thresholds generic")
+        write_model(os.path.join(a.out, "generic.json"), g)
     return 0
 
 

@@ -13,6 +13,7 @@ from osgeo import gdal, ogr
 
 from . import noise
 from .world import MATERIALS, CLOUD_REFL, KIND_CODE, WATER_CODES
+from . import looks
 
 gdal.UseExceptions()
 STRIP_ROWS = 256
@@ -48,6 +49,11 @@ class Renderer:
         self.w = world
         self.res = float(res)          # output pixel size (m)
         self.ss = int(ss)              # supersampling factor
+        look = world.look
+        mats = looks.materials(MATERIALS, look)
+        self.mat = _MAT if look is None else np.array([m[1] for m in mats], np.float32).T
+        self.haze = 0.0 if look is None else float(look["haze"])       # scene-wide haze of date 2
+        self.noise = 1.0 if look is None else float(look["noise"])     # sensor noise factor
         self.ri = self.res / self.ss   # internal pixel size
         self.layers = [_mem_layer(world.feats[d], None) for d in (0, 1)]
         truth = [dict(geom=t["geom"], kind=t["kind"]) for t in world.truth]
@@ -156,7 +162,7 @@ class Renderer:
             td = noise.fbm(ug, vg, [30, 120, 480], [1, 0.8, 0.6], w.seed + 101 + tags[d])
             tex = _TEX[code]
             veg = _VEG[code]
-            refl = _MAT[:, code]                                 # (6, nyi, nxi)
+            refl = self.mat[:, code]                             # (6, nyi, nxi)
             m = (1 + tex * (0.8 * ts + 0.35 * td)) * (1 + gain) * (1 + 0.035 * tl)
             refl *= m[None]
             refl[3] *= 1 + veg * 0.07 * tv
@@ -171,6 +177,10 @@ class Renderer:
                     refl[1][wet] *= 1 + 0.5 * w.river_season
                     refl[3][wet] *= 1 + 0.5 * w.river_season
             # atmosphere (not shifted): haze, shadows, clouds
+            if d == 1 and self.haze > 0:
+                # thin haze over the whole second date (path radiance, unflagged)
+                refl *= np.float32(1 - 0.08 * self.haze)
+                refl += _HAZE * np.float32(self.haze)
             cirrus = np.zeros((nyi, nxi), bool)
             for hz in w.hazes:
                 if hz["date"] != d:
@@ -212,8 +222,10 @@ class Renderer:
             g = np.random.default_rng([w.seed, tags[d], r0, c0, 0x5E45])
             vfrac = _VEG[code[1:-1]] if ss == 1 else _VEG[code[1:-1]].reshape(h, ss, width, ss).mean(axis=(1, 3))
             rel = np.float32(0.025) + np.float32(0.025) * vfrac            # crowns: extra speckle
+            if self.noise != 1.0:
+                rel = rel * np.float32(self.noise)
             refl *= 1 + g.standard_normal(refl.shape, np.float32) * rel[None]
-            refl += g.standard_normal(refl.shape, np.float32) * _NOISE_ABS
+            refl += g.standard_normal(refl.shape, np.float32) * (_NOISE_ABS * np.float32(self.noise))
             # nodata swath edge
             uo = (np.arange(c0, c1) + 0.5) * self.res
             vo = (np.arange(r0, r1) + 0.5) * self.res

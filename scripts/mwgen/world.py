@@ -10,6 +10,8 @@ import math
 import numpy as np
 from osgeo import ogr
 
+from .looks import POND_CODE
+
 ogr.UseExceptions()
 
 # ---------------------------------------------------------------------------
@@ -180,8 +182,9 @@ class Feature:
 class World:
     """All objects of a scene pair, generated from one seed."""
 
-    def __init__(self, seed, width_m, height_m, n_sites=None, lookalikes=False):
+    def __init__(self, seed, width_m, height_m, n_sites=None, lookalikes=False, look=None):
         self.seed = seed
+        self.look = look               # mwgen.looks setting dict, None: the generator's own look
         self.rng = np.random.default_rng(seed)
         self.W, self.H = float(width_m), float(height_m)
         self.area_km2 = self.W * self.H / 1e6
@@ -348,6 +351,12 @@ class World:
 
         Returns (outline, list of (geom, code, gain, z))."""
         r = self.rng
+        look = self.look
+        if look is not None and look["tailings"] == "dry":
+            # dry tailings: wide pale sand, the pits drained
+            sand_frac, pond_density = min(1.0, sand_frac * 2.5), pond_density * 0.15
+        if look is not None and look["ponds"] == "none":
+            pond_density = 0.0
         area = area_ha * 1e4
         nb = 2 + int(math.sqrt(area_ha) * 1.5)
         rb = math.sqrt(area * 2.2 / nb / math.pi)
@@ -381,6 +390,8 @@ class World:
         env = outline.GetEnvelope()
         sub = []
         base = ("old_mine_reveg" if old else ["bare_laterite", "mud", "bare_laterite"][int(r.integers(0, 3))])
+        if look is not None and look["tailings"] == "dry" and not old and r.random() < 0.5:
+            base = "sand_tailings"
         sub.append((outline, base, r.uniform(-0.1, 0.1), 4))
         a_ha = outline.GetArea() / 1e4
 
@@ -422,6 +433,8 @@ class World:
             rad = math.exp(r.uniform(math.log(8), math.log(60)))
             g = blob(r, q[0], q[1], rad, r.uniform(1, 2.5), r.uniform(0, np.pi), 0.3, 18)
             colour = POND_COLOURS[int(r.choice(4, p=POND_P))]
+            if look is not None and POND_CODE[look["ponds"]] is not None:
+                colour = POND_CODE[look["ponds"]]
             if old and r.random() < 0.3:
                 colour = "water_clear"
             sub.append((g.Intersection(outline), colour, r.uniform(-0.2, 0.2), 6))

@@ -1,5 +1,6 @@
-"""Patch-level accuracy on the real sat-mining-detector val pairs (the split
-scripts/train.py tunes on; the source's test split is not in the project).
+"""Patch-level accuracy on the real sat-mining-detector val pairs (scored
+once by scripts/train.py, which chooses everything out-of-fold on the train
+split; the source's test split is not in the project).
 A pair is flagged when the scan (with --min-area 0.1: a patch is 23 ha)
 writes a `mining` alert. Floors are regression guards on the measured
 figures (README "## Accuracy"); skip (77) without ../shared/data.
@@ -13,24 +14,27 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from mwtest import MINEWATCH, PY, SANITIZED, SHARED_DATA, SRC, check, done, skip  # noqa: E402
 
 DATA = os.path.join(SHARED_DATA, "sat-mining-detector-patches")
-# The issue's target is recall >= 0.80 at specificity >= 0.90. Measured with
-# the trained model (models/sentinel2.json, boosted trees with ring context):
-# recall 0.705, specificity 0.939, precision 0.965 (the logistic model before
-# it: 0.577 / 0.909 / 0.938). The recall target is NOT reached; these floors
-# are a regression guard (measured minus a small margin), see README
-# "## Accuracy".
-FLOOR = dict(recall=0.67, specificity=0.90)
-# Grouped by Amazon Mining Watch's yearly footprints over each patch
-# (scripts/score_patches.py --reference): where AMW maps mining by the end of
-# the second date's window, measured recall 0.870 (47 of 54 mining pairs).
-# Of the 23 missed pairs, 16 are pairs where AMW maps no mining by then:
-# 11 where it maps mining only later (the label runs ahead of the imagery)
-# and 5 where it maps none. Guarded at the measured figure minus a margin.
-FLOOR_BY_T1_RECALL = 0.83
-# Grouped by the second image (score_patches.py canopy_group): 9 of the 78
-# mining pairs show closed canopy everywhere at t1 (nothing to see, none
-# flagged); on the 69 others recall is 0.797 (55), specificity 0.938.
-FLOOR_OPEN_T1_RECALL = 0.76
+# The issue's target: recall >= 0.85 at specificity >= 0.95 out-of-fold on
+# the real train pairs (spatially blocked), and val within 0.03 of it.
+# models/sentinel2.json was chosen by that protocol (scripts/train.py):
+# blocked out-of-fold recall 0.538 at specificity 0.955, val (scored once,
+# nothing chosen on it) recall 0.449, specificity 0.939, precision 0.946
+# (TP 35 FN 43 FP 2 TN 31): the targets are NOT reached, and val sits 0.09
+# below out-of-fold. These floors guard the measured val figures (minus a
+# small margin); see README "## Accuracy" and tests/accuracy/README.md.
+FLOOR = dict(recall=0.42, specificity=0.90)
+# Where Amazon Mining Watch maps mining in the patch by the end of the
+# second date (score_patches.py --reference): measured recall 0.593 (32 of
+# 54 mining pairs), specificity 0.846 (11 of 13).
+FLOOR_BY_T1_RECALL = 0.55
+# Pairs whose second image shows any open ground (score_patches.py
+# canopy_group): measured recall 0.507 (35 of 69), specificity 0.938; the 9
+# closed-canopy mining pairs show nothing to find.
+FLOOR_OPEN_T1_RECALL = 0.47
+# Site-level truth: of the mining alerts in pairs where AMW maps mining by
+# the second date, the share whose outline overlaps that footprint:
+# measured 0.971 (33 of 34).
+FLOOR_ON_MAPPED_MINING = 0.90
 
 if SANITIZED:
     skip("accuracy floors are not run under sanitizers")
@@ -61,6 +65,14 @@ else:
 for k, d in sorted((r.get("canopy_groups") or {}).items()):
     print("second image %s: %d mining pairs, recall %s; %d other pairs, specificity %s" % (
         k, d["mining"], d["recall"], d["other"], d["specificity"]))
+site = r.get("alerts_on_mapped_mining") or {}
+if r.get("reference"):
+    print("alerts on AMW's mapped mining (pairs AMW maps by the second date): %s of %s (%s)" % (
+        site.get("on_mapped_mining"), site.get("alerts"), site.get("share")))
+    check(site.get("alerts", 0) > 0 and site["share"] >= FLOOR_ON_MAPPED_MINING,
+          "share of alerts on AMW's mapped mining %s < %.2f" % (site.get("share"), FLOOR_ON_MAPPED_MINING))
+rose = r.get("ndvi_rose_alerts") or []
+check(not rose, "%d mining alerts on pixels whose raw NDVI rose without water evidence: %s" % (len(rose), rose[:5]))
 op = (r.get("canopy_groups") or {}).get("open_t1") or {}
 check(op.get("mining", 0) > 0 and op["recall"] >= FLOOR_OPEN_T1_RECALL,
       "recall where the second image shows open ground %s < %.2f" % (op.get("recall"), FLOOR_OPEN_T1_RECALL))
