@@ -90,29 +90,33 @@ static int enough_memory(void)
 /*
  * libgomp ends the process with its own message when it cannot create a
  * worker thread (each needs a stack's worth of address space), and it may
- * do so in the middle of a scan with outputs staged. Create the team now,
- * before anything is staged, after checking with pthreads that the threads
- * fit: the team then stays parked and later parallel regions reuse it.
+ * do so in the middle of a scan with outputs staged. Check that the
+ * threads' stacks fit, then create the team now, before anything is
+ * staged: it stays parked and later parallel regions reuse it.
  */
-static void *idle_thread(void *arg) { return arg; }
-
 static int start_worker_threads(void)
 {
     const int n = omp_get_num_procs();
-    pthread_t t[64];
-    int made = 0, ok = 1;
-    for (; made < n - 1 && made < 64; made++)
-        if (pthread_create(&t[made], NULL, idle_thread, NULL) != 0) {
-            ok = 0;
-            break;
-        }
-    for (int i = 0; i < made; i++) pthread_join(t[i], NULL);
-    if (!ok) return 0;
+    size_t stack = 8u << 20;
+    pthread_attr_t attr;
+    if (pthread_getattr_default_np(&attr) == 0) {
+        pthread_attr_getstacksize(&attr, &stack);
+        pthread_attr_destroy(&attr);
+    }
+    /* The stacks plus a guard and some room for each thread's arena. */
+    const size_t need = (size_t)(n > 1 ? n - 1 : 0) * (stack + ((size_t)2 << 20));
+    if (need) {
+        void *p = mmap(NULL, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED) return 0;
+        munmap(p, need);
+    }
+    volatile int started = 0;  /* a body the compiler cannot drop */
 #pragma omp parallel num_threads(n)
     {
-        (void)0;
+#pragma omp atomic
+        started++;
     }
-    return 1;
+    return started > 0;
 }
 
 int main(int argc, char **argv)
