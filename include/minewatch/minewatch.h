@@ -12,6 +12,7 @@
 #include "minewatch/status.h"
 #include "minewatch/scene.h"
 #include "minewatch/scan.h"
+#include "minewatch/evidence.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -30,7 +30,9 @@ typedef enum mw_option {
     MW_OPT_PROTECTED,         /**< OGR polygon layer of named protected areas */
     MW_OPT_CHANGE_RASTER,     /**< GeoTIFF of change classes and index changes */
     MW_OPT_OUTPUT,            /**< alert file; format from its extension */
-    MW_OPT_MODEL_DIR          /**< where default models are looked up */
+    MW_OPT_MODEL_DIR,         /**< where default models are looked up */
+    MW_OPT_EVIDENCE,          /**< folder for the evidence package (new or empty) */
+    MW_OPT_COMMAND_LINE       /**< the command line as typed, recorded in the evidence manifest */
 } mw_option;
 
 mw_options *mw_options_new(void);
@@ -61,6 +63,8 @@ long long mw_scan_result_pixels(const mw_scan_result *result);
 const char *mw_scan_result_timings(const mw_scan_result *result);
 /** Warnings worth showing the user (e.g. "AOI does not overlap"), or NULL. */
 const char *mw_scan_result_warnings(const mw_scan_result *result);
+/** SHA-256 (hex) of the evidence package's SHA256SUMS, or NULL without MW_OPT_EVIDENCE. */
+const char *mw_scan_result_evidence_fingerprint(const mw_scan_result *result);
 
 #ifdef __cplusplus
 }

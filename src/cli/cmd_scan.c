@@ -87,6 +87,37 @@ static int parse_sensor(const char *s, mw_sensor *out)
     return 0;
 }
 
+/* "minewatch scan ..." as typed, shell-quoted where needed, for the evidence
+ * manifest; malloc'ed. */
+static char *command_line(int argc, char **argv)
+{
+    /* argv here starts at the sub-command: "minewatch" is put back in front */
+    size_t n = strlen("minewatch") + 1;
+    for (int i = 0; i < argc; i++) n += 3 + 4 * strlen(argv[i]);
+    char *s = malloc(n), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "minewatch");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+@%", *c)) plain = 0;
+        *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') p += sprintf(p, "'\\''");
+            else *p++ = *c;
+        }
+        *p++ = '\'';
+        *p = '\0';
+    }
+    return s;
+}
+
 int mw_cli_scan(int argc, char **argv)
 {
     const char *pos[2] = {NULL, NULL}, *out_path = NULL;
@@ -141,6 +172,9 @@ int mw_cli_scan(int argc, char **argv)
         } else if (!strcmp(a, "--model")) {
             NEED_VALUE();
             SET(mw_options_set_string(opt, MW_OPT_MODEL, v));
+        } else if (!strcmp(a, "--evidence")) {
+            NEED_VALUE();
+            SET(mw_options_set_string(opt, MW_OPT_EVIDENCE, v));
         } else if (!strcmp(a, "--change-raster")) {
             NEED_VALUE();
             SET(mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v));
@@ -186,6 +220,15 @@ int mw_cli_scan(int argc, char **argv)
         goto out;
     }
 
+    char *cmdline = command_line(argc, argv);
+    if (!cmdline || mw_options_set_string(opt, MW_OPT_COMMAND_LINE, cmdline) != MW_OK) {
+        free(cmdline);
+        mw_cli_error("out of memory");
+        rc = 1;
+        goto out;
+    }
+    free(cmdline);
+
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -209,7 +252,7 @@ int mw_cli_scan(int argc, char **argv)
                 mw_cli_error("interrupted: no output written");
             else
                 mw_cli_error("%s", mw_last_error());
-            rc = 1;
+            rc = st == MW_ERR_USAGE ? 2 : 1;  /* a refused output path is a usage error */
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -222,6 +265,9 @@ int mw_cli_scan(int argc, char **argv)
                         n == 1 ? "" : "s", mw_scan_result_alert_area_ha(res),
                         mw_scan_result_pixels(res), secs, out_path);
             }
+            if (!quiet && mw_scan_result_evidence_fingerprint(res))
+                fprintf(stderr, "minewatch: evidence package sealed: SHA-256 of SHA256SUMS %s\n",
+                        mw_scan_result_evidence_fingerprint(res));
         }
     }
     mw_scan_result_free(res);

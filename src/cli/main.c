@@ -12,6 +12,7 @@
 static const char usage_text[] =
     "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
     "       minewatch info SCENE [--json] [--sensor S] [--band-map M] [--date D]\n"
+    "       minewatch verify EVIDENCE_DIR\n"
     "       minewatch --version | --help\n"
     "\n"
     "Finds candidate mining sites (forest cleared to bare soil, new and turbid\n"
@@ -35,6 +36,9 @@ static const char usage_text[] =
     "  --threads N              worker threads (default: all cores)\n"
     "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
     "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
+    "  --evidence DIR           also write an evidence package (chips, report.html,\n"
+    "                           manifest.json with SHA-256 of every input, alerts.kmz,\n"
+    "                           SHA256SUMS); DIR must be new or empty\n"
     "  --timings                print where the time went (stderr)\n"
     "  -q, --quiet              no progress and no summary\n"
     "\n"
@@ -63,7 +67,7 @@ int mw_cli_usage_error(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return mw_cli_usage_error("missing command (scan or info)");
+    if (argc < 2) return mw_cli_usage_error("missing command (scan, info or verify)");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
@@ -76,5 +80,6 @@ int main(int argc, char **argv)
     mw_init();
     if (!strcmp(cmd, "scan")) return mw_cli_scan(argc - 1, argv + 1);
     if (!strcmp(cmd, "info")) return mw_cli_info(argc - 1, argv + 1);
+    if (!strcmp(cmd, "verify")) return mw_cli_verify(argc - 1, argv + 1);
     return mw_cli_usage_error("unknown command '%s'", cmd);
 }

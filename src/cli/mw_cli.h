@@ -5,6 +5,8 @@
 
 int mw_cli_info(int argc, char **argv);   /* argv[0] == "info" */
 int mw_cli_scan(int argc, char **argv);   /* argv[0] == "scan" */
+int mw_cli_verify(int argc, char **argv); /* argv[0] == "verify" */
+
 
 /* Print "minewatch: error: <msg>" on stderr (one line). */
 void mw_cli_error(const char *fmt, ...);

@@ -14,6 +14,8 @@ struct mw_options {
     char *change_raster;
     char *output;
     char *model_dir;
+    char *evidence;         /* evidence package folder */
+    char *command_line;     /* for the evidence manifest */
 };
 
 #endif

@@ -70,6 +70,7 @@ typedef struct mw_scan_ctx {
     int npre;
     int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
+    struct mw_evidence *evidence;  /* --evidence: begun before the first read, committed last */
 } mw_scan_ctx;
 
 /** Pass 2: classes and components over all tiles; fills valid_pixels, class_pixels, sites. */

@@ -25,6 +25,7 @@
 
 #include "change/mw_change_raster.h"
 #include "core/mw_error.h"
+#include "output/mw_evidence.h"
 
 struct mw_scan_result {
     int alerts;
@@ -32,6 +33,7 @@ struct mw_scan_result {
     long long pixels;
     char *timings;
     char *warnings;
+    char evidence_sha[65];  /* "" without --evidence */
 };
 
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
@@ -115,10 +117,8 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
     return st;
 }
 
-static mw_status write_alerts(mw_scan_ctx *ctx)
+static mw_alert_meta alert_meta(const mw_scan_ctx *ctx, const char *params)
 {
-    char *params = params_json(ctx);
-    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_alert_meta meta = {
         .version = mw_version(),
         .before_path = mw_scene_path(ctx->before), .before_date = mw_scene_date(ctx->before),
@@ -127,7 +127,53 @@ static mw_status write_alerts(mw_scan_ctx *ctx)
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
+    return meta;
+}
+
+static mw_status write_alerts(mw_scan_ctx *ctx)
+{
+    char *params = params_json(ctx);
+    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_alert_meta meta = alert_meta(ctx, params);
     mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
+    free(params);
+    return st;
+}
+
+/* The evidence reads an alert's window through the scan's own worker
+ * (readers, shift, AOI): the chips show the pixels the scan classified. */
+static mw_status evidence_read(void *arg, int thread, mw_rect r, mw_evidence_window *out)
+{
+    mw_scan_ctx *ctx = arg;
+    mw_worker *wk = &ctx->workers[thread < ctx->nthreads ? thread : 0];
+    mw_status st = mw_window_compute(wk, &ctx->grid, r, ctx->aoi, ctx->params, &ctx->shift);
+    if (st != MW_OK) return st;
+    *out = (mw_evidence_window){.r = r, .before = &wk->win.before, .after = &wk->win.after, .cls = wk->win.cls};
+    return MW_OK;
+}
+
+static mw_status evidence_begin(mw_scan_ctx *ctx)
+{
+    const mw_options *o = ctx->opt;
+    if (!o->evidence) return MW_OK;
+    const char *outputs[3] = {o->output, o->change_raster, NULL};
+    mw_evidence_setup s = {.dir = o->evidence, .command_line = o->command_line, .before = ctx->before,
+                           .after = ctx->after, .aoi = o->aoi, .protected_areas = o->protected_areas,
+                           .model_path = mw_model_path(ctx->model), .outputs = outputs};
+    return mw_evidence_begin(&s, &ctx->evidence);
+}
+
+static mw_status evidence_build(mw_scan_ctx *ctx)
+{
+    if (!ctx->evidence) return MW_OK;
+    char *params = params_json(ctx);
+    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_alert_meta meta = alert_meta(ctx, params);
+    mw_evidence_scan s = {.alerts = ctx->alerts, .nalerts = ctx->nalerts, .meta = &meta, .grid = &ctx->grid,
+                          .alert_path = ctx->opt->output, .min_area_ha = ctx->opt->min_area_ha,
+                          .min_confidence = ctx->opt->min_confidence, .parameters_json = params,
+                          .threads = ctx->workers ? ctx->nthreads : 0, .read = evidence_read, .read_arg = ctx};
+    mw_status st = mw_evidence_build(ctx->evidence, &s);
     free(params);
     return st;
 }
@@ -205,6 +251,7 @@ static void ctx_clear(mw_scan_ctx *ctx)
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
     mw_model_destroy(ctx->model);
+    mw_evidence_destroy(ctx->evidence);
 }
 
 mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_options *opt,
@@ -220,6 +267,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     int aoi_outside = 0;
 
     mw_status st = load_model(&ctx);
+    if (st == MW_OK) st = evidence_begin(&ctx);
     if (st == MW_OK) {
         ctx.params = mw_model_change_params(ctx.model);
         st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
@@ -293,10 +341,23 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
     if (st == MW_OK) {
         double t0 = omp_get_wtime();
         st = write_alerts(&ctx);
+        if (st == MW_OK) {
+            st = evidence_build(&ctx);
+            if (st != MW_OK) remove(opt->output);  /* all or nothing */
+        }
         if (st == MW_OK && ctx.raster) {
             st = mw_change_raster_commit(ctx.raster);
             ctx.raster = NULL;
             if (st != MW_OK) remove(opt->output);  /* all or nothing */
+        }
+        if (st == MW_OK && ctx.evidence) {
+            st = mw_evidence_commit(ctx.evidence);
+            if (st != MW_OK) {
+                remove(opt->output);
+                if (opt->change_raster) remove(opt->change_raster);
+            } else {
+                snprintf(res->evidence_sha, sizeof res->evidence_sha, "%s", mw_evidence_fingerprint(ctx.evidence));
+            }
         }
         ctx.t_write = omp_get_wtime() - t0;
     }
@@ -338,3 +399,7 @@ double mw_scan_result_alert_area_ha(const mw_scan_result *r) { return r ? r->are
 long long mw_scan_result_pixels(const mw_scan_result *r) { return r ? r->pixels : 0; }
 const char *mw_scan_result_timings(const mw_scan_result *r) { return r ? r->timings : NULL; }
 const char *mw_scan_result_warnings(const mw_scan_result *r) { return r ? r->warnings : NULL; }
+const char *mw_scan_result_evidence_fingerprint(const mw_scan_result *r)
+{
+    return r && r->evidence_sha[0] ? r->evidence_sha : NULL;
+}

@@ -1,0 +1,78 @@
+/*
+ * The evidence package of a scan (`--evidence DIR`): what an investigator
+ * can hand on. Module output; see src/output/README.md for the layout.
+ *
+ * Life cycle, driven by the scan:
+ *   mw_evidence_begin()   before any pixel is read: checks DIR, makes the
+ *                         temporary folder beside it, starts hashing the
+ *                         inputs on a background thread (the scan then reads
+ *                         them from the page cache: no file is read twice);
+ *   mw_evidence_build()   after the alert file is written: chips, report,
+ *                         KMZ, GPX, manifest, SHA256SUMS;
+ *   mw_evidence_commit()  renames the finished package to DIR;
+ *   mw_evidence_destroy() joins the hasher and removes whatever was not
+ *                         committed (any failure leaves nothing behind).
+ *
+ * The evidence code sees the scan only through mw_evidence_scan below, so
+ * that it can move onto the library's in-memory alert set unchanged.
+ */
+#ifndef MW_EVIDENCE_H
+#define MW_EVIDENCE_H
+
+#include <stdint.h>
+
+#include "minewatch/status.h"
+#include "alerts/mw_alerts.h"
+#include "core/mw_rect.h"
+#include "grid/mw_grid.h"
+
+typedef struct mw_evidence mw_evidence;
+
+/** What is known before the scan reads pixels. */
+typedef struct mw_evidence_setup {
+    const char *dir;                  /**< the package folder (must not exist, or be empty) */
+    const char *command_line;         /**< as typed, for the manifest; may be NULL */
+    const mw_scene *before, *after;
+    const char *aoi, *protected_areas, *model_path;  /**< may be NULL */
+    const char *const *outputs;       /**< other outputs of the run (NULL-terminated) */
+} mw_evidence_setup;
+
+/** Both dates over one rectangle of the target grid, as the scan saw them. */
+typedef struct mw_evidence_window {
+    mw_rect r;
+    const mw_scene_pixels *before, *after;  /**< reflectance (NaN outside / nodata) */
+    const uint8_t *cls;                     /**< change classes (MW_CLASS_*) */
+} mw_evidence_window;
+
+/**
+ * Read @p r on thread @p thread (0 .. threads-1; each thread owns its
+ * readers). The window stays valid until the next call on that thread.
+ */
+typedef mw_status (*mw_evidence_read_fn)(void *arg, int thread, mw_rect r, mw_evidence_window *out);
+
+/** The finished scan, as the evidence code needs it. */
+typedef struct mw_evidence_scan {
+    const mw_alert *alerts;
+    int nalerts;
+    const mw_alert_meta *meta;        /**< as written into the alert file */
+    const mw_grid *grid;
+    const char *alert_path;           /**< the alert file just written */
+    double min_area_ha, min_confidence;
+    const char *parameters_json;      /**< every parameter, a JSON object text */
+    int threads;
+    mw_evidence_read_fn read;
+    void *read_arg;
+} mw_evidence_scan;
+
+/** Check DIR, create the temporary package folder, start hashing inputs. */
+mw_status mw_evidence_begin(const mw_evidence_setup *setup, mw_evidence **out);
+/** Write the whole package into the temporary folder. */
+mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan);
+/** Rename the finished package onto DIR. */
+mw_status mw_evidence_commit(mw_evidence *ev);
+/** SHA-256 (hex) of the committed SHA256SUMS, the package's fingerprint; NULL before. */
+const char *mw_evidence_fingerprint(const mw_evidence *ev);
+/** Stop the hasher, remove an uncommitted package, free. Accepts NULL. */
+void mw_evidence_destroy(mw_evidence *ev);
+
+#endif
