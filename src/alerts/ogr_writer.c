@@ -33,6 +33,17 @@
 
 #include "core/mw_error.h"
 
+/* KML shows a placemark's <name> and <description>: the id, and a line a
+ * field team can read (the driver maps fields of these names onto them). */
+static void kml_description(const mw_alert *a, const mw_alert_meta *meta, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s candidate, confidence %.2f, %.2f ha, changed between %s and %s",
+                     a->class_name ? a->class_name : "unclassified", a->confidence, a->area_ha,
+                     meta && meta->before_date ? meta->before_date : "?", meta && meta->after_date ? meta->after_date : "?");
+    if (n > 0 && (size_t)n < size && a->protected_area)
+        snprintf(out + n, size - (size_t)n, "; in %s", a->protected_area);
+}
+
 static double round_to(double v, int decimals)
 {
     double s = pow(10.0, decimals);
@@ -159,6 +170,7 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         return mw_error_set(MW_ERR_WRITE, "%s: this GDAL has no %s driver", path, driver);
     int is_shp = !strcmp(driver, "ESRI Shapefile");
     int is_csv = !strcmp(driver, "CSV");
+    int is_kml = !strcmp(driver, "KML") || !strcmp(driver, "LIBKML");
 
     /* Stem of the file name: the layer name (and Shapefile's file names). */
     const char *base = base_name(path);
@@ -226,6 +238,15 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         goto done;
     }
     int idx[64];
+    for (int k = 0; is_kml && k < 2; k++) {
+        OGRFieldDefnH fld = OGR_Fld_Create(k ? "Description" : "Name", OFTString);
+        OGRErr oe = OGR_L_CreateField(layer, fld, FALSE);
+        OGR_Fld_Destroy(fld);
+        if (oe != OGRERR_NONE) {
+            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create a field");
+            goto done;
+        }
+    }
     for (int i = 0; i < mw_alert_field_count; i++) {
         const mw_alert_field *fd = &mw_alert_fields[i];
         OGRFieldType ft = fd->kind == MW_AK_STRING ? OFTString
@@ -259,6 +280,12 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
     for (int i = 0; i < count; i++) {
         const mw_alert *a = &alerts[i];
         OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+        if (is_kml) {
+            char desc[512];
+            kml_description(a, meta, desc, sizeof desc);
+            OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "Name"), a->id);
+            OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "Description"), desc);
+        }
         for (int k = 0; k < mw_alert_field_count; k++) {
             mw_alert_value v;
             mw_alert_field_value(a, meta, k, &v);
