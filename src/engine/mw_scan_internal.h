@@ -26,6 +26,7 @@ enum { MW_SITE_WINDOW_MAX_PX = 1500 * 1500 };
 /** A site's measurement: kept (it passed the filters) and its alert. */
 typedef struct mw_site_slot {
     int keep;
+    int evidence_stage;  /* its chips, captured for --evidence (0: none) */
     mw_alert alert;
 } mw_site_slot;
 
@@ -71,6 +72,7 @@ typedef struct mw_scan_ctx {
     int site_halo;           /* margin of a site window around its bbox, pixels */
     double t_shift, t_tiles, t_merge, t_sites, t_write;
     struct mw_evidence *evidence;  /* --evidence: begun before the first read, committed last */
+    int *alert_stages;             /* per alert: its captured chips (--evidence) */
 } mw_scan_ctx;
 
 /** Pass 2: classes and components over all tiles; fills valid_pixels, class_pixels, sites. */

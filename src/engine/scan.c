@@ -172,7 +172,8 @@ static mw_status evidence_build(mw_scan_ctx *ctx)
     mw_evidence_scan s = {.alerts = ctx->alerts, .nalerts = ctx->nalerts, .meta = &meta, .grid = &ctx->grid,
                           .alert_path = ctx->opt->output, .min_area_ha = ctx->opt->min_area_ha,
                           .min_confidence = ctx->opt->min_confidence, .parameters_json = params,
-                          .threads = ctx->workers ? ctx->nthreads : 0, .read = evidence_read, .read_arg = ctx};
+                          .threads = ctx->workers ? ctx->nthreads : 0, .read = evidence_read, .read_arg = ctx,
+                          .stages = ctx->alert_stages};
     mw_status st = mw_evidence_build(ctx->evidence, &s);
     free(params);
     return st;
@@ -246,6 +247,7 @@ static void ctx_clear(mw_scan_ctx *ctx)
         if (!ctx->pre[i].taken) mw_alert_clear(&ctx->pre[i].slot.alert);
     free(ctx->pre);
     free(ctx->alerts);
+    free(ctx->alert_stages);
     mw_site_list_destroy(ctx->sites);
     mw_change_raster_abort(ctx->raster);
     mw_aoi_destroy(ctx->aoi);
@@ -298,6 +300,7 @@ mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_option
             }
         }
     }
+    if (st == MW_OK && ctx.evidence) st = mw_evidence_set_grid(ctx.evidence, &ctx.grid);
     if (st == MW_OK) st = mw_scan_progress(&ctx, 0.0, "starting");
 
     if (st == MW_OK && !aoi_outside) {

@@ -23,9 +23,31 @@
 #include <omp.h>
 
 #include "core/mw_error.h"
+#include "output/mw_evidence.h"
 
 enum { SITE_BATCH = 64 };
 
+
+/* --evidence: the chips of a kept site, from the window in memory. The
+ * north arrow follows true north: the bearing of the grid's up direction
+ * at the site, from the thread's lon/lat transformer. */
+static mw_status capture(mw_scan_ctx *ctx, mw_lonlat *ll, const mw_site_acc *site, const mw_window *w,
+                         const mw_site_window *sw, OGRGeometryH grid_outline, double cx, double cy, double lon,
+                         double lat, mw_site_slot *slot)
+{
+    const mw_grid *g = &ctx->grid;
+    double lon2, lat2, north = 0;
+    if (mw_lonlat_point(ll, cx - 10 * g->gt[2], cy - 10 * g->gt[5], &lon2, &lat2) == MW_OK)
+        north = -atan2((lon2 - lon) * cos(lat * M_PI / 180), lat2 - lat);
+    mw_evidence_site es = {.window = w->r, .bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1},
+                           .band_stride = sw->band_stride, .cls = w->cls, .cls_stride = (size_t)w->r.w,
+                           .outline = grid_outline, .north_angle = north};
+    for (int b = 0; b < MW_BAND_MASK && b < 6; b++) {
+        es.before[b] = sw->before_band[b];
+        es.after[b] = sw->after_band[b];
+    }
+    return mw_evidence_capture(ctx->evidence, &es, &slot->evidence_stage);
+}
 
 static void pixel_centroid(const uint8_t *mask, mw_rect r, const double gt[6], double *x, double *y)
 {
@@ -94,22 +116,21 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
     if (st != MW_OK) return st;
     double cx, cy, lon, lat;
     pixel_centroid(*mask, win, g->gt, &cx, &cy);
+    OGRGeometryH grid_geom = ctx->evidence ? OGR_G_Clone(geom) : NULL;
     st = mw_lonlat_point(ll, cx, cy, &lon, &lat);
     if (st == MW_OK) st = mw_lonlat_transform(ll, geom);
     if (st != MW_OK) {
         OGR_G_DestroyGeometry(geom);
+        OGR_G_DestroyGeometry(grid_geom);
         return st;
     }
     f.area_ha = mw_geodesic_area_m2(geom) / 1e4;
     wk->t_sites += omp_get_wtime() - t0;
-    if (f.area_ha < ctx->opt->min_area_ha) {
-        OGR_G_DestroyGeometry(geom);
-        return MW_OK;
-    }
     const char *cls = NULL;
-    double p = mw_model_score(ctx->model, &f, &cls);
+    double p = f.area_ha < ctx->opt->min_area_ha ? -1 : mw_model_score(ctx->model, &f, &cls);
     if (!(p >= ctx->opt->min_confidence)) {
         OGR_G_DestroyGeometry(geom);
+        OGR_G_DestroyGeometry(grid_geom);
         return MW_OK;
     }
     mw_alert *a = &slot->alert;
@@ -123,7 +144,9 @@ mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll,
     a->geometry = geom;
     mw_alert_make_id(lon, lat, mw_scene_date(ctx->before), mw_scene_date(ctx->after), a->id, sizeof a->id);
     slot->keep = 1;
-    return MW_OK;
+    if (ctx->evidence) st = capture(ctx, ll, site, w, &sw, grid_geom, cx, cy, lon, lat, slot);
+    OGR_G_DestroyGeometry(grid_geom);
+    return st;
 }
 
 mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
@@ -224,10 +247,12 @@ mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
     int kept = 0;
     for (int i = 0; i < n; i++) kept += slots[i].keep;
     ctx->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *ctx->alerts);
-    if (!ctx->alerts && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    ctx->alert_stages = calloc(kept > 0 ? (size_t)kept : 1, sizeof *ctx->alert_stages);
+    if ((!ctx->alerts || !ctx->alert_stages) && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
         if (!slots[i].keep) continue;
         if (st == MW_OK) {
+            ctx->alert_stages[ctx->nalerts] = slots[i].evidence_stage;
             mw_alert *a = &ctx->alerts[ctx->nalerts++];
             *a = slots[i].alert;
             int dup = 1;

@@ -45,6 +45,7 @@
 
 #include "change/mw_change_raster.h"
 #include "core/mw_error.h"
+#include "output/mw_evidence.h"
 
 /* Sites a tile measured itself. */
 typedef struct tile_pre {
@@ -250,6 +251,8 @@ mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1)
                 mw_status s = mw_window_compute(wk, g, area, ctx->aoi, ctx->params, &ctx->shift);
                 if (s == MW_OK) {
                     const mw_window *w = &wk->win;
+                    /* with an AOI, windows outside it read no pixels: the overview reads afterwards */
+                    if (ctx->evidence && !ctx->aoi) mw_evidence_quicklook_add(ctx->evidence, core, area, &w->after);
                     double ts0 = omp_get_wtime();
                     for (int y = 0; y < core.h; y++) {
                         size_t off = (size_t)(core.y + y - area.y) * area.w + (core.x - area.x);

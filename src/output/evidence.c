@@ -14,6 +14,8 @@
 #include "mw_evidence_internal.h"
 
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +30,11 @@ struct mw_evidence {
     char started[32];
     mw_digest fingerprint;
     int built, committed;
+    const mw_grid *grid;
+    mw_evidence_cap cap;
+    mw_quicklook ql;
+    uint8_t *ql_rgb;              /* overview sampled from the tiles */
+    _Atomic int ql_used;
 };
 
 void mw_utc_now(char out[32])
@@ -117,6 +124,65 @@ mw_status mw_evidence_begin(const mw_evidence_setup *setup, mw_evidence **out)
     return MW_OK;
 }
 
+mw_status mw_evidence_set_grid(mw_evidence *ev, const mw_grid *grid)
+{
+    ev->grid = grid;
+    mw_quicklook_layout(grid, &ev->ql);
+    free(ev->ql_rgb);
+    ev->ql_rgb = calloc((size_t)ev->ql.w * ev->ql.h, 3);
+    return ev->ql_rgb ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
+}
+
+static mw_chip_ctx chip_ctx(const mw_evidence *ev)
+{
+    return (mw_chip_ctx){.grid = ev->grid, .prov_before = &ev->prov[0], .prov_after = &ev->prov[1],
+                         .before = ev->setup.before, .after = ev->setup.after, .root = ev->tmp};
+}
+
+mw_status mw_evidence_capture(mw_evidence *ev, const mw_evidence_site *site, int *stage)
+{
+    *stage = 0;
+    if (!ev->grid) return mw_error_set(MW_ERR_INTERNAL, "evidence capture before the grid is known");
+    mw_chip_ctx cc = chip_ctx(ev);
+    return mw_evidence_capture_into(&ev->cap, &cc, site, stage);
+}
+
+void mw_evidence_quicklook_add(mw_evidence *ev, mw_rect core, mw_rect area, const mw_scene_pixels *px)
+{
+    if (!ev->ql_rgb || !ev->grid) return;
+    mw_quicklook_add(&ev->ql, ev->ql_rgb, ev->grid, core, area, px);
+    atomic_store(&ev->ql_used, 1);
+}
+
+/* Captured chips become alerts/<id>/; every alert gets its alert.json. */
+static mw_status place_alerts(mw_evidence *ev, const mw_evidence_scan *scan, mw_chip_info *info)
+{
+    mw_status st = mw_evidence_mkdirs(ev->tmp, "alerts");
+    for (int i = 0; st == MW_OK && i < scan->nalerts; i++) {
+        int s = scan->stages ? scan->stages[i] : 0;
+        if (s <= 0 || !mw_evidence_stage_info(ev->tmp, s, &info[i])) continue;
+        char from[PATH_MAX], to[PATH_MAX];
+        snprintf(from, sizeof from, "%s/.stage/%d", ev->tmp, s);
+        snprintf(to, sizeof to, "%s/alerts/%s", ev->tmp, scan->alerts[i].id);
+        if (rename(from, to) != 0) st = mw_error_set(MW_ERR_WRITE, "%s: cannot move the chips into place", to);
+        info[i].captured = 1;
+    }
+    return st;
+}
+
+static mw_status write_features(mw_evidence *ev, const mw_evidence_scan *scan)
+{
+    mw_status st = MW_OK;
+    for (int i = 0; st == MW_OK && i < scan->nalerts; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/alerts/%s/alert.json", ev->tmp, scan->alerts[i].id);
+        char *json = mw_evidence_feature_json(scan, i);
+        st = json ? mw_evidence_write_file(path, json, strlen(json)) : mw_error_set(MW_ERR_NOMEM, "out of memory");
+        free(json);
+    }
+    return st;
+}
+
 static mw_status path_in(const mw_evidence *ev, const char *name, char out[PATH_MAX])
 {
     int n = snprintf(out, PATH_MAX, "%s/%s", ev->tmp, name);
@@ -128,12 +194,16 @@ mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan)
     char p[PATH_MAX];
     mw_chip_info *info = calloc(scan->nalerts > 0 ? (size_t)scan->nalerts : 1, sizeof *info);
     if (!info) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    mw_chip_ctx cc = {.scan = scan, .prov_before = &ev->prov[0], .prov_after = &ev->prov[1],
-                      .before = ev->setup.before, .after = ev->setup.after, .root = ev->tmp};
-    mw_status st = mw_evidence_chips(&cc, info);
+    if (!ev->grid) ev->grid = scan->grid;
+    mw_chip_ctx cc = chip_ctx(ev);
+    cc.scan = scan;
+    mw_status st = place_alerts(ev, scan, info);
+    if (st == MW_OK) st = mw_evidence_chips(&cc, info);
+    if (st == MW_OK) st = write_features(ev, scan);
+    if (st == MW_OK && (st = path_in(ev, ".stage", p)) == MW_OK) mw_evidence_dir_remove(p);  /* sites not kept */
     mw_quicklook ql;
     if (st == MW_OK && (st = path_in(ev, "overview.png", p)) == MW_OK)
-        st = mw_evidence_quicklook(ev->setup.after, scan, p, &ql);
+        st = mw_evidence_quicklook(ev->setup.after, scan, atomic_load(&ev->ql_used) ? ev->ql_rgb : NULL, p, &ql);
     if (st == MW_OK && (st = path_in(ev, "report.html", p)) == MW_OK) {
         mw_report_ctx rc = {.scan = scan, .info = info, .ql = &ql, .prov_before = &ev->prov[0],
                             .prov_after = &ev->prov[1], .started_utc = ev->started};
@@ -181,6 +251,7 @@ void mw_evidence_destroy(mw_evidence *ev)
     if (!ev) return;
     mw_hasher_destroy(ev->hasher);
     if (ev->tmp && !ev->committed) mw_evidence_dir_remove(ev->tmp);
+    free(ev->ql_rgb);
     mw_provenance_clear(&ev->prov[0]);
     mw_provenance_clear(&ev->prov[1]);
     free(ev->tmp);

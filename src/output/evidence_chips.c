@@ -103,54 +103,45 @@ static mw_rect alert_window(OGRGeometryH grid_geom, const double inv[6], const m
 
 typedef enum { CHIP_TRUE, CHIP_SWIR, CHIP_CHANGE } chip_kind;
 
-static void render(mw_canvas *c, const mw_evidence_window *w, const mw_scene_pixels *px, chip_kind kind)
+static void render(mw_canvas *c, const mw_chip_src *s, const float *const *band, chip_kind kind)
 {
-    const int side = w->r.w;
     const int roles[2][3] = {{MW_BAND_RED, MW_BAND_GREEN, MW_BAND_BLUE}, {MW_BAND_SWIR2, MW_BAND_NIR, MW_BAND_RED}};
+    const double max = kind == CHIP_TRUE ? MW_STRETCH_TRUE_MAX : MW_STRETCH_SWIR_MAX;
     for (int y = 0; y < c->h; y++) {
-        int sy = (int)((long)y * w->r.h / c->h);
+        int sy = (int)((long)y * s->r.h / c->h);
         for (int x = 0; x < c->w; x++) {
-            int sx = (int)((long)x * side / c->w);
-            size_t i = (size_t)sy * w->r.w + sx;
+            int sx = (int)((long)x * s->r.w / c->w);
             uint8_t *o = c->rgb + ((size_t)y * c->w + x) * 3;
             if (kind == CHIP_CHANGE) {
-                mw_class_colour(w->cls[i], o);
+                mw_class_colour(s->cls[(size_t)sy * s->cls_stride + sx], o);
                 continue;
             }
-            const double max = kind == CHIP_TRUE ? MW_STRETCH_TRUE_MAX : MW_STRETCH_SWIR_MAX;
+            size_t i = (size_t)sy * s->band_stride + sx;
             for (int b = 0; b < 3; b++) {
-                const float *band = px->band[roles[kind][b]];
-                o[b] = band ? stretch(band[i], max) : 0;
+                const float *v = band[roles[kind][b]];
+                o[b] = v ? stretch(v[i], max) : 0;
             }
         }
     }
 }
 
-static mw_status write_chip(mw_canvas *c, const mw_evidence_window *w, const mw_scene_pixels *px, chip_kind kind,
-                            OGRGeometryH outline, double m_per_px, double north, const char *path)
-{
-    render(c, w, px, kind);
-    mw_canvas_outline(c, outline);
-    mw_canvas_scale_bar(c, m_per_px);
-    mw_canvas_north_arrow(c, north);
-    return mw_canvas_write_png(c, path);
-}
-
 /* The window's bands at the product's DN, as a georeferenced GeoTIFF. */
 static mw_status write_bands(const mw_scene *s, const mw_provenance *prov, const mw_grid *g, mw_rect r,
-                             const mw_scene_pixels *px, const char *path)
+                             const float *const *band, size_t stride, const char *path)
 {
     int roles[MW_BAND_MASK], nb = 0;
     GDALDataType type = GDT_Unknown;
     for (int b = 0; b < MW_BAND_MASK; b++) {
-        if (!px->band[b] || !s->bands[b].present) continue;
+        if (!band[b] || !s->bands[b].present) continue;
         roles[nb++] = b;
         GDALDataType t = prov->band_type[b] ? (GDALDataType)prov->band_type[b] : GDT_Float32;
         type = type == GDT_Unknown ? t : type == t ? type : GDT_Float32;
     }
     if (!nb) return MW_OK;
     int is_int = !GDALDataTypeIsFloating(type);
-    char *co[] = {"COMPRESS=DEFLATE", "PREDICTOR=2", "TILED=NO", NULL};
+    /* DEFLATE level 1: band windows of noisy reflectance gain little from
+     * harder work, and a full tile's alerts write a gigabyte of them */
+    char *co[] = {"COMPRESS=DEFLATE", "PREDICTOR=2", "ZLEVEL=1", "TILED=NO", NULL};
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, r.w, r.h, nb, type, co);
     if (!ds) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the GeoTIFF");
     double gt[6] = {g->gt[0] + r.x * g->gt[1] + r.y * g->gt[2], g->gt[1], g->gt[2],
@@ -166,10 +157,13 @@ static mw_status write_bands(const mw_scene *s, const mw_provenance *prov, const
     for (int k = 0; st == MW_OK && k < nb; k++) {
         const mw_band_src *src = &s->bands[roles[k]];
         double nodata = src->has_nodata ? src->nodata : is_int ? 0 : NAN;
-        const float *v = px->band[roles[k]];
-        for (size_t i = 0; i < n; i++) {
-            double dn = v[i] == v[i] ? ((double)v[i] - src->offset) / src->scale : nodata;
-            buf[i] = is_int && dn == dn ? floor(dn + 0.5) : dn;
+        for (int y = 0; y < r.h; y++) {
+            const float *v = band[roles[k]] + (size_t)y * stride;
+            double *o = buf + (size_t)y * r.w;
+            for (int x = 0; x < r.w; x++) {
+                double dn = v[x] == v[x] ? ((double)v[x] - src->offset) / src->scale : nodata;
+                o[x] = is_int && dn == dn ? floor(dn + 0.5) : dn;
+            }
         }
         GDALRasterBandH b = GDALGetRasterBand(ds, k + 1);
         GDALSetDescription(b, mw_band_role_name((mw_band_role)roles[k]));
@@ -187,11 +181,51 @@ static mw_status write_bands(const mw_scene *s, const mw_provenance *prov, const
     return st;
 }
 
+mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *s, const char *dir)
+{
+    char path[PATH_MAX + 32];
+    double inv[6];
+    if (!GDALInvGeoTransform((double *)cc->grid->gt, inv))
+        return mw_error_set(MW_ERR_CRS, "the scan's grid cannot be inverted");
+    /* canvas: MW_CHIP_SIZE on the long side; one window pixel = k canvas pixels */
+    const int big = s->r.w > s->r.h ? s->r.w : s->r.h;
+    const double k = (double)MW_CHIP_SIZE / big;
+    int cw = (int)lround(s->r.w * k), ch = (int)lround(s->r.h * k);
+    if (cw < 1) cw = 1;
+    if (ch < 1) ch = 1;
+    OGRGeometryH g = OGR_G_Clone(s->outline);
+    mw_canvas c = {0};
+    mw_status st = g ? mw_canvas_init(&c, cw, ch) : mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (st == MW_OK) to_canvas(g, inv, s->r, k);
+    const double m_per_px = cc->grid->pixel_w_m / k;
+    static const char *const names[5] = {"before.png", "after.png", "before_swir.png", "after_swir.png", "change.png"};
+    for (int j = 0; st == MW_OK && j < 5; j++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[j]);
+        render(&c, s, j % 2 == 0 && j < 4 ? s->before : s->after, j < 2 ? CHIP_TRUE : j < 4 ? CHIP_SWIR : CHIP_CHANGE);
+        mw_canvas_outline(&c, g);
+        mw_canvas_scale_bar(&c, m_per_px);
+        mw_canvas_north_arrow(&c, s->north_angle);
+        st = mw_canvas_write_png(&c, path);
+    }
+    mw_canvas_clear(&c);
+    OGR_G_DestroyGeometry(g);
+    if (st == MW_OK) {
+        snprintf(path, sizeof path, "%s/before.tif", dir);
+        st = write_bands(cc->before, cc->prov_before, cc->grid, s->r, s->before, s->band_stride, path);
+    }
+    if (st == MW_OK) {
+        snprintf(path, sizeof path, "%s/after.tif", dir);
+        st = write_bands(cc->after, cc->prov_after, cc->grid, s->r, s->after, s->band_stride, path);
+    }
+    return st;
+}
+
+/* An alert without captured chips: read its window now (the scan's readers). */
 static mw_status alert_files(const mw_chip_ctx *cc, chip_thread *t, int thread, int i, mw_chip_info *info)
 {
     const mw_evidence_scan *sc = cc->scan;
     const mw_alert *a = &sc->alerts[i];
-    char dir[PATH_MAX], path[PATH_MAX + 32];
+    char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "alerts/%s", a->id);
     mw_status st = mw_evidence_mkdirs(cc->root, dir);
     if (st != MW_OK) return st;
@@ -215,32 +249,16 @@ static mw_status alert_files(const mw_chip_ctx *cc, chip_thread *t, int thread, 
     }
     mw_evidence_window w;
     st = sc->read(sc->read_arg, thread, r, &w);
-    mw_canvas c = {0};
-    if (st == MW_OK) st = mw_canvas_init(&c, MW_CHIP_SIZE, MW_CHIP_SIZE);
-    const double k = (double)MW_CHIP_SIZE / r.w, m_per_px = sc->grid->pixel_w_m / k;
-    to_canvas(g, t->inv, r, k);
-    static const char *const names[5] = {"before.png", "after.png", "before_swir.png", "after_swir.png", "change.png"};
-    for (int j = 0; st == MW_OK && j < 5; j++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[j]);
-        st = write_chip(&c, &w, j % 2 == 0 && j < 4 ? w.before : w.after, j < 2 ? CHIP_TRUE : j < 4 ? CHIP_SWIR : CHIP_CHANGE,
-                        g, m_per_px, info->north_angle, path);
+    if (st == MW_OK) {
+        mw_chip_src s = {.r = r, .band_stride = (size_t)r.w, .cls = w.cls, .cls_stride = (size_t)r.w,
+                         .outline = g, .north_angle = info->north_angle};
+        for (int b = 0; b < MW_BAND_MASK; b++) {
+            s.before[b] = w.before->band[b];
+            s.after[b] = w.after->band[b];
+        }
+        st = mw_chip_write(cc, &s, dir);
     }
-    mw_canvas_clear(&c);
     OGR_G_DestroyGeometry(g);
-    if (st == MW_OK) {
-        snprintf(path, sizeof path, "%s/before.tif", dir);
-        st = write_bands(cc->before, cc->prov_before, sc->grid, r, w.before, path);
-    }
-    if (st == MW_OK) {
-        snprintf(path, sizeof path, "%s/after.tif", dir);
-        st = write_bands(cc->after, cc->prov_after, sc->grid, r, w.after, path);
-    }
-    if (st == MW_OK) {
-        char *json = mw_evidence_feature_json(sc, i);
-        snprintf(path, sizeof path, "%s/alert.json", dir);
-        st = json ? mw_evidence_write_file(path, json, strlen(json)) : mw_error_set(MW_ERR_NOMEM, "out of memory");
-        free(json);
-    }
     return st;
 }
 
@@ -272,7 +290,9 @@ mw_status mw_evidence_chips(const mw_chip_ctx *cc, mw_chip_info *info)
 {
     const mw_evidence_scan *sc = cc->scan;
     const int n = sc->nalerts, nt = sc->threads > 0 ? sc->threads : 1;
-    if (n == 0) return MW_OK;
+    int todo = 0;
+    for (int i = 0; i < n; i++) todo += !info[i].captured;
+    if (todo == 0) return MW_OK;
     order *ord = malloc((size_t)n * sizeof *ord);
     if (!ord) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     const double *gt = sc->grid->gt;
@@ -287,11 +307,12 @@ mw_status mw_evidence_chips(const mw_chip_ctx *cc, mw_chip_info *info)
 #pragma omp parallel num_threads(nt)
     {
         chip_thread t;
-        int ok = thread_init(&t, sc->grid);
+        int ok = thread_init(&t, cc->grid);
         const int me = omp_get_thread_num();
 #pragma omp for schedule(dynamic, 8)
         for (int k = 0; k < n; k++) {
             mw_status st;
+            if (info[ord[k].i].captured) continue;
 #pragma omp atomic read
             st = first;
             if (st != MW_OK) continue;

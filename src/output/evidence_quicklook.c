@@ -101,41 +101,51 @@ static void draw_alerts(mw_canvas *c, const mw_evidence_scan *sc, const double q
     OSRDestroySpatialReference(grid);
 }
 
-mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *sc, const char *path, mw_quicklook *out)
+void mw_quicklook_layout(const mw_grid *g, mw_quicklook *q)
+{
+    int big = g->width > g->height ? g->width : g->height;
+    int f = (big + QL_MAX - 1) / QL_MAX;
+    double k = 1.0 / (f < 1 ? 1 : f);
+    /* small scenes are enlarged to about 600 px so the markers fit */
+    if (big * k < 600) k = 600.0 / big;
+    q->w = (int)ceil(g->width * k);
+    q->h = (int)ceil(g->height * k);
+    memcpy(q->gt, g->gt, sizeof q->gt);
+    q->gt[1] = g->gt[1] * g->width / q->w;
+    q->gt[2] = g->gt[2] * g->width / q->w;
+    q->gt[4] = g->gt[4] * g->height / q->h;
+    q->gt[5] = g->gt[5] * g->height / q->h;
+}
+
+mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *sc, const uint8_t *rgb,
+                                const char *path, mw_quicklook *q)
 {
     const mw_grid *g = sc->grid;
-    int f = (int)ceil((double)(g->width > g->height ? g->width : g->height) / QL_MAX);
-    if (f < 1) f = 1;
-    /* small scenes are enlarged to at least ~600 px so the markers fit */
-    double k = 1.0 / f;
-    int big = g->width > g->height ? g->width : g->height;
-    if (big * k < 600) k = 600.0 / big;
-    int qw = (int)ceil(g->width * k), qh = (int)ceil(g->height * k);
-    out->w = qw;
-    out->h = qh;
-    memcpy(out->gt, g->gt, sizeof out->gt);
-    out->gt[1] = g->gt[1] * g->width / qw;
-    out->gt[5] = g->gt[5] * g->height / qh;
-    out->gt[2] = g->gt[2] * g->width / qw;
-    out->gt[4] = g->gt[4] * g->height / qh;
+    mw_quicklook_layout(g, q);
+    const int qw = q->w, qh = q->h;
     size_t n = (size_t)qw * qh;
-    float *band[3] = {malloc(n * sizeof(float)), malloc(n * sizeof(float)), malloc(n * sizeof(float))};
     mw_canvas c = {0};
-    mw_status st = band[0] && band[1] && band[2] ? mw_canvas_init(&c, qw, qh) : mw_error_set(MW_ERR_NOMEM, "out of memory");
-    const int roles[3] = {MW_BAND_RED, MW_BAND_GREEN, MW_BAND_BLUE};
-    for (int b = 0; st == MW_OK && b < 3; b++) st = read_band(&after->bands[roles[b]], g, qw, qh, band[b]);
-    for (size_t i = 0; st == MW_OK && i < n; i++)
-        for (int b = 0; b < 3; b++) {
-            double s = band[b][i] / MW_STRETCH_TRUE_MAX * 255.0;
-            c.rgb[i * 3 + b] = !(s > 0) ? 0 : s >= 255 ? 255 : (uint8_t)lround(s);
-        }
+    mw_status st = mw_canvas_init(&c, qw, qh);
+    if (st == MW_OK && rgb) {
+        memcpy(c.rgb, rgb, n * 3);
+    } else if (st == MW_OK) {
+        float *band[3] = {malloc(n * sizeof(float)), malloc(n * sizeof(float)), malloc(n * sizeof(float))};
+        if (!band[0] || !band[1] || !band[2]) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+        const int roles[3] = {MW_BAND_RED, MW_BAND_GREEN, MW_BAND_BLUE};
+        for (int b = 0; st == MW_OK && b < 3; b++) st = read_band(&after->bands[roles[b]], g, qw, qh, band[b]);
+        for (size_t i = 0; st == MW_OK && i < n; i++)
+            for (int b = 0; b < 3; b++) {
+                double s = band[b][i] / MW_STRETCH_TRUE_MAX * 255.0;
+                c.rgb[i * 3 + b] = !(s > 0) ? 0 : s >= 255 ? 255 : (uint8_t)lround(s);
+            }
+        for (int b = 0; b < 3; b++) free(band[b]);
+    }
     if (st == MW_OK) {
-        draw_alerts(&c, sc, out->gt);
+        draw_alerts(&c, sc, q->gt);
         mw_canvas_scale_bar(&c, g->pixel_w_m * g->width / qw);
         mw_canvas_north_arrow(&c, 0);
         st = mw_canvas_write_png(&c, path);
     }
     mw_canvas_clear(&c);
-    for (int b = 0; b < 3; b++) free(band[b]);
     return st;
 }

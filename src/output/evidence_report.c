@@ -164,9 +164,9 @@ static void card(FILE *f, const mw_report_ctx *rc, mw_utm *utm, int i)
                                             {"after_swir.png", "After, SWIR2/NIR/red"}, {"change.png", "Change classes"}};
     fprintf(f, "<section class=\"card\" id=\"%s\"><h3>%d. %s</h3><div class=\"chips\">", a->id, i + 1, a->id);
     for (int k = 0; k < 5; k++)
-        fprintf(f, "<figure><img src=\"alerts/%s/%s\" width=\"%d\" height=\"%d\" loading=\"lazy\" alt=\"%s\">"
+        fprintf(f, "<figure><img src=\"alerts/%s/%s\" width=\"%d\" loading=\"lazy\" alt=\"%s\">"
                    "<figcaption>%s</figcaption></figure>",
-                a->id, chips[k][0], MW_CHIP_SIZE, MW_CHIP_SIZE, chips[k][1], chips[k][1]);
+                a->id, chips[k][0], MW_CHIP_SIZE, chips[k][1], chips[k][1]);
     char dlat[48], dlon[48], u[96];
     mw_format_dms(a->centroid_lat, 1, dlat, sizeof dlat);
     mw_format_dms(a->centroid_lon, 0, dlon, sizeof dlon);

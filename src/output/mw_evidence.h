@@ -60,9 +60,38 @@ typedef struct mw_evidence_scan {
     double min_area_ha, min_confidence;
     const char *parameters_json;      /**< every parameter, a JSON object text */
     int threads;
-    mw_evidence_read_fn read;
+    mw_evidence_read_fn read;         /**< for alerts whose chips were not captured */
     void *read_arg;
+    const int *stages;                /**< per alert: mw_evidence_capture()'s stage, 0 none; may be NULL */
 } mw_evidence_scan;
+
+/** The scan's target grid, once known (before any pixel is read). */
+mw_status mw_evidence_set_grid(mw_evidence *ev, const mw_grid *grid);
+
+/** A site the scan keeps, captured while its window is in memory. */
+typedef struct mw_evidence_site {
+    mw_rect window;                   /**< the window measured (site box + ring) */
+    mw_rect bbox;                     /**< the site's pixel box */
+    const float *before[6], *after[6];/**< reflectance at the window origin (NULL: band absent) */
+    size_t band_stride;
+    const uint8_t *cls;               /**< change classes at the window origin */
+    size_t cls_stride;
+    OGRGeometryH outline;             /**< in the grid CRS; not owned */
+    double north_angle;               /**< true north, radians clockwise from the grid's up */
+} mw_evidence_site;
+
+/**
+ * Write the chips and GeoTIFFs of a kept site now, while the scan holds its
+ * pixels (no second read of the scene). Thread-safe. *stage (> 0) names the
+ * capture: pass it in mw_evidence_scan.stages for the alert it became.
+ */
+mw_status mw_evidence_capture(mw_evidence *ev, const mw_evidence_site *site, int *stage);
+
+/**
+ * Add tile @p core of the after scene to the overview (pixels of @p px,
+ * laid out over @p area). Thread-safe for disjoint cores.
+ */
+void mw_evidence_quicklook_add(mw_evidence *ev, mw_rect core, mw_rect area, const mw_scene_pixels *px);
 
 /** Check DIR, create the temporary package folder, start hashing inputs. */
 mw_status mw_evidence_begin(const mw_evidence_setup *setup, mw_evidence **out);

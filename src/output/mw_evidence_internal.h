@@ -137,21 +137,36 @@ mw_status mw_canvas_write_png(const mw_canvas *c, const char *path);
 #define MW_STRETCH_TRUE_MAX 0.25    /* reflectance mapped to 255 in true colour */
 #define MW_STRETCH_SWIR_MAX 0.50    /* ... and in SWIR2/NIR/red */
 
-/** Per-alert facts the report and KMZ reuse. */
+/** Per-alert facts the report reuses. */
 typedef struct mw_chip_info {
-    mw_rect window;           /**< target pixels read */
+    mw_rect window;           /**< target pixels shown */
     int cropped;              /**< the alert is larger than the window */
-    double north_angle;       /**< grid north vs true north, radians */
+    double north_angle;       /**< true north, radians clockwise from the grid's up */
+    int captured;             /**< chips made while the scan measured the site */
 } mw_chip_info;
 
 typedef struct mw_chip_ctx {
-    const mw_evidence_scan *scan;
+    const mw_evidence_scan *scan;    /**< for alerts read afterwards; may be NULL when capturing */
+    const mw_grid *grid;
     const mw_provenance *prov_before, *prov_after;
     const mw_scene *before, *after;
     const char *root;         /**< temporary package folder */
 } mw_chip_ctx;
 
-/** Chips of every alert, in parallel on scan->threads threads. */
+/** One chip window's pixels (bands at the window origin, with strides). */
+typedef struct mw_chip_src {
+    mw_rect r;
+    const float *before[6], *after[6];
+    size_t band_stride;
+    const uint8_t *cls;
+    size_t cls_stride;
+    OGRGeometryH outline;     /**< grid CRS; not owned */
+    double north_angle;
+} mw_chip_src;
+
+/** The five chips and two GeoTIFFs of one window into @p dir. Thread-safe. */
+mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *src, const char *dir);
+/** Chips of every alert not captured yet, in parallel on scan->threads threads. */
 mw_status mw_evidence_chips(const mw_chip_ctx *cc, mw_chip_info *info);
 /** Colour of change class @p cls in change.png (and the legend). */
 void mw_class_colour(int cls, uint8_t rgb[3]);
@@ -165,8 +180,28 @@ typedef struct mw_quicklook {
     double gt[6];             /**< canvas pixel -> target CRS */
 } mw_quicklook;
 
-mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *scan, const char *path,
-                                mw_quicklook *out);
+/** Canvas size and geotransform of the overview of @p g. */
+void mw_quicklook_layout(const mw_grid *g, mw_quicklook *q);
+/**
+ * Write the overview: @p rgb (q->w * q->h * 3, sampled from the scan's
+ * tiles) when not NULL, else a reduced read of the after scene's files.
+ */
+mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *scan, const uint8_t *rgb,
+                                const char *path, mw_quicklook *q);
+
+/* ---- capture during the scan (evidence_capture.c) ------------------------ */
+
+typedef struct mw_evidence_cap {
+    _Atomic int next;         /**< stages handed out */
+} mw_evidence_cap;
+
+mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, const mw_evidence_site *site,
+                                   int *stage);
+/** Window facts of a capture (and drop the note); 0 if unknown. */
+int mw_evidence_stage_info(const char *root, int stage, mw_chip_info *info);
+/** Sample a tile core of the after scene into the overview canvas @p rgb. */
+void mw_quicklook_add(mw_quicklook *q, uint8_t *rgb, const mw_grid *g, mw_rect core, mw_rect area,
+                      const mw_scene_pixels *px);
 
 /* ---- coordinates (evidence_coords.c) ------------------------------------ */
 
