@@ -25,7 +25,14 @@ static int resolve(const char *path, char out[PATH_MAX])
     char a[PATH_MAX], b[PATH_MAX], parent[PATH_MAX];
     snprintf(a, sizeof a, "%s", path);
     snprintf(b, sizeof b, "%s", path);
-    if (!realpath(dirname(a), parent)) return 0;
+    if (!realpath(dirname(a), parent)) {
+        /* the parent does not exist either: lexically absolute, enough to compare */
+        if (path[0] == '/') return snprintf(out, PATH_MAX, "%s", path) < PATH_MAX;
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) return 0;
+        int n = snprintf(out, PATH_MAX, "%s/%s", cwd, path);
+        return n > 0 && n < PATH_MAX;
+    }
     int n = snprintf(out, PATH_MAX, "%s/%s", parent, basename(b));
     return n > 0 && n < PATH_MAX;
 }
@@ -45,6 +52,10 @@ mw_status mw_evidence_dir_check(const char *dir, const char *const *inputs, int 
     if (!resolve(dir, d))
         return mw_error_set(MW_ERR_USAGE, "%s: the folder it would be made in does not exist", dir);
     struct stat sb;
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", d);
+    if (stat(dirname(parent), &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return mw_error_set(MW_ERR_USAGE, "%s: the folder it would be made in does not exist", dir);
     if (stat(d, &sb) == 0) {
         if (!S_ISDIR(sb.st_mode))
             return mw_error_set(MW_ERR_USAGE, "%s: exists and is not a folder: refusing to replace it", dir);

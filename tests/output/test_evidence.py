@@ -57,8 +57,8 @@ def check_package(alerts_path, ev, label):
             check(os.path.isfile(os.path.join(d, name)), f"{label}: {i}/{name} present")
         for name in CHIPS:
             ds = gdal.Open(os.path.join(d, name))
-            check(ds.GetDriver().ShortName == "PNG" and ds.RasterCount == 3 and ds.RasterXSize == 320,
-                  f"{label}: {i}/{name} is a 320 px RGB PNG")
+            check(ds.GetDriver().ShortName == "PNG" and ds.RasterCount == 3
+                  and max(ds.RasterXSize, ds.RasterYSize) == 320, f"{label}: {i}/{name} is an RGB PNG, 320 px long")
             a = ds.ReadAsArray()
             check(a.std() > 5, f"{label}: {i}/{name} is not blank (std {a.std():.1f})")
             # the outline: the chip holds its yellow (255, 230, 0)
