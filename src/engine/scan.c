@@ -172,7 +172,8 @@ static mw_status evidence_build(mw_scan_ctx *ctx)
     mw_evidence_scan s = {.alerts = ctx->alerts, .nalerts = ctx->nalerts, .meta = &meta, .grid = &ctx->grid,
                           .alert_path = ctx->opt->output, .min_area_ha = ctx->opt->min_area_ha,
                           .min_confidence = ctx->opt->min_confidence, .parameters_json = params,
-                          .threads = ctx->workers ? ctx->nthreads : 0, .read = evidence_read, .read_arg = ctx,
+                          .threads = ctx->workers ? ctx->nthreads : 0, .tile_size = ctx->opt->tile_size,
+                          .read = evidence_read, .read_arg = ctx,
                           .stages = ctx->alert_stages};
     mw_status st = mw_evidence_build(ctx->evidence, &s);
     free(params);

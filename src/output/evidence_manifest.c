@@ -166,6 +166,7 @@ mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path)
     json_object *params = sc->parameters_json ? json_tokener_parse(sc->parameters_json) : NULL;
     if (!params) params = json_object_new_object();
     json_object_object_add(params, "threads", json_object_new_int(sc->threads));
+    json_object_object_add(params, "tile_size", json_object_new_int(sc->tile_size));
     json_object_object_add(m, "parameters", params);
     json_object *model = json_object_new_object();
     json_object_object_add(model, "name", STR(sc->meta->model_name));

@@ -59,7 +59,7 @@ typedef struct mw_evidence_scan {
     const char *alert_path;           /**< the alert file just written */
     double min_area_ha, min_confidence;
     const char *parameters_json;      /**< every parameter, a JSON object text */
-    int threads;
+    int threads, tile_size;           /**< do not change the result; recorded all the same */
     mw_evidence_read_fn read;         /**< for alerts whose chips were not captured */
     void *read_arg;
     const int *stages;                /**< per alert: mw_evidence_capture()'s stage, 0 none; may be NULL */
