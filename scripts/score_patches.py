@@ -3,9 +3,12 @@
 
     score_patches.py --split val --minewatch build/src/cli/minewatch [--jobs 2] [--json] [-- EXTRA SCAN ARGS]
 
-For every pair <id>_t0.tif / <id>_t1.tif in DATA/<split>/ runs
-`minewatch scan t0 t1 -o tmp.geojson --quiet [EXTRA]`; a pair is flagged when
-the output holds at least one feature with class `mining`.  Labels come from
+For every pair <id>_t0.tif / <id>_t1.tif in DATA/<split>/ scans t0 against
+t1 in this process through the Python module (python/minewatch over the
+libminewatch of --minewatch's build tree, or --library), with the scan
+options EXTRA as `minewatch scan` takes them (--min-area, --model, ...);
+one context for all pairs, so the model is read once. A pair is flagged
+when its alerts hold at least one feature with class `mining`.  Labels come from
 DATA/dataset_<split>.csv (or the tif metadata LABEL/CATEGORY).  Prints recall,
 specificity, precision, F1, the confusion counts and the flagged rate per
 category.  The patches are 48 x 48 px at 10 m (23 ha): pass e.g.
@@ -31,9 +34,7 @@ import concurrent.futures as cf
 import csv
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -71,24 +72,64 @@ def label_from_tif(path):
         return -1, "unknown"
 
 
-def run_one(mw, t0, t1, extra, tmpdir, timeout):
-    out = os.path.join(tmpdir, os.path.basename(t0).replace("_t0.tif", ".geojson"))
-    cmd = [mw, "scan", t0, t1, "-o", out, "--quiet"] + extra
+# `minewatch scan` options (as after "--") -> keyword of minewatch.scan()
+SCAN_OPTIONS = {
+    "--min-area": ("min_area", float), "--min-confidence": ("min_confidence", float),
+    "--model": ("model", str), "--threads": ("threads", int), "--tile-size": ("tile_size", int),
+    "--sensor": ("sensor", str), "--band-map": ("band_map", str), "--aoi": ("aoi", str),
+    "--protected": ("protected", str), "--before-date": ("before_date", str),
+    "--after-date": ("after_date", str),
+}
+
+
+def scan_options(extra):
+    """{keyword: value} of minewatch.scan() from `minewatch scan` options
+    (`--opt value` or `--opt=value`); SystemExit naming an unknown one."""
+    out, i = {}, 0
+    while i < len(extra):
+        opt, _, value = extra[i].partition("=")
+        if opt not in SCAN_OPTIONS:
+            raise SystemExit("score_patches.py: scan option %s is not supported here (use one of %s)" % (
+                extra[i], ", ".join(sorted(SCAN_OPTIONS))))
+        if not _:
+            i += 1
+            if i >= len(extra):
+                raise SystemExit("score_patches.py: %s needs a value" % opt)
+            value = extra[i]
+        key, conv = SCAN_OPTIONS[opt]
+        try:
+            out[key] = conv(value)
+        except ValueError:
+            raise SystemExit("score_patches.py: %s: %r is not a valid value" % (opt, value))
+        i += 1
+    return out
+
+
+def load_minewatch(mw_binary, library=None):
+    """The minewatch Python module over @library, else over the libminewatch
+    of the build tree @mw_binary (build/src/cli/minewatch) belongs to, else
+    the installed one."""
+    if not library:
+        build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(mw_binary))))
+        cand = os.path.join(build, "libminewatch.so.0")
+        library = cand if os.path.exists(cand) else None
+    if library:
+        os.environ["MINEWATCH_LIBRARY"] = os.path.abspath(library)
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+    import minewatch
+    return minewatch
+
+
+def run_one(mw, ctx, t0, t1, options, timeout):
+    """Scan one pair with module @mw in context @ctx; the pair's summary."""
     t = time.time()
+    deadline = t + timeout
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return dict(ok=False, error="timeout", seconds=timeout)
+        fc = ctx.scan(t0, t1, progress=lambda done, msg: time.time() < deadline, **options)
+    except mw.MinewatchError as e:
+        dt = time.time() - t
+        return dict(ok=False, error="timeout" if e.status == 600 else str(e), seconds=dt)
     dt = time.time() - t
-    if p.returncode != 0:
-        return dict(ok=False, error=(p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1],
-                    seconds=dt)
-    try:
-        with open(out) as f:
-            fc = json.load(f)
-        os.remove(out)
-    except (OSError, ValueError) as e:
-        return dict(ok=False, error="bad output: %s" % e, seconds=dt)
     feats = fc.get("features", [])
     mining = [x for x in feats if str((x.get("properties") or {}).get("class", "")).lower() == "mining"]
     conf = max([float((x.get("properties") or {}).get("confidence") or 0) for x in mining], default=None)
@@ -213,7 +254,9 @@ def main(argv=None):
                                  usage="%(prog)s --split val|train --minewatch PATH [--jobs N] [--json] "
                                        "[-- EXTRA SCAN ARGS]")
     ap.add_argument("--split", choices=["val", "train"], default="val")
-    ap.add_argument("--minewatch", default="build/src/cli/minewatch")
+    ap.add_argument("--minewatch", default="build/src/cli/minewatch",
+                    help="the build's minewatch: its build tree's libminewatch is used (default %(default)s)")
+    ap.add_argument("--library", help="libminewatch to scan with (default: --minewatch's build tree's)")
     ap.add_argument("--data", default=DATA, help="patch data folder (default %(default)s)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="score only the first N pairs (sorted ids)")
@@ -226,9 +269,16 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     mw = a.minewatch
-    if not (os.path.isfile(mw) and os.access(mw, os.X_OK)):
+    if not a.library and not (os.path.isfile(mw) and os.access(mw, os.X_OK)):
         sys.stderr.write("score_patches.py: minewatch binary not found or not executable: %s\n" % mw)
         return 1
+    options = scan_options(extra)
+    try:
+        module = load_minewatch(mw, a.library)
+    except ImportError as e:
+        sys.stderr.write("score_patches.py: %s\n" % e)
+        return 1
+    ctx = module.Context()
     folder = os.path.join(a.data, a.split)
     ids = sorted(f[:-7] for f in os.listdir(folder) if f.endswith("_t0.tif")
                  and os.path.exists(os.path.join(folder, f[:-7] + "_t1.tif")))
@@ -237,10 +287,10 @@ def main(argv=None):
     lab = labels(a.data, a.split)
     t_start = time.time()
     results = {}
-    with tempfile.TemporaryDirectory(prefix="mw_patches_") as tmp, \
-            cf.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        futs = {ex.submit(run_one, os.path.abspath(mw), os.path.join(folder, i + "_t0.tif"),
-                          os.path.join(folder, i + "_t1.tif"), extra, tmp, a.timeout): i for i in ids}
+    # Scans release the GIL: --jobs threads scan pairs at once, one context.
+    with cf.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        futs = {ex.submit(run_one, module, ctx, os.path.join(folder, i + "_t0.tif"),
+                          os.path.join(folder, i + "_t1.tif"), options, a.timeout): i for i in ids}
         for k, fu in enumerate(cf.as_completed(futs)):
             results[futs[fu]] = fu.result()
             if not a.json and sys.stderr.isatty():
@@ -293,7 +343,8 @@ def main(argv=None):
                                    if r["pair_confidence"] != "" and r["label"] in (0, 1)])
     precision, recall, spec = ratio(tp, tp + fp), ratio(tp, tp + fn), ratio(tn, tn + fp)
     f1 = (2 * precision * recall / (precision + recall)) if precision and recall else 0.0
-    res = dict(split=a.split, minewatch=mw, extra_args=extra, pairs=len(ids), errors=len(errors),
+    res = dict(split=a.split, minewatch=mw, library=module.library_path, models_loaded=ctx.models_loaded,
+               extra_args=extra, pairs=len(ids), errors=len(errors),
                tp=tp, fp=fp, tn=tn, fn=fn, recall=recall, specificity=spec, precision=precision, f1=f1,
                accuracy=ratio(tp + tn, tp + tn + fp + fn), categories=dict(sorted(cats.items())),
                calibration=bins, ece=ece, reference=a.reference, reference_groups=groups, canopy_groups=canopy, seconds=round(time.time() - t_start, 2), error_examples=errors[:10])

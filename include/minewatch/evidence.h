@@ -4,6 +4,7 @@
 #ifndef MINEWATCH_EVIDENCE_H
 #define MINEWATCH_EVIDENCE_H
 
+#include "minewatch/export.h"
 #include "minewatch/status.h"
 
 #ifdef __cplusplus
@@ -31,7 +32,7 @@ typedef void (*mw_verify_fn)(void *arg, mw_verify_kind kind, const char *path);
  * Returns an error status only when the check itself cannot run (no
  * SHA256SUMS, unreadable folder).
  */
-mw_status mw_evidence_verify(const char *dir, mw_verify_fn report, void *arg, int *intact);
+MW_API mw_status mw_evidence_verify(const char *dir, mw_verify_fn report, void *arg, int *intact);
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,12 @@
 #ifndef MINEWATCH_H
 #define MINEWATCH_H
 
+#include "minewatch/version.h"
+#include "minewatch/export.h"
 #include "minewatch/status.h"
 #include "minewatch/scene.h"
+#include "minewatch/context.h"
+#include "minewatch/alerts.h"
 #include "minewatch/scan.h"
 #include "minewatch/evidence.h"
 
@@ -19,13 +23,13 @@ extern "C" {
 #endif
 
 /** Version string of the library, e.g. "0.1.0". Static storage. */
-const char *mw_version(void);
+MW_API const char *mw_version(void);
 
 /**
  * Initialise GDAL drivers and PROJ search paths. Idempotent and cheap after
  * the first call; call it once from the main thread before anything else.
  */
-void mw_init(void);
+MW_API void mw_init(void);
 
 #ifdef __cplusplus
 }

@@ -55,43 +55,49 @@ typedef struct mw_scene_open_args {
  * mw_scene_destroy()). On failure *out is NULL and mw_last_error() says
  * "<path>: <reason>".
  */
-mw_status mw_scene_open(const char *path, const mw_scene_open_args *args,
-                        mw_scene **out);
+MW_API mw_status mw_scene_open(const char *path, const mw_scene_open_args *args,
+                               mw_scene **out);
 
 /** Free a scene; NULL is accepted. */
-void mw_scene_destroy(mw_scene *scene);
+MW_API void mw_scene_destroy(mw_scene *scene);
 
-const char *mw_sensor_name(mw_sensor sensor);      /**< "sentinel2", ... */
-const char *mw_band_role_name(mw_band_role role);  /**< "blue", ..., "mask" */
-const char *mw_mask_kind_name(mw_mask_kind kind);  /**< "none", "SCL", "QA_PIXEL" */
+MW_API const char *mw_sensor_name(mw_sensor sensor);      /**< "sentinel2", ... */
+/**
+ * The sensor named @p name, case-insensitively: a mw_sensor_name() ("auto",
+ * "sentinel2", "landsat", "generic") or an alias ("sentinel-2", "s2").
+ * MW_ERR_USAGE for anything else, the message listing the names.
+ */
+MW_API mw_status mw_sensor_from_name(const char *name, mw_sensor *out);
+MW_API const char *mw_band_role_name(mw_band_role role);  /**< "blue", ..., "mask" */
+MW_API const char *mw_mask_kind_name(mw_mask_kind kind);  /**< "none", "SCL", "QA_PIXEL" */
 
-const char *mw_scene_path(const mw_scene *scene);
-mw_sensor mw_scene_sensor(const mw_scene *scene);
+MW_API const char *mw_scene_path(const mw_scene *scene);
+MW_API mw_sensor mw_scene_sensor(const mw_scene *scene);
 /** Human-readable layout, e.g. "Sentinel-2 L2A band folder". */
-const char *mw_scene_layout(const mw_scene *scene);
+MW_API const char *mw_scene_layout(const mw_scene *scene);
 /** Acquisition date "YYYY-MM-DD", or NULL when unknown. */
-const char *mw_scene_date(const mw_scene *scene);
+MW_API const char *mw_scene_date(const mw_scene *scene);
 /** Where the date came from: "metadata", "filename", "option" or NULL. */
-const char *mw_scene_date_source(const mw_scene *scene);
-mw_mask_kind mw_scene_mask_kind(const mw_scene *scene);
+MW_API const char *mw_scene_date_source(const mw_scene *scene);
+MW_API mw_mask_kind mw_scene_mask_kind(const mw_scene *scene);
 
 /* The scene's reference grid: the finest band's grid. */
-int mw_scene_width(const mw_scene *scene);
-int mw_scene_height(const mw_scene *scene);
-void mw_scene_geotransform(const mw_scene *scene, double gt[6]);
-const char *mw_scene_crs_wkt(const mw_scene *scene);
+MW_API int mw_scene_width(const mw_scene *scene);
+MW_API int mw_scene_height(const mw_scene *scene);
+MW_API void mw_scene_geotransform(const mw_scene *scene, double gt[6]);
+MW_API const char *mw_scene_crs_wkt(const mw_scene *scene);
 /** EPSG code of the CRS, or 0 when it has none. */
-int mw_scene_epsg(const mw_scene *scene);
+MW_API int mw_scene_epsg(const mw_scene *scene);
 
 /* Per band role; a role that is absent answers has_band 0 and NULL/0. */
-int mw_scene_has_band(const mw_scene *scene, mw_band_role role);
-const char *mw_scene_band_file(const mw_scene *scene, mw_band_role role);
-int mw_scene_band_index(const mw_scene *scene, mw_band_role role);
+MW_API int mw_scene_has_band(const mw_scene *scene, mw_band_role role);
+MW_API const char *mw_scene_band_file(const mw_scene *scene, mw_band_role role);
+MW_API int mw_scene_band_index(const mw_scene *scene, mw_band_role role);
 /** Pixel size (x) of the band in CRS units. */
-double mw_scene_band_resolution(const mw_scene *scene, mw_band_role role);
+MW_API double mw_scene_band_resolution(const mw_scene *scene, mw_band_role role);
 /** reflectance = DN * scale + offset (mask: 1 and 0). */
-double mw_scene_band_scale(const mw_scene *scene, mw_band_role role);
-double mw_scene_band_offset(const mw_scene *scene, mw_band_role role);
+MW_API double mw_scene_band_scale(const mw_scene *scene, mw_band_role role);
+MW_API double mw_scene_band_offset(const mw_scene *scene, mw_band_role role);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,8 @@
 #ifndef MINEWATCH_STATUS_H
 #define MINEWATCH_STATUS_H
 
+#include "minewatch/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -42,19 +44,19 @@ typedef enum mw_status {
 } mw_status;
 
 /** Short static description of a status code ("missing band", ...). */
-const char *mw_strerror(mw_status status);
+MW_API const char *mw_strerror(mw_status status);
 
 /**
  * Message of the last error raised on the calling thread, or "" if none.
  * The pointer stays valid until the next failing call on the same thread.
  */
-const char *mw_last_error(void);
+MW_API const char *mw_last_error(void);
 
 /** Status of the last error raised on the calling thread (MW_OK if none). */
-mw_status mw_last_status(void);
+MW_API mw_status mw_last_status(void);
 
 /** Forget the last error of the calling thread. */
-void mw_error_reset(void);
+MW_API void mw_error_reset(void);
 
 /**
  * Progress callback, GDAL-compatible in spirit (GDALProgressFunc): @p done

@@ -2,7 +2,7 @@
  * The alert property table shared by the GeoJSON and OGR writers, and the
  * deterministic number formatting of the GeoJSON writer.
  */
-#include "mw_alerts_internal.h"
+#include "mw_alerts.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -65,14 +65,38 @@ const mw_alert_field mw_alert_fields[] = {
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
+int mw_alert_fields_total(const mw_alert_meta *m)
+{
+    return mw_alert_field_count + (m && m->extra_fields ? m->n_extra_fields : 0);
+}
+
+/** See mw_alerts.h. */
+const mw_alert_field *mw_alert_field_at(const mw_alert_meta *m, int k)
+{
+    return k < mw_alert_field_count ? &mw_alert_fields[k] : &m->extra_fields[k - mw_alert_field_count];
+}
+
+/** See mw_alerts.h. */
 void mw_alert_field_value(const mw_alert *a, const mw_alert_meta *m, int field,
                           mw_alert_value *v)
 {
     const mw_site_features *f = &a->features;
     memset(v, 0, sizeof *v);
-    v->kind = mw_alert_fields[field].kind;
+    v->kind = mw_alert_field_at(m, field)->kind;
     v->d = NAN;
+    if (field < a->nprops && a->props[field].set) {
+        const mw_alert_prop *p = &a->props[field];
+        v->s = p->s;
+        v->d = p->d;
+        v->i = p->i;
+        v->null = p->null;
+        return;
+    }
+    if (field >= mw_alert_field_count) {
+        v->null = 1;  /* an added property this alert has no value for */
+        return;
+    }
     switch (field) {
     case 0: v->s = a->id; break;
     case 1: v->s = a->class_name; break;
@@ -172,7 +196,7 @@ static int format_fast(double v, int decimals, char *buf)
     return len;
 }
 
-/** See mw_alerts_internal.h. */
+/** See mw_alerts.h. */
 int mw_format_number(double v, int decimals, char *buf, size_t size)
 {
     if (!isfinite(v)) {

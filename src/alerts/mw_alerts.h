@@ -1,29 +1,47 @@
 /*
- * Alerts: outlines of sites, reprojection to WGS84, geodesic areas, stable
- * ids, protected-area tags, and writing the alert file.
+ * Alerts: outlines of sites, stable ids, protected-area tags, and the
+ * property table the writers (output/mw_output.h) format. Reprojection to
+ * lon/lat and geodesic areas: grid/mw_grid.h.
  */
 #ifndef MW_ALERTS_H
 #define MW_ALERTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <ogr_api.h>
 
+#include "minewatch/alerts.h"
 #include "minewatch/status.h"
-#include "../core/mw_rect.h"
-#include "../sites/mw_site_features.h"
+#include "core/mw_rect.h"
+#include "sites/mw_sites.h"
 
-/** One alert, ready to write. Owns its geometry. */
-typedef struct mw_alert {
+/** A value set on an alert by property index (owned string). */
+typedef struct mw_alert_prop {
+    int set;        /**< 0: the property's computed value applies */
+    char *s;        /**< MW_AK_STRING; NULL means null */
+    double d;       /**< MW_AK_REAL; NaN means null */
+    int i;          /**< MW_AK_INT */
+    int null;       /**< MW_AK_INT: no value */
+} mw_alert_prop;
+
+/** One alert, ready to write. Owns its geometry (and its props). The
+ *  public name of struct mw_alert is in minewatch/alerts.h. */
+struct mw_alert {
     char id[64];
-    const char *class_name;          /**< static string from the model */
+    const char *class_name;          /**< the model's string; in a set, the set's copy */
     double confidence;
     double area_ha;                  /**< geodesic area of the outline */
     double centroid_lon, centroid_lat;
     mw_site_features features;       /**< evidence (areas, means, river change, valid fraction) */
     char *protected_area;            /**< NULL if none */
     OGRGeometryH geometry;           /**< Polygon or MultiPolygon, WGS84 lon/lat, RFC 7946 winding */
-} mw_alert;
+    /* Values set on the alert by property index (mw_alert_set_set_*):
+     * properties a later step adds, or a base property overridden. */
+    mw_alert_prop *props;
+    int nprops;
+    const struct mw_alert_set *set;  /**< the set holding it (NULL outside a set) */
+};
 
 /** Free what an alert owns (geometry, strings); not the struct itself. */
 void mw_alert_clear(mw_alert *alert);
@@ -35,18 +53,6 @@ void mw_alert_clear(mw_alert *alert);
  */
 mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double gt[6],
                                OGRGeometryH *out);
-
-/** Reprojection of target-CRS geometries to WGS84 lon/lat. One per thread. */
-typedef struct mw_lonlat mw_lonlat;
-mw_status mw_lonlat_create(const char *target_crs_wkt, mw_lonlat **out);
-void mw_lonlat_destroy(mw_lonlat *t);
-/** Transform in place to lon/lat, then fix winding (exterior CCW, holes CW). */
-mw_status mw_lonlat_transform(mw_lonlat *t, OGRGeometryH geometry);
-/** Transform one point of the target CRS. */
-mw_status mw_lonlat_point(mw_lonlat *t, double x, double y, double *lon, double *lat);
-
-/** Geodesic area (WGS84 ellipsoid) of a lon/lat Polygon/MultiPolygon, m². */
-double mw_geodesic_area_m2(OGRGeometryH lonlat_geometry);
 
 /**
  * Stable id from the site's location and the two dates only:
@@ -62,6 +68,8 @@ void mw_protected_destroy(mw_protected *p);
 /** Name of the area that overlaps the lon/lat geometry most, or NULL. Not thread-safe. */
 const char *mw_protected_name_for(mw_protected *p, OGRGeometryH lonlat_geometry);
 
+struct mw_alert_field;
+
 /** Run-level facts written into the `minewatch` foreign member. */
 typedef struct mw_alert_meta {
     const char *version;
@@ -69,18 +77,61 @@ typedef struct mw_alert_meta {
     const char *after_path, *after_date, *after_sensor;
     const char *model_name, *model_path;
     const char *parameters_json;     /**< a JSON object text, written verbatim */
+    /** Properties after the fixed table (mw_alert_fields), e.g. lineage. */
+    const struct mw_alert_field *extra_fields;
+    int n_extra_fields;
 } mw_alert_meta;
 
+/** Kinds of alert properties. */
+typedef enum mw_alert_kind { MW_AK_STRING, MW_AK_REAL, MW_AK_INT } mw_alert_kind;
+
+/** One property of an alert, in the fixed output order. */
+struct mw_alert_field {
+    const char *name;        /**< property name (GeoJSON, GPKG, FGB, CSV, KML) */
+    const char *short_name;  /**< <= 10 characters, for Shapefile DBF */
+    mw_alert_kind kind;
+    int decimals;            /**< for MW_AK_REAL: digits after the point */
+};
+typedef struct mw_alert_field mw_alert_field;
+
+/** The value of one property of one alert. */
+typedef struct mw_alert_value {
+    mw_alert_kind kind;
+    const char *s;  /**< MW_AK_STRING; NULL means null */
+    double d;       /**< MW_AK_REAL; NaN/inf means null */
+    int i;          /**< MW_AK_INT */
+    int null;       /**< MW_AK_INT: no value */
+} mw_alert_value;
+
+/** The property table, in output order (id first). */
+extern const mw_alert_field mw_alert_fields[];
+/** Number of entries of mw_alert_fields. */
+extern const int mw_alert_field_count;
+
+/** All properties: the fixed table, then @p meta's extra fields (meta may be NULL). */
+int mw_alert_fields_total(const mw_alert_meta *meta);
+/** Property @p k (< mw_alert_fields_total(meta)). */
+const mw_alert_field *mw_alert_field_at(const mw_alert_meta *meta, int k);
+
 /**
- * Write alerts to @p path; format from the extension: .geojson/.json our own
- * RFC 7946 writer (deterministic bytes, foreign member), anything else
- * through the OGR driver that claims the extension (.gpkg, .kml, .fgb,
- * .csv, .shp). Written under a temporary name in the same folder and
- * renamed: on failure nothing is left at @p path. GeoJSON features are
- * formatted by up to @p threads threads (< 1: one); the bytes do not
- * depend on it. The OGR formats are written by the calling thread.
+ * Value of property @p field of @p alert (any index below
+ * mw_alert_fields_total(meta)): a value set on the alert (alert->props)
+ * wins; else dates and sensor come from @p meta (before_date, after_date,
+ * after_sensor; @p meta may be NULL), the rest from the alert; extra fields
+ * without a value are null. Pure; thread-safe.
  */
-mw_status mw_alerts_write(const char *path, const mw_alert *alerts, int count,
-                          const mw_alert_meta *meta, int threads);
+void mw_alert_field_value(const mw_alert *alert, const mw_alert_meta *meta, int field,
+                          mw_alert_value *out);
+
+/**
+ * Format a finite @p v with @p decimals digits after the point, trailing
+ * zeros (and a bare point) removed, and never "-0": 1.2500 -> "1.25",
+ * -0.00001 (4 decimals) -> "0". Returns 0 if @p v is not finite (caller
+ * writes null), else 1. Thread-safe.
+ */
+int mw_format_number(double v, int decimals, char *buf, size_t size);
+
+/* The in-memory alert set (minewatch/alerts.h) as the library builds it. */
+#include "mw_alert_set.h"
 
 #endif

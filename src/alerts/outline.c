@@ -217,8 +217,8 @@ done:
 }
 
 /**
- * Free what @p alert owns: its geometry and protected_area string (which
- * must come from malloc/strdup). The struct itself is not freed; the owned
+ * Free what @p alert owns: its geometry, protected_area string (which
+ * must come from malloc/strdup) and props. The struct itself is not freed; the owned
  * pointers are set to NULL, so clearing twice is safe. NULL is accepted.
  */
 void mw_alert_clear(mw_alert *alert)
@@ -228,4 +228,8 @@ void mw_alert_clear(mw_alert *alert)
     alert->geometry = NULL;
     free(alert->protected_area);
     alert->protected_area = NULL;
+    for (int k = 0; k < alert->nprops; k++) free(alert->props[k].s);
+    free(alert->props);
+    alert->props = NULL;
+    alert->nprops = 0;
 }

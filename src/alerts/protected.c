@@ -29,6 +29,7 @@
 #include <ogr_srs_api.h>
 
 #include "core/mw_error.h"
+#include "grid/mw_grid.h"
 
 typedef struct area {
     char *name;

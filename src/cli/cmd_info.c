@@ -17,34 +17,32 @@
 
 #include "minewatch/minewatch.h"
 
-static const char info_usage[] =
-    "usage: minewatch info SCENE [--json] [--sensor auto|sentinel2|landsat|generic]\n"
-    "                            [--band-map blue=1,green=2,...] [--date YYYY-MM-DD]\n"
+const char mw_cli_info_help[] =
+    "Usage: minewatch info SCENE [--json] [--sensor S] [--band-map M] [--date D]\n"
     "\n"
     "Open SCENE (multiband raster, band folder, Sentinel-2 .SAFE or .zip, Landsat\n"
-    "C2 L2 folder) and print its sensor, layout, date, grid, mask and bands.\n"
+    "C2 L2 folder) the way scan would and print its sensor, layout, date, grid,\n"
+    "mask and bands.\n"
     "\n"
+    "Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
     "  --json          print one JSON object instead of text\n"
-    "  --sensor S      sensor hint (default auto: from names and metadata)\n"
+    "  --sensor S      auto (default: from names and metadata), sentinel2,\n"
+    "                  landsat, generic\n"
     "  --band-map M    roles of a multiband raster's bands, e.g.\n"
     "                  blue=1,green=2,red=3,nir=4,swir1=5,swir2=6,mask=7\n"
-    "  --date D        acquisition date, overrides metadata and file names\n";
+    "  --date D        acquisition date, overrides metadata and file names\n"
+    "  -h, --help      this help\n"
+    "\n"
+    "Exit status: 0 success, 1 the scene cannot be used, 2 usage error.\n";
 
-static int parse_sensor(const char *s, mw_sensor *out)
-{
-    static const struct {
-        const char *name;
-        mw_sensor sensor;
-    } names[] = {{"auto", MW_SENSOR_AUTO},     {"sentinel2", MW_SENSOR_SENTINEL2},
-                 {"sentinel-2", MW_SENSOR_SENTINEL2}, {"s2", MW_SENSOR_SENTINEL2},
-                 {"landsat", MW_SENSOR_LANDSAT}, {"generic", MW_SENSOR_GENERIC}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcasecmp(s, names[i].name) == 0) {
-            *out = names[i].sensor;
-            return 1;
-        }
-    return 0;
-}
+enum { OPT_JSON = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_DATE };
+
+static const mw_cli_option info_options[] = {
+    {"--json", 0, 0, OPT_JSON},
+    {"--sensor", 0, 1, OPT_SENSOR},
+    {"--band-map", 0, 1, OPT_BAND_MAP},
+    {"--date", 0, 1, OPT_DATE},
+};
 
 /* Lon/lat bounds (west, south, east, north) of the scene, 1 on success. */
 static int lonlat_bounds(const mw_scene *scene, double out[4])
@@ -197,23 +195,6 @@ static void print_text(const mw_scene *scene)
 }
 
 /* Value of an option given as "--opt value" or "--opt=value"; advances *i. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0) return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0') return 0;
-    if (*i + 1 >= argc) {
-        *value = NULL;
-        return 1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
 /** Entry of `minewatch info`; returns the process exit code (0, 1, 2). */
 int mw_cli_info(int argc, char **argv)
 {
@@ -221,29 +202,31 @@ int mw_cli_info(int argc, char **argv)
     int json = 0;
     mw_scene_open_args args = {MW_SENSOR_AUTO, NULL, NULL};
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(info_usage, stdout);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (option_value(argc, argv, &i, "--sensor", &value)) {
-            if (!value) return mw_cli_usage_error("info: --sensor needs a value");
-            if (!parse_sensor(value, &args.sensor))
-                return mw_cli_usage_error("info: unknown sensor '%s' (auto, sentinel2, landsat, generic)", value);
-        } else if (option_value(argc, argv, &i, "--band-map", &value)) {
-            if (!value || !*value) return mw_cli_usage_error("info: --band-map needs a value");
+    mw_cli_parser p;
+    mw_cli_parser_init(&p, "info", mw_cli_info_help, info_options,
+                       (int)(sizeof info_options / sizeof info_options[0]), argc, argv);
+    for (;;) {
+        int k = mw_cli_next(&p, &value);
+        if (k == MW_CLI_END) break;
+        if (k == MW_CLI_STOP) return p.rc;
+        switch (k) {
+        case MW_CLI_POSITIONAL:
+            if (scene_path)
+                return mw_cli_usage_error("info: one scene at a time (got '%s' and '%s')", scene_path, value);
+            scene_path = value;
+            break;
+        case OPT_JSON: json = 1; break;
+        case OPT_SENSOR:
+            if (mw_cli_parse_sensor("info", value, &args.sensor)) return 2;
+            break;
+        case OPT_BAND_MAP:
+            if (!*value) return mw_cli_usage_error("info: --band-map needs a value");
             args.band_map = value;
-        } else if (option_value(argc, argv, &i, "--date", &value)) {
-            if (!value || !*value) return mw_cli_usage_error("info: --date needs a value");
+            break;
+        case OPT_DATE:
+            if (!*value) return mw_cli_usage_error("info: --date needs a value");
             args.date = value;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return mw_cli_usage_error("info: unknown option '%s'", a);
-        } else if (!scene_path) {
-            scene_path = a;
-        } else {
-            return mw_cli_usage_error("info: one scene at a time (got '%s' and '%s')", scene_path, a);
+            break;
         }
     }
     if (!scene_path) return mw_cli_usage_error("info: no scene given");

@@ -2,7 +2,8 @@
  * minewatch scan BEFORE AFTER -o ALERTS [options]
  *
  * Parses the command line into a library options object, opens both
- * scenes, runs the scan with a GDAL-style progress bar on stderr, and turns
+ * scenes, runs the scan (mw_scan_run) with a GDAL-style progress bar on
+ * stderr, writes the alert set (mw_alert_set_write), and turns
  * SIGINT/SIGTERM into a clean cancellation (the library removes its
  * temporary files; no output is left).
  */
@@ -74,17 +75,205 @@ static int parse_double(const char *opt, const char *s, double *out)
     return 1;
 }
 
-static int parse_sensor(const char *s, mw_sensor *out)
+const char mw_cli_scan_help[] =
+    "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
+    "\n"
+    "Find candidate mining sites between the BEFORE and AFTER acquisitions of the\n"
+    "same place and write them as alerts. Progress goes to stderr.\n"
+    "\n"
+    "Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
+    "  -o, --output FILE        alerts; the format follows the extension: .geojson\n"
+    "                           (RFC 7946), .gpkg, .shp, .kml, .fgb, .csv\n"
+    "  --sensor S               auto (default), sentinel2, landsat, generic\n"
+    "  --band-map M             blue=1,green=2,red=3,nir=4,swir1=5,swir2=6[,mask=7]\n"
+    "  --before-date D          acquisition date of BEFORE (YYYY-MM-DD or YYYYMMDD)\n"
+    "  --after-date D           acquisition date of AFTER\n"
+    "  --aoi FILE               only scan inside these polygons (any OGR format)\n"
+    "  --protected FILE         tag alerts with the protected area they fall in\n"
+    "  --min-area HA            smallest alert in hectares (default 0.5)\n"
+    "  --min-confidence P       smallest confidence 0..1 (default 0.5)\n"
+    "  --model FILE             model file (default: the installed <sensor>.json)\n"
+    "  --threads N              worker threads (default: all cores)\n"
+    "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
+    "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
+    "  --evidence DIR           also write an evidence package into DIR (new or empty):\n"
+    "                           per-alert chips and GeoTIFFs, report.html, alerts.kmz,\n"
+    "                           alerts.gpx, manifest.json (SHA-256 of every input),\n"
+    "                           SHA256SUMS; check it later with 'minewatch verify DIR'\n"
+    "  --timings                print where the time went (stderr)\n"
+    "  -q, --quiet              no progress and no summary\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 success (also with zero alerts), 1 the run failed, 2 usage error.\n";
+
+enum {
+    OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_BEFORE_DATE, OPT_AFTER_DATE, OPT_AOI, OPT_PROTECTED,
+    OPT_MIN_AREA, OPT_MIN_CONFIDENCE, OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_CHANGE_RASTER,
+    OPT_TIMINGS, OPT_QUIET, OPT_EVIDENCE
+};
+
+static const mw_cli_option scan_options[] = {
+    {"--output", 'o', 1, OPT_OUTPUT},
+    {"--sensor", 0, 1, OPT_SENSOR},
+    {"--band-map", 0, 1, OPT_BAND_MAP},
+    {"--before-date", 0, 1, OPT_BEFORE_DATE},
+    {"--after-date", 0, 1, OPT_AFTER_DATE},
+    {"--aoi", 0, 1, OPT_AOI},
+    {"--protected", 0, 1, OPT_PROTECTED},
+    {"--min-area", 0, 1, OPT_MIN_AREA},
+    {"--min-confidence", 0, 1, OPT_MIN_CONFIDENCE},
+    {"--model", 0, 1, OPT_MODEL},
+    {"--threads", 0, 1, OPT_THREADS},
+    {"--tile-size", 0, 1, OPT_TILE_SIZE},
+    {"--change-raster", 0, 1, OPT_CHANGE_RASTER},
+    {"--evidence", 0, 1, OPT_EVIDENCE},
+    {"--timings", 0, 0, OPT_TIMINGS},
+    {"--quiet", 'q', 0, OPT_QUIET},
+};
+
+/** What the command line asks of a scan, beyond the library's options. */
+typedef struct scan_args {
+    const char *pos[2], *out_path, *evidence;
+    int npos, quiet, timings;
+    mw_scene_open_args before, after;
+} scan_args;
+
+/* One option into @p a / @p opt; 0 or the exit code of a usage error. */
+static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
 {
-    static const struct { const char *name; mw_sensor v; } names[] = {
-        {"auto", MW_SENSOR_AUTO}, {"sentinel2", MW_SENSOR_SENTINEL2},
-        {"landsat", MW_SENSOR_LANDSAT}, {"generic", MW_SENSOR_GENERIC}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (!strcmp(s, names[i].name)) {
-            *out = names[i].v;
-            return 1;
+    long l;
+    double d;
+    mw_status st = MW_OK;
+    switch (id) {
+    case OPT_OUTPUT:
+        a->out_path = v;
+        st = mw_options_set_string(opt, MW_OPT_OUTPUT, v);
+        break;
+    case OPT_SENSOR:
+        if (mw_cli_parse_sensor("scan", v, &a->before.sensor)) return 2;
+        a->after.sensor = a->before.sensor;
+        break;
+    case OPT_BAND_MAP: a->before.band_map = a->after.band_map = v; break;
+    case OPT_BEFORE_DATE: a->before.date = v; break;
+    case OPT_AFTER_DATE: a->after.date = v; break;
+    case OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
+    case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
+    case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
+    case OPT_CHANGE_RASTER: st = mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v); break;
+    case OPT_EVIDENCE:
+        a->evidence = v;
+        st = mw_options_set_string(opt, MW_OPT_EVIDENCE, v);
+        break;
+    case OPT_MIN_AREA:
+        if (!parse_double("--min-area", v, &d)) return 2;
+        st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
+        break;
+    case OPT_MIN_CONFIDENCE:
+        if (!parse_double("--min-confidence", v, &d)) return 2;
+        st = mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d);
+        break;
+    case OPT_THREADS:
+        if (!parse_long("--threads", v, &l)) return 2;
+        if (l < 1) return mw_cli_usage_error("--threads must be at least 1, not %ld", l);
+        st = mw_options_set_int(opt, MW_OPT_THREADS, l);
+        break;
+    case OPT_TILE_SIZE:
+        if (!parse_long("--tile-size", v, &l)) return 2;
+        st = mw_options_set_int(opt, MW_OPT_TILE_SIZE, l);
+        break;
+    case OPT_TIMINGS:
+        a->timings = 1;
+        st = mw_options_set_int(opt, MW_OPT_TIMINGS, 1);
+        break;
+    case OPT_QUIET: a->quiet = 1; break;
+    default: return mw_cli_usage_error("scan: option %d not handled", id);
+    }
+    return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
+}
+
+/* The command line into @p a and @p opt: -1 to go on, else the exit code. */
+static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
+{
+    mw_cli_parser p;
+    mw_cli_parser_init(&p, "scan", mw_cli_scan_help, scan_options,
+                       (int)(sizeof scan_options / sizeof scan_options[0]), argc, argv);
+    for (;;) {
+        const char *v;
+        int k = mw_cli_next(&p, &v);
+        if (k == MW_CLI_END) break;
+        if (k == MW_CLI_STOP) return p.rc;
+        if (k == MW_CLI_POSITIONAL) {
+            if (a->npos >= 2) return mw_cli_usage_error("scan: unexpected argument '%s'", v);
+            a->pos[a->npos++] = v;
+            continue;
         }
-    return 0;
+        int rc = apply_option(k, v, a, opt);
+        if (rc) return rc;
+    }
+    if (a->npos < 2) return mw_cli_usage_error("scan needs BEFORE and AFTER scenes");
+    /* A scan that writes nothing helps nobody. */
+    if (!a->out_path) return mw_cli_usage_error("scan needs an output file: -o ALERTS.geojson");
+    return -1;
+}
+
+/* Open both scenes and scan them, with progress and a summary on stderr. */
+static int run_scan(const scan_args *a, mw_options *opt)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int rc = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    mw_scene *before = NULL, *after = NULL;
+    mw_context *ctx = NULL;
+    mw_alert_set *set = NULL;
+    if (mw_context_create(&ctx) != MW_OK ||
+        mw_options_set_int(opt, MW_OPT_COMMIT_WITH_ALERTS, 1) != MW_OK ||
+        mw_scene_open(a->pos[0], &a->before, &before) != MW_OK ||
+        mw_scene_open(a->pos[1], &a->after, &after) != MW_OK) {
+        mw_cli_error("%s", mw_last_error());
+        rc = 1;
+    } else {
+        /* Warnings are printed after the progress bar, from the set. */
+        term_progress p = {.quiet = a->quiet, .last = -1};
+        const mw_scene *befores[1] = {before};
+        mw_status st = mw_scan_run(ctx, befores, 1, after, opt, progress_cb, &p, &set);
+        if (!a->quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
+        /* The change raster is committed with the alert file. */
+        if (st == MW_OK) st = mw_alert_set_write(set, a->out_path);
+        if (st != MW_OK) {
+            if (st == MW_ERR_CANCELLED && interrupted)
+                mw_cli_error("interrupted: no output written");
+            else
+                mw_cli_error("%s", mw_last_error());
+            rc = st == MW_ERR_USAGE ? 2 : 1;  /* a refused output path is a usage error */
+        } else {
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+            for (int i = 0; i < mw_alert_set_warning_count(set); i++)
+                fprintf(stderr, "minewatch: warning: %s\n", mw_alert_set_warning(set, i));
+            if (a->timings && mw_alert_set_timings(set))
+                fprintf(stderr, "minewatch: timings: %s\n", mw_alert_set_timings(set));
+            if (!a->quiet) {
+                int n = mw_alert_set_count(set);
+                fprintf(stderr, "minewatch: %d alert%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
+                        n == 1 ? "" : "s", mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
+                        a->out_path);
+                if (a->evidence)
+                    fprintf(stderr, "minewatch: evidence package -> %s (check it with: minewatch verify %s)\n",
+                            a->evidence, a->evidence);
+            }
+        }
+    }
+    mw_alert_set_destroy(set);
+    mw_context_destroy(ctx);
+    mw_scene_destroy(before);
+    mw_scene_destroy(after);
+    return rc;
 }
 
 /* "minewatch scan ..." as typed, shell-quoted where needed, for the evidence
@@ -120,162 +309,20 @@ static char *command_line(int argc, char **argv)
 
 int mw_cli_scan(int argc, char **argv)
 {
-    const char *pos[2] = {NULL, NULL}, *out_path = NULL;
-    int npos = 0, quiet = 0, timings = 0;
-    mw_scene_open_args before_args = {0}, after_args = {0};
     mw_options *opt = mw_options_new();
     if (!opt) {
         mw_cli_error("out of memory");
         return 1;
     }
-    int rc = 0;
-#define NEED_VALUE()                                                              \
-    do {                                                                          \
-        if (i + 1 >= argc) { rc = mw_cli_usage_error("%s needs a value", a); goto out; } \
-        v = argv[++i];                                                            \
-    } while (0)
-#define SET(call)                                                         \
-    do {                                                                  \
-        if ((call) != MW_OK) { rc = mw_cli_usage_error("%s", mw_last_error()); goto out; } \
-    } while (0)
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        long l;
-        double d;
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_VALUE();
-            out_path = v;
-            SET(mw_options_set_string(opt, MW_OPT_OUTPUT, v));
-        } else if (!strcmp(a, "--sensor")) {
-            NEED_VALUE();
-            if (!parse_sensor(v, &before_args.sensor)) {
-                rc = mw_cli_usage_error("--sensor: '%s' is not one of auto, sentinel2, landsat, generic", v);
-                goto out;
-            }
-            after_args.sensor = before_args.sensor;
-        } else if (!strcmp(a, "--band-map")) {
-            NEED_VALUE();
-            before_args.band_map = after_args.band_map = v;
-        } else if (!strcmp(a, "--before-date")) {
-            NEED_VALUE();
-            before_args.date = v;
-        } else if (!strcmp(a, "--after-date")) {
-            NEED_VALUE();
-            after_args.date = v;
-        } else if (!strcmp(a, "--aoi")) {
-            NEED_VALUE();
-            SET(mw_options_set_string(opt, MW_OPT_AOI, v));
-        } else if (!strcmp(a, "--protected")) {
-            NEED_VALUE();
-            SET(mw_options_set_string(opt, MW_OPT_PROTECTED, v));
-        } else if (!strcmp(a, "--model")) {
-            NEED_VALUE();
-            SET(mw_options_set_string(opt, MW_OPT_MODEL, v));
-        } else if (!strcmp(a, "--evidence")) {
-            NEED_VALUE();
-            SET(mw_options_set_string(opt, MW_OPT_EVIDENCE, v));
-        } else if (!strcmp(a, "--change-raster")) {
-            NEED_VALUE();
-            SET(mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v));
-        } else if (!strcmp(a, "--min-area")) {
-            NEED_VALUE();
-            if (!parse_double(a, v, &d)) { rc = 2; goto out; }
-            SET(mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d));
-        } else if (!strcmp(a, "--min-confidence")) {
-            NEED_VALUE();
-            if (!parse_double(a, v, &d)) { rc = 2; goto out; }
-            SET(mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d));
-        } else if (!strcmp(a, "--threads")) {
-            NEED_VALUE();
-            if (!parse_long(a, v, &l)) { rc = 2; goto out; }
-            if (l < 1) { rc = mw_cli_usage_error("--threads must be at least 1, not %ld", l); goto out; }
-            SET(mw_options_set_int(opt, MW_OPT_THREADS, l));
-        } else if (!strcmp(a, "--tile-size")) {
-            NEED_VALUE();
-            if (!parse_long(a, v, &l)) { rc = 2; goto out; }
-            SET(mw_options_set_int(opt, MW_OPT_TILE_SIZE, l));
-        } else if (!strcmp(a, "--timings")) {
-            timings = 1;
-            SET(mw_options_set_int(opt, MW_OPT_TIMINGS, 1));
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            rc = mw_cli_usage_error("scan: unknown option '%s'", a);
-            goto out;
-        } else if (npos < 2) {
-            pos[npos++] = a;
-        } else {
-            rc = mw_cli_usage_error("scan: unexpected argument '%s'", a);
-            goto out;
-        }
-    }
-    if (npos < 2) {
-        rc = mw_cli_usage_error("scan needs BEFORE and AFTER scenes");
-        goto out;
-    }
-    if (!out_path) {
-        /* A scan that writes nothing helps nobody. */
-        rc = mw_cli_usage_error("scan needs an output file: -o ALERTS.geojson");
-        goto out;
-    }
-
-    char *cmdline = command_line(argc, argv);
-    if (!cmdline || mw_options_set_string(opt, MW_OPT_COMMAND_LINE, cmdline) != MW_OK) {
-        free(cmdline);
+    scan_args a = {0};
+    int rc = parse_scan_args(argc, argv, &a, opt);
+    char *cmdline = rc < 0 ? command_line(argc, argv) : NULL;
+    if (rc < 0 && (!cmdline || mw_options_set_string(opt, MW_OPT_COMMAND_LINE, cmdline) != MW_OK)) {
         mw_cli_error("out of memory");
         rc = 1;
-        goto out;
     }
     free(cmdline);
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    mw_scene *before = NULL, *after = NULL;
-    mw_scan_result *res = NULL;
-    if (mw_scene_open(pos[0], &before_args, &before) != MW_OK ||
-        mw_scene_open(pos[1], &after_args, &after) != MW_OK) {
-        mw_cli_error("%s", mw_last_error());
-        rc = 1;
-    } else {
-        term_progress p = {.quiet = quiet, .last = -1};
-        mw_status st = mw_scan(before, after, opt, progress_cb, &p, &res);
-        if (!quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
-        if (st != MW_OK) {
-            if (st == MW_ERR_CANCELLED && interrupted)
-                mw_cli_error("interrupted: no output written");
-            else
-                mw_cli_error("%s", mw_last_error());
-            rc = st == MW_ERR_USAGE ? 2 : 1;  /* a refused output path is a usage error */
-        } else {
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-            if (mw_scan_result_warnings(res)) fprintf(stderr, "minewatch: warning: %s\n", mw_scan_result_warnings(res));
-            if (timings && mw_scan_result_timings(res))
-                fprintf(stderr, "minewatch: timings: %s\n", mw_scan_result_timings(res));
-            if (!quiet) {
-                int n = mw_scan_result_alert_count(res);
-                fprintf(stderr, "minewatch: %d alert%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
-                        n == 1 ? "" : "s", mw_scan_result_alert_area_ha(res),
-                        mw_scan_result_pixels(res), secs, out_path);
-            }
-            if (!quiet && mw_scan_result_evidence_fingerprint(res))
-                fprintf(stderr, "minewatch: evidence package sealed: SHA-256 of SHA256SUMS %s\n",
-                        mw_scan_result_evidence_fingerprint(res));
-        }
-    }
-    mw_scan_result_free(res);
-    mw_scene_destroy(before);
-    mw_scene_destroy(after);
-out:
+    if (rc < 0) rc = run_scan(&a, opt);
     mw_options_free(opt);
     return rc;
-#undef NEED_VALUE
-#undef SET
 }

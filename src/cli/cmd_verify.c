@@ -47,22 +47,40 @@ static void on_finding(void *arg, mw_verify_kind kind, const char *path)
     }
 }
 
+const char mw_cli_verify_help[] =
+    "Usage: minewatch verify EVIDENCE_DIR\n"
+    "\n"
+    "Check an evidence package written by 'minewatch scan --evidence DIR': every file\n"
+    "against its SHA256SUMS (altered, missing and added files are named), then the\n"
+    "inputs its manifest.json lists, where they are still at their recorded paths.\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit status: 0 intact, 1 a file differs, is missing or was added (the first is\n"
+    "named on the error line), 2 usage error.\n";
+
 int mw_cli_verify(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        puts("Usage: minewatch verify EVIDENCE_DIR\n"
-             "Re-hashes an evidence package against its SHA256SUMS and the inputs its manifest lists.\n"
-             "Exit status: 0 intact, 1 a file differs, is missing or was added, 2 usage error.");
-        return 0;
+    mw_cli_parser p;
+    mw_cli_parser_init(&p, "verify", mw_cli_verify_help, NULL, 0, argc, argv);
+    const char *dir = NULL;
+    for (;;) {
+        const char *v;
+        int k = mw_cli_next(&p, &v);
+        if (k == MW_CLI_END) break;
+        if (k == MW_CLI_STOP) return p.rc;
+        if (dir) return mw_cli_usage_error("verify: unexpected argument '%s'", v);
+        dir = v;
     }
-    if (argc != 2 || argv[1][0] == '-') return mw_cli_usage_error("verify needs one EVIDENCE_DIR");
-    verify_state s = {.dir = argv[1]};
+    if (!dir) return mw_cli_usage_error("verify needs one EVIDENCE_DIR");
+    verify_state s = {.dir = dir};
     int intact = 0;
-    if (mw_evidence_verify(argv[1], on_finding, &s, &intact) != MW_OK) {
+    if (mw_evidence_verify(dir, on_finding, &s, &intact) != MW_OK) {
         mw_cli_error("%s", mw_last_error());
         return 1;
     }
     if (!intact) return 1;
-    printf("%s: intact; inputs: %d match, %d not at their recorded paths\n", argv[1], s.matched, s.absent);
+    printf("%s: intact; inputs: %d match, %d not at their recorded paths\n", dir, s.matched, s.absent);
     return 0;
 }

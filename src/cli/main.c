@@ -1,5 +1,6 @@
 /*
  * minewatch: the command-line tool, a thin layer over libminewatch.
+ * A command is a row of `commands` below and a cmd_<name>.c (mw_cli.h).
  * Exit status: 0 success, 1 the run failed, 2 usage error.
  */
 #include <stdarg.h>
@@ -9,40 +10,42 @@
 #include "minewatch/minewatch.h"
 #include "mw_cli.h"
 
-static const char usage_text[] =
-    "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
-    "       minewatch info SCENE [--json] [--sensor S] [--band-map M] [--date D]\n"
-    "       minewatch verify EVIDENCE_DIR\n"
-    "       minewatch --version | --help\n"
-    "\n"
-    "Finds candidate mining sites (forest cleared to bare soil, new and turbid\n"
-    "ponds) between two acquisitions of the same place and writes them as alerts.\n"
-    "\n"
-    "A scene is a multiband raster with named bands, a folder of per-band files\n"
-    "(Sentinel-2 L2A or Landsat C2 L2 as downloaded), or a Sentinel-2 .SAFE/.zip.\n"
-    "\n"
-    "scan options:\n"
-    "  -o, --output FILE        alerts; format from the extension (.geojson RFC 7946,\n"
-    "                           .gpkg, .kml, .fgb, .csv)\n"
-    "  --sensor S               auto (default), sentinel2, landsat, generic\n"
-    "  --band-map M             blue=1,green=2,red=3,nir=4,swir1=5,swir2=6[,mask=7]\n"
-    "  --before-date D          acquisition date of BEFORE (YYYY-MM-DD or YYYYMMDD)\n"
-    "  --after-date D           acquisition date of AFTER\n"
-    "  --aoi FILE               only scan inside these polygons (any OGR format)\n"
-    "  --protected FILE         tag alerts with the protected area they fall in\n"
-    "  --min-area HA            smallest alert in hectares (default 0.5)\n"
-    "  --min-confidence P       smallest confidence 0..1 (default 0.5)\n"
-    "  --model FILE             model file (default: models/<sensor>.json)\n"
-    "  --threads N              worker threads (default: all cores)\n"
-    "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
-    "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
-    "  --evidence DIR           also write an evidence package (chips, report.html,\n"
-    "                           manifest.json with SHA-256 of every input, alerts.kmz,\n"
-    "                           SHA256SUMS); DIR must be new or empty\n"
-    "  --timings                print where the time went (stderr)\n"
-    "  -q, --quiet              no progress and no summary\n"
-    "\n"
-    "Exit status: 0 success (also with zero alerts), 1 the run failed, 2 usage error.\n";
+static const mw_cli_command commands[] = {
+    {"scan", "find candidate mining sites between two acquisitions", mw_cli_scan_help, mw_cli_scan},
+    {"info", "show what minewatch reads from a scene", mw_cli_info_help, mw_cli_info},
+    {"verify", "check an evidence package (and its inputs) against its SHA-256 sums", mw_cli_verify_help,
+     mw_cli_verify},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static const mw_cli_command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(name, commands[i].name)) return &commands[i];
+    return NULL;
+}
+
+static int print_usage(void)
+{
+    puts("Usage: minewatch COMMAND [options] [arguments]\n"
+         "       minewatch COMMAND --help\n"
+         "       minewatch --version | --help\n"
+         "\n"
+         "Finds candidate mining sites (forest cleared to bare soil, new and turbid\n"
+         "ponds) between acquisitions of the same place and writes them as alerts.\n"
+         "An alert is a candidate for a person to check, not proof of mining.\n"
+         "\n"
+         "Commands:");
+    for (int i = 0; i < NCOMMANDS; i++) printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    puts("\n"
+         "A scene is a multiband raster with named bands, a folder of per-band files\n"
+         "(Sentinel-2 L2A or Landsat C2 L2 as downloaded), or a Sentinel-2 .SAFE/.zip.\n"
+         "Options take their value as '--opt VALUE' or '--opt=VALUE'.\n"
+         "\n"
+         "Exit status: 0 success (also with zero alerts), 1 the run failed, 2 usage error.\n"
+         "See 'man minewatch' for the manual.");
+    return fflush(stdout) == 0 ? 0 : 1;
+}
 
 void mw_cli_error(const char *fmt, ...)
 {
@@ -67,19 +70,22 @@ int mw_cli_usage_error(const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) return mw_cli_usage_error("missing command (scan, info or verify)");
+    if (argc < 2) return mw_cli_usage_error("missing command");
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
-        return 0;
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return print_usage();
+    if (!strcmp(cmd, "help")) {  /* minewatch help [COMMAND] */
+        if (argc < 3) return print_usage();
+        const mw_cli_command *c = find_command(argv[2]);
+        if (!c) return mw_cli_usage_error("unknown command '%s'", argv[2]);
+        fputs(c->help, stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     if (!strcmp(cmd, "--version")) {
         printf("minewatch %s\n", mw_version());
         return 0;
     }
+    const mw_cli_command *c = find_command(cmd);
+    if (!c) return mw_cli_usage_error("unknown command '%s'", cmd);
     mw_init();
-    if (!strcmp(cmd, "scan")) return mw_cli_scan(argc - 1, argv + 1);
-    if (!strcmp(cmd, "info")) return mw_cli_info(argc - 1, argv + 1);
-    if (!strcmp(cmd, "verify")) return mw_cli_verify(argc - 1, argv + 1);
-    return mw_cli_usage_error("unknown command '%s'", cmd);
+    return c->run(argc - 1, argv + 1);
 }

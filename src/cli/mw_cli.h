@@ -1,12 +1,72 @@
-/* Sub-commands of the minewatch tool. Each returns the process exit code:
- * 0 success, 1 run failure (message printed), 2 usage error. */
+/*
+ * The minewatch command-line tool: its commands, their option parser and
+ * its messages. A command is one row of the table in main.c (name, one-line
+ * summary, help text, entry point) and one cmd_<name>.c; every command
+ * parses its arguments with mw_cli_next(), so `--opt value`, `--opt=value`,
+ * `-o value`, `-ovalue`, `--` and `COMMAND --help` work the same everywhere.
+ *
+ * Entry points return the process exit code: 0 success, 1 the run failed
+ * (message printed), 2 usage error.
+ */
 #ifndef MW_CLI_H
 #define MW_CLI_H
 
-int mw_cli_info(int argc, char **argv);   /* argv[0] == "info" */
-int mw_cli_scan(int argc, char **argv);   /* argv[0] == "scan" */
-int mw_cli_verify(int argc, char **argv); /* argv[0] == "verify" */
+#include "minewatch/minewatch.h"
 
+/** One command of the tool. */
+typedef struct mw_cli_command {
+    const char *name;      /**< "scan" */
+    const char *summary;   /**< one line for `minewatch --help` */
+    const char *help;      /**< `minewatch NAME --help`: usage line first, then options */
+    int (*run)(int argc, char **argv);  /**< argv[0] == name */
+} mw_cli_command;
+
+int mw_cli_info(int argc, char **argv);
+int mw_cli_scan(int argc, char **argv);
+int mw_cli_verify(int argc, char **argv);
+extern const char mw_cli_info_help[];
+extern const char mw_cli_scan_help[];
+extern const char mw_cli_verify_help[];
+
+/** One option a command accepts. */
+typedef struct mw_cli_option {
+    const char *name;      /**< long name with its dashes, "--output" */
+    char short_name;       /**< 'o' for -o, or 0 */
+    int takes_value;       /**< 1: "--name VALUE" / "--name=VALUE"; 0: a flag */
+    int id;                /**< > 0, returned by mw_cli_next() */
+} mw_cli_option;
+
+/** What mw_cli_next() found. */
+enum {
+    MW_CLI_POSITIONAL = 0,  /**< *value is a positional argument */
+    MW_CLI_END = -1,        /**< no arguments left */
+    MW_CLI_STOP = -2        /**< help printed (exit 0) or usage error printed (exit 2): return p->rc */
+};
+
+/** Parser state over argv[1..argc-1] of one command. */
+typedef struct mw_cli_parser {
+    const char *cmd;            /**< command name, for messages */
+    const char *help;           /**< printed for -h / --help */
+    const mw_cli_option *opts;  /**< the command's options */
+    int nopts;
+    int argc;
+    char **argv;
+    int i;                      /**< next argv index */
+    int only_positional;        /**< after "--" */
+    int rc;                     /**< exit code when MW_CLI_STOP */
+} mw_cli_parser;
+
+void mw_cli_parser_init(mw_cli_parser *p, const char *cmd, const char *help, const mw_cli_option *opts,
+                        int nopts, int argc, char **argv);
+/**
+ * Next argument: an option's id (its value in *value, NULL for a flag),
+ * MW_CLI_POSITIONAL, MW_CLI_END or MW_CLI_STOP. Options may come in any
+ * order, before or after positional arguments.
+ */
+int mw_cli_next(mw_cli_parser *p, const char **value);
+
+/** The sensor names of --sensor (auto, sentinel2, landsat, generic and aliases); 2 on error, printed. */
+int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out);
 
 /* Print "minewatch: error: <msg>" on stderr (one line). */
 void mw_cli_error(const char *fmt, ...);

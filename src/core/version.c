@@ -2,11 +2,7 @@
 
 #include <gdal.h>
 
-#ifndef MW_VERSION
-#define MW_VERSION "0.0.0"
-#endif
-
-const char *mw_version(void) { return MW_VERSION; }
+const char *mw_version(void) { return MW_VERSION_STRING; }
 
 void mw_init(void)
 {

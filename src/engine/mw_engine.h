@@ -10,6 +10,7 @@
 
 #include "change/mw_change.h"
 #include "grid/mw_grid.h"
+#include "read/mw_read.h"
 
 enum { MW_INDEX_NDVI = 0, MW_INDEX_MNDWI, MW_INDEX_NDTI, MW_INDEX_BSI, MW_INDEX_COUNT };
 
@@ -34,17 +35,6 @@ typedef struct mw_worker {
     int use_ndwi;                                /* a scene lacks SWIR: water from NDWI */
     double t_read, t_compute, t_sites;           /* seconds, this thread */
 } mw_worker;
-
-/** The AOI as polygons in the target CRS (read-only after creation). */
-typedef struct mw_aoi mw_aoi;
-
-mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out);
-void mw_aoi_destroy(mw_aoi *aoi);
-/** Envelope in the target CRS: minx, miny, maxx, maxy. */
-void mw_aoi_envelope(const mw_aoi *aoi, double env[4]);
-/** Burn the AOI into @p mask (1 inside) over rectangle @p r of @p grid. Returns pixels inside. */
-mw_status mw_aoi_rasterize(const mw_aoi *aoi, const mw_grid *grid, mw_rect r, uint8_t *mask,
-                           long long *inside);
 
 mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *after,
                          const mw_grid *grid);

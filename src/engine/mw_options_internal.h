@@ -6,6 +6,7 @@ struct mw_options {
     int threads;            /* 0 = all cores */
     int tile_size;
     int timings;
+    int commit_with_alerts; /* change raster committed by the set's first write */
     double min_area_ha;
     double min_confidence;
     char *model;

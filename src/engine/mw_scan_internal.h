@@ -10,7 +10,7 @@
 #include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
 #include "model/mw_model.h"
-#include "grid/mw_block_store.h"
+#include "read/mw_read.h"
 #include "sites/mw_sites.h"
 #include "mw_engine.h"
 #include "mw_options_internal.h"
@@ -41,9 +41,10 @@ typedef struct mw_site_pre {
 _Static_assert(offsetof(mw_site_pre, seed) == 0, "mw_site_pre.seed first");
 
 typedef struct mw_scan_ctx {
+    mw_context *context;     /* model cache, threads, warnings */
     const mw_scene *before, *after;
     const mw_options *opt;
-    mw_model *model;
+    const mw_model *model;   /* from the context's cache */
     const mw_change_params *params;
     mw_grid grid;
     mw_aoi *aoi;

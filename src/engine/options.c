@@ -48,6 +48,9 @@ mw_status mw_options_set_int(mw_options *o, mw_option key, long v)
     case MW_OPT_TIMINGS:
         o->timings = v != 0;
         return MW_OK;
+    case MW_OPT_COMMIT_WITH_ALERTS:
+        o->commit_with_alerts = v != 0;
+        return MW_OK;
     default:
         return mw_error_set(MW_ERR_USAGE, "option %d is not an integer option", (int)key);
     }

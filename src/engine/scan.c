@@ -1,14 +1,17 @@
 /*
- * mw_scan(): the whole job, from two opened scenes to the alert file.
+ * mw_scan_run(): the whole job, from two opened scenes to an alert set in
+ * memory; mw_scan(): the same, then the alert file.
  *
  * General plan
- *  1. Model (the sensor's file in models/ unless one is given), target grid
- *     (after scene's grid over the overlap), AOI.
+ *  1. Model (from the context's cache: the sensor's file in models/ unless
+ *     one is given), target grid (after scene's grid over the overlap), AOI.
  *  2. One worker per thread: its own GDAL handles and buffers.
  *  3. Pass 1, index shift (shift.c); pass 2, tiles (tile_pass.c); pass 3,
  *     sites (site_pass.c); protected-area tags (main thread).
- *  4. Alerts written to a temporary file and renamed; the change raster is
- *     committed only after that, so a failure leaves no output at all.
+ *  4. The alerts move into an alert set with the run's description. The
+ *     change raster (written by the tile pass under a temporary name) is
+ *     committed at the end, or handed to the set to commit after the alert
+ *     file (MW_OPT_COMMIT_WITH_ALERTS), so a failure leaves no output.
  */
 #include "mw_scan_internal.h"
 
@@ -23,9 +26,11 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "change/mw_change_raster.h"
+#include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
 #include "output/mw_evidence.h"
+#include "output/mw_output.h"
+#include "mw_context_internal.h"
 
 struct mw_scan_result {
     int alerts;
@@ -33,7 +38,6 @@ struct mw_scan_result {
     long long pixels;
     char *timings;
     char *warnings;
-    char evidence_sha[65];  /* "" without --evidence */
 };
 
 mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
@@ -60,25 +64,6 @@ mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i)
 {
     if (i < ctx->store_jobs_before) return mw_block_store_fill(ctx->store_before, wk->before, i);
     return mw_block_store_fill(ctx->store_after, wk->after, i - ctx->store_jobs_before);
-}
-
-static int file_exists(const char *path) { return access(path, R_OK) == 0; }
-
-static mw_status load_model(mw_scan_ctx *ctx)
-{
-    const mw_options *o = ctx->opt;
-    if (o->model) return mw_model_load(o->model, &ctx->model);
-    mw_sensor s = mw_scene_sensor(ctx->after);
-    const char *name = mw_sensor_name(s == MW_SENSOR_AUTO ? MW_SENSOR_GENERIC : s);
-    const char *dirs[4] = {o->model_dir, getenv("MINEWATCH_MODEL_DIR"), MW_INSTALLED_MODEL_DIR,
-                           MW_SOURCE_MODEL_DIR};
-    char path[4096];
-    for (int i = 0; i < 4; i++) {
-        if (!dirs[i] || !*dirs[i]) continue;
-        snprintf(path, sizeof path, "%s/%s.json", dirs[i], name);
-        if (file_exists(path)) return mw_model_load(path, &ctx->model);
-    }
-    return mw_error_set(MW_ERR_MODEL, "%s.json: no model file for sensor '%s' (give one with --model)", name, name);
 }
 
 static char *params_json(const mw_scan_ctx *ctx)
@@ -130,18 +115,13 @@ static mw_alert_meta alert_meta(const mw_scan_ctx *ctx, const char *params)
     return meta;
 }
 
-static mw_status write_alerts(mw_scan_ctx *ctx)
-{
-    char *params = params_json(ctx);
-    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    mw_alert_meta meta = alert_meta(ctx, params);
-    mw_status st = mw_alerts_write(ctx->opt->output, ctx->alerts, ctx->nalerts, &meta, ctx->nthreads);
-    free(params);
-    return st;
-}
+/* ---- --evidence: the package is begun before the first pixel is read,
+ * gets each kept site's chips while the site is measured (site_pass.c),
+ * is built here when the alerts are final, and is sealed by the set's
+ * first write (it needs the alert file's SHA-256). ---- */
 
-/* The evidence reads an alert's window through the scan's own worker
- * (readers, shift, AOI): the chips show the pixels the scan classified. */
+/* An alert's window through the scan's own worker (readers, shift, AOI):
+ * for alerts whose chips were not captured while measured. */
 static mw_status evidence_read(void *arg, int thread, mw_rect r, mw_evidence_window *out)
 {
     mw_scan_ctx *ctx = arg;
@@ -160,7 +140,9 @@ static mw_status evidence_begin(mw_scan_ctx *ctx)
     mw_evidence_setup s = {.dir = o->evidence, .command_line = o->command_line, .before = ctx->before,
                            .after = ctx->after, .aoi = o->aoi, .protected_areas = o->protected_areas,
                            .model_path = mw_model_path(ctx->model), .outputs = outputs};
-    return mw_evidence_begin(&s, &ctx->evidence);
+    mw_status st = mw_evidence_begin(&s, &ctx->evidence);
+    if (st == MW_OK) st = mw_evidence_set_grid(ctx->evidence, &ctx->grid);
+    return st;
 }
 
 static mw_status evidence_build(mw_scan_ctx *ctx)
@@ -170,13 +152,41 @@ static mw_status evidence_build(mw_scan_ctx *ctx)
     if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_alert_meta meta = alert_meta(ctx, params);
     mw_evidence_scan s = {.alerts = ctx->alerts, .nalerts = ctx->nalerts, .meta = &meta, .grid = &ctx->grid,
-                          .alert_path = ctx->opt->output, .min_area_ha = ctx->opt->min_area_ha,
-                          .min_confidence = ctx->opt->min_confidence, .parameters_json = params,
-                          .threads = ctx->workers ? ctx->nthreads : 0, .tile_size = ctx->opt->tile_size,
-                          .read = evidence_read, .read_arg = ctx,
+                          .min_area_ha = ctx->opt->min_area_ha, .min_confidence = ctx->opt->min_confidence,
+                          .parameters_json = params, .threads = ctx->workers ? ctx->nthreads : 0,
+                          .tile_size = ctx->opt->tile_size, .read = evidence_read, .read_arg = ctx,
                           .stages = ctx->alert_stages};
     mw_status st = mw_evidence_build(ctx->evidence, &s);
     free(params);
+    return st;
+}
+
+static mw_status evidence_commit(void *ev, const char *alert_path)
+{
+    mw_status st = mw_evidence_seal(ev, alert_path);
+    mw_evidence_destroy(ev);
+    return st;
+}
+
+static void evidence_abort(void *ev) { mw_evidence_destroy(ev); }
+
+/* The alert set of the run: its description, then the alerts moved in. */
+static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
+{
+    char *params = params_json(ctx);
+    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_alert_meta meta = alert_meta(ctx, params);
+    mw_status st = mw_alert_set_create(&meta, out);
+    char *text = NULL;
+    if (st == MW_OK) st = mw_geojson_metadata_text(&meta, &text);
+    if (st == MW_OK) mw_alert_set_take_metadata_json(*out, text);
+    free(params);
+    if (st == MW_OK) st = mw_alert_set_adopt(*out, ctx->alerts, ctx->nalerts);
+    if (st == MW_OK) {
+        ctx->alerts = NULL;
+        ctx->nalerts = 0;
+        mw_alert_set_set_threads(*out, ctx->nthreads);
+    }
     return st;
 }
 
@@ -219,22 +229,53 @@ static char *too_large_warning(mw_scan_ctx *ctx)
     return strdup(msg);
 }
 
-static char *format_timings(const mw_scan_ctx *ctx)
+static mw_scan_timings scan_timings(const mw_scan_ctx *ctx)
 {
-    double read = 0, compute = 0, sites = 0;
-    for (int t = 0; t < ctx->nthreads; t++) {
-        read += ctx->workers[t].t_read;
-        compute += ctx->workers[t].t_compute;
-        sites += ctx->workers[t].t_sites;
+    mw_scan_timings t = {.shift = ctx->t_shift, .tiles = ctx->t_tiles, .merge = ctx->t_merge,
+                         .sites = ctx->t_sites};
+    for (int i = 0; i < ctx->nthreads && ctx->workers; i++) {
+        t.read += ctx->workers[i].t_read;
+        t.compute += ctx->workers[i].t_compute;
+        t.site_threads += ctx->workers[i].t_sites;
     }
-    char *s = malloc(512);
-    if (!s) return NULL;
-    snprintf(s, 512,
-             "wall: shift %.2f s, tiles %.2f s, merge %.3f s, sites %.2f s, write %.3f s; "
-             "thread time: read+decode %.2f s, indices+change %.2f s, components+features %.2f s",
-             ctx->t_shift, ctx->t_tiles, ctx->t_merge, ctx->t_sites, ctx->t_write, read, compute, sites);
-    return s;
+    return t;
 }
+
+/* A warning for the user: kept in the set and sent to the context's callback. */
+static mw_status warn(mw_scan_ctx *ctx, mw_alert_set *set, const char *msg)
+{
+    if (!msg) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (ctx->context->warn) ctx->context->warn(msg, ctx->context->warn_user);
+    return mw_alert_set_add_warning(set, msg);
+}
+
+/* What the set says beside its alerts: pixels, timings, warnings. */
+static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outside)
+{
+    mw_status st = MW_OK;
+    mw_alert_set_set_pixels(set, (long long)ctx->grid.width * ctx->grid.height);
+    if (ctx->opt->timings && ctx->workers) {
+        mw_scan_timings t = scan_timings(ctx);
+        st = mw_alert_set_set_timings(set, &t);
+    }
+    if (st == MW_OK && ctx->too_large) {
+        char *w = too_large_warning(ctx);
+        st = warn(ctx, set, w);
+        free(w);
+    }
+    if (st == MW_OK && aoi_outside)
+        st = warn(ctx, set, "the area of interest does not overlap the scenes: no alerts");
+    else if (st == MW_OK && ctx->aoi && ctx->valid_pixels == 0)
+        st = warn(ctx, set, "no clear pixel inside the area of interest: no alerts");
+    return st;
+}
+
+static mw_status raster_commit(void *r, const char *alert_path)
+{
+    (void)alert_path;
+    return mw_change_raster_commit(r);
+}
+static void raster_abort(void *r) { mw_change_raster_abort(r); }
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
@@ -249,145 +290,210 @@ static void ctx_clear(mw_scan_ctx *ctx)
     free(ctx->pre);
     free(ctx->alerts);
     free(ctx->alert_stages);
+    mw_evidence_destroy(ctx->evidence);
     mw_site_list_destroy(ctx->sites);
     mw_change_raster_abort(ctx->raster);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
-    mw_model_destroy(ctx->model);
-    mw_evidence_destroy(ctx->evidence);
+    mw_model_cache_release(ctx->context->models, ctx->model);
 }
 
+/* Step 1: model, target grid, CRS check, AOI (an AOI beside the scenes
+ * sets *aoi_outside: no error, no alerts). */
+static mw_status prepare(mw_scan_ctx *ctx, int *aoi_outside)
+{
+    const mw_options *opt = ctx->opt;
+    mw_status st = mw_context_model(ctx->context, opt, ctx->after, &ctx->model);
+    if (st == MW_OK) {
+        ctx->params = mw_model_change_params(ctx->model);
+        st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
+    }
+    if (st == MW_OK) {
+        /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
+         * CRS, an unknown EPSG code) fails now, not after the tile pass. */
+        mw_lonlat *ll = NULL;
+        if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
+            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                              "WGS84 longitude/latitude", mw_scene_path(ctx->after));
+        mw_lonlat_destroy(ll);
+    }
+    if (st == MW_OK && opt->aoi) {
+        st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, &ctx->aoi);
+        if (st == MW_OK) {
+            /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
+            double env[4];
+            mw_aoi_envelope(ctx->aoi, env);
+            mw_grid cropped;
+            st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
+            if (st == MW_ERR_NO_OVERLAP) {
+                *aoi_outside = 1;
+                st = MW_OK;
+            } else if (st == MW_OK) {
+                mw_grid_clear(&ctx->grid);
+                ctx->grid = cropped;
+            }
+        }
+    }
+    return st;
+}
+
+/* Step 2: the scan's sizes in pixels, one worker per thread, the shared block stores. */
+static mw_status start_workers(mw_scan_ctx *ctx)
+{
+    const mw_options *opt = ctx->opt;
+    ctx->nthreads = mw_context_scan_threads(ctx->context, opt);
+    ctx->pixel_area_m2 = ctx->grid.pixel_w_m * ctx->grid.pixel_h_m;
+    double px = ctx->grid.pixel_w_m > 0 ? ctx->grid.pixel_w_m : 1;
+    /* Dilating both fragments by r joins gaps up to 2r pixels. */
+    ctx->radius = (int)ceil(mw_model_merge_distance_m(ctx->model) / px / 2.0 - 1e-9);
+    if (ctx->radius < 0) ctx->radius = 0;
+    ctx->buffer_px = (int)ceil(mw_model_river_buffer_m(ctx->model) / px - 1e-9);
+    /* The margin of a site's window around its bbox (site_pass.c):
+     * the ring, and the dilation that recovers the site's pixels. */
+    ctx->site_halo = (ctx->buffer_px > 2 * ctx->radius + 1 ? ctx->buffer_px : 2 * ctx->radius + 1) + 1;
+    /* Pre-filter on pixel area with slack; the geodesic area decides later. */
+    ctx->min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx->pixel_area_m2 * 0.8);
+    if (ctx->min_pixels < 1) ctx->min_pixels = 1;
+    ctx->workers = calloc((size_t)ctx->nthreads, sizeof *ctx->workers);
+    mw_status st = ctx->workers ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
+    for (int t = 0; st == MW_OK && t < ctx->nthreads; t++)
+        st = mw_worker_init(&ctx->workers[t], ctx->before, ctx->after, &ctx->grid);
+    if (st == MW_OK) st = mw_block_store_create(ctx->workers[0].before, &ctx->store_before);
+    if (st == MW_OK) st = mw_block_store_create(ctx->workers[0].after, &ctx->store_after);
+    for (int t = 0; st == MW_OK && t < ctx->nthreads; t++) {
+        mw_scene_reader_use_store(ctx->workers[t].before, ctx->store_before);
+        mw_scene_reader_use_store(ctx->workers[t].after, ctx->store_after);
+    }
+    return st;
+}
+
+/* Step 3: index shift, tiles, sites. */
+static mw_status run_passes(mw_scan_ctx *ctx)
+{
+    long long sampled = 0;
+    double t0 = omp_get_wtime();
+    mw_status st = mw_estimate_shift(ctx->workers, ctx->nthreads, &ctx->grid, ctx->after, ctx->aoi,
+                                     &ctx->shift, &sampled);
+    ctx->t_shift = omp_get_wtime() - t0;
+    if (st == MW_OK) st = mw_scan_progress(ctx, 0.05, "index shift");
+    if (st == MW_OK) st = mw_tile_pass(ctx, 0.05, 0.85);
+    if (st == MW_OK && ctx->valid_pixels == 0 && !ctx->aoi)
+        st = mw_error_set(MW_ERR_NO_VALID, "%s and %s: no pixel is clear in both dates (cloud, shadow or nodata everywhere)",
+                          mw_scene_path(ctx->before), mw_scene_path(ctx->after));
+    if (st == MW_OK) st = mw_site_pass(ctx, 0.85, 0.97);
+    return st;
+}
+
+/* Step 4: the set, and the change raster committed or handed to it. */
+static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
+{
+    mw_status st = tag_protected(ctx);
+    if (st == MW_OK) st = evidence_build(ctx);
+    if (st == MW_OK) st = make_set(ctx, out);
+    if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
+    /* The last moment to cancel: after it the outputs are committed. */
+    if (st == MW_OK) st = mw_scan_progress(ctx, 1.0, "done");
+    if (st == MW_OK && ctx->raster) {
+        mw_change_raster *r = ctx->raster;
+        ctx->raster = NULL;
+        if (ctx->opt->commit_with_alerts)
+            st = mw_alert_set_add_pending(*out, (mw_pending_output){raster_commit, raster_abort, r});
+        else
+            st = mw_change_raster_commit(r);
+    }
+    if (st == MW_OK && ctx->evidence) {
+        /* sealed by the set's first write: the manifest holds the alert file's SHA-256 */
+        mw_evidence *ev = ctx->evidence;
+        ctx->evidence = NULL;
+        st = mw_alert_set_add_pending(*out, (mw_pending_output){evidence_commit, evidence_abort, ev});
+    }
+    return st;
+}
+
+/** See minewatch/scan.h. */
+mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nbefore,
+                      const mw_scene *after, const mw_options *options, mw_progress_fn progress,
+                      void *progress_arg, mw_alert_set **out)
+{
+    if (!out) return mw_error_set(MW_ERR_USAGE, "mw_scan_run: NULL output argument");
+    *out = NULL;
+    if (!before || !after || nbefore < 1 || !before[0])
+        return mw_error_set(MW_ERR_USAGE, "mw_scan_run: a before and an after scene are needed");
+    if (nbefore > 1)
+        return mw_error_set(MW_ERR_USAGE, "several before scenes (%d) are not supported yet: give one", nbefore);
+    mw_context *own = NULL;
+    mw_options *defaults = NULL;
+    mw_status st = MW_OK;
+    if (!context) st = mw_context_create(&own);
+    if (st == MW_OK && !options && !(options = defaults = mw_options_new()))
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (st != MW_OK) {
+        mw_context_destroy(own);
+        return st;
+    }
+    mw_scan_ctx ctx = {.context = context ? context : own, .before = before[0], .after = after,
+                       .opt = options, .progress = progress, .progress_arg = progress_arg};
+    int aoi_outside = 0;
+    mw_alert_set *set = NULL;
+    st = prepare(&ctx, &aoi_outside);
+    if (st == MW_OK) st = evidence_begin(&ctx);
+    if (st == MW_OK) st = mw_scan_progress(&ctx, 0.0, "starting");
+    if (st == MW_OK && !aoi_outside) st = start_workers(&ctx);
+    if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);
+    if (st == MW_OK) st = finish(&ctx, aoi_outside, &set);
+    ctx_clear(&ctx);
+    mw_options_free(defaults);
+    mw_context_destroy(own);
+    if (st != MW_OK) {
+        mw_alert_set_destroy(set);
+        return st;
+    }
+    *out = set;
+    return MW_OK;
+}
+
+/* Warnings of a set on one line, "; " between them (NULL if none). */
+static char *joined_warnings(const mw_alert_set *set)
+{
+    size_t len = 0;
+    for (int i = 0; i < mw_alert_set_warning_count(set); i++) len += strlen(mw_alert_set_warning(set, i)) + 2;
+    if (!len) return NULL;
+    char *s = calloc(1, len + 1);
+    for (int i = 0; s && i < mw_alert_set_warning_count(set); i++) {
+        if (i) strcat(s, "; ");
+        strcat(s, mw_alert_set_warning(set, i));
+    }
+    return s;
+}
+
+/** See minewatch/scan.h. */
 mw_status mw_scan(const mw_scene *before, const mw_scene *after, const mw_options *opt,
                   mw_progress_fn progress, void *progress_arg, mw_scan_result **result)
 {
     if (result) *result = NULL;
     if (!before || !after || !opt) return mw_error_set(MW_ERR_USAGE, "mw_scan: NULL argument");
     if (!opt->output) return mw_error_set(MW_ERR_USAGE, "no output file given (-o)");
-    mw_scan_ctx ctx = {.before = before, .after = after, .opt = opt,
-                       .progress = progress, .progress_arg = progress_arg};
-    mw_scan_result *res = calloc(1, sizeof *res);
-    if (!res) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    int aoi_outside = 0;
-
-    mw_status st = load_model(&ctx);
-    if (st == MW_OK) st = evidence_begin(&ctx);
-    if (st == MW_OK) {
-        ctx.params = mw_model_change_params(ctx.model);
-        st = mw_grid_for_pair(before, after, NULL, &ctx.grid);
+    /* The raster waits for the alert file: both appear, or neither. */
+    mw_options staged = *opt;
+    staged.commit_with_alerts = 1;
+    mw_alert_set *set = NULL;
+    mw_status st = mw_scan_run(NULL, &before, 1, after, &staged, progress, progress_arg, &set);
+    if (st == MW_OK) st = mw_alert_set_write(set, opt->output);
+    mw_scan_result *res = NULL;
+    if (st == MW_OK && result) {
+        res = calloc(1, sizeof *res);
+        if (!res) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
-    if (st == MW_OK) {
-        /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
-         * CRS, an unknown EPSG code) fails now, not after the tile pass. */
-        mw_lonlat *ll = NULL;
-        if (mw_lonlat_create(ctx.grid.crs_wkt, &ll) != MW_OK)
-            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
-                              "WGS84 longitude/latitude", mw_scene_path(after));
-        mw_lonlat_destroy(ll);
+    if (res) {
+        res->alerts = mw_alert_set_count(set);
+        res->area_ha = mw_alert_set_area_ha(set);
+        res->pixels = mw_alert_set_pixels(set);
+        res->timings = mw_alert_set_timings(set) ? strdup(mw_alert_set_timings(set)) : NULL;
+        res->warnings = joined_warnings(set);
+        *result = res;
     }
-    if (st == MW_OK && opt->aoi) {
-        st = mw_aoi_open(opt->aoi, ctx.grid.crs_wkt, &ctx.aoi);
-        if (st == MW_OK) {
-            /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
-            double env[4];
-            mw_aoi_envelope(ctx.aoi, env);
-            mw_grid cropped;
-            st = mw_grid_for_pair(before, after, env, &cropped);
-            if (st == MW_ERR_NO_OVERLAP) {
-                aoi_outside = 1;
-                st = MW_OK;
-            } else if (st == MW_OK) {
-                mw_grid_clear(&ctx.grid);
-                ctx.grid = cropped;
-            }
-        }
-    }
-    if (st == MW_OK && ctx.evidence) st = mw_evidence_set_grid(ctx.evidence, &ctx.grid);
-    if (st == MW_OK) st = mw_scan_progress(&ctx, 0.0, "starting");
-
-    if (st == MW_OK && !aoi_outside) {
-        ctx.nthreads = opt->threads > 0 ? opt->threads : omp_get_num_procs();
-        ctx.pixel_area_m2 = ctx.grid.pixel_w_m * ctx.grid.pixel_h_m;
-        double px = ctx.grid.pixel_w_m > 0 ? ctx.grid.pixel_w_m : 1;
-        /* Dilating both fragments by r joins gaps up to 2r pixels. */
-        ctx.radius = (int)ceil(mw_model_merge_distance_m(ctx.model) / px / 2.0 - 1e-9);
-        if (ctx.radius < 0) ctx.radius = 0;
-        ctx.buffer_px = (int)ceil(mw_model_river_buffer_m(ctx.model) / px - 1e-9);
-        /* The margin of a site's window around its bbox (site_pass.c):
-         * the ring, and the dilation that recovers the site's pixels. */
-        ctx.site_halo = (ctx.buffer_px > 2 * ctx.radius + 1 ? ctx.buffer_px : 2 * ctx.radius + 1) + 1;
-        /* Pre-filter on pixel area with slack; the geodesic area decides later. */
-        ctx.min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx.pixel_area_m2 * 0.8);
-        if (ctx.min_pixels < 1) ctx.min_pixels = 1;
-        ctx.workers = calloc((size_t)ctx.nthreads, sizeof *ctx.workers);
-        if (!ctx.workers) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
-        for (int t = 0; st == MW_OK && t < ctx.nthreads; t++)
-            st = mw_worker_init(&ctx.workers[t], before, after, &ctx.grid);
-        if (st == MW_OK) st = mw_block_store_create(ctx.workers[0].before, &ctx.store_before);
-        if (st == MW_OK) st = mw_block_store_create(ctx.workers[0].after, &ctx.store_after);
-        for (int t = 0; st == MW_OK && t < ctx.nthreads; t++) {
-            mw_scene_reader_use_store(ctx.workers[t].before, ctx.store_before);
-            mw_scene_reader_use_store(ctx.workers[t].after, ctx.store_after);
-        }
-    }
-    if (st == MW_OK && !aoi_outside) {
-        long long sampled = 0;
-        double t0 = omp_get_wtime();
-        st = mw_estimate_shift(ctx.workers, ctx.nthreads, &ctx.grid, after, ctx.aoi, &ctx.shift, &sampled);
-        ctx.t_shift = omp_get_wtime() - t0;
-        if (st == MW_OK) st = mw_scan_progress(&ctx, 0.05, "index shift");
-    }
-    if (st == MW_OK && !aoi_outside) st = mw_tile_pass(&ctx, 0.05, 0.85);
-    if (st == MW_OK && !aoi_outside && ctx.valid_pixels == 0 && !ctx.aoi)
-        st = mw_error_set(MW_ERR_NO_VALID, "%s and %s: no pixel is clear in both dates (cloud, shadow or nodata everywhere)",
-                          mw_scene_path(before), mw_scene_path(after));
-    if (st == MW_OK && !aoi_outside) st = mw_site_pass(&ctx, 0.85, 0.97);
-    if (st == MW_OK) st = tag_protected(&ctx);
-    if (st == MW_OK) {
-        double t0 = omp_get_wtime();
-        st = write_alerts(&ctx);
-        if (st == MW_OK) {
-            st = evidence_build(&ctx);
-            if (st != MW_OK) remove(opt->output);  /* all or nothing */
-        }
-        if (st == MW_OK && ctx.raster) {
-            st = mw_change_raster_commit(ctx.raster);
-            ctx.raster = NULL;
-            if (st != MW_OK) remove(opt->output);  /* all or nothing */
-        }
-        if (st == MW_OK && ctx.evidence) {
-            st = mw_evidence_commit(ctx.evidence);
-            if (st != MW_OK) {
-                remove(opt->output);
-                if (opt->change_raster) remove(opt->change_raster);
-            } else {
-                snprintf(res->evidence_sha, sizeof res->evidence_sha, "%s", mw_evidence_fingerprint(ctx.evidence));
-            }
-        }
-        ctx.t_write = omp_get_wtime() - t0;
-    }
-    if (st == MW_OK) st = mw_scan_progress(&ctx, 1.0, "done");
-    if (st == MW_ERR_CANCELLED && file_exists(opt->output) && ctx.t_write > 0) {
-        /* Cancelled after the rename: take the output back. */
-        remove(opt->output);
-    }
-
-    if (st == MW_OK) {
-        res->alerts = ctx.nalerts;
-        for (int i = 0; i < ctx.nalerts; i++) res->area_ha += ctx.alerts[i].area_ha;
-        res->pixels = (long long)ctx.grid.width * ctx.grid.height;
-        if (opt->timings && ctx.workers) res->timings = format_timings(&ctx);
-        if (ctx.too_large) res->warnings = too_large_warning(&ctx);
-        if (aoi_outside) res->warnings = strdup("the area of interest does not overlap the scenes: no alerts");
-        else if (ctx.aoi && ctx.valid_pixels == 0)
-            res->warnings = strdup("no clear pixel inside the area of interest: no alerts");
-    }
-    ctx_clear(&ctx);
-    if (st != MW_OK || !result) {
-        mw_scan_result_free(res);
-        return st;
-    }
-    *result = res;
-    return MW_OK;
+    mw_alert_set_destroy(set);
+    return st;
 }
 
 void mw_scan_result_free(mw_scan_result *r)
@@ -403,7 +509,3 @@ double mw_scan_result_alert_area_ha(const mw_scan_result *r) { return r ? r->are
 long long mw_scan_result_pixels(const mw_scan_result *r) { return r ? r->pixels : 0; }
 const char *mw_scan_result_timings(const mw_scan_result *r) { return r ? r->timings : NULL; }
 const char *mw_scan_result_warnings(const mw_scan_result *r) { return r ? r->warnings : NULL; }
-const char *mw_scan_result_evidence_fingerprint(const mw_scan_result *r)
-{
-    return r && r->evidence_sha[0] ? r->evidence_sha : NULL;
-}

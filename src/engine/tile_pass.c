@@ -43,9 +43,9 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "change/mw_change_raster.h"
 #include "core/mw_error.h"
 #include "output/mw_evidence.h"
+#include "output/mw_output.h"
 
 /* Sites a tile measured itself. */
 typedef struct tile_pre {

@@ -14,7 +14,7 @@
 #include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
 #include "indices/mw_indices.h"
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 
 static void free_pixels(mw_scene_pixels *p)
 {

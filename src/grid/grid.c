@@ -14,7 +14,7 @@
 #include <ogr_srs_api.h>
 
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 
 static OGRSpatialReferenceH srs_from_wkt(const char *wkt)
 {

@@ -1,22 +1,17 @@
 /*
- * The common target grid of a scan and reading scenes onto it.
+ * The common target grid of a scan, the AOI rasterised onto it, and the
+ * CRS helpers (lon/lat, geodesic areas).
  *
  * The target is the after scene's reference grid, cropped to the part the
- * before scene covers (and to the AOI's extent when there is one). Every
- * band of both scenes is read onto it by a per-thread mw_scene_reader:
- *  - same CRS, same pixel size, whole-pixel offset: a direct window read;
- *  - same CRS, an integer multiple of the pixel size on an aligned origin
- *    (Sentinel-2 20 m on 10 m): our own upsampling, bilinear for
- *    reflectance and nearest for masks, computed from a window with a
- *    one-pixel margin so a pixel's value never depends on the tile it is in;
- *  - anything else (another CRS or UTM zone, another pixel size or a
- *    shifted origin): a GDAL warped VRT onto the target grid, opened per
- *    thread, exact transformer, read through its fixed 512 px blocks.
+ * before scene covers (and to the AOI's extent when there is one). How the
+ * scenes' bands are read onto it: read/mw_read.h.
  */
 #ifndef MW_GRID_H
 #define MW_GRID_H
 
 #include <stdint.h>
+
+#include <ogr_api.h>
 
 #include "minewatch/scene.h"
 #include "core/mw_rect.h"
@@ -37,31 +32,27 @@ mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
                            const double *aoi_envelope, mw_grid *grid);
 void mw_grid_clear(mw_grid *grid);
 
-/** The pixels of one scene over one rectangle of the target grid. */
-typedef struct mw_scene_pixels {
-    float *band[MW_BAND_ROLE_COUNT - 1];  /**< reflectance per role (NaN invalid); NULL if the scene lacks it */
-    uint8_t *valid;                       /**< 1 clear (mask and nodata), 0 otherwise */
-} mw_scene_pixels;
+/** The AOI as polygons in the target CRS (read-only after creation). */
+typedef struct mw_aoi mw_aoi;
 
-typedef struct mw_scene_reader mw_scene_reader;
+mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out);
+void mw_aoi_destroy(mw_aoi *aoi);
+/** Envelope in the target CRS: minx, miny, maxx, maxy. */
+void mw_aoi_envelope(const mw_aoi *aoi, double env[4]);
+/** Burn the AOI into @p mask (1 inside) over rectangle @p r of @p grid. Returns pixels inside. */
+mw_status mw_aoi_rasterize(const mw_aoi *aoi, const mw_grid *grid, mw_rect r, uint8_t *mask,
+                           long long *inside);
 
-/** Open one scene's files for reading onto @p grid. One per thread. */
-mw_status mw_scene_reader_create(const mw_scene *scene, const mw_grid *grid,
-                                 mw_scene_reader **out);
-void mw_scene_reader_destroy(mw_scene_reader *reader);
-/** The scene a reader reads. */
-const mw_scene *mw_scene_reader_scene(const mw_scene_reader *reader);
-/** How many of the reader's files it decodes itself with libtiff (the others: GDAL). */
-int mw_scene_reader_direct_files(const mw_scene_reader *reader);
+/** Reprojection of target-CRS geometries to WGS84 lon/lat. One per thread. */
+typedef struct mw_lonlat mw_lonlat;
+mw_status mw_lonlat_create(const char *target_crs_wkt, mw_lonlat **out);
+void mw_lonlat_destroy(mw_lonlat *t);
+/** Transform in place to lon/lat, then fix winding (exterior CCW, holes CW). */
+mw_status mw_lonlat_transform(mw_lonlat *t, OGRGeometryH geometry);
+/** Transform one point of the target CRS. */
+mw_status mw_lonlat_point(mw_lonlat *t, double x, double y, double *lon, double *lat);
 
-/**
- * Read rectangle @p r of the target grid (it may stick out of the grid:
- * outside pixels are invalid). @p px must hold buffers of r.w * r.h for every
- * role the scene has (mw_scene_has_band) and for valid.
- */
-mw_status mw_scene_reader_read(mw_scene_reader *reader, mw_rect r, mw_scene_pixels *px);
-
-/** Block size (in target pixels) of the scene's red band, for sampling. */
-void mw_scene_block_size(const mw_scene *scene, const mw_grid *grid, int *bx, int *by);
+/** Geodesic area (WGS84 ellipsoid) of a lon/lat Polygon/MultiPolygon, m². */
+double mw_geodesic_area_m2(OGRGeometryH lonlat_geometry);
 
 #endif

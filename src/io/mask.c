@@ -2,7 +2,7 @@
  * Mask decoding: Sentinel-2 SCL classes and Landsat C2 QA_PIXEL bits to
  * per-pixel validity (the contract lists in design.md, "Inputs").
  */
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 
 #include <math.h>
 
@@ -22,7 +22,7 @@ static int scl_valid(int c)
 }
 
 /**
- * Decode one row of raw mask values (see mw_scene_internal.h). Thread-safe,
+ * Decode one row of raw mask values (see mw_io.h). Thread-safe,
  * no allocation. MW_MASK_NONE marks every non-NaN value valid.
  */
 void mw_mask_decode_row(mw_mask_kind kind, const float *raw, uint8_t *valid, int n)

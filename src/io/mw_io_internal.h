@@ -14,7 +14,7 @@
 #ifndef MW_IO_INTERNAL_H
 #define MW_IO_INTERNAL_H
 
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 #include "minewatch/status.h"
 
 /* ---- band names (band_names.c) ---------------------------------------- */

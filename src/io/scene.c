@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cpl_error.h>
 #include <cpl_vsi.h>
@@ -94,6 +95,23 @@ const char *mw_sensor_name(mw_sensor sensor)
     case MW_SENSOR_GENERIC: return "generic";
     }
     return "unknown";
+}
+
+mw_status mw_sensor_from_name(const char *name, mw_sensor *out)
+{
+    static const struct {
+        const char *name;
+        mw_sensor sensor;
+    } names[] = {{"auto", MW_SENSOR_AUTO},           {"sentinel2", MW_SENSOR_SENTINEL2},
+                 {"sentinel-2", MW_SENSOR_SENTINEL2}, {"s2", MW_SENSOR_SENTINEL2},
+                 {"landsat", MW_SENSOR_LANDSAT},     {"generic", MW_SENSOR_GENERIC}};
+    for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(name, names[i].name) == 0) {
+            *out = names[i].sensor;
+            return MW_OK;
+        }
+    return mw_error_set(MW_ERR_USAGE, "'%s' is not one of auto, sentinel2, landsat, generic",
+                        name ? name : "(null)");
 }
 
 const char *mw_band_role_name(mw_band_role role)

@@ -460,13 +460,14 @@ mw_status mw_model_parse(const char *json_text, const char *name, mw_model **out
 }
 
 /**
- * Load and validate a model file.
- * @return MW_OK, or MW_ERR_MODEL naming the file (and the field if the
- * content is wrong). The caller frees *out with mw_model_destroy().
+ * Read a model file's text (at most MW_MODEL_MAX_BYTES, no NUL byte).
+ * @return MW_OK with *text (malloc'ed, NUL-terminated, *len bytes), or
+ * MW_ERR_MODEL naming the file.
  */
-mw_status mw_model_load(const char *path, mw_model **out)
+mw_status mw_model_read_text(const char *path, char **text, size_t *len)
 {
-    *out = NULL;
+    *text = NULL;
+    *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp) return mw_error_set(MW_ERR_MODEL, "%s: cannot open: %s", path, strerror(errno));
     char *buf = malloc(MW_MODEL_MAX_BYTES + 1);
@@ -477,7 +478,7 @@ mw_status mw_model_load(const char *path, mw_model **out)
     size_t n = fread(buf, 1, MW_MODEL_MAX_BYTES + 1, fp);
     int err = ferror(fp);
     fclose(fp);
-    mw_status st;
+    mw_status st = MW_OK;
     if (err)
         st = mw_error_set(MW_ERR_MODEL, "%s: cannot read", path);
     else if (n > MW_MODEL_MAX_BYTES)
@@ -485,10 +486,28 @@ mw_status mw_model_load(const char *path, mw_model **out)
                           MW_MODEL_MAX_BYTES);
     else if (memchr(buf, '\0', n))
         st = mw_error_set(MW_ERR_MODEL, "%s: binary data: not a model file", path);
-    else {
-        buf[n] = '\0';
-        st = mw_model_parse(buf, path, out);
+    if (st != MW_OK) {
+        free(buf);
+        return st;
     }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return MW_OK;
+}
+
+/**
+ * Load and validate a model file.
+ * @return MW_OK, or MW_ERR_MODEL naming the file (and the field if the
+ * content is wrong). The caller frees *out with mw_model_destroy().
+ */
+mw_status mw_model_load(const char *path, mw_model **out)
+{
+    *out = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    mw_status st = mw_model_read_text(path, &buf, &n);
+    if (st == MW_OK) st = mw_model_parse(buf, path, out);
     free(buf);
     return st;
 }

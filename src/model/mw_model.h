@@ -6,16 +6,26 @@
 #ifndef MW_MODEL_H
 #define MW_MODEL_H
 
+#include <stddef.h>
+
 #include "minewatch/status.h"
-#include "../change/mw_change.h"
-#include "../sites/mw_site_features.h"
+#include "change/mw_change.h"
+#include "sites/mw_sites.h"
 
 typedef struct mw_model mw_model;
 
 /** Load and validate a model file; errors name the file and the field. */
 mw_status mw_model_load(const char *path, mw_model **out);
+/** Read a model file's text (size-checked, NUL-terminated, malloc'ed); errors name the file. */
+mw_status mw_model_read_text(const char *path, char **text, size_t *len);
 /** Parse a model from a JSON text (for tests and fuzzing); @p name labels errors. */
 mw_status mw_model_parse(const char *json_text, const char *name, mw_model **out);
+/**
+ * Folder of the default models (<sensor>.json) for this library: found from
+ * where the running library is installed (relocatable), or the source
+ * tree's models/ for a library in its build tree. Static storage.
+ */
+const char *mw_model_default_dir(void);
 /** Free a model; NULL is a no-op. */
 void mw_model_destroy(mw_model *model);
 
@@ -46,5 +56,8 @@ int mw_site_feature_by_name(const mw_site_features *f, const char *name, double 
 /* Added after the first contract. */
 const char *mw_model_sensor(const mw_model *model);   /**< "sentinel2", "landsat" or "generic" */
 double mw_model_threshold(const mw_model *model);     /**< decision threshold on P(mining) */
+
+/* The model cache of a context. */
+#include "mw_model_cache.h"
 
 #endif

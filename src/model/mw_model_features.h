@@ -6,7 +6,7 @@
 #ifndef MW_MODEL_FEATURES_H
 #define MW_MODEL_FEATURES_H
 
-#include "../sites/mw_site_features.h"
+#include "sites/mw_sites.h"
 
 typedef enum feature_id {
     F_AREA_HA, F_VEG_LOSS_HA, F_BARE_SOIL_HA, F_NEW_WATER_HA, F_TURBID_WATER_HA,

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "core/mw_error.h"
 
 struct mw_evidence {
@@ -35,6 +37,7 @@ struct mw_evidence {
     mw_quicklook ql;
     uint8_t *ql_rgb;              /* overview sampled from the tiles */
     _Atomic int ql_used;
+    json_object *manifest;        /* made by build, finished by seal */
 };
 
 void mw_utc_now(char out[32])
@@ -212,31 +215,30 @@ mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan)
     if (st == MW_OK && (st = path_in(ev, "alerts.kmz", p)) == MW_OK) st = mw_evidence_kmz(scan, ev->tmp, p);
     if (st == MW_OK && (st = path_in(ev, "alerts.gpx", p)) == MW_OK) st = mw_evidence_gpx(scan, p);
     free(info);
-    mw_digest alerts;
-    char alert_real[PATH_MAX];
-    if (st == MW_OK) st = mw_sha256_file(scan->alert_path, &alerts);
-    if (st == MW_OK && !realpath(scan->alert_path, alert_real)) snprintf(alert_real, sizeof alert_real, "%s", scan->alert_path);
     if (st == MW_OK) {
         double secs = 0;
         mw_hasher_wait(ev->hasher, &secs);
-        char finished[32];
-        mw_utc_now(finished);
-        mw_evidence_scan s2 = *scan;
-        s2.alert_path = alert_real;
-        mw_manifest_ctx mc = {.setup = &ev->setup, .scan = &s2, .prov = {&ev->prov[0], &ev->prov[1]},
-                              .hasher = ev->hasher, .hash_seconds = secs, .started_utc = ev->started,
-                              .finished_utc = finished, .alert_digest = &alerts};
-        if ((st = path_in(ev, "manifest.json", p)) == MW_OK) st = mw_evidence_manifest(&mc, p);
+        mw_manifest_ctx mc = {.setup = &ev->setup, .scan = scan, .prov = {&ev->prov[0], &ev->prov[1]},
+                              .hasher = ev->hasher, .hash_seconds = secs, .started_utc = ev->started};
+        ev->manifest = mw_evidence_manifest_make(&mc, &st);
     }
-    if (st == MW_OK) st = mw_evidence_sums(ev->tmp, &ev->fingerprint);
     if (st == MW_OK) ev->built = 1;
     return st;
 }
 
-mw_status mw_evidence_commit(mw_evidence *ev)
+mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_path)
 {
     if (!ev->built) return mw_error_set(MW_ERR_INTERNAL, "%s: the package is not complete", ev->dir);
-    mw_status st = mw_evidence_dir_commit(ev->tmp, ev->dir);
+    if (!alert_path) return mw_error_set(MW_ERR_USAGE, "%s: the evidence needs the alert file", ev->dir);
+    char p[PATH_MAX], alert_real[PATH_MAX], finished[32];
+    mw_digest alerts;
+    mw_status st = mw_sha256_file(alert_path, &alerts);
+    if (!realpath(alert_path, alert_real)) snprintf(alert_real, sizeof alert_real, "%s", alert_path);
+    mw_utc_now(finished);
+    if (st == MW_OK && (st = path_in(ev, "manifest.json", p)) == MW_OK)
+        st = mw_evidence_manifest_finish(ev->manifest, alert_real, &alerts, finished, p);
+    if (st == MW_OK) st = mw_evidence_sums(ev->tmp, &ev->fingerprint);
+    if (st == MW_OK) st = mw_evidence_dir_commit(ev->tmp, ev->dir);
     if (st == MW_OK) ev->committed = 1;
     return st;
 }
@@ -250,6 +252,7 @@ void mw_evidence_destroy(mw_evidence *ev)
 {
     if (!ev) return;
     mw_hasher_destroy(ev->hasher);
+    json_object_put(ev->manifest);
     if (ev->tmp && !ev->committed) mw_evidence_dir_remove(ev->tmp);
     free(ev->ql_rgb);
     mw_provenance_clear(&ev->prov[0]);

@@ -31,7 +31,7 @@
 
 #include "change/mw_change.h"
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 
 static const struct {
     uint8_t rgb[3];

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cpl_vsi.h>
+
 #include "core/mw_error.h"
 
 /* Absolute, symlink-free form of a path that may not exist yet (its
@@ -221,4 +223,18 @@ mw_status mw_evidence_write_file(const char *path, const void *data, size_t n)
     }
     if (close(fd) != 0) return mw_error_set(MW_ERR_WRITE, "%s: %s", path, strerror(errno));
     return MW_OK;
+}
+
+char *mw_evidence_slurp(const char *path, long max_bytes)
+{
+    GByte *data = NULL;
+    vsi_l_offset n = 0;
+    if (!VSIIngestFile(NULL, path, &data, &n, max_bytes)) return NULL;
+    char *out = malloc((size_t)n + 1);
+    if (out) {
+        memcpy(out, data, (size_t)n);
+        out[n] = '\0';
+    }
+    VSIFree(data);
+    return out;
 }

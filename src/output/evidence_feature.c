@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerts/mw_alerts_internal.h"
+#include "mw_output_internal.h"
 
 char *mw_evidence_feature_json(const mw_evidence_scan *scan, int i)
 {

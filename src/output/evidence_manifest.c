@@ -18,7 +18,7 @@
 #include <tiffio.h>
 
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 #include "output/mw_source_commit.h"  /* generated (meson vcs_tag) */
 
 #define STR(s) json_object_new_string((s) ? (s) : "")
@@ -149,7 +149,7 @@ static json_object *grid(const mw_grid *g)
     return o;
 }
 
-mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path)
+json_object *mw_evidence_manifest_make(const mw_manifest_ctx *mc, mw_status *status)
 {
     const mw_evidence_scan *sc = mc->scan;
     mw_status st = MW_OK;
@@ -162,7 +162,6 @@ mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path)
     json_object_object_add(m, "libraries", versions());
     json_object_object_add(m, "command_line", str_or_null(mc->setup->command_line));
     json_object_object_add(m, "started_utc", STR(mc->started_utc));
-    json_object_object_add(m, "finished_utc", STR(mc->finished_utc));
     json_object *params = sc->parameters_json ? json_tokener_parse(sc->parameters_json) : NULL;
     if (!params) params = json_object_new_object();
     json_object_object_add(params, "threads", json_object_new_int(sc->threads));
@@ -185,12 +184,6 @@ mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path)
     json_object_object_add(m, "scenes", scenes);
     json_object_object_add(m, "aoi", layer(mc->hasher, mc->setup->aoi, &st));
     json_object_object_add(m, "protected_areas", layer(mc->hasher, mc->setup->protected_areas, &st));
-    json_object *al = json_object_new_object();
-    json_object_object_add(al, "path", STR(sc->alert_path));
-    json_object_object_add(al, "size", json_object_new_int64(mc->alert_digest->size));
-    json_object_object_add(al, "sha256", json_object_new_string(mc->alert_digest->hex));
-    json_object_object_add(al, "count", json_object_new_int(sc->nalerts));
-    json_object_object_add(m, "alerts", al);
     json_object_object_add(m, "target_grid", grid(sc->grid));
     json_object_object_add(m, "chips", chips());
     json_object *h = json_object_new_object();
@@ -198,7 +191,26 @@ mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path)
     json_object_object_add(h, "inputs_hashed_during_scan_s", json_object_new_double(mc->hash_seconds));
     json_object_object_add(h, "package", STR("SHA256SUMS lists every file of the package but itself"));
     json_object_object_add(m, "hashing", h);
-    if (st == MW_OK) {
+    json_object_object_add(m, "alert_count", json_object_new_int(sc->nalerts));
+    *status = st;
+    if (st != MW_OK) {
+        json_object_put(m);
+        return NULL;
+    }
+    return m;
+}
+
+mw_status mw_evidence_manifest_finish(json_object *m, const char *alert_path, const mw_digest *alerts,
+                                      const char *finished_utc, const char *path)
+{
+    mw_status st = MW_OK;
+    json_object_object_add(m, "finished_utc", STR(finished_utc));
+    json_object *al = json_object_new_object();
+    json_object_object_add(al, "path", STR(alert_path));
+    json_object_object_add(al, "size", json_object_new_int64(alerts->size));
+    json_object_object_add(al, "sha256", json_object_new_string(alerts->hex));
+    json_object_object_add(m, "alerts", al);
+    {
         const char *txt = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         size_t n = strlen(txt);
         char *out = malloc(n + 2);
@@ -210,6 +222,5 @@ mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path)
             free(out);
         }
     }
-    json_object_put(m);
     return st;
 }

@@ -27,7 +27,21 @@
 #include <json-c/json.h>
 
 #include "core/mw_error.h"
-#include "io/mw_io_internal.h"
+#include "io/mw_io.h"
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+    return s;
+}
 
 static int add_file(mw_provenance *p, const char *path)
 {
@@ -209,7 +223,7 @@ static int read_meta(mw_provenance *p, const char *file, const char *name)
     int mtl_json = len > 9 && !strcasecmp(name + len - 9, "_MTL.json");
     int json = len > 5 && !strcasecmp(name + len - 5, ".json");
     if (!mtd && !mtl_txt && !json) return 1;
-    char *txt = mw_io_slurp(file, 64L << 20);
+    char *txt = mw_evidence_slurp(file, 64L << 20);
     if (!txt) return 1;
     char before[512];
     snprintf(before, sizeof before, "%s|%s", p->product_id, p->datetime);
@@ -245,7 +259,7 @@ static int scan_folder(mw_provenance *p, const char *dir)
             names[j - 1] = t;
         }
     for (int i = 0; i < n; i++) {
-        char *file = mw_io_join(dir, names[i]);
+        char *file = join(dir, names[i]);
         if (ok && file) ok = read_meta(p, file, names[i]);
         free(file);
         free(names[i]);
@@ -257,7 +271,7 @@ static int scan_folder(mw_provenance *p, const char *dir)
 /* Product id and tile from a product-style name when metadata said nothing. */
 static void from_name(mw_provenance *p, const char *scene_path)
 {
-    const char *base = mw_io_basename(scene_path);
+    const char *base = base_name(scene_path);
     char stem[256];
     snprintf(stem, sizeof stem, "%s", base);
     char *dot = strrchr(stem, '.');
@@ -306,7 +320,7 @@ mw_status mw_provenance_read(const mw_scene *scene, mw_provenance *p)
                 const char *g = f ? strstr(f, ".SAFE/") : NULL;
                 if (!g) continue;
                 snprintf(mtd, sizeof mtd, "%.*sMTD_MSIL2A.xml", (int)(g + 6 - f), f);
-                char *txt = mw_io_slurp(mtd, 64L << 20);
+                char *txt = mw_evidence_slurp(mtd, 64L << 20);
                 if (txt) {
                     from_mtd(p, txt);
                     snprintf(p->metadata_file, sizeof p->metadata_file, "%.1000s", mtd);

@@ -12,7 +12,7 @@
 #include <gdal.h>
 
 #include "core/mw_error.h"
-#include "io/mw_scene_internal.h"
+#include "io/mw_io.h"
 
 enum { QL_MAX = 1024 };
 

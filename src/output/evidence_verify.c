@@ -21,7 +21,6 @@
 #include <json-c/json.h>
 
 #include "core/mw_error.h"
-#include "io/mw_io_internal.h"
 
 typedef struct entry {
     char *path;
@@ -124,7 +123,7 @@ static int inputs(const char *dir, mw_verify_fn report, void *arg)
 {
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/manifest.json", dir);
-    char *txt = mw_io_slurp(p, 256L << 20);
+    char *txt = mw_evidence_slurp(p, 256L << 20);
     json_object *m = txt ? json_tokener_parse(txt) : NULL;
     free(txt);
     if (!m) return 1;   /* a missing or broken manifest is already reported by the package check */
@@ -148,7 +147,7 @@ mw_status mw_evidence_verify(const char *dir, mw_verify_fn report, void *arg, in
         return mw_error_set(MW_ERR_OPEN, "%s: not a folder", dir ? dir : "(null)");
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/SHA256SUMS", dir);
-    char *txt = mw_io_slurp(p, 256L << 20);
+    char *txt = mw_evidence_slurp(p, 256L << 20);
     if (!txt) {
         report(arg, MW_VERIFY_MISSING, "SHA256SUMS");
         return MW_OK;

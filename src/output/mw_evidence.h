@@ -7,9 +7,12 @@
  *                         temporary folder beside it, starts hashing the
  *                         inputs on a background thread (the scan then reads
  *                         them from the page cache: no file is read twice);
- *   mw_evidence_build()   after the alert file is written: chips, report,
- *                         KMZ, GPX, manifest, SHA256SUMS;
- *   mw_evidence_commit()  renames the finished package to DIR;
+ *   mw_evidence_capture() while the scan measures each site it keeps: its
+ *                         chips, from the window in memory;
+ *   mw_evidence_build()   when the alerts are final: the other alerts'
+ *                         chips, report, KMZ, GPX, the manifest's content;
+ *   mw_evidence_seal()    once the alert file is written: its SHA-256 in
+ *                         the manifest, SHA256SUMS, rename onto DIR;
  *   mw_evidence_destroy() joins the hasher and removes whatever was not
  *                         committed (any failure leaves nothing behind).
  *
@@ -25,6 +28,7 @@
 #include "alerts/mw_alerts.h"
 #include "core/mw_rect.h"
 #include "grid/mw_grid.h"
+#include "read/mw_read.h"
 
 typedef struct mw_evidence mw_evidence;
 
@@ -97,8 +101,8 @@ void mw_evidence_quicklook_add(mw_evidence *ev, mw_rect core, mw_rect area, cons
 mw_status mw_evidence_begin(const mw_evidence_setup *setup, mw_evidence **out);
 /** Write the whole package into the temporary folder. */
 mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan);
-/** Rename the finished package onto DIR. */
-mw_status mw_evidence_commit(mw_evidence *ev);
+/** Hash the alert file at @p alert_path, finish the manifest, write SHA256SUMS, rename onto DIR. */
+mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_path);
 /** SHA-256 (hex) of the committed SHA256SUMS, the package's fingerprint; NULL before. */
 const char *mw_evidence_fingerprint(const mw_evidence *ev);
 /** Stop the hasher, remove an uncommitted package, free. Accepts NULL. */

@@ -101,6 +101,8 @@ mw_status mw_evidence_dir_commit(const char *tmp, const char *dir);
 /** Every regular file under @p root as a relative path, sorted (bytewise). */
 mw_status mw_evidence_list(const char *root, char ***names, int *n);
 void mw_evidence_list_free(char **names, int n);
+/** A whole (small) file through GDAL's VSI (also inside archives), NUL-terminated; NULL if unreadable. */
+char *mw_evidence_slurp(const char *path, long max_bytes);
 /** Write a whole file (created exclusively). */
 mw_status mw_evidence_write_file(const char *path, const void *data, size_t n);
 
@@ -239,11 +241,14 @@ typedef struct mw_manifest_ctx {
     const mw_provenance *prov[2];
     const mw_hasher *hasher;
     double hash_seconds;
-    const char *started_utc, *finished_utc;
-    const mw_digest *alert_digest;
+    const char *started_utc;
 } mw_manifest_ctx;
 
-mw_status mw_evidence_manifest(const mw_manifest_ctx *mc, const char *path);
+/** The manifest but for the alert file and the end time (NULL + *status on failure). */
+struct json_object *mw_evidence_manifest_make(const mw_manifest_ctx *mc, mw_status *status);
+/** Add the alert file and the end time, write to @p path. */
+mw_status mw_evidence_manifest_finish(struct json_object *m, const char *alert_path, const mw_digest *alerts,
+                                      const char *finished_utc, const char *path);
 
 /** Write <root>/SHA256SUMS for every other file under root; its digest to @p out. */
 mw_status mw_evidence_sums(const char *root, mw_digest *out);

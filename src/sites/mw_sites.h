@@ -23,11 +23,12 @@
 #ifndef MW_SITES_H
 #define MW_SITES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "minewatch/status.h"
-#include "../core/mw_rect.h"
-#include "../change/mw_change.h"
+#include "core/mw_rect.h"
+#include "change/mw_change.h"
 #include "mw_site_features.h"
 
 /** What pass 2 learns about a site. */

@@ -6,6 +6,7 @@
 
 #include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
+#include "grid/mw_grid.h"
 #include "minewatch/minewatch.h"
 #include "mw_test.h"
 

@@ -17,9 +17,10 @@
 #include <ogr_srs_api.h>
 
 #include "alerts/mw_alerts.h"
-#include "alerts/mw_alerts_internal.h"
 #include "core/mw_error.h"
+#include "grid/mw_grid.h"
 #include "minewatch/minewatch.h"
+#include "output/mw_output_internal.h"
 #include "mw_test.h"
 
 static const double utm_gt[6] = {500000.0, 10.0, 0.0, 8900000.0, 0.0, -10.0};

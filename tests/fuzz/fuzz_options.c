@@ -1,11 +1,11 @@
 /*
  * Fuzz target: option values, i.e. the command line's numeric and enum
- * parsing (src/cli/cmd_scan.c, compiled into this harness) and the
+ * parsing (src/cli/cmd_scan.c and args.c, compiled into this harness) and the
  * mw_options setters behind it.
  *
  * Input, first byte even: the rest is an argument list, one argument per
  * line, given to `minewatch scan` (mw_cli_scan) with every -o/--output
- * removed, so parsing runs to its end and stops at "needs an output file"
+ * and --help removed, so parsing runs to its end and stops at "needs an output file"
  * before any file is opened. Promise: exit code 2 with exactly one usage
  * message.
  *
@@ -49,6 +49,13 @@ int mw_cli_usage_error(const char *fmt, ...)
 
 enum { MAX_ARGS = 64 };
 
+/* -o, -oFILE, -o=FILE, --output, --output=FILE, -h, --help: dropped so the
+ * parse always ends in a usage error (no output to write, no help). */
+static int names_output_or_help(const char *a)
+{
+    return !strncmp(a, "-o", 2) || !strncmp(a, "--output", 8) || !strcmp(a, "-h") || !strcmp(a, "--help");
+}
+
 static void fuzz_argv(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -62,7 +69,7 @@ static void fuzz_argv(const uint8_t *data, size_t size)
     while (p <= end && argc < MAX_ARGS + 1) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         if (nl) *nl = '\0';
-        if (strcmp(p, "-o") != 0 && strcmp(p, "--output") != 0) argv[argc++] = p;
+        if (!names_output_or_help(p)) argv[argc++] = p;
         if (!nl) break;
         p = nl + 1;
     }

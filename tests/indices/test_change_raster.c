@@ -1,8 +1,8 @@
 /* Change raster writer: byte-identical files whatever the chunk heights,
  * QGIS-ready metadata, values, write errors, and no leftovers on failure. */
 #include "change/mw_change.h"
-#include "change/mw_change_raster.h"
-#include "change/mw_raw_tiles.h"
+#include "output/mw_output.h"
+#include "output/mw_output_internal.h"
 #include "mw_test.h"
 
 #include "minewatch/status.h"

@@ -9,8 +9,8 @@
  * nothing new; it skips when the CPU lacks AVX2.
  */
 #include "change/mw_change.h"
-#include "grid/mw_reflectance.h"
-#include "grid/mw_valid_mask.h"
+#include "read/mw_reflectance.h"
+#include "read/mw_valid_mask.h"
 #include "indices/mw_indices.h"
 #include "mw_test.h"
 

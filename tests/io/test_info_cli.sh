@@ -61,7 +61,7 @@ check "date option out" has "$tmp/out" "^date: *2021-12-31 (from option)$"
 check "band map" run 0 "$F/generic_unnamed.tif" --band-map "blue=4,green=3,red=2,nir=1"
 check "band map out" has "$tmp/out" "^date: *unknown"
 check "help" run 0 --help
-check "help text" has "$tmp/out" "usage: minewatch info"
+check "help text" has "$tmp/out" "Usage: minewatch info"
 
 fi
 

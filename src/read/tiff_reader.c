@@ -1,0 +1,309 @@
+/*
+ * libtiff direct block decoding (see mw_tiff_reader.h).
+ *
+ * General plan
+ *  1. Open: GDAL has opened the name already; accept it only when its
+ *     driver is GTiff on a plain file and libtiff's first directory has
+ *     GDAL's size, band count and a sample type whose values GDAL copies
+ *     unchanged into Float32 (8/16-bit integers, 32-bit float), a lossless
+ *     codec (no JPEG colour conversion) and no sparse block. Anything else
+ *     stays with GDAL.
+ *  2. Memory mapping is off ("rm"): the file's pages would otherwise count
+ *     in the resident set of a scan.
+ *  3. libtiff's errors go to the handle (TIFFOpenOptions handlers with user
+ *     data), never to stderr, and come back as a status naming the file.
+ */
+#include "mw_tiff_reader.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <tiffio.h>
+
+#include "core/mw_error.h"
+#include "core/mw_config.h"
+
+#ifdef MW_HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+struct mw_tiff_file {
+    TIFF *tif;
+    char *name;
+    mw_tiff_layout l;
+    char msg[MW_TIFF_MSG_SIZE];
+    int tiled;
+    int fast;            /* DEFLATE, predictor 1 or 2: raw read + libdeflate + our predictor */
+    int predictor;
+    size_t row_bytes;    /* bytes of one decoded block row (tile or strip width) */
+    uint8_t *raw;        /* compressed block */
+    size_t raw_cap;
+#ifdef MW_HAVE_LIBDEFLATE
+    struct libdeflate_decompressor *dec;
+#endif
+};
+
+static int on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
+{
+    (void)tif;
+    (void)module;
+    if (user) vsnprintf(user, MW_TIFF_MSG_SIZE, fmt, ap);
+    return 1;
+}
+
+static int on_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
+{
+    (void)tif;
+    (void)user;
+    (void)module;
+    (void)fmt;
+    (void)ap;
+    return 1;  /* GeoTIFF tags libtiff does not know: not our concern */
+}
+
+/** See mw_tiff_reader.h. */
+TIFF *mw_tiff_open_quiet(const char *name, const char *mode, char *msg)
+{
+    msg[0] = '\0';
+    TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
+    if (!opts) {
+        snprintf(msg, MW_TIFF_MSG_SIZE, "out of memory");
+        return NULL;
+    }
+    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, msg);
+    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, NULL);
+    TIFF *tif = TIFFOpenExt(name, mode, opts);
+    TIFFOpenOptionsFree(opts);
+    return tif;
+}
+
+static int lossless_codec(uint16_t c)
+{
+    switch (c) {
+    case COMPRESSION_NONE:
+    case COMPRESSION_LZW:
+    case COMPRESSION_ADOBE_DEFLATE:
+    case COMPRESSION_DEFLATE:
+    case COMPRESSION_PACKBITS:
+#ifdef COMPRESSION_ZSTD
+    case COMPRESSION_ZSTD:
+#endif
+#ifdef COMPRESSION_LZMA
+    case COMPRESSION_LZMA:
+#endif
+        return TIFFIsCODECConfigured(c);
+    default:
+        return 0;
+    }
+}
+
+static int disabled(void)
+{
+    const char *e = getenv("MINEWATCH_LIBTIFF");
+    return e && (!strcmp(e, "0") || !strcasecmp(e, "no") || !strcasecmp(e, "off"));
+}
+
+mw_tiff_file *mw_tiff_file_open(const char *name, GDALDatasetH ds)
+{
+    if (disabled() || !ds) return NULL;
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") != 0) return NULL;
+    if (strncmp(name, "/vsi", 4) == 0 || access(name, R_OK) != 0) return NULL;
+    int nb = GDALGetRasterCount(ds);
+    if (nb < 1) return NULL;
+    GDALDataType gt = GDALGetRasterDataType(GDALGetRasterBand(ds, 1));
+    for (int b = 2; b <= nb; b++)
+        if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != gt) return NULL;
+
+    mw_tiff_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->name = strdup(name))) goto reject;
+    f->tif = mw_tiff_open_quiet(name, "rm", f->msg);
+    if (!f->tif) goto reject;
+
+    TIFF *t = f->tif;
+    uint32_t w = 0, h = 0;
+    uint16_t spp = 1, bps = 0, fmt = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, comp = 0, photo = 0;
+    TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
+    TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
+    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
+    TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &fmt);
+    TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
+    TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
+    TIFFGetFieldDefaulted(t, TIFFTAG_PHOTOMETRIC, &photo);
+    if ((int)w != GDALGetRasterXSize(ds) || (int)h != GDALGetRasterYSize(ds) || spp != nb) goto reject;
+    if (!lossless_codec(comp) || photo == PHOTOMETRIC_YCBCR || photo == PHOTOMETRIC_PALETTE) goto reject;
+
+    mw_tiff_layout *l = &f->l;
+    if (gt == GDT_Byte && bps == 8 && fmt == SAMPLEFORMAT_UINT) l->type = MW_TIFF_U8;
+    else if (gt == GDT_UInt16 && bps == 16 && fmt == SAMPLEFORMAT_UINT) l->type = MW_TIFF_U16;
+    else if (gt == GDT_Int16 && bps == 16 && fmt == SAMPLEFORMAT_INT) l->type = MW_TIFF_I16;
+    else if (gt == GDT_Float32 && bps == 32 && fmt == SAMPLEFORMAT_IEEEFP) l->type = MW_TIFF_F32;
+    else goto reject;
+
+    l->width = (int)w;
+    l->height = (int)h;
+    l->nbands = nb;
+    l->separate = planar == PLANARCONFIG_SEPARATE && spp > 1;
+    l->spp = l->separate ? 1 : spp;
+    if (TIFFIsTiled(t)) {
+        uint32_t tw = 0, th = 0;
+        TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw);
+        TIFFGetField(t, TIFFTAG_TILELENGTH, &th);
+        if (!tw || !th) goto reject;
+        l->bw = (int)tw;
+        l->bh = (int)th;
+        l->block_bytes = (size_t)TIFFTileSize(t);
+        l->nblocks = TIFFNumberOfTiles(t);
+    } else {
+        uint32_t rps = h;
+        TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
+        if (rps == 0 || rps > h) rps = h;
+        l->bw = (int)w;
+        l->bh = (int)rps;
+        l->block_bytes = (size_t)TIFFStripSize(t);
+        l->nblocks = TIFFNumberOfStrips(t);
+    }
+    l->nbx = (l->width + l->bw - 1) / l->bw;
+    l->nby = (l->height + l->bh - 1) / l->bh;
+    size_t bytes = l->type == MW_TIFF_U8 ? 1 : l->type == MW_TIFF_F32 ? 4 : 2;
+    if (l->block_bytes != (size_t)l->bw * l->bh * l->spp * bytes) goto reject;
+    if (l->nblocks != (uint32_t)l->nbx * l->nby * (l->separate ? spp : 1)) goto reject;
+    /* Sparse blocks (no data written) are filled by GDAL, not by libtiff. */
+    for (uint32_t i = 0; i < l->nblocks; i++)
+        if (TIFFGetStrileByteCount(t, i) == 0) goto reject;
+    f->tiled = TIFFIsTiled(t);
+    f->row_bytes = (size_t)l->bw * l->spp * bytes;
+#ifdef MW_HAVE_LIBDEFLATE
+    uint16_t pred = PREDICTOR_NONE, fill = FILLORDER_MSB2LSB;
+    TIFFGetFieldDefaulted(t, TIFFTAG_PREDICTOR, &pred);
+    TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill);
+    f->predictor = pred;
+    f->fast = (comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE) && !TIFFIsByteSwapped(t) &&
+              fill == FILLORDER_MSB2LSB &&
+              (pred == PREDICTOR_NONE || (pred == PREDICTOR_HORIZONTAL && l->type != MW_TIFF_F32)) &&
+              (f->dec = libdeflate_alloc_decompressor()) != NULL;
+#endif
+    return f;
+
+reject:
+    mw_tiff_file_close(f);
+    return NULL;
+}
+
+void mw_tiff_file_close(mw_tiff_file *f)
+{
+    if (!f) return;
+    if (f->tif) TIFFClose(f->tif);
+#ifdef MW_HAVE_LIBDEFLATE
+    if (f->dec) libdeflate_free_decompressor(f->dec);
+#endif
+    free(f->raw);
+    free(f->name);
+    free(f);
+}
+
+const mw_tiff_layout *mw_tiff_file_layout(const mw_tiff_file *f) { return &f->l; }
+
+uint32_t mw_tiff_block_id(const mw_tiff_layout *l, int band, int bx, int by)
+{
+    uint32_t plane = l->separate ? (uint32_t)(band - 1) : 0;
+    return (plane * (uint32_t)l->nby + (uint32_t)by) * (uint32_t)l->nbx + (uint32_t)bx;
+}
+
+#ifdef MW_HAVE_LIBDEFLATE
+/* Undo horizontal differencing (TIFF predictor 2) of one row of n samples
+ * of one channel: a running sum, mod 2^16. libtiff's loop adds through
+ * memory, a store-to-load chain per sample; this keeps the sum in a
+ * register, eight lanes at a time with SSE2 (log-step prefix sum). */
+static void undo_pred16(uint16_t *p, int n)
+{
+    int i = 0;
+    uint16_t acc = 0;
+#ifdef __SSE2__
+    __m128i carry = _mm_setzero_si128();
+    for (; i + 8 <= n; i += 8) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        x = _mm_add_epi16(x, _mm_slli_si128(x, 2));
+        x = _mm_add_epi16(x, _mm_slli_si128(x, 4));
+        x = _mm_add_epi16(x, _mm_slli_si128(x, 8));
+        x = _mm_add_epi16(x, carry);
+        _mm_storeu_si128((__m128i *)(p + i), x);
+        __m128i hi = _mm_shufflehi_epi16(x, 0xFF);
+        carry = _mm_unpackhi_epi64(hi, hi);
+    }
+    if (i) acc = p[i - 1];
+#endif
+    for (; i < n; i++) {
+        acc = (uint16_t)(acc + p[i]);
+        p[i] = acc;
+    }
+}
+
+/* Predictor 2 for any channel count and 8/16-bit samples, row by row. */
+static void undo_predictor(const mw_tiff_file *f, uint8_t *blk, size_t bytes)
+{
+    const int spp = f->l.spp, w = f->l.bw;
+    for (size_t off = 0; off + f->row_bytes <= bytes; off += f->row_bytes) {
+        if (f->l.type == MW_TIFF_U8) {
+            uint8_t *p = blk + off;
+            for (int i = spp; i < w * spp; i++) p[i] = (uint8_t)(p[i] + p[i - spp]);
+        } else if (spp == 1) {
+            undo_pred16((uint16_t *)(blk + off), w);
+        } else {
+            uint16_t *p = (uint16_t *)(blk + off);
+            for (int i = spp; i < w * spp; i++) p[i] = (uint16_t)(p[i] + p[i - spp]);
+        }
+    }
+}
+
+/* Raw block through libtiff, inflate with libdeflate, undo the predictor.
+ * Returns 0 when anything is unexpected: the caller asks libtiff then. */
+static int decode_fast(mw_tiff_file *f, uint32_t id, void *dst)
+{
+    uint64_t n = TIFFGetStrileByteCount(f->tif, id);
+    if (n == 0 || n > (uint64_t)1 << 31) return 0;
+    if (n > f->raw_cap) {
+        uint8_t *p = realloc(f->raw, (size_t)n);
+        if (!p) return 0;
+        f->raw = p;
+        f->raw_cap = (size_t)n;
+    }
+    tmsize_t got = f->tiled ? TIFFReadRawTile(f->tif, id, f->raw, (tmsize_t)n)
+                            : TIFFReadRawStrip(f->tif, id, f->raw, (tmsize_t)n);
+    if (got != (tmsize_t)n) return 0;
+    size_t want = f->l.block_bytes;
+    if (!f->tiled) {
+        /* The last strip of a plane may be short. */
+        uint32_t row0 = (id % (uint32_t)f->l.nby) * (uint32_t)f->l.bh;
+        uint32_t rows = (uint32_t)f->l.height - row0 < (uint32_t)f->l.bh ? (uint32_t)f->l.height - row0 : (uint32_t)f->l.bh;
+        want = rows * f->row_bytes;
+    }
+    size_t out = 0;
+    if (libdeflate_zlib_decompress(f->dec, f->raw, (size_t)n, dst, f->l.block_bytes, &out) != LIBDEFLATE_SUCCESS ||
+        out != want)
+        return 0;
+    if (f->predictor == PREDICTOR_HORIZONTAL) undo_predictor(f, dst, out);
+    return 1;
+}
+#endif
+
+mw_status mw_tiff_file_decode(mw_tiff_file *f, uint32_t id, void *dst)
+{
+#ifdef MW_HAVE_LIBDEFLATE
+    if (f->fast && decode_fast(f, id, dst)) return MW_OK;
+#endif
+    f->msg[0] = '\0';
+    tmsize_t n = TIFFIsTiled(f->tif) ? TIFFReadEncodedTile(f->tif, id, dst, (tmsize_t)f->l.block_bytes)
+                                      : TIFFReadEncodedStrip(f->tif, id, dst, (tmsize_t)f->l.block_bytes);
+    if (n < 0)
+        return mw_error_set(MW_ERR_READ, "%s: cannot decode block %u: %s", f->name, (unsigned)id,
+                            f->msg[0] ? f->msg : "read error");
+    return MW_OK;
+}
