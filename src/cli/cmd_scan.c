@@ -242,6 +242,8 @@ static int run_scan(const scan_args *a, mw_options *opt)
         term_progress p = {.quiet = a->quiet, .last = -1};
         const mw_scene *befores[1] = {before};
         mw_status st = mw_scan_run(ctx, befores, 1, after, opt, progress_cb, &p, &set);
+        /* the scan refuses output paths (an --evidence DIR in use) before reading: usage */
+        int refused = st == MW_ERR_USAGE;
         if (!a->quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
         /* The change raster is committed with the alert file. */
         if (st == MW_OK) st = mw_alert_set_write(set, a->out_path);
@@ -250,7 +252,7 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 mw_cli_error("interrupted: no output written");
             else
                 mw_cli_error("%s", mw_last_error());
-            rc = st == MW_ERR_USAGE ? 2 : 1;  /* a refused output path is a usage error */
+            rc = refused ? 2 : 1;
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
