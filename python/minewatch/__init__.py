@@ -262,10 +262,28 @@ class Context:
                 _check(_scene_open(_enc(path), ctypes.byref(args), ctypes.byref(h)))
                 scenes.append(h)
             befores = (_P * 1)(scenes[0])
-            cb = _PROGRESS(0) if progress is None else _PROGRESS(
-                lambda done, msg, user: 1 if progress(done, msg.decode() if msg else None) is not False else 0)
+            raised = []
+
+            def on_progress(done, msg, user):
+                # Python runs its signal handlers here: Ctrl-C (or an
+                # exception of the caller's callable) cancels the scan
+                # cleanly and is raised again once the library returned.
+                try:
+                    if progress is not None and progress(done, msg.decode() if msg else None) is False:
+                        return 0
+                    return 1
+                except BaseException as e:  # noqa: B902 (re-raised below)
+                    raised.append(e)
+                    return 0
+
+            cb = _PROGRESS(on_progress)
             out = _P()
-            _check(_scan_run(self._h, befores, 1, scenes[1], opt, cb, None, ctypes.byref(out)))
+            st = _scan_run(self._h, befores, 1, scenes[1], opt, cb, None, ctypes.byref(out))
+            if raised:
+                if st == 0:
+                    _set_destroy(out)
+                raise raised[0]
+            _check(st)
             result = AlertSet(out)
             for w in result.warnings:
                 warnings.warn(w, MinewatchWarning, stacklevel=3)
@@ -313,6 +331,8 @@ def scan(before, after, **options):
     write the alerts there, any format; the change raster is then committed
     with it), progress (a callable(done, message) returning False to
     cancel), context (a Context; default: one shared per process).
+    Ctrl-C cancels a running scan (nothing is left on disk) and raises
+    KeyboardInterrupt.
 
     Raises MinewatchError (with .status and a message naming the file) when
     the scan fails; warnings come as MinewatchWarning.

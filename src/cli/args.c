@@ -5,7 +5,10 @@
  */
 #include "mw_cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mw_cli_parser_init(mw_cli_parser *p, const char *cmd, const char *help, const mw_cli_option *opts,
@@ -88,4 +91,24 @@ int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out)
 {
     if (mw_sensor_from_name(value, out) == MW_OK) return 0;
     return mw_cli_usage_error("%s: --sensor: %s", cmd, mw_last_error());
+}
+
+int mw_cli_parse_long(const char *opt, const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end) return mw_cli_usage_error("%s: '%s' is not a whole number", opt, s);
+    *out = v;
+    return 0;
+}
+
+int mw_cli_parse_double(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v)) return mw_cli_usage_error("%s: '%s' is not a number", opt, s);
+    *out = v;
+    return 0;
 }

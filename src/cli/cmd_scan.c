@@ -7,7 +7,6 @@
  * SIGINT/SIGTERM into a clean cancellation (the library removes its
  * temporary files; no output is left).
  */
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -52,26 +51,6 @@ static int progress_cb(double done, const char *msg, void *arg)
         p->last = 41;
     }
     fflush(stderr);
-    return 1;
-}
-
-static int parse_long(const char *opt, const char *s, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end) return mw_cli_usage_error("%s: '%s' is not a whole number", opt, s), 0;
-    *out = v;
-    return 1;
-}
-
-static int parse_double(const char *opt, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v)) return mw_cli_usage_error("%s: '%s' is not a number", opt, s), 0;
-    *out = v;
     return 1;
 }
 
@@ -165,20 +144,20 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
         st = mw_options_set_string(opt, MW_OPT_EVIDENCE, v);
         break;
     case OPT_MIN_AREA:
-        if (!parse_double("--min-area", v, &d)) return 2;
+        if (mw_cli_parse_double("--min-area", v, &d)) return 2;
         st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
         break;
     case OPT_MIN_CONFIDENCE:
-        if (!parse_double("--min-confidence", v, &d)) return 2;
+        if (mw_cli_parse_double("--min-confidence", v, &d)) return 2;
         st = mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d);
         break;
     case OPT_THREADS:
-        if (!parse_long("--threads", v, &l)) return 2;
+        if (mw_cli_parse_long("--threads", v, &l)) return 2;
         if (l < 1) return mw_cli_usage_error("--threads must be at least 1, not %ld", l);
         st = mw_options_set_int(opt, MW_OPT_THREADS, l);
         break;
     case OPT_TILE_SIZE:
-        if (!parse_long("--tile-size", v, &l)) return 2;
+        if (mw_cli_parse_long("--tile-size", v, &l)) return 2;
         st = mw_options_set_int(opt, MW_OPT_TILE_SIZE, l);
         break;
     case OPT_TIMINGS:

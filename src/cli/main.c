@@ -13,6 +13,8 @@
 static const mw_cli_command commands[] = {
     {"scan", "find candidate mining sites between two acquisitions", mw_cli_scan_help, mw_cli_scan},
     {"info", "show what minewatch reads from a scene", mw_cli_info_help, mw_cli_info},
+    {"batch", "scan many scene pairs (CSV, folder, STAC), resumable, shardable", mw_cli_batch_help, mw_cli_batch},
+    {"merge", "join the output folders of batch shards", mw_cli_merge_help, mw_cli_merge},
     {"verify", "check an evidence package (and its inputs) against its SHA-256 sums", mw_cli_verify_help,
      mw_cli_verify},
 };

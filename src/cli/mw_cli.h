@@ -23,9 +23,13 @@ typedef struct mw_cli_command {
 
 int mw_cli_info(int argc, char **argv);
 int mw_cli_scan(int argc, char **argv);
+int mw_cli_batch(int argc, char **argv);
+int mw_cli_merge(int argc, char **argv);
 int mw_cli_verify(int argc, char **argv);
 extern const char mw_cli_info_help[];
 extern const char mw_cli_scan_help[];
+extern const char mw_cli_batch_help[];
+extern const char mw_cli_merge_help[];
 extern const char mw_cli_verify_help[];
 
 /** One option a command accepts. */
@@ -65,8 +69,11 @@ void mw_cli_parser_init(mw_cli_parser *p, const char *cmd, const char *help, con
  */
 int mw_cli_next(mw_cli_parser *p, const char **value);
 
-/** The sensor names of --sensor (auto, sentinel2, landsat, generic and aliases); 2 on error, printed. */
+/** The sensor names of --sensor (auto, sentinel2, landsat, generic and aliases): 0, or 2 on error, printed. */
 int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out);
+/** A whole number / a finite number as the value of option @p opt: 0, or 2 on error, printed. */
+int mw_cli_parse_long(const char *opt, const char *s, long *out);
+int mw_cli_parse_double(const char *opt, const char *s, double *out);
 
 /* Print "minewatch: error: <msg>" on stderr (one line). */
 void mw_cli_error(const char *fmt, ...);

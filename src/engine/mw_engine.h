@@ -11,6 +11,7 @@
 #include "change/mw_change.h"
 #include "grid/mw_grid.h"
 #include "read/mw_read.h"
+#include "minewatch/scan.h"
 
 enum { MW_INDEX_NDVI = 0, MW_INDEX_MNDWI, MW_INDEX_NDTI, MW_INDEX_BSI, MW_INDEX_COUNT };
 
@@ -32,6 +33,8 @@ typedef struct mw_worker {
     mw_window win;
     mw_window sub;                               /* a part of win (mw_window_extract) */
     struct mw_lonlat *ll;                        /* PROJ context of this thread, made on first use */
+    uint8_t *mask;                               /* scratch of site measurements (freed after a wave) */
+    size_t mask_cap;
     int use_ndwi;                                /* a scene lacks SWIR: water from NDWI */
     double t_read, t_compute, t_sites;           /* seconds, this thread */
 } mw_worker;
@@ -39,6 +42,8 @@ typedef struct mw_worker {
 mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *after,
                          const mw_grid *grid);
 void mw_worker_clear(mw_worker *w);
+/** Free the worker's site-measurement scratch (it grows again on use). */
+void mw_worker_free_scratch(mw_worker *w);
 
 /**
  * Read both scenes over @p r, compute indices of both dates, validity, and
@@ -57,12 +62,10 @@ mw_status mw_worker_lonlat(mw_worker *w, const char *crs_wkt, struct mw_lonlat *
  */
 mw_status mw_window_extract(mw_worker *w, mw_rect r);
 
-/**
- * Scene-wide median shift of each index, from a fixed lattice of sample
- * windows aligned to the input's blocks (independent of tiles and threads).
- */
-mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
-                            const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
-                            long long *sampled_valid);
+/* Scan options for the modules that drive scans (batch): a deep copy
+ * (NULL when out of memory; defaults when @p o is NULL) and getters. */
+mw_options *mw_options_copy(const mw_options *o);
+const char *mw_options_get_string(const mw_options *o, mw_option key);
+double mw_options_get_double(const mw_options *o, mw_option key);
 
 #endif

@@ -1,19 +1,22 @@
 /*
- * State of one scan, shared by its passes (scan.c orchestrates;
- * tile_pass.c and site_pass.c do the parallel work).
+ * What the passes of a scan share. scan.c fixes a mw_scan_setup and runs
+ * the passes as clients of the scheduler (mw_pool.h): shift.c, then
+ * tile_pass.c (classes, components, the sites it can measure early), then
+ * site_pass.c (the other sites). Each pass returns its own result; none
+ * calls back into scan.c.
  */
 #ifndef MW_SCAN_INTERNAL_H
 #define MW_SCAN_INTERNAL_H
 
 #include <stddef.h>
 
-#include "minewatch/scan.h"
 #include "alerts/mw_alerts.h"
+#include "minewatch/scan.h"
 #include "model/mw_model.h"
-#include "read/mw_read.h"
-#include "sites/mw_sites.h"
 #include "mw_engine.h"
 #include "mw_options_internal.h"
+#include "mw_pool.h"
+#include "sites/mw_sites.h"
 
 typedef struct mw_change_raster mw_change_raster;
 
@@ -22,6 +25,22 @@ typedef struct mw_change_raster mw_change_raster;
  * "site" is nearly always cloud or haze the mask missed, and measuring it
  * would break the memory bound. Such sites are counted and reported. */
 enum { MW_SITE_WINDOW_MAX_PX = 1500 * 1500 };
+
+/** What a scan fixes before its passes; read-only in them. */
+typedef struct mw_scan_setup {
+    const mw_scene *before, *after;
+    const mw_options *opt;
+    const mw_model *model;
+    const mw_change_params *params;
+    const mw_grid *grid;
+    const mw_aoi *aoi;       /* NULL: none */
+    mw_index_shift shift;
+    int radius;              /* dilation radius joining fragments, pixels */
+    int buffer_px;           /* ring for river/context features, pixels */
+    int site_halo;           /* margin of a site window around its bbox, pixels */
+    int64_t min_pixels;      /* sites smaller than this are not measured */
+    struct mw_evidence *evidence;  /* --evidence: chips captured as sites are kept (thread-safe) */
+} mw_scan_setup;
 
 /** A site's measurement: kept (it passed the filters) and its alert. */
 typedef struct mw_site_slot {
@@ -40,69 +59,36 @@ typedef struct mw_site_pre {
 /* mw_cmp_seed() sorts and searches these by their first member. */
 _Static_assert(offsetof(mw_site_pre, seed) == 0, "mw_site_pre.seed first");
 
-typedef struct mw_scan_ctx {
-    mw_context *context;     /* model cache, threads, warnings */
-    const mw_scene *before, *after;
-    const mw_options *opt;
-    const mw_model *model;   /* from the context's cache */
-    const mw_change_params *params;
-    mw_grid grid;
-    mw_aoi *aoi;
-    mw_index_shift shift;
-    int nthreads;
-    mw_worker *workers;
-    mw_block_store *store_before, *store_after;  /* decoded blocks shared by the threads */
-    int store_jobs_before, store_jobs;           /* planned decode jobs (before's first) */
-    int radius;              /* dilation radius joining fragments, pixels */
-    int buffer_px;           /* ring for river/context features, pixels */
-    double pixel_area_m2;
-    int64_t min_pixels;      /* sites smaller than this are not measured */
-    mw_progress_fn progress;
-    void *progress_arg;
-
-    long long valid_pixels;
-    long long class_pixels[MW_CLASS_COUNT];
-    mw_site_list *sites;
-    mw_change_raster *raster;  /* open until the alerts are written: committed last */
-    mw_alert *alerts;
-    int nalerts;
-    int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
-    mw_rect too_large_box;   /* pixel bbox of the largest of them, to say where it is */
-    mw_site_pre *pre;        /* sites measured by the tile pass, by seed */
-    int npre;
-    int site_halo;           /* margin of a site window around its bbox, pixels */
-    double t_shift, t_tiles, t_merge, t_sites, t_write;
-    struct mw_evidence *evidence;  /* --evidence: begun before the first read, committed last */
-    int *alert_stages;             /* per alert: its captured chips (--evidence) */
-} mw_scan_ctx;
-
-/** Pass 2: classes and components over all tiles; fills valid_pixels, class_pixels, sites. */
-mw_status mw_tile_pass(mw_scan_ctx *ctx, double p0, double p1);
-
-/** Pass 3: measure, outline, score and filter every site; fills alerts. */
-mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1);
-
-/**
- * Plan the shared decoded blocks for reads of @p rects (both scenes);
- * *jobs = blocks to decode with mw_scan_fill_block() in the next parallel
- * region, before any window of @p rects is computed. n = 0 empties the stores.
- */
-mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs);
-/** Decode planned job @p i with worker @p wk's readers (thread-safe for distinct i). */
-mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i);
+/* ---- measuring one site (site_measure.c), shared by both passes ---- */
 
 /** The window a site is measured on: its bbox grown by the ring and join margins, in the grid. */
-mw_rect mw_scan_site_window(const mw_scan_ctx *ctx, const mw_site_acc *site);
+mw_rect mw_site_window_of(const mw_scan_setup *s, const mw_site_acc *site);
 /**
  * Measure, outline, score and filter @p site on window data @p w (w->r must
- * be mw_scan_site_window() of the site); fills @p slot. @p mask is scratch.
+ * be mw_site_window_of() the site; bands are read from wk->win); fills @p slot.
  */
-mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                                 const mw_window *w, uint8_t **mask, size_t *mask_cap, mw_site_slot *slot);
+mw_status mw_site_measure_window(const mw_scan_setup *s, mw_worker *wk, const mw_site_acc *site,
+                                 const mw_window *w, mw_site_slot *slot);
+/** Compute the window of @p site in wk->win, then mw_site_measure_window(). */
+mw_status mw_site_compute_measure(const mw_scan_setup *s, mw_worker *wk, const mw_site_acc *site,
+                                  mw_site_slot *slot);
 
-/** Compute the window of @p site (mw_scan_site_window) in wk->win, then mw_site_measure_window(). */
-mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                               uint8_t **mask, size_t *mask_cap, mw_site_slot *slot);
+/* ---- pass 2: tiles (tile_pass.c) ---- */
+
+typedef struct mw_tile_result {
+    long long valid_pixels;
+    long long class_pixels[MW_CLASS_COUNT];
+    mw_site_list *sites;       /* every site, merged across tiles, by seed */
+    mw_site_pre *pre;          /* sites measured by the tile pass, by seed */
+    int npre;
+    mw_change_raster *raster;  /* open until the alerts are written: committed last */
+    double t_tiles, t_merge;
+} mw_tile_result;
+
+/** Classes and components over all tiles, progress from @p p0 to @p p1. */
+mw_status mw_tile_pass(const mw_scan_setup *s, mw_pool *pool, double p0, double p1, mw_tile_result *out);
+/** Free what a tile result holds (aborting an open change raster). */
+void mw_tile_result_clear(mw_tile_result *r);
 
 /**
  * After wave @p ty of the tile pass (tile rows up to ty labelled): the
@@ -111,7 +97,7 @@ mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, c
  * ty - 1 and ty (wave_sites.c). *out (malloc'ed, *n entries) is owned
  * by the caller.
  */
-mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
+mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                              int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n);
 /** qsort/bsearch order of int64_t seeds, and of mw_site_pre by seed (its
  *  first member). */
@@ -119,7 +105,30 @@ int mw_cmp_seed(const void *a, const void *b);
 /** Same site, field for field (the sums bit for bit). */
 int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 
-/** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
-mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg);
+/* ---- pass 3: sites (site_pass.c) ---- */
+
+typedef struct mw_site_result {
+    mw_alert *alerts;        /* in site order, ids made unique */
+    int *stages;             /* per alert: its captured chips (--evidence), 0 none */
+    int nalerts;
+    int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
+    mw_rect too_large_box;   /* pixel bbox of the largest of them, to say where it is */
+    double t_sites;
+} mw_site_result;
+
+/** Measure, outline, score and filter every site of @p tiles (taking the
+ *  tile pass's measurements where the merge agrees). */
+mw_status mw_site_pass(const mw_scan_setup *s, mw_pool *pool, mw_tile_result *tiles, double p0, double p1,
+                       mw_site_result *out);
+void mw_site_result_clear(mw_site_result *r);
+
+/* ---- pass 1: index shift (shift.c) ---- */
+
+/**
+ * Scene-wide median shift of each index, from a fixed lattice of sample
+ * windows aligned to the input's blocks (independent of tiles and threads).
+ */
+mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
+                            mw_index_shift *shift, long long *sampled_valid);
 
 #endif

@@ -98,3 +98,36 @@ mw_status mw_options_set_string(mw_options *o, mw_option key, const char *v)
         return mw_error_set(MW_ERR_USAGE, "option %d is not a string option", (int)key);
     }
 }
+
+mw_options *mw_options_copy(const mw_options *o)
+{
+    mw_options *c = mw_options_new();
+    if (!c || !o) return c;
+    *c = *o;
+    c->model = c->aoi = c->protected_areas = c->change_raster = c->output = c->model_dir = NULL;
+    if (set_str(&c->model, o->model) || set_str(&c->aoi, o->aoi) ||
+        set_str(&c->protected_areas, o->protected_areas) || set_str(&c->change_raster, o->change_raster) ||
+        set_str(&c->output, o->output) || set_str(&c->model_dir, o->model_dir)) {
+        mw_options_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+const char *mw_options_get_string(const mw_options *o, mw_option key)
+{
+    switch (key) {
+    case MW_OPT_MODEL: return o->model;
+    case MW_OPT_AOI: return o->aoi;
+    case MW_OPT_PROTECTED: return o->protected_areas;
+    case MW_OPT_CHANGE_RASTER: return o->change_raster;
+    case MW_OPT_OUTPUT: return o->output;
+    case MW_OPT_MODEL_DIR: return o->model_dir;
+    default: return NULL;
+    }
+}
+
+double mw_options_get_double(const mw_options *o, mw_option key)
+{
+    return key == MW_OPT_MIN_AREA_HA ? o->min_area_ha : key == MW_OPT_MIN_CONFIDENCE ? o->min_confidence : NAN;
+}

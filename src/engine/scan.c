@@ -5,9 +5,11 @@
  * General plan
  *  1. Model (from the context's cache: the sensor's file in models/ unless
  *     one is given), target grid (after scene's grid over the overlap), AOI.
- *  2. One worker per thread: its own GDAL handles and buffers.
- *  3. Pass 1, index shift (shift.c); pass 2, tiles (tile_pass.c); pass 3,
- *     sites (site_pass.c); protected-area tags (main thread).
+ *  2. The scheduler (pool.c): one worker per thread, its own GDAL handles
+ *     and buffers, decoded blocks shared between them.
+ *  3. Its clients: pass 1, index shift (shift.c); pass 2, tiles
+ *     (tile_pass.c); pass 3, sites (site_pass.c). Then protected-area tags
+ *     (main thread).
  *  4. The alerts move into an alert set with the run's description. The
  *     change raster (written by the tile pass under a temporary name) is
  *     committed at the end, or handed to the set to commit after the alert
@@ -26,11 +28,10 @@
 #include <cpl_error.h>
 #include <omp.h>
 
-#include "alerts/mw_alerts.h"
 #include "core/mw_error.h"
+#include "mw_context_internal.h"
 #include "output/mw_evidence.h"
 #include "output/mw_output.h"
-#include "mw_context_internal.h"
 
 struct mw_scan_result {
     int alerts;
@@ -40,31 +41,22 @@ struct mw_scan_result {
     char *warnings;
 };
 
-mw_status mw_scan_progress(mw_scan_ctx *ctx, double done, const char *msg)
-{
-    if (!ctx->progress) return MW_OK;
-    if (!ctx->progress(done, msg, ctx->progress_arg))
-        return mw_error_set(MW_ERR_CANCELLED, "cancelled");
-    return MW_OK;
-}
-
-mw_status mw_scan_plan_blocks(mw_scan_ctx *ctx, const mw_rect *rects, int n, int *jobs)
-{
-    int a = 0, b = 0;
-    *jobs = 0;
-    mw_status st = ctx->store_before ? mw_block_store_plan(ctx->store_before, rects, n, &b) : MW_OK;
-    if (st == MW_OK && ctx->store_after) st = mw_block_store_plan(ctx->store_after, rects, n, &a);
-    ctx->store_jobs_before = b;
-    ctx->store_jobs = st == MW_OK ? a + b : 0;
-    *jobs = ctx->store_jobs;
-    return st;
-}
-
-mw_status mw_scan_fill_block(mw_scan_ctx *ctx, mw_worker *wk, int i)
-{
-    if (i < ctx->store_jobs_before) return mw_block_store_fill(ctx->store_before, wk->before, i);
-    return mw_block_store_fill(ctx->store_after, wk->after, i - ctx->store_jobs_before);
-}
+/* A scan's state: what it sets up, the scheduler, what the passes return. */
+typedef struct mw_scan_ctx {
+    mw_scan_setup setup;       /* read-only in the passes */
+    mw_context *context;       /* model cache, threads, warnings */
+    const mw_options *opt;
+    const mw_scene *before, *after;
+    const mw_model *model;     /* from the context's cache */
+    mw_grid grid;
+    mw_aoi *aoi;
+    mw_progress progress;
+    mw_pool *pool;
+    mw_tile_result tiles;
+    mw_site_result sites;
+    double t_shift;
+    mw_evidence *evidence;     /* --evidence: begun before the first read, sealed by the set's write */
+} mw_scan_ctx;
 
 static char *params_json(const mw_scan_ctx *ctx)
 {
@@ -78,7 +70,7 @@ static char *params_json(const mw_scan_ctx *ctx)
     fprintf(f, "\"merge_distance_m\": %.4g, \"river_buffer_m\": %.4g, ",
             mw_model_merge_distance_m(ctx->model), mw_model_river_buffer_m(ctx->model));
     fprintf(f, "\"index_shift\": {\"ndvi\": %.4f, \"mndwi\": %.4f, \"ndti\": %.4f, \"bsi\": %.4f}, ",
-            ctx->shift.ndvi, ctx->shift.mndwi, ctx->shift.ndti, ctx->shift.bsi);
+            ctx->setup.shift.ndvi, ctx->setup.shift.mndwi, ctx->setup.shift.ndti, ctx->setup.shift.bsi);
     fprintf(f, "\"aoi\": %s, \"protected\": %s}", o->aoi ? "true" : "false",
             o->protected_areas ? "true" : "false");
     fclose(f);
@@ -91,9 +83,10 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
     mw_protected *p = NULL;
     mw_status st = mw_protected_open(ctx->opt->protected_areas, &p);
     if (st != MW_OK) return st;
-    for (int i = 0; i < ctx->nalerts; i++) {
-        const char *name = mw_protected_name_for(p, ctx->alerts[i].geometry);
-        if (name && !(ctx->alerts[i].protected_area = strdup(name))) {
+    for (int i = 0; i < ctx->sites.nalerts; i++) {
+        mw_alert *a = &ctx->sites.alerts[i];
+        const char *name = mw_protected_name_for(p, a->geometry);
+        if (name && !(a->protected_area = strdup(name))) {
             st = mw_error_set(MW_ERR_NOMEM, "out of memory");
             break;
         }
@@ -116,17 +109,18 @@ static mw_alert_meta alert_meta(const mw_scan_ctx *ctx, const char *params)
 }
 
 /* ---- --evidence: the package is begun before the first pixel is read,
- * gets each kept site's chips while the site is measured (site_pass.c),
+ * gets each kept site's chips while the site is measured (site_measure.c),
  * is built here when the alerts are final, and is sealed by the set's
- * first write (it needs the alert file's SHA-256). ---- */
+ * first write (the manifest holds the alert file's SHA-256). ---- */
 
 /* An alert's window through the scan's own worker (readers, shift, AOI):
  * for alerts whose chips were not captured while measured. */
 static mw_status evidence_read(void *arg, int thread, mw_rect r, mw_evidence_window *out)
 {
     mw_scan_ctx *ctx = arg;
-    mw_worker *wk = &ctx->workers[thread < ctx->nthreads ? thread : 0];
-    mw_status st = mw_window_compute(wk, &ctx->grid, r, ctx->aoi, ctx->params, &ctx->shift);
+    mw_worker *wk = mw_pool_worker(ctx->pool, thread < mw_pool_threads(ctx->pool) ? thread : 0);
+    const mw_scan_setup *s = &ctx->setup;
+    mw_status st = mw_window_compute(wk, &ctx->grid, r, ctx->aoi, s->params, &s->shift);
     if (st != MW_OK) return st;
     *out = (mw_evidence_window){.r = r, .before = &wk->win.before, .after = &wk->win.after, .cls = wk->win.cls};
     return MW_OK;
@@ -151,11 +145,11 @@ static mw_status evidence_build(mw_scan_ctx *ctx)
     char *params = params_json(ctx);
     if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_alert_meta meta = alert_meta(ctx, params);
-    mw_evidence_scan s = {.alerts = ctx->alerts, .nalerts = ctx->nalerts, .meta = &meta, .grid = &ctx->grid,
-                          .min_area_ha = ctx->opt->min_area_ha, .min_confidence = ctx->opt->min_confidence,
-                          .parameters_json = params, .threads = ctx->workers ? ctx->nthreads : 0,
-                          .tile_size = ctx->opt->tile_size, .read = evidence_read, .read_arg = ctx,
-                          .stages = ctx->alert_stages};
+    mw_evidence_scan s = {.alerts = ctx->sites.alerts, .nalerts = ctx->sites.nalerts, .meta = &meta,
+                          .grid = &ctx->grid, .min_area_ha = ctx->opt->min_area_ha,
+                          .min_confidence = ctx->opt->min_confidence, .parameters_json = params,
+                          .threads = ctx->pool ? mw_pool_threads(ctx->pool) : 0, .tile_size = ctx->opt->tile_size,
+                          .read = evidence_read, .read_arg = ctx, .stages = ctx->sites.stages};
     mw_status st = mw_evidence_build(ctx->evidence, &s);
     free(params);
     return st;
@@ -181,11 +175,11 @@ static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
     if (st == MW_OK) st = mw_geojson_metadata_text(&meta, &text);
     if (st == MW_OK) mw_alert_set_take_metadata_json(*out, text);
     free(params);
-    if (st == MW_OK) st = mw_alert_set_adopt(*out, ctx->alerts, ctx->nalerts);
+    if (st == MW_OK) st = mw_alert_set_adopt(*out, ctx->sites.alerts, ctx->sites.nalerts);
     if (st == MW_OK) {
-        ctx->alerts = NULL;
-        ctx->nalerts = 0;
-        mw_alert_set_set_threads(*out, ctx->nthreads);
+        ctx->sites.alerts = NULL;
+        ctx->sites.nalerts = 0;
+        mw_alert_set_set_threads(*out, ctx->pool ? mw_pool_threads(ctx->pool) : 1);
     }
     return st;
 }
@@ -220,23 +214,24 @@ static char *too_large_warning(mw_scan_ctx *ctx)
 {
     char msg[512], where[160] = "";
     double lon0, lon1, lat0, lat1;
-    if (box_lonlat(&ctx->workers[0], &ctx->grid, ctx->too_large_box, &lon0, &lon1, &lat0, &lat1))
+    if (box_lonlat(mw_pool_worker(ctx->pool, 0), &ctx->grid, ctx->sites.too_large_box, &lon0, &lon1, &lat0, &lat1))
         snprintf(where, sizeof where, "; the largest spans lon %.4f..%.4f, lat %.4f..%.4f", lon0, lon1, lat0, lat1);
     snprintf(msg, sizeof msg,
              "%d disturbance%s too large to outline (site window over %d x %d pixels; nearly always cloud or "
              "haze the mask missed)%s: scan a smaller --aoi to outline what is inside",
-             ctx->too_large, ctx->too_large == 1 ? "" : "s", 1500, 1500, where);
+             ctx->sites.too_large, ctx->sites.too_large == 1 ? "" : "s", 1500, 1500, where);
     return strdup(msg);
 }
 
 static mw_scan_timings scan_timings(const mw_scan_ctx *ctx)
 {
-    mw_scan_timings t = {.shift = ctx->t_shift, .tiles = ctx->t_tiles, .merge = ctx->t_merge,
-                         .sites = ctx->t_sites};
-    for (int i = 0; i < ctx->nthreads && ctx->workers; i++) {
-        t.read += ctx->workers[i].t_read;
-        t.compute += ctx->workers[i].t_compute;
-        t.site_threads += ctx->workers[i].t_sites;
+    mw_scan_timings t = {.shift = ctx->t_shift, .tiles = ctx->tiles.t_tiles, .merge = ctx->tiles.t_merge,
+                         .sites = ctx->sites.t_sites};
+    for (int i = 0; ctx->pool && i < mw_pool_threads(ctx->pool); i++) {
+        const mw_worker *wk = mw_pool_worker(ctx->pool, i);
+        t.read += wk->t_read;
+        t.compute += wk->t_compute;
+        t.site_threads += wk->t_sites;
     }
     return t;
 }
@@ -254,18 +249,18 @@ static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outsi
 {
     mw_status st = MW_OK;
     mw_alert_set_set_pixels(set, (long long)ctx->grid.width * ctx->grid.height);
-    if (ctx->opt->timings && ctx->workers) {
+    if (ctx->opt->timings && ctx->pool) {
         mw_scan_timings t = scan_timings(ctx);
         st = mw_alert_set_set_timings(set, &t);
     }
-    if (st == MW_OK && ctx->too_large) {
+    if (st == MW_OK && ctx->sites.too_large) {
         char *w = too_large_warning(ctx);
         st = warn(ctx, set, w);
         free(w);
     }
     if (st == MW_OK && aoi_outside)
         st = warn(ctx, set, "the area of interest does not overlap the scenes: no alerts");
-    else if (st == MW_OK && ctx->aoi && ctx->valid_pixels == 0)
+    else if (st == MW_OK && ctx->aoi && ctx->tiles.valid_pixels == 0)
         st = warn(ctx, set, "no clear pixel inside the area of interest: no alerts");
     return st;
 }
@@ -279,108 +274,87 @@ static void raster_abort(void *r) { mw_change_raster_abort(r); }
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
-    mw_block_store_destroy(ctx->store_before);
-    mw_block_store_destroy(ctx->store_after);
-    if (ctx->workers)
-        for (int t = 0; t < ctx->nthreads; t++) mw_worker_clear(&ctx->workers[t]);
-    free(ctx->workers);
-    for (int i = 0; i < ctx->nalerts; i++) mw_alert_clear(&ctx->alerts[i]);
-    for (int i = 0; i < ctx->npre; i++)
-        if (!ctx->pre[i].taken) mw_alert_clear(&ctx->pre[i].slot.alert);
-    free(ctx->pre);
-    free(ctx->alerts);
-    free(ctx->alert_stages);
     mw_evidence_destroy(ctx->evidence);
-    mw_site_list_destroy(ctx->sites);
-    mw_change_raster_abort(ctx->raster);
+    mw_site_result_clear(&ctx->sites);
+    mw_tile_result_clear(&ctx->tiles);
+    mw_pool_destroy(ctx->pool);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
     mw_model_cache_release(ctx->context->models, ctx->model);
 }
 
-/* Step 1: model, target grid, CRS check, AOI (an AOI beside the scenes
- * sets *aoi_outside: no error, no alerts). */
-static mw_status prepare(mw_scan_ctx *ctx, int *aoi_outside)
+/* Step 1: the model, the target grid (cropped to the AOI), the AOI.
+ * *aoi_outside: the AOI lies beside the scenes (no error: no alerts). */
+static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
 {
     const mw_options *opt = ctx->opt;
+    *aoi_outside = 0;
     mw_status st = mw_context_model(ctx->context, opt, ctx->after, &ctx->model);
-    if (st == MW_OK) {
-        ctx->params = mw_model_change_params(ctx->model);
-        st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
+    if (st == MW_OK) st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
+    if (st != MW_OK) return st;
+    /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
+     * CRS, an unknown EPSG code) fails now, not after the tile pass. */
+    mw_lonlat *ll = NULL;
+    if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
+        st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                          "WGS84 longitude/latitude", mw_scene_path(ctx->after));
+    mw_lonlat_destroy(ll);
+    if (st != MW_OK || !opt->aoi) return st;
+    st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, &ctx->aoi);
+    if (st != MW_OK) return st;
+    /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
+    double env[4];
+    mw_aoi_envelope(ctx->aoi, env);
+    mw_grid cropped;
+    st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
+    if (st == MW_ERR_NO_OVERLAP) {
+        *aoi_outside = 1;
+        return MW_OK;
     }
     if (st == MW_OK) {
-        /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
-         * CRS, an unknown EPSG code) fails now, not after the tile pass. */
-        mw_lonlat *ll = NULL;
-        if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
-            st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
-                              "WGS84 longitude/latitude", mw_scene_path(ctx->after));
-        mw_lonlat_destroy(ll);
-    }
-    if (st == MW_OK && opt->aoi) {
-        st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, &ctx->aoi);
-        if (st == MW_OK) {
-            /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
-            double env[4];
-            mw_aoi_envelope(ctx->aoi, env);
-            mw_grid cropped;
-            st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
-            if (st == MW_ERR_NO_OVERLAP) {
-                *aoi_outside = 1;
-                st = MW_OK;
-            } else if (st == MW_OK) {
-                mw_grid_clear(&ctx->grid);
-                ctx->grid = cropped;
-            }
-        }
+        mw_grid_clear(&ctx->grid);
+        ctx->grid = cropped;
     }
     return st;
 }
 
-/* Step 2: the scan's sizes in pixels, one worker per thread, the shared block stores. */
-static mw_status start_workers(mw_scan_ctx *ctx)
+/* Step 2: what the passes share, from the grid and the model; the pool. */
+static mw_status set_up_passes(mw_scan_ctx *ctx)
 {
     const mw_options *opt = ctx->opt;
-    ctx->nthreads = mw_context_scan_threads(ctx->context, opt);
-    ctx->pixel_area_m2 = ctx->grid.pixel_w_m * ctx->grid.pixel_h_m;
+    mw_scan_setup *s = &ctx->setup;
+    *s = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = opt, .model = ctx->model,
+                         .params = mw_model_change_params(ctx->model), .grid = &ctx->grid, .aoi = ctx->aoi};
+    const double pixel_area_m2 = ctx->grid.pixel_w_m * ctx->grid.pixel_h_m;
     double px = ctx->grid.pixel_w_m > 0 ? ctx->grid.pixel_w_m : 1;
     /* Dilating both fragments by r joins gaps up to 2r pixels. */
-    ctx->radius = (int)ceil(mw_model_merge_distance_m(ctx->model) / px / 2.0 - 1e-9);
-    if (ctx->radius < 0) ctx->radius = 0;
-    ctx->buffer_px = (int)ceil(mw_model_river_buffer_m(ctx->model) / px - 1e-9);
-    /* The margin of a site's window around its bbox (site_pass.c):
+    s->radius = (int)ceil(mw_model_merge_distance_m(ctx->model) / px / 2.0 - 1e-9);
+    if (s->radius < 0) s->radius = 0;
+    s->buffer_px = (int)ceil(mw_model_river_buffer_m(ctx->model) / px - 1e-9);
+    /* The margin of a site's window around its bbox (site_measure.c):
      * the ring, and the dilation that recovers the site's pixels. */
-    ctx->site_halo = (ctx->buffer_px > 2 * ctx->radius + 1 ? ctx->buffer_px : 2 * ctx->radius + 1) + 1;
+    s->site_halo = (s->buffer_px > 2 * s->radius + 1 ? s->buffer_px : 2 * s->radius + 1) + 1;
     /* Pre-filter on pixel area with slack; the geodesic area decides later. */
-    ctx->min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / ctx->pixel_area_m2 * 0.8);
-    if (ctx->min_pixels < 1) ctx->min_pixels = 1;
-    ctx->workers = calloc((size_t)ctx->nthreads, sizeof *ctx->workers);
-    mw_status st = ctx->workers ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
-    for (int t = 0; st == MW_OK && t < ctx->nthreads; t++)
-        st = mw_worker_init(&ctx->workers[t], ctx->before, ctx->after, &ctx->grid);
-    if (st == MW_OK) st = mw_block_store_create(ctx->workers[0].before, &ctx->store_before);
-    if (st == MW_OK) st = mw_block_store_create(ctx->workers[0].after, &ctx->store_after);
-    for (int t = 0; st == MW_OK && t < ctx->nthreads; t++) {
-        mw_scene_reader_use_store(ctx->workers[t].before, ctx->store_before);
-        mw_scene_reader_use_store(ctx->workers[t].after, ctx->store_after);
-    }
-    return st;
+    s->min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / pixel_area_m2 * 0.8);
+    if (s->min_pixels < 1) s->min_pixels = 1;
+    s->evidence = ctx->evidence;
+    const int nthreads = mw_context_scan_threads(ctx->context, opt);
+    return mw_pool_create(nthreads, ctx->before, ctx->after, &ctx->grid, &ctx->progress, &ctx->pool);
 }
 
-/* Step 3: index shift, tiles, sites. */
+/* Step 3: the passes. */
 static mw_status run_passes(mw_scan_ctx *ctx)
 {
     long long sampled = 0;
     double t0 = omp_get_wtime();
-    mw_status st = mw_estimate_shift(ctx->workers, ctx->nthreads, &ctx->grid, ctx->after, ctx->aoi,
-                                     &ctx->shift, &sampled);
+    mw_status st = mw_estimate_shift(ctx->pool, &ctx->grid, ctx->after, ctx->aoi, &ctx->setup.shift, &sampled);
     ctx->t_shift = omp_get_wtime() - t0;
-    if (st == MW_OK) st = mw_scan_progress(ctx, 0.05, "index shift");
-    if (st == MW_OK) st = mw_tile_pass(ctx, 0.05, 0.85);
-    if (st == MW_OK && ctx->valid_pixels == 0 && !ctx->aoi)
+    if (st == MW_OK) st = mw_progress_report(&ctx->progress, 0.05, "index shift");
+    if (st == MW_OK) st = mw_tile_pass(&ctx->setup, ctx->pool, 0.05, 0.85, &ctx->tiles);
+    if (st == MW_OK && ctx->tiles.valid_pixels == 0 && !ctx->aoi)
         st = mw_error_set(MW_ERR_NO_VALID, "%s and %s: no pixel is clear in both dates (cloud, shadow or nodata everywhere)",
                           mw_scene_path(ctx->before), mw_scene_path(ctx->after));
-    if (st == MW_OK) st = mw_site_pass(ctx, 0.85, 0.97);
+    if (st == MW_OK) st = mw_site_pass(&ctx->setup, ctx->pool, &ctx->tiles, 0.85, 0.97, &ctx->sites);
     return st;
 }
 
@@ -392,17 +366,16 @@ static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
     if (st == MW_OK) st = make_set(ctx, out);
     if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
     /* The last moment to cancel: after it the outputs are committed. */
-    if (st == MW_OK) st = mw_scan_progress(ctx, 1.0, "done");
-    if (st == MW_OK && ctx->raster) {
-        mw_change_raster *r = ctx->raster;
-        ctx->raster = NULL;
+    if (st == MW_OK) st = mw_progress_report(&ctx->progress, 1.0, "done");
+    if (st == MW_OK && ctx->tiles.raster) {
+        mw_change_raster *r = ctx->tiles.raster;
+        ctx->tiles.raster = NULL;
         if (ctx->opt->commit_with_alerts)
             st = mw_alert_set_add_pending(*out, (mw_pending_output){raster_commit, raster_abort, r});
         else
             st = mw_change_raster_commit(r);
     }
     if (st == MW_OK && ctx->evidence) {
-        /* sealed by the set's first write: the manifest holds the alert file's SHA-256 */
         mw_evidence *ev = ctx->evidence;
         ctx->evidence = NULL;
         st = mw_alert_set_add_pending(*out, (mw_pending_output){evidence_commit, evidence_abort, ev});
@@ -432,13 +405,13 @@ mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nb
         return st;
     }
     mw_scan_ctx ctx = {.context = context ? context : own, .before = before[0], .after = after,
-                       .opt = options, .progress = progress, .progress_arg = progress_arg};
+                       .opt = options, .progress = {.fn = progress, .arg = progress_arg}};
     int aoi_outside = 0;
     mw_alert_set *set = NULL;
-    st = prepare(&ctx, &aoi_outside);
+    st = set_up(&ctx, &aoi_outside);
     if (st == MW_OK) st = evidence_begin(&ctx);
-    if (st == MW_OK) st = mw_scan_progress(&ctx, 0.0, "starting");
-    if (st == MW_OK && !aoi_outside) st = start_workers(&ctx);
+    if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");
+    if (st == MW_OK && !aoi_outside) st = set_up_passes(&ctx);
     if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);
     if (st == MW_OK) st = finish(&ctx, aoi_outside, &set);
     ctx_clear(&ctx);

@@ -16,15 +16,11 @@
  * merged by addition, so the result does not depend on the order of the
  * work either.
  */
-#include "mw_engine.h"
-#include "mw_first_error.h"
+#include "mw_scan_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cpl_error.h>
-#include <omp.h>
 
 #include "core/mw_error.h"
 
@@ -60,65 +56,78 @@ static void lattice_side(int size, int block, int *step, int *edge)
     *edge = SAMPLE_EDGE;
 }
 
-mw_status mw_estimate_shift(mw_worker *workers, int nthreads, const mw_grid *grid,
-                            const mw_scene *after, const mw_aoi *aoi, mw_index_shift *shift,
-                            long long *sampled_valid)
+/* The pass's state: the lattice and a histogram set per thread. */
+typedef struct shift_pass {
+    const mw_grid *grid;
+    const mw_aoi *aoi;
+    int nx, sx, sy, ex, ey, nwin;
+    long long (*hist)[SHIFT_BINS];  /* MW_INDEX_COUNT per thread */
+} shift_pass;
+
+static mw_status plan(void *arg, int wave, mw_wave *out)
+{
+    (void)wave;
+    const shift_pass *sp = arg;
+    out->jobs[0] = sp->nwin;  /* windows read through the readers' own caches: nothing planned */
+    out->last = 1;
+    return MW_OK;
+}
+
+/* Window @p i of the lattice into thread @p t's histograms. */
+static mw_status sample(void *arg, mw_worker *wk, int t, int stage, int i)
+{
+    (void)stage;
+    const shift_pass *sp = arg;
+    const mw_grid *grid = sp->grid;
+    long long(*h)[SHIFT_BINS] = sp->hist + (size_t)t * MW_INDEX_COUNT;
+    mw_rect r = {(i % sp->nx) * sp->sx, (i / sp->nx) * sp->sy, sp->ex, sp->ey};
+    mw_rect all = {0, 0, grid->width, grid->height};
+    r = mw_rect_intersect(r, all);
+    mw_status st = mw_window_compute(wk, grid, r, sp->aoi, NULL, NULL);
+    if (st != MW_OK) return st;
+    const mw_window *w = &wk->win;
+    size_t n = (size_t)r.w * r.h;
+    for (int k = 0; k < MW_INDEX_COUNT; k++) {
+        const float *b = w->before_idx[k], *a = w->after_idx[k];
+        for (size_t p = 0; p < n; p++) {
+            if (!w->valid[p]) continue;
+            float d = a[p] - b[p];
+            if (!isfinite(d)) continue;
+            int bin = (int)floor((d - SHIFT_LO) / SHIFT_BIN);
+            if (bin < 0) bin = 0;
+            if (bin >= SHIFT_BINS) bin = SHIFT_BINS - 1;
+            h[k][bin]++;
+        }
+    }
+    return MW_OK;
+}
+
+mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
+                            mw_index_shift *shift, long long *sampled_valid)
 {
     memset(shift, 0, sizeof *shift);
     *sampled_valid = 0;
+    const int nthreads = mw_pool_threads(pool);
 
     /* The lattice: windows at block origins (lattice_side). */
     int bx, by;
     mw_scene_block_size(after, grid, &bx, &by);
     if (bx < SAMPLE_EDGE) bx = SAMPLE_EDGE;
     if (by < SAMPLE_EDGE) by = SAMPLE_EDGE;
-    int sx, sy, ex, ey;
-    lattice_side(grid->width, bx, &sx, &ex);
-    lattice_side(grid->height, by, &sy, &ey);
-    int nx = (grid->width + sx - 1) / sx, ny = (grid->height + sy - 1) / sy;
-    int nwin = nx * ny;
+    shift_pass sp = {.grid = grid, .aoi = aoi};
+    lattice_side(grid->width, bx, &sp.sx, &sp.ex);
+    lattice_side(grid->height, by, &sp.sy, &sp.ey);
+    sp.nx = (grid->width + sp.sx - 1) / sp.sx;
+    sp.nwin = sp.nx * ((grid->height + sp.sy - 1) / sp.sy);
 
     long long(*hist)[SHIFT_BINS] = calloc((size_t)nthreads * MW_INDEX_COUNT, sizeof *hist);
     if (!hist) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-
-    mw_first_error err = {0};
-#pragma omp parallel num_threads(nthreads)
-    {
-        int t = omp_get_thread_num();
-        mw_worker *wk = &workers[t];
-        long long(*h)[SHIFT_BINS] = hist + (size_t)t * MW_INDEX_COUNT;
-        CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
-#pragma omp for schedule(dynamic, 1)
-        for (int i = 0; i < nwin; i++) {
-            if (mw_first_error_seen(&err)) continue;
-            mw_rect r = {(i % nx) * sx, (i / nx) * sy, ex, ey};
-            mw_rect all = {0, 0, grid->width, grid->height};
-            r = mw_rect_intersect(r, all);
-            mw_status st = mw_window_compute(wk, grid, r, aoi, NULL, NULL);
-            if (st != MW_OK) {
-                mw_first_error_record(&err, st);
-                continue;
-            }
-            const mw_window *w = &wk->win;
-            size_t n = (size_t)r.w * r.h;
-            for (int k = 0; k < MW_INDEX_COUNT; k++) {
-                const float *b = w->before_idx[k], *a = w->after_idx[k];
-                for (size_t p = 0; p < n; p++) {
-                    if (!w->valid[p]) continue;
-                    float d = a[p] - b[p];
-                    if (!isfinite(d)) continue;
-                    int bin = (int)floor((d - SHIFT_LO) / SHIFT_BIN);
-                    if (bin < 0) bin = 0;
-                    if (bin >= SHIFT_BINS) bin = SHIFT_BINS - 1;
-                    h[k][bin]++;
-                }
-            }
-        }
-        CPLPopErrorHandler();
-    }
-    if (err.failed) {
+    sp.hist = hist;
+    const mw_pool_client client = {.arg = &sp, .plan = plan, .work = sample};
+    mw_status st = mw_pool_run(pool, &client);
+    if (st != MW_OK) {
         free(hist);
-        return mw_first_error_raise(&err);
+        return st;
     }
     for (int t = 1; t < nthreads; t++)
         for (int k = 0; k < MW_INDEX_COUNT; k++)

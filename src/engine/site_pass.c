@@ -1,271 +1,168 @@
 /*
- * Pass 3: every site found by the tile pass, in parallel.
+ * Pass 3: every site found by the tile pass that it did not measure, in
+ * parallel: a client of the scheduler (mw_pool.h), one batch of sites per
+ * wave.
  *
  * General plan
- *  1. A site's window is its bbox grown by the ring buffer and twice the
- *     join radius, so the site's pixels (the component of the dilated mask
- *     holding its seed) are recovered exactly and the ring around it is
- *     complete. The window is recomputed with the same code as the tiles.
- *  2. Features (sites module), the outline (alerts module), lon/lat with a
- *     PROJ context of the thread, geodesic area, class and confidence
- *     (model), and the filters of the options.
+ *  1. Sites the tile pass measured already (whole inside one tile, or
+ *     complete after a wave) keep that result when the final merge gives
+ *     the same site; sites whose window is too large are counted, the
+ *     others are measured here (site_measure.c).
+ *  2. A wave is a batch of SITE_BATCH sites: the pool decodes their
+ *     windows' blocks once (sites are in raster order, so neighbours share
+ *     blocks), then each site is measured by one thread.
  *  3. Results go to slot i of an array: the order of alerts is the order of
- *     sites (by seed), whatever thread measured them.
+ *     sites (by seed), whatever thread measured them; ids are made unique
+ *     in that order.
  */
 #include "mw_scan_internal.h"
-#include "mw_first_error.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cpl_error.h>
 #include <omp.h>
 
 #include "core/mw_error.h"
-#include "output/mw_evidence.h"
 
 enum { SITE_BATCH = 64 };
 
-
-/* --evidence: the chips of a kept site, from the window in memory. The
- * north arrow follows true north: the bearing of the grid's up direction
- * at the site, from the thread's lon/lat transformer. */
-static mw_status capture(mw_scan_ctx *ctx, mw_lonlat *ll, const mw_site_acc *site, const mw_window *w,
-                         const mw_site_window *sw, OGRGeometryH grid_outline, double cx, double cy, double lon,
-                         double lat, mw_site_slot *slot)
-{
-    const mw_grid *g = &ctx->grid;
-    double lon2, lat2, north = 0;
-    if (mw_lonlat_point(ll, cx - 10 * g->gt[2], cy - 10 * g->gt[5], &lon2, &lat2) == MW_OK)
-        north = -atan2((lon2 - lon) * cos(lat * M_PI / 180), lat2 - lat);
-    mw_evidence_site es = {.window = w->r, .bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1},
-                           .band_stride = sw->band_stride, .cls = w->cls, .cls_stride = (size_t)w->r.w,
-                           .outline = grid_outline, .north_angle = north};
-    for (int b = 0; b < MW_BAND_MASK && b < 6; b++) {
-        es.before[b] = sw->before_band[b];
-        es.after[b] = sw->after_band[b];
-    }
-    return mw_evidence_capture(ctx->evidence, &es, &slot->evidence_stage);
-}
-
-static void pixel_centroid(const uint8_t *mask, mw_rect r, const double gt[6], double *x, double *y)
-{
-    double sx = 0, sy = 0;
-    long long n = 0;
-    for (int j = 0; j < r.h; j++)
-        for (int i = 0; i < r.w; i++)
-            if (mask[(size_t)j * r.w + i]) {
-                sx += i;
-                sy += j;
-                n++;
-            }
-    double cx = n ? sx / n : r.w / 2.0, cy = n ? sy / n : r.h / 2.0;
-    *x = gt[0] + (r.x + cx + 0.5) * gt[1];
-    *y = gt[3] + (r.y + cy + 0.5) * gt[5];
-}
-
-/* The window a site is measured on (see the plan above). */
-mw_rect mw_scan_site_window(const mw_scan_ctx *ctx, const mw_site_acc *site)
-{
-    const mw_grid *g = &ctx->grid;
-    int margin = ctx->site_halo;  /* max(buffer, 2 radius + 1) + 1, set in scan.c */
-    mw_rect bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1};
-    mw_rect all = {0, 0, g->width, g->height};
-    return mw_rect_intersect(mw_rect_expand(bbox, margin), all);
-}
-
-mw_status mw_site_measure_window(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                                 const mw_window *w, uint8_t **mask, size_t *mask_cap, mw_site_slot *slot)
-{
-    const mw_grid *g = &ctx->grid;
-    const mw_rect win = w->r;
-    mw_status st;
-    size_t n = (size_t)win.w * win.h;
-    if (n > *mask_cap) {
-        uint8_t *p = realloc(*mask, n);
-        if (!p) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        *mask = p;
-        *mask_cap = n;
-    }
-    mw_site_window sw = {
-        .area = win, .cls = w->cls, .valid = w->valid,
-        .before_ndvi = w->before_idx[MW_INDEX_NDVI], .before_mndwi = w->before_idx[MW_INDEX_MNDWI],
-        .before_ndti = w->before_idx[MW_INDEX_NDTI], .before_bsi = w->before_idx[MW_INDEX_BSI],
-        .after_ndvi = w->after_idx[MW_INDEX_NDVI], .after_mndwi = w->after_idx[MW_INDEX_MNDWI],
-        .after_ndti = w->after_idx[MW_INDEX_NDTI], .after_bsi = w->after_idx[MW_INDEX_BSI],
-        .dndvi = w->dndvi, .dmndwi = w->dmndwi, .dndti = w->dndti, .dbsi = w->dbsi,
-        .grid_w = g->width, .radius = ctx->radius, .buffer_px = ctx->buffer_px,
-        .pixel_w_m = g->pixel_w_m, .pixel_h_m = g->pixel_h_m,
-        .water_mndwi = ctx->params->water_mndwi};
-    /* Bands: only wk->win holds them (a sub window copies indices only, from wk->win). */
-    const mw_window *bw = &wk->win;
-    const size_t boff = (size_t)(win.y - bw->r.y) * bw->r.w + (size_t)(win.x - bw->r.x);
-    sw.band_stride = bw->r.w;
-    for (int b = 0; b < MW_BAND_MASK; b++) {
-        sw.before_band[b] = bw->before.band[b] ? bw->before.band[b] + boff : NULL;
-        sw.after_band[b] = bw->after.band[b] ? bw->after.band[b] + boff : NULL;
-    }
-    mw_site_features f;
-    double t0 = omp_get_wtime();
-    st = mw_site_measure(&sw, site, *mask, &f);
-    if (st != MW_OK) return st;
-
-    OGRGeometryH geom = NULL;
-    st = mw_outline_from_mask(*mask, win, g->gt, &geom);
-    if (st != MW_OK) return st;
-    double cx, cy, lon, lat;
-    pixel_centroid(*mask, win, g->gt, &cx, &cy);
-    OGRGeometryH grid_geom = ctx->evidence ? OGR_G_Clone(geom) : NULL;
-    st = mw_lonlat_point(ll, cx, cy, &lon, &lat);
-    if (st == MW_OK) st = mw_lonlat_transform(ll, geom);
-    if (st != MW_OK) {
-        OGR_G_DestroyGeometry(geom);
-        OGR_G_DestroyGeometry(grid_geom);
-        return st;
-    }
-    f.area_ha = mw_geodesic_area_m2(geom) / 1e4;
-    wk->t_sites += omp_get_wtime() - t0;
-    const char *cls = NULL;
-    double p = f.area_ha < ctx->opt->min_area_ha ? -1 : mw_model_score(ctx->model, &f, &cls);
-    if (!(p >= ctx->opt->min_confidence)) {
-        OGR_G_DestroyGeometry(geom);
-        OGR_G_DestroyGeometry(grid_geom);
-        return MW_OK;
-    }
-    mw_alert *a = &slot->alert;
-    memset(a, 0, sizeof *a);
-    a->class_name = cls;
-    a->confidence = p;
-    a->area_ha = f.area_ha;
-    a->centroid_lon = lon;
-    a->centroid_lat = lat;
-    a->features = f;
-    a->geometry = geom;
-    mw_alert_make_id(lon, lat, mw_scene_date(ctx->before), mw_scene_date(ctx->after), a->id, sizeof a->id);
-    slot->keep = 1;
-    if (ctx->evidence) st = capture(ctx, ll, site, w, &sw, grid_geom, cx, cy, lon, lat, slot);
-    OGR_G_DestroyGeometry(grid_geom);
-    return st;
-}
-
-mw_status mw_scan_measure_site(mw_scan_ctx *ctx, mw_worker *wk, mw_lonlat *ll, const mw_site_acc *site,
-                               uint8_t **mask, size_t *mask_cap, mw_site_slot *slot)
-{
-    mw_status st = mw_window_compute(wk, &ctx->grid, mw_scan_site_window(ctx, site), ctx->aoi, ctx->params, &ctx->shift);
-    if (st != MW_OK) return st;
-    return mw_site_measure_window(ctx, wk, ll, site, &wk->win, mask, mask_cap, slot);
-}
-
-mw_status mw_site_pass(mw_scan_ctx *ctx, double p0, double p1)
-{
-    const int n = ctx->sites ? ctx->sites->count : 0;
-    mw_site_slot *slots = calloc(n > 0 ? (size_t)n : 1, sizeof *slots);
-    if (!slots) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    mw_status st = MW_OK;
-    double t0 = omp_get_wtime();
-    /* Sites the tile pass measured already (whole inside one tile, or
-     * complete after a wave): take their results when the final merge
-     * gives the same site; the others are measured here. */
-    int *todo = malloc((n > 0 ? (size_t)n : 1) * sizeof *todo);
-    if (!todo) {
-        free(slots);
-        return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    }
-    int ntodo = 0;
-    for (int i = 0; i < n; i++) {
-        mw_site_pre *p = ctx->npre ? bsearch(&ctx->sites->sites[i].seed, ctx->pre, (size_t)ctx->npre,
-                                             sizeof *ctx->pre, mw_cmp_seed) : NULL;
-        if (p && !p->taken && mw_site_acc_equal(&p->acc, &ctx->sites->sites[i])) {
-            slots[i] = p->slot;
-            p->taken = 1;
-        } else {
-            const mw_site_acc *a = &ctx->sites->sites[i];
-            mw_rect w = mw_scan_site_window(ctx, a);
-            if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) {
-                /* not outlined; the warning says where the largest one is
-                 * (sites come in seed order: the first of equals wins) */
-                mw_rect box = {a->x0, a->y0, a->x1 - a->x0 + 1, a->y1 - a->y0 + 1};
-                const mw_rect best = ctx->too_large_box;
-                if (!ctx->too_large || (int64_t)box.w * box.h > (int64_t)best.w * best.h)
-                    ctx->too_large_box = box;
-                ctx->too_large++;
-            } else {
-                todo[ntodo++] = i;
-            }
-        }
-    }
+/* The pass's state, shared by its callbacks. */
+typedef struct site_pass {
+    const mw_scan_setup *s;
+    const mw_site_list *sites;
+    mw_site_slot *slots;   /* per site */
+    int *todo;             /* sites to measure here */
+    int ntodo;
+    int b0, b1;            /* the current batch: todo[b0 .. b1) */
     mw_rect wins[SITE_BATCH];
-    for (int b0 = 0; b0 < ntodo && st == MW_OK; b0 += SITE_BATCH) {
-        int b1 = b0 + SITE_BATCH < ntodo ? b0 + SITE_BATCH : ntodo;
-        mw_first_error err = {0};
-        /* The batch's blocks, decoded once for all its windows (sites are
-         * in raster order, so neighbouring sites share blocks). */
-        for (int i = b0; i < b1; i++) wins[i - b0] = mw_scan_site_window(ctx, &ctx->sites->sites[todo[i]]);
-        int jobs = 0;
-        st = mw_scan_plan_blocks(ctx, wins, b1 - b0, &jobs);
-        if (st != MW_OK) break;
-#pragma omp parallel num_threads(ctx->nthreads)
-        {
-            mw_worker *wk = &ctx->workers[omp_get_thread_num()];
-            CPLPushErrorHandler(CPLQuietErrorHandler);
-            mw_lonlat *ll = NULL;
-            uint8_t *mask = NULL;
-            size_t mask_cap = 0;
-            mw_status s0 = mw_worker_lonlat(wk, ctx->grid.crs_wkt, &ll);
-#pragma omp for schedule(dynamic, 2)
-            for (int i = 0; i < jobs; i++) {
-                mw_status s = mw_scan_fill_block(ctx, wk, i);
-                if (s != MW_OK) {
-                    mw_first_error_record(&err, s);
-                }
-            }
-#pragma omp for schedule(dynamic, 1)
-            for (int j = b0; j < b1; j++) {
-                if (mw_first_error_seen(&err)) continue;
-                int i = todo[j];
-                mw_status s = s0 != MW_OK ? s0 : mw_scan_measure_site(ctx, wk, ll, &ctx->sites->sites[i], &mask, &mask_cap, &slots[i]);
-                if (s != MW_OK) {
-                    mw_first_error_record(&err, s);
-                }
-            }
-            free(mask);
-            CPLPopErrorHandler();
-        }
-        st = mw_first_error_raise(&err);
-        if (st == MW_OK) st = mw_scan_progress(ctx, p0 + (p1 - p0) * b1 / ntodo, "measuring sites");
-    }
-    free(todo);
-    ctx->t_sites = omp_get_wtime() - t0;
-    {
-        int none;
-        mw_status s2 = mw_scan_plan_blocks(ctx, NULL, 0, &none);  /* give the blocks back */
-        if (st == MW_OK) st = s2;
-    }
+    double p0, p1;
+} site_pass;
 
-    /* Compact kept alerts in site order; make ids unique deterministically. */
+/* Step 1: take the tile pass's results; list what is left in sp->todo. */
+static void take_measured(site_pass *sp, mw_tile_result *tiles, mw_site_result *out)
+{
+    const int n = sp->sites ? sp->sites->count : 0;
+    for (int i = 0; i < n; i++) {
+        const mw_site_acc *a = &sp->sites->sites[i];
+        mw_site_pre *p = tiles->npre ? bsearch(&a->seed, tiles->pre, (size_t)tiles->npre, sizeof *tiles->pre,
+                                               mw_cmp_seed) : NULL;
+        if (p && !p->taken && mw_site_acc_equal(&p->acc, a)) {
+            sp->slots[i] = p->slot;
+            p->taken = 1;
+            continue;
+        }
+        mw_rect w = mw_site_window_of(sp->s, a);
+        if ((int64_t)w.w * w.h <= MW_SITE_WINDOW_MAX_PX) {
+            sp->todo[sp->ntodo++] = i;
+            continue;
+        }
+        /* not outlined; the warning says where the largest one is (sites
+         * come in seed order: the first of equals wins) */
+        mw_rect box = {a->x0, a->y0, a->x1 - a->x0 + 1, a->y1 - a->y0 + 1};
+        const mw_rect best = out->too_large_box;
+        if (!out->too_large || (int64_t)box.w * box.h > (int64_t)best.w * best.h) out->too_large_box = box;
+        out->too_large++;
+    }
+}
+
+/* Step 2: wave @p b is batch b of the sites to measure. */
+static mw_status plan_batch(void *arg, int b, mw_wave *wave)
+{
+    site_pass *sp = arg;
+    sp->b0 = b * SITE_BATCH;
+    sp->b1 = sp->b0 + SITE_BATCH < sp->ntodo ? sp->b0 + SITE_BATCH : sp->ntodo;
+    for (int i = sp->b0; i < sp->b1; i++) sp->wins[i - sp->b0] = mw_site_window_of(sp->s, &sp->sites->sites[sp->todo[i]]);
+    wave->rects = sp->wins;
+    wave->nrects = sp->b1 - sp->b0;
+    wave->chunk[0] = 2;
+    wave->jobs[1] = sp->b1 - sp->b0;
+    wave->last = sp->b1 >= sp->ntodo;
+    return MW_OK;
+}
+
+static mw_status measure(void *arg, mw_worker *wk, int t, int stage, int j)
+{
+    (void)t, (void)stage;
+    site_pass *sp = arg;
+    int i = sp->todo[sp->b0 + j];
+    return mw_site_compute_measure(sp->s, wk, &sp->sites->sites[i], &sp->slots[i]);
+}
+
+static void free_scratch(void *arg, mw_worker *wk, int t)
+{
+    (void)arg, (void)t;
+    mw_worker_free_scratch(wk);
+}
+
+static mw_status after_batch(void *arg, int b, double *done, const char **msg)
+{
+    (void)b;
+    site_pass *sp = arg;
+    if (sp->ntodo == 0) return MW_OK;
+    *done = sp->p0 + (sp->p1 - sp->p0) * sp->b1 / sp->ntodo;
+    *msg = "measuring sites";
+    return MW_OK;
+}
+
+/* Step 3: the kept alerts in site order, ids made unique deterministically. */
+static mw_status compact(mw_site_slot *slots, int n, mw_status st, mw_site_result *out)
+{
     int kept = 0;
     for (int i = 0; i < n; i++) kept += slots[i].keep;
-    ctx->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *ctx->alerts);
-    ctx->alert_stages = calloc(kept > 0 ? (size_t)kept : 1, sizeof *ctx->alert_stages);
-    if ((!ctx->alerts || !ctx->alert_stages) && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    out->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *out->alerts);
+    out->stages = calloc(kept > 0 ? (size_t)kept : 1, sizeof *out->stages);
+    if ((!out->alerts || !out->stages) && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
         if (!slots[i].keep) continue;
-        if (st == MW_OK) {
-            ctx->alert_stages[ctx->nalerts] = slots[i].evidence_stage;
-            mw_alert *a = &ctx->alerts[ctx->nalerts++];
-            *a = slots[i].alert;
-            int dup = 1;
-            for (int j = 0; j < ctx->nalerts - 1; j++)
-                if (strncmp(ctx->alerts[j].id, a->id, strlen(a->id)) == 0) dup++;
-            if (dup > 1) {
-                size_t len = strlen(a->id);
-                snprintf(a->id + len, sizeof a->id - len, "-%d", dup);
-            }
-        } else {
+        if (st != MW_OK) {
             mw_alert_clear(&slots[i].alert);
+            continue;
+        }
+        out->stages[out->nalerts] = slots[i].evidence_stage;
+        mw_alert *a = &out->alerts[out->nalerts++];
+        *a = slots[i].alert;
+        int dup = 1;
+        for (int j = 0; j < out->nalerts - 1; j++)
+            if (strncmp(out->alerts[j].id, a->id, strlen(a->id)) == 0) dup++;
+        if (dup > 1) {
+            size_t len = strlen(a->id);
+            snprintf(a->id + len, sizeof a->id - len, "-%d", dup);
         }
     }
-    free(slots);
     return st;
+}
+
+mw_status mw_site_pass(const mw_scan_setup *s, mw_pool *pool, mw_tile_result *tiles, double p0, double p1,
+                       mw_site_result *out)
+{
+    const int n = tiles->sites ? tiles->sites->count : 0;
+    site_pass sp = {.s = s, .sites = tiles->sites, .p0 = p0, .p1 = p1};
+    sp.slots = calloc(n > 0 ? (size_t)n : 1, sizeof *sp.slots);
+    sp.todo = malloc((n > 0 ? (size_t)n : 1) * sizeof *sp.todo);
+    if (!sp.slots || !sp.todo) {
+        free(sp.slots);
+        free(sp.todo);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    double t0 = omp_get_wtime();
+    take_measured(&sp, tiles, out);
+    mw_status st = MW_OK;
+    if (sp.ntodo > 0) {
+        const mw_pool_client client = {.arg = &sp, .plan = plan_batch, .stop = free_scratch, .work = measure,
+                                       .after_wave = after_batch};
+        st = mw_pool_run(pool, &client);
+    }
+    out->t_sites = omp_get_wtime() - t0;
+    free(sp.todo);
+    st = compact(sp.slots, n, st, out);
+    free(sp.slots);
+    return st;
+}
+
+void mw_site_result_clear(mw_site_result *r)
+{
+    for (int i = 0; i < r->nalerts; i++) mw_alert_clear(&r->alerts[i]);
+    free(r->alerts);
+    free(r->stages);
+    memset(r, 0, sizeof *r);
 }

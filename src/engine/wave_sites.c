@@ -37,15 +37,15 @@ int mw_cmp_seed(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
+mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                              int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n)
 {
     *out = NULL;
     *n = 0;
-    const int ts = ctx->opt->tile_size, reach = 2 * ctx->radius + 2;
+    const int ts = s->opt->tile_size, reach = 2 * s->radius + 2;
     const int ty0 = ty > 0 ? ty - 1 : 0;
     mw_site_list *list = NULL;
-    mw_status st = mw_sites_merge(tiles + (size_t)ty0 * tiles_x, tiles_x, ty - ty0 + 1, ctx->min_pixels, &list);
+    mw_status st = mw_sites_merge(tiles + (size_t)ty0 * tiles_x, tiles_x, ty - ty0 + 1, s->min_pixels, &list);
     if (st != MW_OK) return st;
     mw_site_acc *sel = malloc((list->count > 0 ? (size_t)list->count : 1) * sizeof *sel);
     if (!sel) {
@@ -56,14 +56,14 @@ mw_status mw_wave_sites_find(const mw_scan_ctx *ctx, mw_tile_sites *const *tiles
     const int row_end = (ty + 1) * ts, row_start = ty * ts, top = ty0 * ts;
     int k = 0;
     for (int i = 0; i < list->count; i++) {
-        const mw_site_acc *s = &list->sites[i];
-        if (!last && s->y1 + reach >= row_end) continue;       /* may go on below */
-        if (ty > 0 && s->y1 + reach < row_start) continue;     /* complete already: the previous wave's */
-        if (ty0 > 0 && s->y0 - reach < top) continue;          /* may come from above: site pass */
-        if (ndone && bsearch(&s->seed, done, (size_t)ndone, sizeof *done, mw_cmp_seed)) continue;
-        mw_rect w = mw_scan_site_window(ctx, s);
+        const mw_site_acc *a = &list->sites[i];
+        if (!last && a->y1 + reach >= row_end) continue;       /* may go on below */
+        if (ty > 0 && a->y1 + reach < row_start) continue;     /* complete already: the previous wave's */
+        if (ty0 > 0 && a->y0 - reach < top) continue;          /* may come from above: site pass */
+        if (ndone && bsearch(&a->seed, done, (size_t)ndone, sizeof *done, mw_cmp_seed)) continue;
+        mw_rect w = mw_site_window_of(s, a);
         if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) continue;  /* the site pass reports it */
-        sel[k++] = *s;
+        sel[k++] = *a;
     }
     mw_site_list_destroy(list);
     *out = sel;

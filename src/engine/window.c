@@ -89,8 +89,16 @@ mw_status mw_worker_lonlat(mw_worker *w, const char *crs_wkt, mw_lonlat **out)
     return MW_OK;
 }
 
+void mw_worker_free_scratch(mw_worker *w)
+{
+    free(w->mask);
+    w->mask = NULL;
+    w->mask_cap = 0;
+}
+
 void mw_worker_clear(mw_worker *w)
 {
+    mw_worker_free_scratch(w);
     mw_lonlat_destroy(w->ll);
     w->ll = NULL;
     window_free(&w->sub);

@@ -490,8 +490,20 @@ mw_status mw_model_read_text(const char *path, char **text, size_t *len)
         free(buf);
         return st;
     }
-    buf[n] = '\0';
-    *text = buf;
+    /* A copy of the text's size, the 4 MiB read buffer freed now: a model
+     * cache keeps the text, and a large block kept alive would also keep
+     * glibc's mmap threshold low, so every later window buffer of a scan
+     * would be mapped and unmapped again (measured: +70 % page faults and
+     * +5 % CPU on a 2745² scene). */
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        free(buf);
+        return nomem();
+    }
+    memcpy(copy, buf, n);
+    copy[n] = '\0';
+    free(buf);
+    *text = copy;
     *len = n;
     return MW_OK;
 }

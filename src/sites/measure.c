@@ -194,21 +194,15 @@ static mw_status check_window(const mw_site_window *w, const mw_site_acc *site, 
     return MW_OK;
 }
 
-mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
-                          uint8_t *site_mask, mw_site_features *features)
+/* Step 2: the site's pixels into @p site_mask (window coordinates), their
+ * bbox and count; *stack (|S| entries, the caller frees it) is left for
+ * step 4. */
+static mw_status site_pixels(const mw_site_window *w, const mw_site_acc *site, int sx, int sy,
+                             uint8_t *site_mask, int32_t **stack, mw_rect *box, int64_t *count)
 {
-    int sx = 0, sy = 0;
-    mw_status st = check_window(w, site, &sx, &sy);
-    if (st != MW_OK) return st;
     const int ww = w->area.w;
     const mw_rect win = {0, 0, ww, w->area.h};
-    memset(site_mask, 0, (size_t)ww * w->area.h);
-
-    uint8_t *mask = NULL, *dil = NULL, *ring = NULL, *ponds = NULL;
-    int32_t *stack = NULL;
-    double *dist = NULL;
-
-    /* Step 2, in window coordinates; S from the pass-2 bbox (or the seed). */
+    /* S from the pass-2 bbox (or the seed). */
     mw_rect bb = {sx, sy, 1, 1};
     if (site->x1 >= site->x0 && site->y1 >= site->y0)
         bb = (mw_rect){site->x0 - w->area.x, site->y0 - w->area.y, site->x1 - site->x0 + 1,
@@ -217,17 +211,17 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
     if (sx < s.x || sy < s.y || sx >= s.x + s.w || sy >= s.y + s.h)
         s = win; /* seed outside the bbox given: be safe, use the window */
     const size_t sn = (size_t)s.w * s.h;
-    mask = malloc(sn);
-    dil = malloc(sn);
-    stack = malloc(sn * sizeof *stack);
-    if (!mask || !dil || !stack) {
+    uint8_t *mask = malloc(sn), *dil = malloc(sn);
+    *stack = malloc(sn * sizeof **stack);
+    mw_status st = MW_OK;
+    if (!mask || !dil || !*stack) {
         st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
         goto done;
     }
     copy_rect(w->cls, ww, s, mask, 1);
     st = mw_mask_dilate(mask, s.w, s.h, w->radius, dil);
     if (st != MW_OK) goto done;
-    fill8(dil, s.w, s.h, (int32_t)(sy - s.y) * s.w + (sx - s.x), stack);
+    fill8(dil, s.w, s.h, (int32_t)(sy - s.y) * s.w + (sx - s.x), *stack);
     int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;
     int64_t n = 0;
     for (int y = 0; y < s.h; y++)
@@ -249,115 +243,132 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
                           (long long)site->n_pixels);
         goto done;
     }
+    *box = (mw_rect){x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+    *count = n;
+done:
     free(mask);
     free(dil);
-    mask = dil = NULL;
+    return st;
+}
 
-    /* Step 3 */
-    const mw_rect box = {x0, y0, x1 - x0 + 1, y1 - y0 + 1};
-    int64_t ncls[MW_CLASS_COUNT] = {0}, perim = 0, nvalid = 0;
-    mean_acc m_dndvi = {0}, m_dndti = {0}, m_dbsi = {0}, m_dmndwi = {0};
-    mean_acc m_bndvi = {0}, m_andvi = {0}, m_wndti = {0}, m_amndwi = {0}, m_absi = {0};
-    mean_acc m_avis = {0}, m_aswir = {0}, m_dvis = {0}, m_bvis = {0}, m_wvis = {0}, m_wnir = {0};
-    double w_red = 0.0, w_green = 0.0;
-    int64_t n_wrg = 0, n_bdist = 0;
+/* What the sweep of step 3 adds up. */
+typedef struct sweep_acc {
+    int64_t ncls[MW_CLASS_COUNT], perim, nvalid, n_wrg, n_bdist;
+    mean_acc m_dndvi, m_dndti, m_dbsi, m_dmndwi;
+    mean_acc m_bndvi, m_andvi, m_wndti, m_amndwi, m_absi;
+    mean_acc m_avis, m_aswir, m_dvis, m_bvis, m_wvis, m_wnir;
+    double w_red, w_green;
+} sweep_acc;
+
+/* Step 3, one site pixel: index means and reflectance evidence. */
+static void sweep_pixel(const mw_site_window *w, size_t i, size_t j, sweep_acc *a)
+{
     const float *const *bb_ = w->before_band, *const *ab = w->after_band;
-    const size_t bstride = w->band_stride > 0 ? (size_t)w->band_stride : (size_t)ww;
-    ponds = malloc((size_t)box.w * box.h);
-    if (!ponds) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
-        goto done;
+    mean_add(&a->m_dndvi, w->dndvi, i);
+    mean_add(&a->m_dndti, w->dndti, i);
+    mean_add(&a->m_dbsi, w->dbsi, i);
+    mean_add(&a->m_dmndwi, w->dmndwi, i);
+    mean_add(&a->m_bndvi, w->before_ndvi, i);
+    mean_add(&a->m_andvi, w->after_ndvi, i);
+    mean_add(&a->m_amndwi, w->after_mndwi, i);
+    mean_add(&a->m_absi, w->after_bsi, i);
+    const int water_a = mw_is_water(w->after_mndwi, i, w->water_mndwi);
+    if (water_a) mean_add(&a->m_wndti, w->after_ndti, i);
+    if (mw_is_bare(w->before_bsi, w->before_ndvi, i) || mw_is_water(w->before_mndwi, i, w->water_mndwi))
+        a->n_bdist++;
+    /* reflectance evidence (band index j) */
+    const double va = vis_at(ab, j);
+    mean_addv(&a->m_avis, va);
+    mean_addv(&a->m_dvis, va - vis_at(bb_, j));
+    if (ab[B_SWIR1] && ab[B_SWIR2]) mean_addv(&a->m_aswir, 0.5 * ((double)ab[B_SWIR1][j] + ab[B_SWIR2][j]));
+    if (water_a) {
+        mean_addv(&a->m_wvis, va);
+        if (ab[B_NIR]) mean_addv(&a->m_wnir, ab[B_NIR][j]);
+        if (ab[B_RED] && ab[B_GREEN] && !isnan(ab[B_RED][j]) && !isnan(ab[B_GREEN][j])) {
+            a->w_red += ab[B_RED][j];
+            a->w_green += ab[B_GREEN][j];
+            a->n_wrg++;
+        }
+    } else if (mw_is_bare(w->after_bsi, w->after_ndvi, i)) {
+        mean_addv(&a->m_bvis, va);
     }
+}
+
+/* Step 3, the features of the sums (@p n site pixels in @p box). */
+static void sweep_features(const mw_site_window *w, const sweep_acc *a, int64_t n, mw_rect box,
+                           mw_site_features *out)
+{
+    const double px_ha = w->pixel_w_m * w->pixel_h_m / 1e4;
+    mw_site_features f;
+    memset(&f, 0, sizeof f);
+    f.area_ha = (double)n * px_ha;
+    f.veg_loss_ha = (double)a->ncls[MW_CLASS_VEG_LOSS] * px_ha;
+    f.bare_soil_ha = (double)a->ncls[MW_CLASS_BARE_SOIL] * px_ha;
+    f.new_water_ha = (double)a->ncls[MW_CLASS_NEW_WATER] * px_ha;
+    f.turbid_water_ha = (double)a->ncls[MW_CLASS_TURBID_WATER] * px_ha;
+    f.turbidity_rise_ha = (double)a->ncls[MW_CLASS_TURBIDITY_RISE] * px_ha;
+    f.mean_dndvi = mean_get(&a->m_dndvi);
+    f.mean_dndti = mean_get(&a->m_dndti);
+    f.mean_dbsi = mean_get(&a->m_dbsi);
+    f.mean_dmndwi = mean_get(&a->m_dmndwi);
+    f.before_ndvi = mean_get(&a->m_bndvi);
+    f.after_ndvi = mean_get(&a->m_andvi);
+    f.water_share = (double)(a->ncls[MW_CLASS_NEW_WATER] + a->ncls[MW_CLASS_TURBID_WATER]) / (double)n;
+    f.after_water_ndti = mean_get(&a->m_wndti);
+    f.after_mndwi = mean_get(&a->m_amndwi);
+    f.after_bsi = mean_get(&a->m_absi);
+    f.after_vis = mean_get(&a->m_avis);
+    f.after_swir = mean_get(&a->m_aswir);
+    f.vis_change = mean_get(&a->m_dvis);
+    f.bare_vis = mean_get(&a->m_bvis);
+    f.water_vis = mean_get(&a->m_wvis);
+    f.water_nir = mean_get(&a->m_wnir);
+    f.water_red_green = a->n_wrg && a->w_green > 0.0 ? a->w_red / a->w_green : NAN;
+    f.before_disturbed_share = (double)a->n_bdist / (double)n;
+    f.compactness = 4.0 * M_PI * (double)n / ((double)a->perim * (double)a->perim);
+    f.bbox_fill = (double)n / ((double)box.w * box.h);
+    f.valid_fraction = (double)a->nvalid / ((double)box.w * box.h);
+    *out = f;
+}
+
+/* Step 3: one sweep over the site bbox @p box into @p f; @p ponds
+ * (box.w x box.h) gets the site's water pixels for step 4. */
+static void sweep(const mw_site_window *w, const uint8_t *site_mask, mw_rect box, int64_t n, uint8_t *ponds,
+                  mw_site_features *out)
+{
+    const int ww = w->area.w;
+    const size_t bstride = w->band_stride > 0 ? (size_t)w->band_stride : (size_t)ww;
+    sweep_acc a;
+    memset(&a, 0, sizeof a);
     for (int y = box.y; y < box.y + box.h; y++) {
         for (int x = box.x; x < box.x + box.w; x++) {
             const size_t i = (size_t)y * ww + x;
             uint8_t *pm = &ponds[(size_t)(y - box.y) * box.w + (x - box.x)];
             *pm = 0;
-            if (!w->valid || w->valid[i]) nvalid++;
+            if (!w->valid || w->valid[i]) a.nvalid++;
             if (!site_mask[i]) continue;
             const uint8_t k = w->cls[i];
-            ncls[k]++;
+            a.ncls[k]++;
             *pm = k == MW_CLASS_NEW_WATER || k == MW_CLASS_TURBID_WATER;
-            perim += (x == 0 || !site_mask[i - 1]) + (x == ww - 1 || !site_mask[i + 1]) +
-                     (y == 0 || !site_mask[i - ww]) + (y == w->area.h - 1 || !site_mask[i + ww]);
-            mean_add(&m_dndvi, w->dndvi, i);
-            mean_add(&m_dndti, w->dndti, i);
-            mean_add(&m_dbsi, w->dbsi, i);
-            mean_add(&m_dmndwi, w->dmndwi, i);
-            mean_add(&m_bndvi, w->before_ndvi, i);
-            mean_add(&m_andvi, w->after_ndvi, i);
-            mean_add(&m_amndwi, w->after_mndwi, i);
-            mean_add(&m_absi, w->after_bsi, i);
-            const int water_a = mw_is_water(w->after_mndwi, i, w->water_mndwi);
-            if (water_a) mean_add(&m_wndti, w->after_ndti, i);
-            if (mw_is_bare(w->before_bsi, w->before_ndvi, i) || mw_is_water(w->before_mndwi, i, w->water_mndwi))
-                n_bdist++;
-            /* reflectance evidence */
-            const size_t j = (size_t)y * bstride + x;
-            const double va = vis_at(ab, j);
-            mean_addv(&m_avis, va);
-            mean_addv(&m_dvis, va - vis_at(bb_, j));
-            if (ab[B_SWIR1] && ab[B_SWIR2]) mean_addv(&m_aswir, 0.5 * ((double)ab[B_SWIR1][j] + ab[B_SWIR2][j]));
-            if (water_a) {
-                mean_addv(&m_wvis, va);
-                if (ab[B_NIR]) mean_addv(&m_wnir, ab[B_NIR][j]);
-                if (ab[B_RED] && ab[B_GREEN] && !isnan(ab[B_RED][j]) && !isnan(ab[B_GREEN][j])) {
-                    w_red += ab[B_RED][j];
-                    w_green += ab[B_GREEN][j];
-                    n_wrg++;
-                }
-            } else if (mw_is_bare(w->after_bsi, w->after_ndvi, i)) {
-                mean_addv(&m_bvis, va);
-            }
+            a.perim += (x == 0 || !site_mask[i - 1]) + (x == ww - 1 || !site_mask[i + 1]) +
+                       (y == 0 || !site_mask[i - ww]) + (y == w->area.h - 1 || !site_mask[i + ww]);
+            sweep_pixel(w, i, (size_t)y * bstride + x, &a);
         }
     }
-    const double px_ha = w->pixel_w_m * w->pixel_h_m / 1e4;
-    mw_site_features f;
-    memset(&f, 0, sizeof f);
-    f.area_ha = (double)n * px_ha;
-    f.veg_loss_ha = (double)ncls[MW_CLASS_VEG_LOSS] * px_ha;
-    f.bare_soil_ha = (double)ncls[MW_CLASS_BARE_SOIL] * px_ha;
-    f.new_water_ha = (double)ncls[MW_CLASS_NEW_WATER] * px_ha;
-    f.turbid_water_ha = (double)ncls[MW_CLASS_TURBID_WATER] * px_ha;
-    f.turbidity_rise_ha = (double)ncls[MW_CLASS_TURBIDITY_RISE] * px_ha;
-    f.mean_dndvi = mean_get(&m_dndvi);
-    f.mean_dndti = mean_get(&m_dndti);
-    f.mean_dbsi = mean_get(&m_dbsi);
-    f.mean_dmndwi = mean_get(&m_dmndwi);
-    f.before_ndvi = mean_get(&m_bndvi);
-    f.after_ndvi = mean_get(&m_andvi);
-    f.water_share = (double)(ncls[MW_CLASS_NEW_WATER] + ncls[MW_CLASS_TURBID_WATER]) / (double)n;
-    f.after_water_ndti = mean_get(&m_wndti);
-    f.after_mndwi = mean_get(&m_amndwi);
-    f.after_bsi = mean_get(&m_absi);
-    f.after_vis = mean_get(&m_avis);
-    f.after_swir = mean_get(&m_aswir);
-    f.vis_change = mean_get(&m_dvis);
-    f.bare_vis = mean_get(&m_bvis);
-    f.water_vis = mean_get(&m_wvis);
-    f.water_nir = mean_get(&m_wnir);
-    f.water_red_green = n_wrg && w_green > 0.0 ? w_red / w_green : NAN;
-    f.before_disturbed_share = (double)n_bdist / (double)n;
-    f.compactness = 4.0 * M_PI * (double)n / ((double)perim * (double)perim);
-    f.bbox_fill = (double)n / ((double)box.w * box.h);
-    f.valid_fraction = (double)nvalid / ((double)box.w * box.h);
+    sweep_features(w, &a, n, box, out);
+}
 
-    /* Step 4 (stack holds >= |S| >= |box| entries) */
-    f.pond_count = mw_count_ponds(ponds, box.w, box.h, stack);
-
-    /* Step 5 */
-    const mw_rect r = mw_rect_intersect(mw_rect_expand(box, w->buffer_px), win);
-    const size_t rn = (size_t)r.w * r.h;
-    mask = malloc(rn);
-    ring = malloc(rn);
-    if (!mask || !ring) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the site ring");
-        goto done;
-    }
+/* Step 5: the ring over @p r (R): @p mask gets the site (for step 6),
+ * @p ring its ring pixels (2: water of both dates, for step 6); the ring's
+ * features into @p f. *ring_water: water pixels of both dates. */
+static mw_status ring_features(const mw_site_window *w, const uint8_t *site_mask, mw_rect r, uint8_t *mask,
+                               uint8_t *ring, int64_t *ring_water, mw_site_features *f)
+{
+    const int ww = w->area.w;
     copy_rect(site_mask, ww, r, mask, 0);
-    st = mw_mask_dilate(mask, r.w, r.h, w->buffer_px, ring);
-    if (st != MW_OK) goto done;
-    int64_t ring_valid = 0, ring_context = 0, ring_water = 0, ring_water_a = 0, ring_bare_a = 0;
+    mw_status st = mw_mask_dilate(mask, r.w, r.h, w->buffer_px, ring);
+    if (st != MW_OK) return st;
+    int64_t ring_valid = 0, ring_context = 0, water = 0, ring_water_a = 0, ring_bare_a = 0;
     mean_acc m_river = {0}, m_rndvi = {0};
     for (int y = 0; y < r.h; y++)
         for (int x = 0; x < r.w; x++) {
@@ -376,43 +387,79 @@ mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
             mean_add(&m_rndvi, w->after_ndvi, i);
             if (water_before && mw_is_water(w->after_mndwi, i, w->water_mndwi)) {
                 ring[j] = 2; /* water candidate for step 6 */
-                ring_water++;
+                water++;
                 mean_add(&m_river, w->dndti, i);
             }
         }
-    f.river_turbidity_change = mean_get(&m_river);
-    f.context_disturbed_share = ring_valid ? (double)ring_context / (double)ring_valid : NAN;
-    f.ring_water_share = ring_valid ? (double)ring_water_a / (double)ring_valid : NAN;
-    f.ring_bare_share = ring_valid ? (double)ring_bare_a / (double)ring_valid : NAN;
-    f.ring_ndvi = mean_get(&m_rndvi);
-    st = mw_ring_context(w, r, ring, &f);
-    if (st != MW_OK) goto done;
+    f->river_turbidity_change = mean_get(&m_river);
+    f->context_disturbed_share = ring_valid ? (double)ring_context / (double)ring_valid : NAN;
+    f->ring_water_share = ring_valid ? (double)ring_water_a / (double)ring_valid : NAN;
+    f->ring_bare_share = ring_valid ? (double)ring_bare_a / (double)ring_valid : NAN;
+    f->ring_ndvi = mean_get(&m_rndvi);
+    *ring_water = water;
+    return mw_ring_context(w, r, ring, f);
+}
 
-    /* Step 6 */
+/* Step 6: distance from the site (@p mask over @p r) to the nearest ring
+ * water (@p ring == 2), or buffer_px when there is none. */
+static mw_status dist_to_water(const mw_site_window *w, const uint8_t *mask, const uint8_t *ring, mw_rect r,
+                               int64_t ring_water, mw_site_features *f)
+{
     const double pmin = w->pixel_w_m < w->pixel_h_m ? w->pixel_w_m : w->pixel_h_m;
-    f.dist_water_m = w->buffer_px * pmin;
-    if (ring_water) {
-        dist = malloc(rn * sizeof *dist);
-        if (!dist) {
-            st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the distance to water");
-            goto done;
-        }
-        st = edt_2d(mask, r.w, r.h, w->pixel_w_m, w->pixel_h_m, dist);
-        if (st != MW_OK) goto done;
+    f->dist_water_m = w->buffer_px * pmin;
+    if (!ring_water) return MW_OK;
+    const size_t rn = (size_t)r.w * r.h;
+    double *dist = malloc(rn * sizeof *dist);
+    if (!dist) return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the distance to water");
+    mw_status st = edt_2d(mask, r.w, r.h, w->pixel_w_m, w->pixel_h_m, dist);
+    if (st == MW_OK) {
         double best = INFINITY;
         for (size_t j = 0; j < rn; j++)
             if (ring[j] == 2 && dist[j] < best) best = dist[j];
-        f.dist_water_m = sqrt(best);
+        f->dist_water_m = sqrt(best);
     }
-    *features = f;
+    free(dist);
+    return st;
+}
+
+mw_status mw_site_measure(const mw_site_window *w, const mw_site_acc *site,
+                          uint8_t *site_mask, mw_site_features *features)
+{
+    int sx = 0, sy = 0;
+    mw_status st = check_window(w, site, &sx, &sy);  /* step 1 */
+    if (st != MW_OK) return st;
+    const int ww = w->area.w;
+    memset(site_mask, 0, (size_t)ww * w->area.h);
+    uint8_t *mask = NULL, *ring = NULL, *ponds = NULL;
+    int32_t *stack = NULL;
+    mw_rect box = {0, 0, 0, 0};
+    int64_t n = 0;
+    st = site_pixels(w, site, sx, sy, site_mask, &stack, &box, &n);
+    if (st != MW_OK) goto done;
+    mw_site_features f;
+    if (!(ponds = malloc((size_t)box.w * box.h))) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory measuring a site");
+        goto done;
+    }
+    sweep(w, site_mask, box, n, ponds, &f);
+    f.pond_count = mw_count_ponds(ponds, box.w, box.h, stack);  /* step 4 (stack holds >= |S| >= |box|) */
+    const mw_rect r = mw_rect_intersect(mw_rect_expand(box, w->buffer_px), (mw_rect){0, 0, ww, w->area.h});
+    mask = malloc((size_t)r.w * r.h);
+    ring = malloc((size_t)r.w * r.h);
+    if (!mask || !ring) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the site ring");
+        goto done;
+    }
+    int64_t ring_water = 0;
+    st = ring_features(w, site_mask, r, mask, ring, &ring_water, &f);
+    if (st == MW_OK) st = dist_to_water(w, mask, ring, r, ring_water, &f);
+    if (st == MW_OK) *features = f;
 
 done:
     if (st != MW_OK) memset(site_mask, 0, (size_t)ww * w->area.h);
     free(mask);
-    free(dil);
     free(ring);
     free(ponds);
     free(stack);
-    free(dist);
     return st;
 }

@@ -1,6 +1,7 @@
 """Usage errors exit 2 with one 'minewatch:' line and a hint; --help,
 COMMAND --help and --version exit 0 on stdout; '--opt=value' is
-'--opt value'; the man page documents every command and option."""
+'--opt value' (scan, info, batch and merge); the man page documents every
+command and option."""
 import filecmp
 import os
 import re
@@ -52,6 +53,21 @@ cases = [
     (["info", "a.tif", "--sensor=modis"], "--sensor"),
     (["info", "a.tif", "--json=1"], "takes no value"),
     (["info", "a.tif", "--date"], "needs a value"),
+    (["batch"], "needs an INPUT"),
+    (["batch", "m.csv"], "needs an output folder"),
+    (["batch", "m.csv", "-o", o, "--bogus=1"], "unknown option '--bogus'"),
+    (["batch", "m.csv", "-o", o, "--quiet=yes"], "takes no value"),
+    (["batch", "m.csv", "-o", o, "--shard=2/2"], "--shard"),
+    (["batch", "m.csv", "-o", o, "--pairing=sideways"], "--pairing"),
+    (["batch", "m.csv", "-o", o, "--sensor=modis"], "--sensor"),
+    (["batch", "m.csv", "-o", o, "--min-area=abc"], "--min-area"),
+    (["batch", "m.csv", "-o", o, "--threads=0"], "--threads"),
+    (["batch", "m.csv", "n.csv", "-o", o], "unexpected argument"),
+    (["batch", "m.csv", "--output"], "needs a value"),
+    (["merge"], "needs the shard folders"),
+    (["merge", "a"], "needs an output folder"),
+    (["merge", "a", "--output"], "needs a value"),
+    (["merge", "a", "--bogus=1", "-o", o], "unknown option '--bogus'"),
 ]
 for args, needle in cases:
     rc, out, err = run(*args)
@@ -71,6 +87,35 @@ check(rc1 == 0 and rc2 == 0 and filecmp.cmp(o1, o2, shallow=False), "--opt=value
 rc, out, _ = run("info", a, "--sensor=sentinel2", "--json")
 rc2, out2, _ = run("info", "--json", "--sensor", "sentinel-2", a)
 check(rc == 0 and out == out2, "info: --sensor=... and --sensor ... agree")
+
+# batch and merge: '--opt=value' and '--opt value' give the same folders,
+# byte for byte (two shards merged equal the whole batch).
+check({"batch", "merge"} <= set(commands),
+      f"--help lists batch and merge: {commands}")
+m = os.path.join(d, "pairs.csv")
+with open(m, "w") as f:
+    f.write(f"before,after,id\n{b},{a},one\n{b},{a},two\n")
+whole, s0, s1, merged = (os.path.join(d, n) for n in ("whole", "s0", "s1", "merged"))
+rc, _, err = run("batch", m, f"--output={whole}", "--min-area=0.3", "--sensor=sentinel2", "--threads=2", "-q")
+check(rc == 0, f"batch with --opt=value: {rc} {err[-300:]}")
+for k, out in ((0, s0), (1, s1)):
+    rc, _, err = run("batch", "--min-area", "0.3", "-o" + out, m, "--sensor", "S2", "--shard", f"{k}/2",
+                     "--threads", "2", "--quiet")
+    check(rc == 0, f"shard {k}/2 with --opt value: {rc} {err[-300:]}")
+rc, _, err = run("merge", s0, s1, f"--output={merged}", "--quiet")
+check(rc == 0, f"merge --output=DIR: {rc} {err[-300:]}")
+
+
+def tree(root):
+    return sorted(os.path.relpath(os.path.join(dp, f), root) for dp, _, fs in os.walk(root) for f in fs
+                  if not f.startswith("."))
+
+
+check(tree(whole) == tree(merged) and tree(whole), f"same files: {tree(whole)} {tree(merged)}")
+for rel in tree(whole):
+    check(os.path.exists(os.path.join(merged, rel)) and
+          filecmp.cmp(os.path.join(whole, rel), os.path.join(merged, rel), shallow=False),
+          f"batch --opt=value and shards --opt value + merge: {rel} identical")
 
 # The man page: a section per command, every long option of every help.
 man = open(os.path.join(SRC, "src", "cli", "minewatch.1"), encoding="utf-8").read()

@@ -101,6 +101,22 @@ with tempfile.TemporaryDirectory() as td:
     check(seen and seen[0] == 0.0, "progress from 0")
     check(not [n for n in os.listdir(td) if n.startswith(("x.", ".x"))], "nothing left after cancel")
 
+    # An exception in the progress callable (as Ctrl-C's KeyboardInterrupt)
+    # cancels the scan and comes back to the caller.
+    class Stop(Exception):
+        pass
+
+    def boom(done, msg):
+        if done > 0.2:
+            raise Stop()
+
+    try:
+        ctx.scan(before, after, progress=boom, output=os.path.join(td, "y.geojson"))
+        check(False, "an exception in progress is raised")
+    except Stop:
+        pass
+    check(not [n for n in os.listdir(td) if n.startswith(("y.", ".y"))], "nothing left after an exception")
+
     # Warnings come as MinewatchWarning.
     aoi = os.path.join(td, "aoi.geojson")
     with open(aoi, "w") as f:

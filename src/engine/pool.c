@@ -1,0 +1,152 @@
+/*
+ * The scheduler (see mw_pool.h). OpenMP gives the threads; this file
+ * gives them their order: one parallel region per wave, two stages in it
+ * separated by barriers, shared block decodes in stage 0, the first error.
+ */
+#include "mw_pool.h"
+
+#include <stdlib.h>
+
+#include <cpl_error.h>
+#include <omp.h>
+
+#include "core/mw_error.h"
+#include "mw_first_error.h"
+
+struct mw_pool {
+    int nthreads;
+    mw_worker *workers;
+    mw_block_store *store_before, *store_after;  /* decoded blocks shared by the threads */
+    int jobs_before, jobs;                       /* planned decode jobs (before's first) */
+    const mw_progress *progress;
+};
+
+mw_status mw_progress_report(const mw_progress *p, double done, const char *msg)
+{
+    if (!p || !p->fn) return MW_OK;
+    if (!p->fn(done, msg, p->arg)) return mw_error_set(MW_ERR_CANCELLED, "cancelled");
+    return MW_OK;
+}
+
+mw_status mw_pool_create(int nthreads, const mw_scene *before, const mw_scene *after, const mw_grid *grid,
+                         const mw_progress *progress, mw_pool **out)
+{
+    *out = NULL;
+    mw_pool *p = calloc(1, sizeof *p);
+    if (!p || !(p->workers = calloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *p->workers))) {
+        free(p);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    p->progress = progress;
+    mw_status st = MW_OK;
+    for (int t = 0; st == MW_OK && t < nthreads; t++) {
+        st = mw_worker_init(&p->workers[t], before, after, grid);
+        if (st == MW_OK) p->nthreads = t + 1;
+    }
+    if (st == MW_OK) st = mw_block_store_create(p->workers[0].before, &p->store_before);
+    if (st == MW_OK) st = mw_block_store_create(p->workers[0].after, &p->store_after);
+    for (int t = 0; st == MW_OK && t < nthreads; t++) {
+        mw_scene_reader_use_store(p->workers[t].before, p->store_before);
+        mw_scene_reader_use_store(p->workers[t].after, p->store_after);
+    }
+    if (st != MW_OK) {
+        mw_pool_destroy(p);
+        return st;
+    }
+    *out = p;
+    return MW_OK;
+}
+
+void mw_pool_destroy(mw_pool *p)
+{
+    if (!p) return;
+    mw_block_store_destroy(p->store_before);
+    mw_block_store_destroy(p->store_after);
+    for (int t = 0; t < p->nthreads; t++) mw_worker_clear(&p->workers[t]);
+    free(p->workers);
+    free(p);
+}
+
+int mw_pool_threads(const mw_pool *p) { return p->nthreads; }
+
+mw_worker *mw_pool_worker(mw_pool *p, int t) { return &p->workers[t]; }
+
+/* Keep/decode the blocks that reads of @p rects touch (n = 0: let all go). */
+static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n)
+{
+    int a = 0, b = 0;
+    mw_status st = mw_block_store_plan(p->store_before, rects, n, &b);
+    if (st == MW_OK) st = mw_block_store_plan(p->store_after, rects, n, &a);
+    p->jobs_before = b;
+    p->jobs = st == MW_OK ? a + b : 0;
+    return st;
+}
+
+/* Decode planned job @p i with worker @p wk's readers (distinct i: thread-safe). */
+static mw_status fill_block(mw_pool *p, mw_worker *wk, int i)
+{
+    double t0 = omp_get_wtime();
+    mw_status st = i < p->jobs_before ? mw_block_store_fill(p->store_before, wk->before, i)
+                                      : mw_block_store_fill(p->store_after, wk->after, i - p->jobs_before);
+    wk->t_read += omp_get_wtime() - t0;
+    return st;
+}
+
+/* One wave's parallel region (see mw_pool.h). */
+static void run_wave(mw_pool *p, const mw_pool_client *c, int w, const mw_wave *wave, mw_first_error *err)
+{
+    const int n0 = wave->jobs[0], n1 = wave->jobs[1], decode = p->jobs;
+    const int chunk0 = wave->chunk[0] > 1 ? wave->chunk[0] : 1, chunk1 = wave->chunk[1] > 1 ? wave->chunk[1] : 1;
+#pragma omp parallel num_threads(p->nthreads)
+    {
+        const int t = omp_get_thread_num();
+        mw_worker *wk = &p->workers[t];
+        CPLPushErrorHandler(CPLQuietErrorHandler);  /* errors come back as statuses */
+        mw_status s = c->start ? c->start(c->arg, wk, t) : MW_OK;
+        if (s != MW_OK) mw_first_error_record(err, s);
+        if (t == 0 && c->overlap && !mw_first_error_seen(err)) {
+            s = c->overlap(c->arg, w);
+            if (s != MW_OK) mw_first_error_record(err, s);
+        }
+        /* Stage 0: the client's jobs (larger and uneven, they balance best
+         * before the many small decodes), then the blocks. */
+#pragma omp for schedule(dynamic, chunk0)
+        for (int i = 0; i < n0 + decode; i++) {
+            if (mw_first_error_seen(err)) continue;
+            s = i < n0 ? c->work(c->arg, wk, t, 0, i) : fill_block(p, wk, i - n0);
+            if (s != MW_OK) mw_first_error_record(err, s);
+        }
+        /* Stage 1: every planned block is decoded now. */
+#pragma omp for schedule(dynamic, chunk1)
+        for (int i = 0; i < n1; i++) {
+            if (mw_first_error_seen(err)) continue;
+            s = c->work(c->arg, wk, t, 1, i);
+            if (s != MW_OK) mw_first_error_record(err, s);
+        }
+        if (c->stop) c->stop(c->arg, wk, t);
+        CPLPopErrorHandler();
+    }
+}
+
+mw_status mw_pool_run(mw_pool *p, const mw_pool_client *c)
+{
+    mw_status st = MW_OK;
+    for (int w = 0; st == MW_OK; w++) {
+        mw_wave wave = {0};
+        st = c->plan ? c->plan(c->arg, w, &wave) : MW_OK;
+        if (!c->plan) wave.last = 1;
+        if (st == MW_OK && wave.rects) st = plan_blocks(p, wave.rects, wave.nrects);
+        else p->jobs = p->jobs_before = 0;  /* no reads planned: the blocks stay, nothing to decode */
+        if (st != MW_OK) break;
+        mw_first_error err = {0};
+        run_wave(p, c, w, &wave, &err);
+        st = mw_first_error_raise(&err);
+        double done = -1;
+        const char *msg = NULL;
+        if (st == MW_OK && c->after_wave) st = c->after_wave(c->arg, w, &done, &msg);
+        if (st == MW_OK && done >= 0) st = mw_progress_report(p->progress, done, msg);
+        if (wave.last) break;
+    }
+    mw_status s2 = plan_blocks(p, NULL, 0);  /* give the blocks back */
+    return st == MW_OK ? s2 : st;
+}
