@@ -30,7 +30,6 @@
 
 #include "core/mw_error.h"
 #include "mw_context_internal.h"
-#include "output/mw_evidence.h"
 #include "output/mw_output.h"
 
 struct mw_scan_result {

@@ -23,7 +23,7 @@
 
 #include "core/mw_error.h"
 #include "grid/mw_grid.h"
-#include "output/mw_evidence.h"
+#include "output/mw_output.h"
 
 mw_rect mw_site_window_of(const mw_scan_setup *s, const mw_site_acc *site)
 {

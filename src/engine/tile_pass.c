@@ -44,7 +44,6 @@
 #include <omp.h>
 
 #include "core/mw_error.h"
-#include "output/mw_evidence.h"
 #include "output/mw_output.h"
 
 /* Sites a tile (or a wave) measured. */

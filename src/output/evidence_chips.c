@@ -6,7 +6,7 @@
  *     transformation per thread); its pixel box grown by a margin is the
  *     window: the only pixels read for this alert (through the scan's own
  *     readers, so the values are the ones the scan classified).
- *  2. Five chips of MW_CHIP_SIZE px (nearest neighbour: a pixel stays a
+ *  2. Five chips of 128 to 384 px (nearest neighbour: a pixel stays a
  *     visible square), each with the outline, a scale bar and a north arrow
  *     turned by the grid's convergence: true colour and SWIR2/NIR/red at
  *     both dates with one fixed stretch for every chip of every scan (stated
@@ -187,9 +187,13 @@ mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *s, const char 
     double inv[6];
     if (!GDALInvGeoTransform((double *)cc->grid->gt, inv))
         return mw_error_set(MW_ERR_CRS, "the scan's grid cannot be inverted");
-    /* canvas: MW_CHIP_SIZE on the long side; one window pixel = k canvas pixels */
+    /* canvas: one window pixel = k canvas pixels, k an integer (small
+     * windows enlarged to ~256 px) or 1/n (windows over 384 px reduced).
+     * Encoding costs per canvas pixel and a full tile has a thousand alerts
+     * of five chips: no chip is larger than it needs to be to show the
+     * window's pixels; browsers enlarge them (pixelated) for display. */
     const int big = s->r.w > s->r.h ? s->r.w : s->r.h;
-    const double k = (double)MW_CHIP_SIZE / big;
+    const double k = big <= 128 ? floor(256.0 / big) : big <= 384 ? 1.0 : 1.0 / ceil(big / 384.0);
     int cw = (int)lround(s->r.w * k), ch = (int)lround(s->r.h * k);
     if (cw < 1) cw = 1;
     if (ch < 1) ch = 1;

@@ -106,7 +106,8 @@ static json_object *chips(void)
         json_object_object_add(st, k ? "swir2_nir_red" : "true_colour", s);
     }
     json_object_object_add(o, "stretch", st);
-    json_object_object_add(o, "size_px", json_object_new_int(MW_CHIP_SIZE));
+    json_object_object_add(o, "size", STR("windows up to 128 px enlarged by a whole factor to about 256 px, "
+                                          "129 to 384 px at their own size, larger ones reduced by a whole factor"));
     json_object_object_add(o, "resampling", STR("nearest neighbour (one image pixel is a square)"));
     json_object_object_add(o, "window", STR("the alert's pixel box plus a quarter of its size (at least 16 px) on each "
                                             "side, square, 64 to 768 target pixels, moved inside the grid where it fits"));

@@ -207,7 +207,7 @@ static void footer(FILE *f)
     }
     fprintf(f, "</p><p>Every chip of every scan uses one fixed stretch, so chips can be compared and nothing is "
                "enhanced per image: true colour maps reflectance 0&ndash;%.2f of red, green and blue to black&ndash;white; "
-               "SWIR2/NIR/red maps 0&ndash;%.2f. Each chip is %d px wide, one image pixel shown as a square. The yellow "
+               "SWIR2/NIR/red maps 0&ndash;%.2f. Each chip shows the window's pixels as squares (%d&nbsp;px wide on screen). The yellow "
                "line is the alert's outline; N points to true north. before.tif and after.tif hold the bands at the "
                "product's values on the scan's grid (reflectance = value &times; scale + offset, stored in the file).</p>"
                "<p><small>Made by minewatch. This page loads nothing from the network.</small></p></main></body></html>\n",

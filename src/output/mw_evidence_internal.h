@@ -134,7 +134,7 @@ mw_status mw_canvas_write_png(const mw_canvas *c, const char *path);
 
 /* ---- the fixed stretch of every chip (evidence_chips.c) ----------------- */
 
-#define MW_CHIP_SIZE 320            /* canvas width of a chip, pixels */
+#define MW_CHIP_SIZE 320            /* display width of a chip in the report, CSS pixels */
 #define MW_CHIP_WINDOW_MAX 768      /* largest window read for one alert, target pixels */
 #define MW_STRETCH_TRUE_MAX 0.25    /* reflectance mapped to 255 in true colour */
 #define MW_STRETCH_SWIR_MAX 0.50    /* ... and in SWIR2/NIR/red */

@@ -109,4 +109,7 @@ mw_status mw_change_raster_commit(mw_change_raster *r);
 /** Close and delete the temporary files, free @p r. NULL is a no-op. */
 void mw_change_raster_abort(mw_change_raster *r);
 
+/* The evidence package of a scan (--evidence): its own interface. */
+#include "mw_evidence.h"
+
 #endif
