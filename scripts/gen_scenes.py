@@ -70,12 +70,19 @@ def main(argv=None):
     ap.add_argument("--river-season", type=float, default=0.0, metavar="G",
                     help="all water of the second date carries more sediment (wet season): red x(1+G), "
                          "green and NIR x(1+G/2); e.g. 0.5 raises NDTI by ~0.1. Truth unchanged; default 0")
+    ap.add_argument("--series", type=int, default=0, metavar="N",
+                    help="a dated series of N scenes (stack layout) with site status truth instead of a pair: "
+                         "see mwgen/series.py")
     ap.add_argument("--no-truth-mask", action="store_true")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
 
     t_start = time.time()
     W, H = a.size
+    if a.series:
+        from mwgen import series
+        series.generate(a.seed, (W, H), a.series, a.out, a.sensor, quiet=a.quiet)
+        return 0
     s2 = a.sensor == "sentinel2"
     res = 10.0 if s2 else 30.0
     ss = a.supersample or (1 if s2 else 2)

@@ -122,6 +122,19 @@ def feature_row(p, area_ha):
 
 
 # ---- running minewatch ----
+_MW = {}
+
+
+def minewatch_context(mw):
+    """The Python module over the libminewatch of @mw's build tree and one
+    context for every scan of this process: each model file is read once."""
+    if "ctx" not in _MW:
+        import score_patches
+        _MW["module"] = score_patches.load_minewatch(mw)
+        _MW["ctx"] = _MW["module"].Context()
+    return _MW["module"], _MW["ctx"]
+
+
 def scan(mw, before, after, out, model=None, extra=(), may_fail=False):
     """Features of every site (scan --min-confidence 0 --min-area 0), cached in out.
     A failed run is fatal unless may_fail (a real pair with no clear pixel: no sites)."""
@@ -133,17 +146,17 @@ def scan(mw, before, after, out, model=None, extra=(), may_fail=False):
         if not feats or all(k in feats[0]["properties"] for k in REFLECTANCE + ["ring_loss_share"]):
             return feats
         os.remove(out)
-    cmd = [mw, "scan", before, after, "-o", out + ".tmp.geojson", "--quiet", "--threads", "1",
-           "--min-confidence", "0", "--min-area", "0"] + list(extra)
-    if model:
-        cmd += ["--model", model]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0 and may_fail:
-        log("note: no sites for %s: %s" % (os.path.basename(before), p.stderr.strip().splitlines()[-1]))
-        open(out + ".failed", "w").write(p.stderr)
+    module, ctx = minewatch_context(mw)
+    import score_patches
+    try:
+        ctx.scan(before, after, threads=1, min_confidence=0, min_area=0, model=model,
+                 output=out + ".tmp.geojson", **score_patches.scan_options(list(extra)))
+    except module.MinewatchError as e:
+        if not may_fail:
+            raise SystemExit("train.py: scan %s %s failed: %s" % (before, after, e))
+        log("note: no sites for %s: %s" % (os.path.basename(before), e))
+        open(out + ".failed", "w").write(str(e) + "\n")
         return []
-    if p.returncode != 0:
-        raise SystemExit("train.py: %s failed: %s" % (" ".join(cmd), p.stderr.strip()))
     os.replace(out + ".tmp.geojson", out)
     return json.load(open(out))["features"]
 

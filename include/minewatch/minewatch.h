@@ -16,6 +16,7 @@
 #include "minewatch/context.h"
 #include "minewatch/alerts.h"
 #include "minewatch/scan.h"
+#include "minewatch/output.h"
 #include "minewatch/batch.h"
 #include "minewatch/evidence.h"
 

@@ -45,7 +45,11 @@ typedef enum mw_option {
     MW_OPT_MODEL_DIR,         /**< where default models are looked up */
     MW_OPT_EVIDENCE,          /**< folder for the evidence package (new or empty); needs the alert
                                    file: written by mw_scan(), or by the first mw_alert_set_write() */
-    MW_OPT_COMMAND_LINE       /**< the command line as typed, recorded in the evidence manifest */
+    MW_OPT_COMMAND_LINE,      /**< the command line as typed, recorded in the evidence manifest */
+    MW_OPT_PREVIOUS           /**< an earlier run's alert file (any format minewatch writes):
+                                   link sites to it; the set gains site_id, status,
+                                   first_seen, last_seen, n_detections, area_change_ha,
+                                   merged_ids, and holds earlier sites not found again */
 } mw_option;
 
 /** New options at their defaults; NULL when out of memory. */
@@ -106,6 +110,33 @@ MW_API long long mw_scan_result_pixels(const mw_scan_result *result);
 MW_API const char *mw_scan_result_timings(const mw_scan_result *result);
 /** Warnings worth showing the user (e.g. "AOI does not overlap"), or NULL. */
 MW_API const char *mw_scan_result_warnings(const mw_scan_result *result);
+
+/** What a finished series (mw_monitor) reports back. */
+typedef struct mw_monitor_result mw_monitor_result;
+
+/**
+ * Run a dated series of one place as consecutive pairs with lineage, one
+ * context (the model parsed once). @p scenes may come in any order: they
+ * are sorted by date (two scenes of one date, or a scene without a date,
+ * is MW_ERR_USAGE). Writes into the folder @p outdir (made if missing):
+ * `<date>.geojson` per step (the after date; alerts with lineage),
+ * `sites.gpkg` (one row per site: its history) and `timeline.html` (each
+ * site's area over time, self-contained). Everything is written in a
+ * temporary folder inside @p outdir and moved into place at the end: a
+ * failed run leaves @p outdir as it was. @p ctx may be NULL (one is made).
+ * MW_OPT_OUTPUT, MW_OPT_PREVIOUS and MW_OPT_CHANGE_RASTER are ignored.
+ */
+MW_API mw_status mw_monitor(mw_context *ctx, mw_scene *const *scenes, int n, const mw_options *options,
+                            const char *outdir, mw_progress_fn progress, void *progress_arg,
+                            mw_monitor_result **result);
+MW_API void mw_monitor_result_free(mw_monitor_result *result);
+MW_API int mw_monitor_result_steps(const mw_monitor_result *result);
+/** After date "YYYY-MM-DD" of step @p k (0-based). */
+MW_API const char *mw_monitor_result_step_date(const mw_monitor_result *result, int k);
+/** Sites of step @p k with lineage status @p status ("new", ...). */
+MW_API int mw_monitor_result_step_count(const mw_monitor_result *result, int k, const char *status);
+/** Sites in sites.gpkg. */
+MW_API int mw_monitor_result_sites(const mw_monitor_result *result);
 
 #ifdef __cplusplus
 }

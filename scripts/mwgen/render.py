@@ -143,6 +143,7 @@ class Renderer:
         # static texture of the ground, common to both dates
         fine = max(1.5 * ri, 12.0)
         out = []
+        tags = getattr(w, "noise_tags", (0, 1))     # series.py: a distinct noise per date
         for d in (0, 1):
             su, sv = w.shift if d == 1 else (0.0, 0.0)
             ug, vg = u + su, v + sv
@@ -152,7 +153,7 @@ class Renderer:
             ts = noise.fbm(ug, vg, [fine, 40, 90, 200, 450], [1, 0.8, 0.6, 0.5, 0.4], w.seed)
             tv = noise.fbm(ug, vg, [fine, 60, 250], [1, 0.7, 0.5], w.seed + 5)
             tl = noise.fbm(ug, vg, [1500, 5000], [1, 1], w.seed + 9)
-            td = noise.fbm(ug, vg, [30, 120, 480], [1, 0.8, 0.6], w.seed + 101 + d)
+            td = noise.fbm(ug, vg, [30, 120, 480], [1, 0.8, 0.6], w.seed + 101 + tags[d])
             tex = _TEX[code]
             veg = _VEG[code]
             refl = _MAT[:, code]                                 # (6, nyi, nxi)
@@ -194,7 +195,7 @@ class Renderer:
             if shadow.any():
                 refl *= 1 - _SHADOW * shadow[None]
             if cloud.any():
-                cn = noise.fbm(u, v, [40, 160], [1, 1], w.seed + 77 + d)
+                cn = noise.fbm(u, v, [40, 160], [1, 1], w.seed + 77 + tags[d])
                 refl = refl * (1 - cloud[None]) + _CLOUD * (1 + 0.08 * cn[None]) * cloud[None]
             # point spread function (separable, mild), then crop halo and average
             k0, k1 = 0.7, 0.15
@@ -208,7 +209,7 @@ class Renderer:
                 shadow = shadow.reshape(h, ss, width, ss).mean(axis=(1, 3))
                 cirrus = cirrus.reshape(h, ss, width, ss).mean(axis=(1, 3)) > 0.5
             # sensor noise (per-strip generator: fixed strip height keeps it deterministic)
-            g = np.random.default_rng([w.seed, d, r0, c0, 0x5E45])
+            g = np.random.default_rng([w.seed, tags[d], r0, c0, 0x5E45])
             vfrac = _VEG[code[1:-1]] if ss == 1 else _VEG[code[1:-1]].reshape(h, ss, width, ss).mean(axis=(1, 3))
             rel = np.float32(0.025) + np.float32(0.025) * vfrac            # crowns: extra speckle
             refl *= 1 + g.standard_normal(refl.shape, np.float32) * rel[None]

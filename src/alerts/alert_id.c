@@ -5,6 +5,7 @@
  * or the order in which sites were found.
  */
 #include "mw_alerts.h"
+#include "mw_lineage.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -71,4 +72,18 @@ void mw_alert_make_id(double lon, double lat, const char *date_before,
     compact_date(date_after, a);
     geohash(lon, lat, 9, gh);
     snprintf(out, (size_t)size, "mw-%s-%s-%s", b, a, gh);
+}
+
+/**
+ * A site's id across runs: "mws-YYYYMMDD-<geohash9>" from the date it was
+ * first seen and the centroid of its first outline, so a rerun on the
+ * same inputs gives the same id. Thread-safe.
+ */
+void mw_site_make_id(double lon, double lat, const char *first_seen, char *out, int size)
+{
+    if (!out || size <= 0) return;
+    char d[9], gh[10];
+    compact_date(first_seen, d);
+    geohash(lon, lat, 9, gh);
+    snprintf(out, (size_t)size, "mws-%s-%s", d, gh);
 }

@@ -65,6 +65,13 @@ const mw_alert_field mw_alert_fields[] = {
 };
 const int mw_alert_field_count = (int)(sizeof mw_alert_fields / sizeof mw_alert_fields[0]);
 
+const char *mw_site_status_name(mw_site_status s)
+{
+    static const char *const names[MW_SITE_STATUS_COUNT] = {
+        NULL, "new", "growing", "persisting", "inactive", "unobserved"};
+    return s > MW_SITE_NONE && s < MW_SITE_STATUS_COUNT ? names[s] : NULL;
+}
+
 /** See mw_alerts.h. */
 int mw_alert_fields_total(const mw_alert_meta *m)
 {

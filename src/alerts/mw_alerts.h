@@ -16,6 +16,31 @@
 #include "core/mw_rect.h"
 #include "sites/mw_sites.h"
 
+/** Status of a site against an earlier run (lineage.c). */
+typedef enum mw_site_status {
+    MW_SITE_NONE = 0,    /**< no lineage (a scan without --previous) */
+    MW_SITE_NEW,
+    MW_SITE_GROWING,
+    MW_SITE_PERSISTING,
+    MW_SITE_INACTIVE,
+    MW_SITE_UNOBSERVED,
+    MW_SITE_STATUS_COUNT
+} mw_site_status;
+
+/** "new", "growing", ...; NULL for MW_SITE_NONE. */
+const char *mw_site_status_name(mw_site_status s);
+
+/** A site's identity over time (lineage.c); written as properties added to
+ *  the set (mw_scan_lineage_properties) only when the run links to an earlier one. */
+typedef struct mw_lineage {
+    char site_id[48];
+    mw_site_status status;
+    char first_seen[11], last_seen[11];   /**< "YYYY-MM-DD" */
+    int n_detections;
+    double area_change_ha;                /**< footprint area now minus before (NaN: none) */
+    char *merged_ids;                     /**< ids of sites merged into this one ("a,b"), or NULL */
+} mw_lineage;
+
 /** A value set on an alert by property index (owned string). */
 typedef struct mw_alert_prop {
     int set;        /**< 0: the property's computed value applies */
@@ -41,6 +66,7 @@ struct mw_alert {
     mw_alert_prop *props;
     int nprops;
     const struct mw_alert_set *set;  /**< the set holding it (NULL outside a set) */
+    mw_lineage lineage;              /**< status NONE unless linked to an earlier run */
 };
 
 /** Free what an alert owns (geometry, strings); not the struct itself. */
@@ -67,6 +93,8 @@ mw_status mw_protected_open(const char *path, mw_protected **out);
 void mw_protected_destroy(mw_protected *p);
 /** Name of the area that overlaps the lon/lat geometry most, or NULL. Not thread-safe. */
 const char *mw_protected_name_for(mw_protected *p, OGRGeometryH lonlat_geometry);
+/** How many area names held bytes that are no UTF-8 (replaced by U+FFFD). */
+int mw_protected_repaired_names(const mw_protected *p);
 
 struct mw_alert_field;
 
@@ -133,5 +161,7 @@ int mw_format_number(double v, int decimals, char *buf, size_t size);
 
 /* The in-memory alert set (minewatch/alerts.h) as the library builds it. */
 #include "mw_alert_set.h"
+/* Lineage: today's sites linked to an earlier run's. */
+#include "mw_lineage.h"
 
 #endif

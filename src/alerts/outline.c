@@ -27,6 +27,10 @@
 
 #include "core/mw_error.h"
 
+/* polygonize_guard.cpp: GDALPolygonize() with std::bad_alloc caught. */
+int mw_polygonize_guarded(GDALRasterBandH band, GDALRasterBandH mask, OGRLayerH layer, int field,
+                          int *out_of_memory);
+
 /* Is b redundant between a and c (collinear or repeated)? */
 static int collinear(double ax, double ay, double bx, double by, double cx, double cy)
 {
@@ -167,8 +171,10 @@ mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double g
         goto done;
     }
     /* Default options: 4-connectivity. The band is its own mask: 0 skipped. */
-    if (GDALPolygonize(band, band, layer, 0, NULL, NULL, NULL) != CE_None) {
-        st = mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "GDALPolygonize failed");
+    int oom = 0;
+    if (mw_polygonize_guarded(band, band, layer, 0, &oom) != 0) {
+        st = oom ? mw_error_set(MW_ERR_NOMEM, "out of memory outlining a site")
+                 : mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "GDALPolygonize failed");
         goto done;
     }
 
@@ -232,4 +238,6 @@ void mw_alert_clear(mw_alert *alert)
     free(alert->props);
     alert->props = NULL;
     alert->nprops = 0;
+    free(alert->lineage.merged_ids);
+    alert->lineage.merged_ids = NULL;
 }

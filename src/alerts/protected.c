@@ -29,6 +29,7 @@
 #include <ogr_srs_api.h>
 
 #include "core/mw_error.h"
+#include "core/mw_utf8.h"
 #include "grid/mw_grid.h"
 
 typedef struct area {
@@ -40,6 +41,7 @@ typedef struct area {
 struct mw_protected {
     area *areas;
     int count;
+    int repaired;  /* names with invalid UTF-8 bytes replaced */
 };
 
 static const char *const name_fields[] = {"NAME", "name", "Name", "NAME_ENG", "ORIG_NAME",
@@ -203,10 +205,10 @@ mw_status mw_protected_open(const char *path, mw_protected **out)
             }
         }
         char fidbuf[32];
-        const char *name = NULL;
+        const char *name = "";  /* a NULL or empty name: the area has none (null in the alerts) */
         if (name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, name_field))
             name = OGR_F_GetFieldAsString(f, name_field);
-        if (!name || !*name) {
+        if (name_field < 0) {  /* no name field at all: the feature id names it */
             snprintf(fidbuf, sizeof fidbuf, "%lld", (long long)fid);
             name = fidbuf;
         }
@@ -222,7 +224,7 @@ mw_status mw_protected_open(const char *path, mw_protected **out)
             cap = ncap;
         }
         area *a = &p->areas[p->count];
-        a->name = strdup(name);
+        a->name = mw_utf8_repair(name, &p->repaired);
         if (!a->name) {
             OGR_G_DestroyGeometry(g);
             st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
@@ -292,5 +294,8 @@ const char *mw_protected_name_for(mw_protected *p, OGRGeometryH lonlat_geometry)
         }
     }
     CPLPopErrorHandler();
-    return best;
+    return best && *best ? best : NULL;
 }
+
+/** Names whose invalid UTF-8 bytes were replaced by U+FFFD at open. */
+int mw_protected_repaired_names(const mw_protected *p) { return p ? p->repaired : 0; }

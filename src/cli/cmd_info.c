@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cpl_error.h>
@@ -91,7 +92,46 @@ static json_object *jdouble(double v)
     return json_object_new_double_s(v, buf);
 }
 
-static json_object *jstr_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+/* Length of the valid UTF-8 sequence at @p p (1..4), 0 if invalid. */
+static int utf8_seq(const unsigned char *p)
+{
+    if (p[0] < 0x80) return 1;
+    int n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
+    if (!n || p[0] > 0xF4) return 0;
+    unsigned cp = p[0] & (0x7F >> n);
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    return cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
+}
+
+/* A copy of @p s with bytes that are no UTF-8 replaced by U+FFFD. */
+static char *utf8_repair(const char *s)
+{
+    char *out = malloc(3 * strlen(s) + 1), *w = out;
+    for (const unsigned char *p = (const unsigned char *)s; out && *p;) {
+        int n = utf8_seq(p);
+        memcpy(w, n ? (const char *)p : "\xEF\xBF\xBD", n ? (size_t)n : 3);
+        w += n ? n : 3;
+        p += n ? n : 1;
+    }
+    if (out) *w = '\0';
+    return out;
+}
+
+/* A JSON string from any bytes: paths and layer text may be no UTF-8, and
+ * json-c copies bytes as they are (invalid JSON); NULL gives null. */
+static json_object *jstr(const char *s)
+{
+    char *u = utf8_repair(s);
+    json_object *j = u ? json_object_new_string(u) : NULL;
+    free(u);
+    return j;
+}
+
+static json_object *jstr_or_null(const char *s) { return s ? jstr(s) : NULL; }
 
 static void print_json(const mw_scene *scene)
 {
@@ -101,7 +141,7 @@ static void print_json(const mw_scene *scene)
     scene_extent(scene, e);
     int epsg = mw_scene_epsg(scene);
 
-    json_object_object_add(o, "path", json_object_new_string(mw_scene_path(scene)));
+    json_object_object_add(o, "path", jstr(mw_scene_path(scene)));
     json_object_object_add(o, "sensor", json_object_new_string(mw_sensor_name(mw_scene_sensor(scene))));
     json_object_object_add(o, "layout", jstr_or_null(mw_scene_layout(scene)));
     json_object_object_add(o, "date", jstr_or_null(mw_scene_date(scene)));
@@ -109,7 +149,7 @@ static void print_json(const mw_scene *scene)
     json_object_object_add(o, "epsg", epsg ? json_object_new_int(epsg) : NULL);
     char crs[32] = "custom";
     if (epsg) snprintf(crs, sizeof crs, "EPSG:%d", epsg);
-    json_object_object_add(o, "crs", json_object_new_string(crs));
+    json_object_object_add(o, "crs", jstr(crs));
     json_object_object_add(o, "crs_wkt", jstr_or_null(mw_scene_crs_wkt(scene)));
     json_object_object_add(o, "width", json_object_new_int(mw_scene_width(scene)));
     json_object_object_add(o, "height", json_object_new_int(mw_scene_height(scene)));
@@ -136,7 +176,7 @@ static void print_json(const mw_scene *scene)
         if (!mw_scene_has_band(scene, (mw_band_role)r)) continue;
         json_object *b = json_object_new_object();
         json_object_object_add(b, "role", json_object_new_string(mw_band_role_name((mw_band_role)r)));
-        json_object_object_add(b, "file", json_object_new_string(mw_scene_band_file(scene, (mw_band_role)r)));
+        json_object_object_add(b, "file", jstr(mw_scene_band_file(scene, (mw_band_role)r)));
         json_object_object_add(b, "band", json_object_new_int(mw_scene_band_index(scene, (mw_band_role)r)));
         json_object_object_add(b, "resolution", jdouble(mw_scene_band_resolution(scene, (mw_band_role)r)));
         json_object_object_add(b, "scale", jdouble(mw_scene_band_scale(scene, (mw_band_role)r)));

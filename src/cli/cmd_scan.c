@@ -54,6 +54,25 @@ static int progress_cb(double done, const char *msg, void *arg)
     return 1;
 }
 
+/* YYYY-MM-DD or YYYYMMDD, a day that exists (the library checks again;
+ * here the message can name the option and the exit is a usage error). */
+static int valid_date(const char *s)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, m, d, n = 0;
+    size_t len = strlen(s);
+    if (len == 10 && sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 && s[4] == '-' && s[7] == '-') {
+    } else if (len == 8 && strspn(s, "0123456789") == 8) {
+        long v = strtol(s, NULL, 10);
+        y = (int)(v / 10000), m = (int)(v / 100 % 100), d = (int)(v % 100);
+    } else {
+        return 0;
+    }
+    if (strspn(s, "0123456789-") != len) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return y >= 1950 && y <= 2199 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] + (m == 2 && leap);
+}
+
 const char mw_cli_scan_help[] =
     "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
     "\n"
@@ -79,6 +98,10 @@ const char mw_cli_scan_help[] =
     "                           per-alert chips and GeoTIFFs, report.html, alerts.kmz,\n"
     "                           alerts.gpx, manifest.json (SHA-256 of every input),\n"
     "                           SHA256SUMS; check it later with 'minewatch verify DIR'\n"
+    "  --previous FILE          an earlier run's alerts (any format minewatch writes):\n"
+    "                           keep site ids, add site_id, status (new, growing,\n"
+    "                           persisting, inactive, unobserved), first_seen,\n"
+    "                           last_seen, n_detections, area_change_ha, merged_ids\n"
     "  --timings                print where the time went (stderr)\n"
     "  -q, --quiet              no progress and no summary\n"
     "  -h, --help               this help\n"
@@ -88,7 +111,7 @@ const char mw_cli_scan_help[] =
 enum {
     OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_BEFORE_DATE, OPT_AFTER_DATE, OPT_AOI, OPT_PROTECTED,
     OPT_MIN_AREA, OPT_MIN_CONFIDENCE, OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_CHANGE_RASTER,
-    OPT_TIMINGS, OPT_QUIET, OPT_EVIDENCE
+    OPT_TIMINGS, OPT_QUIET, OPT_EVIDENCE, OPT_PREVIOUS
 };
 
 static const mw_cli_option scan_options[] = {
@@ -108,11 +131,12 @@ static const mw_cli_option scan_options[] = {
     {"--evidence", 0, 1, OPT_EVIDENCE},
     {"--timings", 0, 0, OPT_TIMINGS},
     {"--quiet", 'q', 0, OPT_QUIET},
+    {"--previous", 0, 1, OPT_PREVIOUS},
 };
 
 /** What the command line asks of a scan, beyond the library's options. */
 typedef struct scan_args {
-    const char *pos[2], *out_path, *evidence;
+    const char *pos[2], *out_path, *evidence, *previous;
     int npos, quiet, timings;
     mw_scene_open_args before, after;
 } scan_args;
@@ -133,8 +157,13 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
         a->after.sensor = a->before.sensor;
         break;
     case OPT_BAND_MAP: a->before.band_map = a->after.band_map = v; break;
-    case OPT_BEFORE_DATE: a->before.date = v; break;
-    case OPT_AFTER_DATE: a->after.date = v; break;
+    case OPT_BEFORE_DATE:
+    case OPT_AFTER_DATE:
+        if (!valid_date(v))
+            return mw_cli_usage_error("%s: '%s' is not a date (YYYY-MM-DD or YYYYMMDD)",
+                                      id == OPT_BEFORE_DATE ? "--before-date" : "--after-date", v);
+        *(id == OPT_BEFORE_DATE ? &a->before.date : &a->after.date) = v;
+        break;
     case OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
     case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
     case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
@@ -165,6 +194,10 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
         st = mw_options_set_int(opt, MW_OPT_TIMINGS, 1);
         break;
     case OPT_QUIET: a->quiet = 1; break;
+    case OPT_PREVIOUS:
+        a->previous = v;
+        st = mw_options_set_string(opt, MW_OPT_PREVIOUS, v);
+        break;
     default: return mw_cli_usage_error("scan: option %d not handled", id);
     }
     return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
@@ -192,6 +225,8 @@ static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
     if (a->npos < 2) return mw_cli_usage_error("scan needs BEFORE and AFTER scenes");
     /* A scan that writes nothing helps nobody. */
     if (!a->out_path) return mw_cli_usage_error("scan needs an output file: -o ALERTS.geojson");
+    if (a->previous && mw_cli_same_file(a->previous, a->out_path))
+        return mw_cli_usage_error("-o %s is the --previous file: write the new alerts to another file", a->out_path);
     return -1;
 }
 
@@ -221,8 +256,6 @@ static int run_scan(const scan_args *a, mw_options *opt)
         term_progress p = {.quiet = a->quiet, .last = -1};
         const mw_scene *befores[1] = {before};
         mw_status st = mw_scan_run(ctx, befores, 1, after, opt, progress_cb, &p, &set);
-        /* the scan refuses output paths (an --evidence DIR in use) before reading: usage */
-        int refused = st == MW_ERR_USAGE;
         if (!a->quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
         /* The change raster is committed with the alert file. */
         if (st == MW_OK) st = mw_alert_set_write(set, a->out_path);
@@ -231,7 +264,8 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 mw_cli_error("interrupted: no output written");
             else
                 mw_cli_error("%s", mw_last_error());
-            rc = refused ? 2 : 1;
+            /* An output that would hurt an input, a bad output name: usage. */
+            rc = st == MW_ERR_USAGE ? 2 : 1;
         } else {
             clock_gettime(CLOCK_MONOTONIC, &t1);
             double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -241,8 +275,10 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 fprintf(stderr, "minewatch: timings: %s\n", mw_alert_set_timings(set));
             if (!a->quiet) {
                 int n = mw_alert_set_count(set);
-                fprintf(stderr, "minewatch: %d alert%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
-                        n == 1 ? "" : "s", mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
+                char counts[160] = "";
+                mw_cli_status_counts(set, counts, sizeof counts);
+                fprintf(stderr, "minewatch: %d alert%s%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
+                        n == 1 ? "" : "s", counts, mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
                         a->out_path);
                 if (a->evidence)
                     fprintf(stderr, "minewatch: evidence package -> %s (check it with: minewatch verify %s)\n",

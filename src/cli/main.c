@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "minewatch/minewatch.h"
 #include "mw_cli.h"
@@ -17,6 +18,7 @@ static const mw_cli_command commands[] = {
     {"merge", "join the output folders of batch shards", mw_cli_merge_help, mw_cli_merge},
     {"verify", "check an evidence package (and its inputs) against its SHA-256 sums", mw_cli_verify_help,
      mw_cli_verify},
+    {"monitor", "a dated series of one place: sites over time", mw_cli_monitor_help, mw_cli_monitor},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -70,6 +72,20 @@ int mw_cli_usage_error(const char *fmt, ...)
     return 2;
 }
 
+/*
+ * GDAL's CPLMalloc()/CPLStrdup() abort when memory runs out, and driver
+ * registration makes thousands of them: with too little address space
+ * (ulimit -v) for even that, say so and stop before GDAL starts.
+ */
+static int enough_memory(void)
+{
+    const size_t headroom = (size_t)32 << 20;
+    void *p = mmap(NULL, headroom, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    munmap(p, headroom);
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return mw_cli_usage_error("missing command");
@@ -88,6 +104,10 @@ int main(int argc, char **argv)
     }
     const mw_cli_command *c = find_command(cmd);
     if (!c) return mw_cli_usage_error("unknown command '%s'", cmd);
+    if (!enough_memory()) {
+        mw_cli_error("out of memory: less than 32 MB of address space left to start in");
+        return 1;
+    }
     mw_init();
     return c->run(argc - 1, argv + 1);
 }

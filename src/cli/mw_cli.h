@@ -75,6 +75,14 @@ int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out);
 int mw_cli_parse_long(const char *opt, const char *s, long *out);
 int mw_cli_parse_double(const char *opt, const char *s, double *out);
 
+int mw_cli_monitor(int argc, char **argv); /* argv[0] == "monitor" */
+extern const char mw_cli_monitor_help[];
+
+/* " (2 new, 1 growing, ...)" for a set with lineage (a "status" property), else "". */
+void mw_cli_status_counts(const mw_alert_set *set, char *buf, int size);
+/* 1 when both paths name the same existing file (symlinks followed). */
+int mw_cli_same_file(const char *a, const char *b);
+
 /* Print "minewatch: error: <msg>" on stderr (one line). */
 void mw_cli_error(const char *fmt, ...);
 /* Print "minewatch: <msg>\nTry 'minewatch --help'." on stderr; returns 2. */

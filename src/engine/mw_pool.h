@@ -39,10 +39,20 @@
 typedef struct mw_progress {
     mw_progress_fn fn;
     void *arg;
+    double last_done;   /* what was last reported, and when (omp_get_wtime) */
+    double last_time;
 } mw_progress;
 
 /** Call the user's progress callback; MW_ERR_CANCELLED if it says stop. */
-mw_status mw_progress_report(const mw_progress *p, double done, const char *msg);
+mw_status mw_progress_report(mw_progress *p, double done, const char *msg);
+
+/**
+ * From the calling thread between jobs: at most every 0.2 s, ask the
+ * callback again (at the progress last reported) whether to go on, so a
+ * cancellation reaches a long wave (a huge shift lattice, a wide tile
+ * row) within a second. MW_ERR_CANCELLED if it says stop.
+ */
+mw_status mw_progress_poll(mw_progress *p);
 
 typedef struct mw_pool mw_pool;
 
@@ -52,7 +62,7 @@ typedef struct mw_pool mw_pool;
  * the pool.
  */
 mw_status mw_pool_create(int nthreads, const mw_scene *before, const mw_scene *after, const mw_grid *grid,
-                         const mw_progress *progress, mw_pool **out);
+                         mw_progress *progress, mw_pool **out);
 void mw_pool_destroy(mw_pool *pool);
 int mw_pool_threads(const mw_pool *pool);
 /** Worker @p t (thread t of every wave; 0 is the calling thread's). */

@@ -19,6 +19,7 @@
 #include "sites/mw_sites.h"
 
 typedef struct mw_change_raster mw_change_raster;
+typedef struct mw_output_txn mw_output_txn;
 
 /* A site's window (bbox + ring + join margin) is read whole, at ~100 bytes
  * per pixel and thread: beyond 1500 x 1500 pixels (15 km at 10 m) a
@@ -40,6 +41,9 @@ typedef struct mw_scan_setup {
     int site_halo;           /* margin of a site window around its bbox, pixels */
     int64_t min_pixels;      /* sites smaller than this are not measured */
     struct mw_evidence *evidence;  /* --evidence: chips captured as sites are kept (thread-safe) */
+    const char *raster_path; /* where the change raster is written: a staging name (scan_outputs.c) */
+    const mw_prev_set *prev; /* the earlier run's sites (--previous), or NULL */
+    double link_m;           /* a detection this close to an earlier site may continue it */
 } mw_scan_setup;
 
 /** A site's measurement: kept (it passed the filters) and its alert. */
@@ -111,6 +115,7 @@ typedef struct mw_site_result {
     mw_alert *alerts;        /* in site order, ids made unique */
     int *stages;             /* per alert: its captured chips (--evidence), 0 none */
     int nalerts;
+    uint8_t *held;           /* with an earlier run: 1 for alerts that failed the filters */
     int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
     mw_rect too_large_box;   /* pixel bbox of the largest of them, to say where it is */
     double t_sites;
@@ -122,6 +127,21 @@ mw_status mw_site_pass(const mw_scan_setup *s, mw_pool *pool, mw_tile_result *ti
                        mw_site_result *out);
 void mw_site_result_clear(mw_site_result *r);
 
+/* ---- lineage against an earlier run (lineage_pass.c) ---- */
+
+/** Distance within which a detection continues an earlier site: the model's merge distance, >= 2 pixels. */
+double mw_scan_link_distance_m(const mw_model *model, const mw_grid *grid);
+/**
+ * Measure how much of each earlier outline the pair saw clear (the pool's
+ * workers), then link @p sites' alerts to @p prev (mw_lineage_link):
+ * sites->alerts becomes the run's alert list; @p counts gets each status.
+ * @p pool may be NULL (the AOI beside the scenes: nothing seen).
+ */
+mw_status mw_scan_lineage(const mw_scan_setup *s, mw_pool *pool, mw_prev_set *prev, mw_site_result *sites,
+                          int counts[MW_SITE_STATUS_COUNT]);
+/** The lineage properties (site_id, status, ...) added to @p set from its alerts' lineage. */
+mw_status mw_scan_lineage_properties(mw_alert_set *set);
+
 /* ---- pass 1: index shift (shift.c) ---- */
 
 /**
@@ -130,5 +150,18 @@ void mw_site_result_clear(mw_site_result *r);
  */
 mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *after, const mw_aoi *aoi,
                             mw_index_shift *shift, long long *sampled_valid);
+
+/* ---- the outputs (scan_outputs.c) ---- */
+
+/** Stage the change raster and the evidence folder (those @p o asks for)
+ *  in a new transaction *@p txn; *@p raster_path is where the tile pass
+ *  writes the raster, *@p evidence_path the folder the package fills. */
+mw_status mw_scan_outputs_prepare(const mw_options *o, mw_output_txn **txn, const char **raster_path,
+                                  const char **evidence_path);
+/** Close @p raster (may be NULL) into its staging folder, then hand *@p txn
+ *  (taken) to @p set, whose alert file joins it (MW_OPT_COMMIT_WITH_ALERTS,
+ *  or an evidence package to seal), or commit it now. */
+mw_status mw_scan_outputs_finish(const mw_options *o, mw_change_raster *raster, mw_output_txn **txn,
+                                 mw_alert_set *set);
 
 #endif

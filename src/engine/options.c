@@ -29,6 +29,7 @@ void mw_options_free(mw_options *o)
     free(o->model_dir);
     free(o->evidence);
     free(o->command_line);
+    free(o->previous);
     free(o);
 }
 
@@ -94,6 +95,7 @@ mw_status mw_options_set_string(mw_options *o, mw_option key, const char *v)
     case MW_OPT_MODEL_DIR: return set_str(&o->model_dir, v);
     case MW_OPT_EVIDENCE: return set_str(&o->evidence, v);
     case MW_OPT_COMMAND_LINE: return set_str(&o->command_line, v);
+    case MW_OPT_PREVIOUS: return set_str(&o->previous, v);
     default:
         return mw_error_set(MW_ERR_USAGE, "option %d is not a string option", (int)key);
     }

@@ -18,18 +18,26 @@ struct mw_pool {
     mw_worker *workers;
     mw_block_store *store_before, *store_after;  /* decoded blocks shared by the threads */
     int jobs_before, jobs;                       /* planned decode jobs (before's first) */
-    const mw_progress *progress;
+    mw_progress *progress;
 };
 
-mw_status mw_progress_report(const mw_progress *p, double done, const char *msg)
+mw_status mw_progress_report(mw_progress *p, double done, const char *msg)
 {
     if (!p || !p->fn) return MW_OK;
+    p->last_done = done;
+    p->last_time = omp_get_wtime();
     if (!p->fn(done, msg, p->arg)) return mw_error_set(MW_ERR_CANCELLED, "cancelled");
     return MW_OK;
 }
 
+mw_status mw_progress_poll(mw_progress *p)
+{
+    if (!p || !p->fn || omp_get_wtime() - p->last_time < 0.2) return MW_OK;
+    return mw_progress_report(p, p->last_done, NULL);
+}
+
 mw_status mw_pool_create(int nthreads, const mw_scene *before, const mw_scene *after, const mw_grid *grid,
-                         const mw_progress *progress, mw_pool **out)
+                         mw_progress *progress, mw_pool **out)
 {
     *out = NULL;
     mw_pool *p = calloc(1, sizeof *p);
@@ -113,14 +121,17 @@ static void run_wave(mw_pool *p, const mw_pool_client *c, int w, const mw_wave *
 #pragma omp for schedule(dynamic, chunk0)
         for (int i = 0; i < n0 + decode; i++) {
             if (mw_first_error_seen(err)) continue;
-            s = i < n0 ? c->work(c->arg, wk, t, 0, i) : fill_block(p, wk, i - n0);
+            /* The calling thread asks, between jobs, whether to go on. */
+            s = t == 0 ? mw_progress_poll(p->progress) : MW_OK;
+            if (s == MW_OK) s = i < n0 ? c->work(c->arg, wk, t, 0, i) : fill_block(p, wk, i - n0);
             if (s != MW_OK) mw_first_error_record(err, s);
         }
         /* Stage 1: every planned block is decoded now. */
 #pragma omp for schedule(dynamic, chunk1)
         for (int i = 0; i < n1; i++) {
             if (mw_first_error_seen(err)) continue;
-            s = c->work(c->arg, wk, t, 1, i);
+            s = t == 0 ? mw_progress_poll(p->progress) : MW_OK;
+            if (s == MW_OK) s = c->work(c->arg, wk, t, 1, i);
             if (s != MW_OK) mw_first_error_record(err, s);
         }
         if (c->stop) c->stop(c->arg, wk, t);

@@ -11,9 +11,11 @@
  *     (tile_pass.c); pass 3, sites (site_pass.c). Then protected-area tags
  *     (main thread).
  *  4. The alerts move into an alert set with the run's description. The
- *     change raster (written by the tile pass under a temporary name) is
- *     committed at the end, or handed to the set to commit after the alert
- *     file (MW_OPT_COMMIT_WITH_ALERTS), so a failure leaves no output.
+ *     outputs were checked against the inputs before any pixel was read;
+ *     the change raster is written in a staging folder of an output
+ *     transaction (scan_outputs.c), committed at the end or handed to the
+ *     set, whose alert file joins it (MW_OPT_COMMIT_WITH_ALERTS): both
+ *     appear together, or the files that were there stay as they were.
  */
 #include "mw_scan_internal.h"
 
@@ -26,10 +28,12 @@
 #include <unistd.h>
 
 #include <cpl_error.h>
+#include <json-c/json.h>
 #include <omp.h>
 
 #include "core/mw_error.h"
 #include "mw_context_internal.h"
+#include "minewatch/output.h"
 #include "output/mw_output.h"
 
 struct mw_scan_result {
@@ -53,8 +57,12 @@ typedef struct mw_scan_ctx {
     mw_pool *pool;
     mw_tile_result tiles;
     mw_site_result sites;
+    mw_prev_set *prev;         /* the earlier run (--previous), or NULL */
     double t_shift;
     mw_evidence *evidence;     /* --evidence: begun before the first read, sealed by the set's write */
+    int repaired_names;        /* protected-area names that were not UTF-8 */
+    mw_output_txn *txn;        /* the change raster's and evidence's transaction until handed on */
+    const char *evidence_path; /* the evidence folder's staging name (owned by txn) */
 } mw_scan_ctx;
 
 static char *params_json(const mw_scan_ctx *ctx)
@@ -70,8 +78,16 @@ static char *params_json(const mw_scan_ctx *ctx)
             mw_model_merge_distance_m(ctx->model), mw_model_river_buffer_m(ctx->model));
     fprintf(f, "\"index_shift\": {\"ndvi\": %.4f, \"mndwi\": %.4f, \"ndti\": %.4f, \"bsi\": %.4f}, ",
             ctx->setup.shift.ndvi, ctx->setup.shift.mndwi, ctx->setup.shift.ndti, ctx->setup.shift.bsi);
-    fprintf(f, "\"aoi\": %s, \"protected\": %s}", o->aoi ? "true" : "false",
+    fprintf(f, "\"aoi\": %s, \"protected\": %s", o->aoi ? "true" : "false",
             o->protected_areas ? "true" : "false");
+    if (ctx->prev) {
+        /* The earlier run linked to (by the name it has in a series). */
+        const char *name = o->previous_label ? o->previous_label : o->previous;
+        json_object *s = json_object_new_string(name ? name : "");
+        fprintf(f, ", \"previous\": %s", name ? json_object_to_json_string(s) : "null");
+        json_object_put(s);
+    }
+    fputs("}", f);
     fclose(f);
     return buf;
 }
@@ -90,6 +106,7 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
             break;
         }
     }
+    ctx->repaired_names = mw_protected_repaired_names(p);
     mw_protected_destroy(p);
     return st;
 }
@@ -132,7 +149,8 @@ static mw_status evidence_begin(mw_scan_ctx *ctx)
     const char *outputs[3] = {o->output, o->change_raster, NULL};
     mw_evidence_setup s = {.dir = o->evidence, .command_line = o->command_line, .before = ctx->before,
                            .after = ctx->after, .aoi = o->aoi, .protected_areas = o->protected_areas,
-                           .model_path = mw_model_path(ctx->model), .outputs = outputs};
+                           .model_path = mw_model_path(ctx->model), .outputs = outputs,
+                           .staged = ctx->evidence_path};
     mw_status st = mw_evidence_begin(&s, &ctx->evidence);
     if (st == MW_OK) st = mw_evidence_set_grid(ctx->evidence, &ctx->grid);
     return st;
@@ -154,9 +172,10 @@ static mw_status evidence_build(mw_scan_ctx *ctx)
     return st;
 }
 
-static mw_status evidence_commit(void *ev, const char *alert_path)
+/* Sealed on the staged alert file, before the transaction commits. */
+static mw_status evidence_commit(void *ev, const char *alert_file, const char *alert_path)
 {
-    mw_status st = mw_evidence_seal(ev, alert_path);
+    mw_status st = mw_evidence_seal(ev, alert_file, alert_path);
     mw_evidence_destroy(ev);
     return st;
 }
@@ -261,15 +280,14 @@ static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outsi
         st = warn(ctx, set, "the area of interest does not overlap the scenes: no alerts");
     else if (st == MW_OK && ctx->aoi && ctx->tiles.valid_pixels == 0)
         st = warn(ctx, set, "no clear pixel inside the area of interest: no alerts");
+    if (st == MW_OK && ctx->repaired_names) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %d area name%s not valid UTF-8 (invalid bytes replaced by U+FFFD)",
+                 ctx->opt->protected_areas, ctx->repaired_names, ctx->repaired_names == 1 ? " is" : "s are");
+        st = warn(ctx, set, msg);
+    }
     return st;
 }
-
-static mw_status raster_commit(void *r, const char *alert_path)
-{
-    (void)alert_path;
-    return mw_change_raster_commit(r);
-}
-static void raster_abort(void *r) { mw_change_raster_abort(r); }
 
 static void ctx_clear(mw_scan_ctx *ctx)
 {
@@ -277,6 +295,8 @@ static void ctx_clear(mw_scan_ctx *ctx)
     mw_site_result_clear(&ctx->sites);
     mw_tile_result_clear(&ctx->tiles);
     mw_pool_destroy(ctx->pool);
+    mw_prev_destroy(ctx->prev);
+    mw_output_txn_free(ctx->txn);
     mw_aoi_destroy(ctx->aoi);
     mw_grid_clear(&ctx->grid);
     mw_model_cache_release(ctx->context->models, ctx->model);
@@ -289,17 +309,28 @@ static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
     const mw_options *opt = ctx->opt;
     *aoi_outside = 0;
     mw_status st = mw_context_model(ctx->context, opt, ctx->after, &ctx->model);
+    /* The earlier run is read before any pixel: a bad file fails now. */
+    if (st == MW_OK && opt->previous) st = mw_prev_read(opt->previous, &ctx->prev);
+    else if (st == MW_OK && opt->lineage) st = mw_prev_empty(&ctx->prev);
     if (st == MW_OK) st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
     if (st != MW_OK) return st;
     /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
      * CRS, an unknown EPSG code) fails now, not after the tile pass. */
     mw_lonlat *ll = NULL;
-    if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK)
-        st = mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
-                          "WGS84 longitude/latitude", mw_scene_path(ctx->after));
+    if (mw_lonlat_create(ctx->grid.crs_wkt, &ll) != MW_OK) {
+        /* PROJ says the same when memory ran out: do not blame the CRS then. */
+        void *probe = malloc((size_t)8 << 20);
+        st = probe ? mw_error_set(MW_ERR_CRS, "%s: its coordinate reference system cannot be transformed to "
+                                  "WGS84 longitude/latitude", mw_scene_path(ctx->after))
+                   : mw_error_set(MW_ERR_NOMEM, "out of memory setting up the transformation to WGS84");
+        free(probe);
+    }
     mw_lonlat_destroy(ll);
     if (st != MW_OK || !opt->aoi) return st;
-    st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, &ctx->aoi);
+    const double *gt = ctx->grid.gt;  /* the pair's overlap, a pixel wider */
+    const double clip[4] = {gt[0] - gt[1], gt[3] + (ctx->grid.height + 1) * gt[5],
+                            gt[0] + (ctx->grid.width + 1) * gt[1], gt[3] - gt[5]};
+    st = mw_aoi_open(opt->aoi, ctx->grid.crs_wkt, clip, &ctx->aoi);
     if (st != MW_OK) return st;
     /* Crop the grid to the AOI; an AOI beside the scenes is no error. */
     double env[4];
@@ -323,7 +354,9 @@ static mw_status set_up_passes(mw_scan_ctx *ctx)
     const mw_options *opt = ctx->opt;
     mw_scan_setup *s = &ctx->setup;
     *s = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = opt, .model = ctx->model,
-                         .params = mw_model_change_params(ctx->model), .grid = &ctx->grid, .aoi = ctx->aoi};
+                         .params = mw_model_change_params(ctx->model), .grid = &ctx->grid, .aoi = ctx->aoi,
+                         .raster_path = s->raster_path, .prev = ctx->prev,
+                         .link_m = mw_scan_link_distance_m(ctx->model, &ctx->grid)};
     const double pixel_area_m2 = ctx->grid.pixel_w_m * ctx->grid.pixel_h_m;
     double px = ctx->grid.pixel_w_m > 0 ? ctx->grid.pixel_w_m : 1;
     /* Dilating both fragments by r joins gaps up to 2r pixels. */
@@ -362,22 +395,27 @@ static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
 {
     mw_status st = tag_protected(ctx);
     if (st == MW_OK) st = evidence_build(ctx);
+    int counts[MW_SITE_STATUS_COUNT] = {0};
+    if (st == MW_OK && ctx->prev) {
+        if (aoi_outside) ctx->setup = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = ctx->opt,
+                                                      .model = ctx->model, .grid = &ctx->grid};
+        st = mw_scan_lineage(&ctx->setup, ctx->pool, ctx->prev, &ctx->sites, counts);
+    }
     if (st == MW_OK) st = make_set(ctx, out);
+    if (st == MW_OK && ctx->prev) st = mw_scan_lineage_properties(*out);
     if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
     /* The last moment to cancel: after it the outputs are committed. */
     if (st == MW_OK) st = mw_progress_report(&ctx->progress, 1.0, "done");
-    if (st == MW_OK && ctx->tiles.raster) {
-        mw_change_raster *r = ctx->tiles.raster;
-        ctx->tiles.raster = NULL;
-        if (ctx->opt->commit_with_alerts)
-            st = mw_alert_set_add_pending(*out, (mw_pending_output){raster_commit, raster_abort, r});
-        else
-            st = mw_change_raster_commit(r);
-    }
+    /* The seal first: pending outputs run in order, the transaction last. */
     if (st == MW_OK && ctx->evidence) {
         mw_evidence *ev = ctx->evidence;
         ctx->evidence = NULL;
-        st = mw_alert_set_add_pending(*out, (mw_pending_output){evidence_commit, evidence_abort, ev});
+        st = mw_alert_set_add_pending(*out, (mw_pending_output){evidence_commit, evidence_abort, ev, NULL});
+    }
+    if (st == MW_OK && ctx->txn && (ctx->tiles.raster || !ctx->opt->change_raster)) {
+        mw_change_raster *r = ctx->tiles.raster;
+        ctx->tiles.raster = NULL;
+        st = mw_scan_outputs_finish(ctx->opt, r, &ctx->txn, *out);
     }
     return st;
 }
@@ -407,12 +445,16 @@ mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nb
                        .opt = options, .progress = {.fn = progress, .arg = progress_arg}};
     int aoi_outside = 0;
     mw_alert_set *set = NULL;
-    st = set_up(&ctx, &aoi_outside);
+    /* Outputs that would hurt an input are refused before a pixel is read. */
+    st = mw_output_check_scan(before[0], after, options);
+    if (st == MW_OK) st = set_up(&ctx, &aoi_outside);
+    if (st == MW_OK) st = mw_scan_outputs_prepare(options, &ctx.txn, &ctx.setup.raster_path, &ctx.evidence_path);
     if (st == MW_OK) st = evidence_begin(&ctx);
     if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");
     if (st == MW_OK && !aoi_outside) st = set_up_passes(&ctx);
     if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);
     if (st == MW_OK) st = finish(&ctx, aoi_outside, &set);
+    if (st != MW_OK) mw_output_error_rename(ctx.setup.raster_path, options->change_raster);
     ctx_clear(&ctx);
     mw_options_free(defaults);
     mw_context_destroy(own);

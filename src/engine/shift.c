@@ -93,9 +93,9 @@ static mw_status sample(void *arg, mw_worker *wk, int t, int stage, int i)
             if (!w->valid[p]) continue;
             float d = a[p] - b[p];
             if (!isfinite(d)) continue;
-            int bin = (int)floor((d - SHIFT_LO) / SHIFT_BIN);
-            if (bin < 0) bin = 0;
-            if (bin >= SHIFT_BINS) bin = SHIFT_BINS - 1;
+            /* Clamped as a double: a float of 1e38 is no int. */
+            const double v = floor((d - SHIFT_LO) / SHIFT_BIN);
+            const int bin = v < 0 ? 0 : v >= SHIFT_BINS ? SHIFT_BINS - 1 : (int)v;
             h[k][bin]++;
         }
     }

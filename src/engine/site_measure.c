@@ -145,9 +145,13 @@ mw_status mw_site_measure_window(const mw_scan_setup *s, mw_worker *wk, const mw
     st = outline(s, wk, wk->mask, w->r, &geom, &lon, &lat, &f.area_ha);
     wk->t_sites += omp_get_wtime() - t0;
     if (st != MW_OK) return st;
+    /* With an earlier run, a site that fails the filters is held when it
+     * may continue an earlier site: the filters never hide a known site. */
+    const int hold = s->prev && mw_prev_near(s->prev, geom, s->link_m);
     const char *cls = NULL;
-    double p = f.area_ha < s->opt->min_area_ha ? 0 : mw_model_score(s->model, &f, &cls);
-    if (f.area_ha < s->opt->min_area_ha || !(p >= s->opt->min_confidence)) {
+    double p = f.area_ha < s->opt->min_area_ha && !hold ? 0 : mw_model_score(s->model, &f, &cls);
+    const int pass = f.area_ha >= s->opt->min_area_ha && p >= s->opt->min_confidence;
+    if (!pass && !hold) {
         OGR_G_DestroyGeometry(geom);
         return MW_OK;
     }
@@ -161,8 +165,9 @@ mw_status mw_site_measure_window(const mw_scan_setup *s, mw_worker *wk, const mw
     a->features = f;
     a->geometry = geom;
     mw_alert_make_id(lon, lat, mw_scene_date(s->before), mw_scene_date(s->after), a->id, sizeof a->id);
-    slot->keep = 1;
-    return s->evidence ? capture(s, wk, site, w, &sw, a, slot) : MW_OK;
+    slot->keep = pass ? 1 : 2;  /* 2: held, for lineage only */
+    /* Held sites get no chips now: the evidence reads any alert it lacks. */
+    return s->evidence && pass ? capture(s, wk, site, w, &sw, a, slot) : MW_OK;
 }
 
 mw_status mw_site_compute_measure(const mw_scan_setup *s, mw_worker *wk, const mw_site_acc *site,

@@ -105,13 +105,16 @@ static mw_status after_batch(void *arg, int b, double *done, const char **msg)
 }
 
 /* Step 3: the kept alerts in site order, ids made unique deterministically. */
-static mw_status compact(mw_site_slot *slots, int n, mw_status st, mw_site_result *out)
+static mw_status compact(const mw_scan_setup *s, mw_site_slot *slots, int n, mw_status st, mw_site_result *out)
 {
     int kept = 0;
-    for (int i = 0; i < n; i++) kept += slots[i].keep;
+    for (int i = 0; i < n; i++) kept += slots[i].keep != 0;
     out->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *out->alerts);
     out->stages = calloc(kept > 0 ? (size_t)kept : 1, sizeof *out->stages);
     if ((!out->alerts || !out->stages) && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    /* With an earlier run: which alerts failed the filters (held, lineage.c). */
+    if (s->prev && !(out->held = calloc(kept > 0 ? (size_t)kept : 1, 1)) && st == MW_OK)
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
         if (!slots[i].keep) continue;
         if (st != MW_OK) {
@@ -119,6 +122,7 @@ static mw_status compact(mw_site_slot *slots, int n, mw_status st, mw_site_resul
             continue;
         }
         out->stages[out->nalerts] = slots[i].evidence_stage;
+        if (out->held) out->held[out->nalerts] = slots[i].keep == 2;
         mw_alert *a = &out->alerts[out->nalerts++];
         *a = slots[i].alert;
         int dup = 1;
@@ -154,7 +158,7 @@ mw_status mw_site_pass(const mw_scan_setup *s, mw_pool *pool, mw_tile_result *ti
     }
     out->t_sites = omp_get_wtime() - t0;
     free(sp.todo);
-    st = compact(sp.slots, n, st, out);
+    st = compact(s, sp.slots, n, st, out);
     free(sp.slots);
     return st;
 }
@@ -164,5 +168,6 @@ void mw_site_result_clear(mw_site_result *r)
     for (int i = 0; i < r->nalerts; i++) mw_alert_clear(&r->alerts[i]);
     free(r->alerts);
     free(r->stages);
+    free(r->held);
     memset(r, 0, sizeof *r);
 }

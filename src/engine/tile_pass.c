@@ -285,7 +285,7 @@ static mw_status tile_pass_init(tile_pass *tp)
         for (int k = 0; k < 4; k++) ok = ok && (tp->rowbuf[j].d[k] = malloc(n * sizeof(float)));
     }
     if (!ok) return mw_error_set(MW_ERR_NOMEM, "out of memory for the change raster rows");
-    return mw_change_raster_create(tp->s->opt->change_raster, g->width, g->height, g->gt, g->crs_wkt,
+    return mw_change_raster_create(tp->s->raster_path, g->width, g->height, g->gt, g->crs_wkt,
                                    &tp->out->raster);
 }
 

@@ -22,7 +22,65 @@ struct mw_aoi {
     double env[4];
 };
 
-mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out)
+/* Vertices per edge of the clip rectangle sent to the AOI's CRS, and the
+ * number of pieces an AOI edge is cut into across the clip's width. */
+enum { CLIP_EDGE_POINTS = 64, DENSIFY_STEPS = 256 };
+
+/* The clip rectangle (target CRS) as a densified polygon in the AOI's CRS:
+ * NULL if it does not transform (then the AOI is transformed whole). */
+static OGRGeometryH clip_in_source(const double clip[4], OGRSpatialReferenceH dst, OGRSpatialReferenceH src)
+{
+    OGRCoordinateTransformationH inv = OCTNewCoordinateTransformation(dst, src);
+    if (!inv) return NULL;
+    enum { N = 4 * CLIP_EDGE_POINTS };
+    double x[N + 1], y[N + 1];
+    for (int i = 0; i < N; i++) {
+        const int side = i / CLIP_EDGE_POINTS;
+        const double t = (double)(i % CLIP_EDGE_POINTS) / CLIP_EDGE_POINTS;
+        const double u = side < 2 ? t : 1 - t;  /* bottom, right: forwards; top, left: back */
+        x[i] = side == 0 || side == 2 ? clip[0] + u * (clip[2] - clip[0]) : side == 1 ? clip[2] : clip[0];
+        y[i] = side == 1 || side == 3 ? clip[1] + (side == 1 ? t : 1 - t) * (clip[3] - clip[1])
+                                      : side == 0 ? clip[1] : clip[3];
+    }
+    x[N] = x[0];
+    y[N] = y[0];
+    int ok = OCTTransform(inv, N + 1, x, y, NULL);
+    OCTDestroyCoordinateTransformation(inv);
+    for (int i = 0; ok && i <= N; i++) ok = isfinite(x[i]) && isfinite(y[i]);
+    if (!ok) return NULL;
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing), poly = OGR_G_CreateGeometry(wkbPolygon);
+    for (int i = 0; i <= N; i++) OGR_G_AddPoint_2D(ring, x[i], y[i]);
+    OGR_G_AddGeometryDirectly(poly, ring);
+    return poly;
+}
+
+/* Add the polygons of @p g (any type) to the MultiPolygon @p all. */
+static void add_polygons(OGRGeometryH all, OGRGeometryH g)
+{
+    const OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon && !OGR_G_IsEmpty(g)) OGR_G_AddGeometry(all, g);
+    if (t == wkbMultiPolygon || t == wkbGeometryCollection)
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) add_polygons(all, OGR_G_GetGeometryRef(g, i));
+}
+
+/* One AOI polygon into @p all: cut to @p clip_src, densified, transformed. */
+static int add_feature_polygon(OGRGeometryH all, OGRGeometryH g, OGRGeometryH clip_src,
+                               OGRCoordinateTransformationH ct)
+{
+    OGRGeometryH c = clip_src ? OGR_G_Intersection(g, clip_src) : OGR_G_Clone(g);
+    if (!c) return 0;
+    if (clip_src) {
+        OGREnvelope e;
+        OGR_G_GetEnvelope(clip_src, &e);
+        OGR_G_Segmentize(c, fmax(e.MaxX - e.MinX, e.MaxY - e.MinY) / DENSIFY_STEPS);
+    }
+    int ok = OGR_G_IsEmpty(c) || OGR_G_Transform(c, ct) == OGRERR_NONE;
+    if (ok) add_polygons(all, c);
+    OGR_G_DestroyGeometry(c);
+    return ok;
+}
+
+mw_status mw_aoi_open(const char *path, const char *target_wkt, const double clip[4], mw_aoi **out)
 {
     *out = NULL;
     CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -40,19 +98,18 @@ mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out)
     OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);
     OGRCoordinateTransformationH ct = NULL;
     mw_status st = MW_OK;
+    OGRSpatialReferenceH s = NULL;
     if (!src) {
         /* RFC 7946 GeoJSON has no crs member: WGS84 lon/lat is the rule. */
-        OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
-        OSRSetWellKnownGeogCS(wgs, "WGS84");
-        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-        ct = OCTNewCoordinateTransformation(wgs, dst);
-        OSRDestroySpatialReference(wgs);
+        s = OSRNewSpatialReference(NULL);
+        OSRSetWellKnownGeogCS(s, "WGS84");
     } else {
-        OGRSpatialReferenceH s = OSRClone(src);
-        OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-        ct = OCTNewCoordinateTransformation(s, dst);
-        OSRDestroySpatialReference(s);
+        s = OSRClone(src);
     }
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    ct = OCTNewCoordinateTransformation(s, dst);
+    OGRGeometryH clip_src = clip && ct ? clip_in_source(clip, dst, s) : NULL;
+    OSRDestroySpatialReference(s);
     if (!ct) st = mw_error_set(MW_ERR_GEOMETRY, "%s: cannot transform its CRS to the scenes' CRS", path);
 
     OGRGeometryH all = OGR_G_CreateGeometry(wkbMultiPolygon);
@@ -64,20 +121,10 @@ mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out)
         if (g) {
             OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
             if (t == wkbPolygon || t == wkbMultiPolygon) {
-                OGRGeometryH c = OGR_G_Clone(g);
-                if (OGR_G_Transform(c, ct) != OGRERR_NONE) {
+                if (!add_feature_polygon(all, g, clip_src, ct))
                     st = mw_error_set(MW_ERR_GEOMETRY, "%s: feature %lld cannot be reprojected", path,
                                       (long long)OGR_F_GetFID(f));
-                } else if (t == wkbPolygon) {
-                    OGR_G_AddGeometryDirectly(all, c);
-                    c = NULL;
-                    polygons++;
-                } else {
-                    for (int i = 0; i < OGR_G_GetGeometryCount(c); i++)
-                        OGR_G_AddGeometry(all, OGR_G_GetGeometryRef(c, i));
-                    polygons++;
-                }
-                if (c) OGR_G_DestroyGeometry(c);
+                polygons++;
             } else {
                 others++;
             }
@@ -88,6 +135,7 @@ mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out)
         st = mw_error_set(MW_ERR_GEOMETRY, "%s: no polygon in the first layer%s", path,
                           others ? " (only points or lines)" : "");
     if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (clip_src) OGR_G_DestroyGeometry(clip_src);
     OSRDestroySpatialReference(dst);
     GDALClose(ds);
     if (st != MW_OK) {

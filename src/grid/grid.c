@@ -78,6 +78,25 @@ static void pixel_ground_size(mw_grid *g, OGRSpatialReferenceH srs)
     g->pixel_h_m = s12;
 }
 
+/* Pixels of 1 cm to 100 km: beyond that no satellite scene, and window
+ * and dilation arithmetic in pixels would overflow. */
+static mw_status check_pixel_size(const mw_scene *scene, double w_m, double h_m)
+{
+    if (w_m >= 0.01 && w_m <= 1e5 && h_m >= 0.01 && h_m <= 1e5) return MW_OK;
+    return mw_error_set(MW_ERR_CRS, "%s: pixel size %.3g x %.3g m is outside 1 cm .. 100 km", scene->path, w_m, h_m);
+}
+
+static mw_status check_before_pixel(const mw_scene *before)
+{
+    OGRSpatialReferenceH srs = srs_from_wkt(before->crs_wkt);
+    if (!srs) return MW_OK;  /* its bounds were transformed: a CRS problem shows there */
+    mw_grid g = {.width = before->width, .height = before->height};
+    memcpy(g.gt, before->gt, sizeof g.gt);
+    pixel_ground_size(&g, srs);
+    OSRDestroySpatialReference(srs);
+    return check_pixel_size(before, g.pixel_w_m, g.pixel_h_m);
+}
+
 mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
                            const double *aoi_envelope, mw_grid *grid)
 {
@@ -110,9 +129,10 @@ mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
     }
     /* Tolerate sub-millipixel rounding so identical grids stay identical. */
     const double eps = 1e-3;
-    int x0 = (int)fmax(0, floor(px0 + eps)), y0 = (int)fmax(0, floor(py0 + eps));
-    int x1 = (int)fmin(after->width, ceil(px1 - eps)), y1 = (int)fmin(after->height, ceil(py1 - eps));
-    if (x1 <= x0 || y1 <= y0) {
+    /* Clamped before any cast: far-off bounds (or NaN) are no int. */
+    double fx0 = fmax(0, floor(px0 + eps)), fy0 = fmax(0, floor(py0 + eps));
+    double fx1 = fmin(after->width, ceil(px1 - eps)), fy1 = fmin(after->height, ceil(py1 - eps));
+    if (!(fx1 > fx0 && fy1 > fy0)) {
         OSRDestroySpatialReference(dst);
         if (aoi_envelope)
             return mw_error_set(MW_ERR_NO_OVERLAP, "%s and %s: the area of interest does not overlap both scenes",
@@ -120,6 +140,7 @@ mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
         return mw_error_set(MW_ERR_NO_OVERLAP, "%s and %s: the scenes do not overlap",
                             before->path, after->path);
     }
+    const int x0 = (int)fx0, y0 = (int)fy0, x1 = (int)fx1, y1 = (int)fy1;
     grid->width = x1 - x0;
     grid->height = y1 - y0;
     memcpy(grid->gt, gt, sizeof grid->gt);
@@ -129,7 +150,10 @@ mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
     pixel_ground_size(grid, dst);
     OSRDestroySpatialReference(dst);
     if (!grid->crs_wkt) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    return MW_OK;
+    st = check_pixel_size(after, grid->pixel_w_m, grid->pixel_h_m);
+    if (st == MW_OK) st = check_before_pixel(before);
+    if (st != MW_OK) mw_grid_clear(grid);
+    return st;
 }
 
 void mw_grid_clear(mw_grid *grid)

@@ -35,7 +35,15 @@ void mw_grid_clear(mw_grid *grid);
 /** The AOI as polygons in the target CRS (read-only after creation). */
 typedef struct mw_aoi mw_aoi;
 
-mw_status mw_aoi_open(const char *path, const char *target_wkt, mw_aoi **out);
+/**
+ * Read the polygons of @p path into @p target_wkt. With @p clip (minx,
+ * miny, maxx, maxy in the target CRS; may be NULL) the polygons are first
+ * cut to that rectangle in their own CRS and their edges densified, so a
+ * polygon far larger than the scenes (the whole world) is transformed
+ * where the target CRS is defined and its straight edges bend as they
+ * should.
+ */
+mw_status mw_aoi_open(const char *path, const char *target_wkt, const double clip[4], mw_aoi **out);
 void mw_aoi_destroy(mw_aoi *aoi);
 /** Envelope in the target CRS: minx, miny, maxx, maxy. */
 void mw_aoi_envelope(const mw_aoi *aoi, double env[4]);

@@ -184,6 +184,9 @@ void mw_io_builder_clear(mw_scene_builder *b);
 /** Duplicate a string or return NULL; used everywhere in io. */
 char *mw_io_strdup(const char *s);
 
+/** MW_ERR_OPEN "<path>: not a regular file or folder" for a FIFO, socket
+ *  or device (GDAL would hang or read garbage); MW_OK otherwise. */
+mw_status mw_io_check_not_special(const char *path);
 /** Base name of a path (pointer into @p path). */
 const char *mw_io_basename(const char *path);
 

@@ -60,6 +60,8 @@ mw_status mw_scene_open(const char *path, const mw_scene_open_args *args, mw_sce
     VSIStatBufL sb;
     if (VSIStatL(path, &sb) != 0)
         st = mw_error_set(MW_ERR_OPEN, "%s: no such file or folder", path);
+    else if ((st = mw_io_check_not_special(path)) != MW_OK)
+        ;
     else if (VSI_ISDIR(sb.st_mode))
         st = is_safe_dir(path) ? mw_io_open_safe(&b, path, args) : mw_io_open_folder(&b, path, args);
     else if (ends_with_ci(path, ".zip"))

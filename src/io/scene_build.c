@@ -80,10 +80,11 @@ static double sample_percentile(GDALRasterBandH band, int has_nodata, double nod
 
 mw_status mw_io_probe_band(const char *file, int band, mw_band_src *src, mw_band_probe *probe)
 {
+    mw_status st = mw_io_check_not_special(file);
+    if (st != MW_OK) return st;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    mw_status st = MW_OK;
     if (!ds) {
         st = mw_io_open_error(file);
         CPLPopErrorHandler();
@@ -337,5 +338,16 @@ mw_status mw_io_finish_scene(mw_scene_builder *b, const mw_scene_open_args *args
     /* 6. scaling, nodata, mask */
     set_scaling(b);
     set_mask_kind(b);
+    /* Reflectance is about 0..1: a scale or offset far from that (an MTL
+     * factor of 1e308, a negative scale) would turn every pixel into
+     * garbage and the scan into zero alerts without a word. */
+    for (int r = MW_BAND_BLUE; r <= MW_BAND_SWIR2; r++) {
+        const mw_band_src *s = &sc->bands[r];
+        if (s->present && !(s->scale > 0 && s->scale <= 1 && fabs(s->offset) <= 1))
+            return mw_error_set(MW_ERR_METADATA,
+                                "%s: %s band reflectance scale %g and offset %g are not plausible "
+                                "(scale in (0, 1], offset in [-1, 1])",
+                                path, mw_band_role_name((mw_band_role)r), s->scale, s->offset);
+    }
     return MW_OK;
 }

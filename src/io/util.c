@@ -6,8 +6,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cpl_vsi.h>
+
+#include "core/mw_error.h"
 
 char *mw_io_strdup(const char *s)
 {
@@ -64,4 +67,15 @@ char *mw_io_slurp(const char *path, long max_bytes)
     VSIFCloseL(f);
     if (buf) buf[len] = '\0';
     return buf;
+}
+
+/** See mw_io_internal.h. */
+mw_status mw_io_check_not_special(const char *path)
+{
+    struct stat sb;
+    if (!path || !strncmp(path, "/vsi", 4) || stat(path, &sb) != 0) return MW_OK;
+    if (S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)) return MW_OK;
+    /* GDAL would block for ever opening a FIFO, or read a device's bytes. */
+    return mw_error_set(MW_ERR_OPEN, "%s: not a regular file or folder (a %s)", path,
+                        S_ISFIFO(sb.st_mode) ? "FIFO" : S_ISSOCK(sb.st_mode) ? "socket" : "device");
 }

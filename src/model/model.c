@@ -265,6 +265,13 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
     }
     if (!trees && (st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept)))
         return st;
+    if (!trees) {
+        /* The score must stay finite for any site: features up to 1e12. */
+        double bound = fabs(m->intercept);
+        for (int i = 0; i < m->nfeat; i++) bound += fabs(m->coef[i]) / m->scale[i] * (1e12 + fabs(m->mean[i]));
+        if (!(bound <= MW_TREES_MAX_LOGODDS))
+            return bad(c, "classifier.coef", "coefficients so large that the score overflows");
+    }
     if ((st = get_number(c, cl, "threshold", "classifier.threshold", &m->threshold)))
         return st;
     if (!(m->threshold > 0.0 && m->threshold < 1.0))
@@ -283,6 +290,8 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
             return st;
         if (!(m->platt_a > 0.0))
             return bad(c, "classifier.calibration.a", "must be positive (keeps P monotone)");
+        if (!(m->platt_a <= 1e6 && fabs(m->platt_b) <= 1e6))
+            return bad(c, "classifier.calibration", "a and b must be within 1e6 (the score overflows)");
         m->platt = 1;
     }
     return MW_OK;

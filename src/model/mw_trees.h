@@ -17,6 +17,9 @@
 
 typedef struct mw_trees mw_trees;
 
+/** Largest |log-odds| a model may reach for any input (far from overflow). */
+#define MW_TREES_MAX_LOGODDS 1e300
+
 /** A JSON number (int or double); the model parser's test too (model.c). */
 static inline int mw_json_is_number(json_object *o)
 {

@@ -149,6 +149,21 @@ mw_trees_result mw_trees_parse(json_object *cl, int nfeat, mw_trees **out, char 
         }
         at += n;
     }
+    /* The largest log-odds any input can give: it must stay finite, or
+     * confidences become NaN (0 x inf) and sites vanish without a word. */
+    double bound = 0.0;
+    for (int k = 0; k < t->ntrees; k++) {
+        double m = 0.0;
+        for (int i = t->root[k]; i < (k + 1 < t->ntrees ? t->root[k + 1] : total); i++)
+            if (t->feature[i] < 0 && fabs(t->value[i]) > m) m = fabs(t->value[i]);
+        bound += m;
+    }
+    bound = fabs(t->base) + fabs(t->rate) * bound;
+    if (!(bound <= MW_TREES_MAX_LOGODDS)) {
+        snprintf(field, field_size, "classifier.trees");
+        snprintf(why, why_size, "leaf values and learning_rate so large that the log-odds overflow");
+        goto bad;
+    }
     *out = t;
     return MW_TREES_OK;
 bad:

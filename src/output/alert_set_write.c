@@ -11,25 +11,51 @@
 #include <omp.h>
 
 #include "core/mw_error.h"
+#include "minewatch/output.h"
+#include "mw_output_paths.h"
+
+/* A GDAL virtual file: written as it comes (nothing a user owns on disk). */
+static mw_status write_vsi(mw_alert_set *set, const char *path)
+{
+    const int n = mw_alert_set_count(set);
+    mw_status st = mw_alerts_write(path, n ? mw_alert_set_get(set, 0) : NULL, n, mw_alert_set_meta(set),
+                                   mw_alert_set_threads(set));
+    if (st != MW_OK) return st;
+    st = mw_alert_set_commit_pending(set, path, path);
+    if (st != MW_OK) VSIUnlink(path);
+    return st;
+}
 
 /** See minewatch/alerts.h. */
 mw_status mw_alert_set_write(mw_alert_set *set, const char *path)
 {
     if (!set) return mw_error_set(MW_ERR_USAGE, "mw_alert_set_write: NULL set");
-    const mw_alert_meta *meta = mw_alert_set_meta(set);
-    const int n = mw_alert_set_count(set);
-    const mw_alert *alerts = n ? mw_alert_set_get(set, 0) : NULL;
+    if (!path || !*path) return mw_error_set(MW_ERR_USAGE, "no output file name");
     double t0 = omp_get_wtime();
-    mw_status st = mw_alerts_write(path, alerts, n, meta, mw_alert_set_threads(set));
-    mw_alert_set_note_write_time(set, omp_get_wtime() - t0);
-    if (st != MW_OK) return st;
-    st = mw_alert_set_commit_pending(set, path);
-    /* All or nothing: the alert file goes when a pending output could not
-     * be committed. */
-    if (st != MW_OK) {
-        if (!strncmp(path, "/vsi", 4)) VSIUnlink(path);
-        else remove(path);
+    if (!strncmp(path, "/vsi", 4)) {
+        mw_status st = write_vsi(set, path);
+        mw_alert_set_note_write_time(set, omp_get_wtime() - t0);
+        return st;
     }
+    /* The alert file joins the transaction of the outputs waiting for it
+     * (the change raster), so all are committed together or none. */
+    mw_output_txn *shared = mw_alert_set_pending_txn(set), *own = NULL;
+    mw_output_txn *txn = shared ? shared : (own = mw_output_txn_new());
+    if (!txn) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    const char *staged = NULL;
+    const int n = mw_alert_set_count(set);
+    mw_status st = mw_output_txn_stage(txn, path, MW_OUTPUT_ALERTS, &staged);
+    if (st == MW_OK)
+        st = mw_alerts_write(staged, n ? mw_alert_set_get(set, 0) : NULL, n, mw_alert_set_meta(set),
+                             mw_alert_set_threads(set));
+    if (st != MW_OK) mw_output_error_rename(staged, path);
+    if (st == MW_OK && own) st = mw_output_txn_commit(own);
+    mw_output_txn_free(own);
+    /* The shared transaction commits here, after the outputs that read the
+     * staged alert file (the evidence seal); after a failure it is aborted
+     * when the set goes. */
+    if (st == MW_OK) st = mw_alert_set_commit_pending(set, own ? path : staged, path);
+    mw_alert_set_note_write_time(set, omp_get_wtime() - t0);
     return st;
 }
 

@@ -116,7 +116,8 @@ mw_status mw_evidence_begin(const mw_evidence_setup *setup, mw_evidence **out)
         }
         free(all);
     }
-    if (st == MW_OK) st = mw_evidence_dir_temp(ev->dir, &ev->tmp);
+    if (st == MW_OK && !setup->staged) st = mw_error_set(MW_ERR_INTERNAL, "%s: no staging folder", ev->dir);
+    if (st == MW_OK && !(ev->tmp = strdup(setup->staged))) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     if (st == MW_OK) st = mw_hasher_start((const char *const *)files, n, &ev->hasher);
     free_list(files, n);
     if (st != MW_OK) {
@@ -226,19 +227,21 @@ mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan)
     return st;
 }
 
-mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_path)
+mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_file, const char *alert_path)
 {
     if (!ev->built) return mw_error_set(MW_ERR_INTERNAL, "%s: the package is not complete", ev->dir);
     if (!alert_path) return mw_error_set(MW_ERR_USAGE, "%s: the evidence needs the alert file", ev->dir);
+    if (!alert_file) alert_file = alert_path;
     char p[PATH_MAX], alert_real[PATH_MAX], finished[32];
     mw_digest alerts;
-    mw_status st = mw_sha256_file(alert_path, &alerts);
-    if (!realpath(alert_path, alert_real)) snprintf(alert_real, sizeof alert_real, "%s", alert_path);
+    /* The staged file is hashed: it becomes alert_path when the run's
+     * transaction commits, right after this. */
+    mw_status st = mw_sha256_file(alert_file, &alerts);
+    if (!mw_evidence_resolve(alert_path, alert_real)) snprintf(alert_real, sizeof alert_real, "%s", alert_path);
     mw_utc_now(finished);
     if (st == MW_OK && (st = path_in(ev, "manifest.json", p)) == MW_OK)
         st = mw_evidence_manifest_finish(ev->manifest, alert_real, &alerts, finished, p);
     if (st == MW_OK) st = mw_evidence_sums(ev->tmp, &ev->fingerprint);
-    if (st == MW_OK) st = mw_evidence_dir_commit(ev->tmp, ev->dir);
     if (st == MW_OK) ev->committed = 1;
     return st;
 }
@@ -253,7 +256,6 @@ void mw_evidence_destroy(mw_evidence *ev)
     if (!ev) return;
     mw_hasher_destroy(ev->hasher);
     json_object_put(ev->manifest);
-    if (ev->tmp && !ev->committed) mw_evidence_dir_remove(ev->tmp);
     free(ev->ql_rgb);
     mw_provenance_clear(&ev->prov[0]);
     mw_provenance_clear(&ev->prov[1]);

@@ -1,7 +1,7 @@
 /*
  * The package folder: refused when it holds anything or touches an input
- * or another output; built under "<parent>/.<name>.tmp-XXXXXX" (same file
- * system, so the final rename is atomic) and renamed onto DIR at the end.
+ * or another output; built in the staging folder of the scan's output
+ * transaction, which moves it onto DIR with the alert file.
  */
 #include "mw_evidence_internal.h"
 
@@ -21,7 +21,7 @@
 
 /* Absolute, symlink-free form of a path that may not exist yet (its
  * existing parent resolved, the last component kept). */
-static int resolve(const char *path, char out[PATH_MAX])
+int mw_evidence_resolve(const char *path, char out[PATH_MAX])
 {
     if (realpath(path, out)) return 1;
     char a[PATH_MAX], b[PATH_MAX], parent[PATH_MAX];
@@ -51,7 +51,7 @@ mw_status mw_evidence_dir_check(const char *dir, const char *const *inputs, int 
 {
     char d[PATH_MAX];
     if (!dir || !*dir) return mw_error_set(MW_ERR_USAGE, "--evidence needs a folder name");
-    if (!resolve(dir, d))
+    if (!mw_evidence_resolve(dir, d))
         return mw_error_set(MW_ERR_USAGE, "%s: the folder it would be made in does not exist", dir);
     struct stat sb;
     char parent[PATH_MAX];
@@ -71,38 +71,21 @@ mw_status mw_evidence_dir_check(const char *dir, const char *const *inputs, int 
     }
     for (int i = 0; i < ninputs; i++) {
         char in[PATH_MAX];
-        if (!inputs[i] || !resolve(inputs[i], in)) continue;
+        if (!inputs[i] || !mw_evidence_resolve(inputs[i], in)) continue;
         if (within(in, d) || within(d, in))
             return mw_error_set(MW_ERR_USAGE, "%s: the evidence folder would overlap the input %s", dir, inputs[i]);
     }
     for (int i = 0; outputs && outputs[i]; i++) {
         char out[PATH_MAX];
-        if (resolve(outputs[i], out) && within(out, d))
+        if (mw_evidence_resolve(outputs[i], out) && within(out, d))
             return mw_error_set(MW_ERR_USAGE, "%s: the output %s would be inside the evidence folder", dir, outputs[i]);
     }
     return MW_OK;
 }
 
-mw_status mw_evidence_dir_temp(const char *dir, char **tmp)
+mw_status mw_evidence_check_dir(const char *dir, const char *const *outputs)
 {
-    char a[PATH_MAX], b[PATH_MAX];
-    snprintf(a, sizeof a, "%s", dir);
-    snprintf(b, sizeof b, "%s", dir);
-    size_t len = strlen(b);
-    while (len > 1 && b[len - 1] == '/') b[--len] = '\0';
-    while (len > 1 && a[strlen(a) - 1] == '/') a[strlen(a) - 1] = '\0';
-    char *t = malloc(PATH_MAX);
-    if (!t) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    snprintf(t, PATH_MAX, "%s/.%s.tmp-XXXXXX", dirname(a), basename(b));
-    if (!mkdtemp(t)) {
-        mw_status st = mw_error_set(MW_ERR_WRITE, "%s: cannot create a temporary folder beside it: %s", dir,
-                                    strerror(errno));
-        free(t);
-        return st;
-    }
-    chmod(t, 0755);
-    *tmp = t;
-    return MW_OK;
+    return mw_evidence_dir_check(dir, NULL, 0, outputs);
 }
 
 mw_status mw_evidence_mkdirs(const char *root, const char *rel)
@@ -138,15 +121,6 @@ void mw_evidence_dir_remove(const char *path)
         closedir(d);
     }
     rmdir(path);
-}
-
-mw_status mw_evidence_dir_commit(const char *tmp, const char *dir)
-{
-    /* rename(2) replaces an empty folder atomically and refuses a full one,
-     * so a folder someone filled meanwhile is never lost. */
-    if (rename(tmp, dir) != 0)
-        return mw_error_set(MW_ERR_WRITE, "%s: cannot move the finished package into place: %s", dir, strerror(errno));
-    return MW_OK;
 }
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }

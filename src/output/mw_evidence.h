@@ -39,6 +39,9 @@ typedef struct mw_evidence_setup {
     const mw_scene *before, *after;
     const char *aoi, *protected_areas, *model_path;  /**< may be NULL */
     const char *const *outputs;       /**< other outputs of the run (NULL-terminated) */
+    const char *staged;               /**< the folder the package is written into: its staging
+                                           name in the run's output transaction, which moves it
+                                           onto dir (the transaction owns and removes it) */
 } mw_evidence_setup;
 
 /** Both dates over one rectangle of the target grid, as the scan saw them. */
@@ -99,10 +102,14 @@ void mw_evidence_quicklook_add(mw_evidence *ev, mw_rect core, mw_rect area, cons
 
 /** Check DIR, create the temporary package folder, start hashing inputs. */
 mw_status mw_evidence_begin(const mw_evidence_setup *setup, mw_evidence **out);
+/** The checks of DIR alone (new or empty, its parent exists, no other
+ *  output of @p outputs, NULL-terminated, inside it): MW_ERR_USAGE. Run
+ *  before the output plan's, whose messages for these cases help less. */
+mw_status mw_evidence_check_dir(const char *dir, const char *const *outputs);
 /** Write the whole package into the temporary folder. */
 mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan);
 /** Hash the alert file at @p alert_path, finish the manifest, write SHA256SUMS, rename onto DIR. */
-mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_path);
+mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_file, const char *alert_path);
 /** SHA-256 (hex) of the committed SHA256SUMS, the package's fingerprint; NULL before. */
 const char *mw_evidence_fingerprint(const mw_evidence *ev);
 /** Stop the hasher, remove an uncommitted package, free. Accepts NULL. */

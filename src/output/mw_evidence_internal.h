@@ -90,14 +90,13 @@ int mw_layer_files(const char *path, char ***files);
  */
 mw_status mw_evidence_dir_check(const char *dir, const char *const *inputs, int ninputs,
                                  const char *const *outputs);
-/** Create "<parent>/.<name>.tmp-XXXXXX" beside @p dir; *tmp malloc'ed. */
-mw_status mw_evidence_dir_temp(const char *dir, char **tmp);
+/** Absolute, symlink-free form of @p path, which may not exist yet; 0 when
+ *  it does not fit. */
+int mw_evidence_resolve(const char *path, char out[PATH_MAX]);
 /** mkdir -p of @p rel under @p root. */
 mw_status mw_evidence_mkdirs(const char *root, const char *rel);
 /** Remove a folder tree we created. */
 void mw_evidence_dir_remove(const char *path);
-/** Rename @p tmp onto @p dir (replacing an empty folder). */
-mw_status mw_evidence_dir_commit(const char *tmp, const char *dir);
 /** Every regular file under @p root as a relative path, sorted (bytewise). */
 mw_status mw_evidence_list(const char *root, char ***names, int *n);
 void mw_evidence_list_free(char **names, int n);

@@ -111,5 +111,12 @@ void mw_change_raster_abort(mw_change_raster *r);
 
 /* The evidence package of a scan (--evidence): its own interface. */
 #include "mw_evidence.h"
+/** Rewrite the calling thread's last error so it names @p user where it
+ *  named the staging path @p staged of an output transaction (either may
+ *  be NULL: no change). paths.c */
+void mw_output_error_rename(const char *staged, const char *user);
+
+/* Site histories of a monitored series (series.c, timeline_html.c). */
+#include "mw_series.h"
 
 #endif

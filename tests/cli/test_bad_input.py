@@ -7,6 +7,8 @@ import stat
 import subprocess
 import time
 
+import json
+
 import numpy as np
 from osgeo import gdal
 
@@ -220,6 +222,21 @@ if check(os.path.exists(out), "AOI outside: an (empty) output is written"):
     check(json.load(open(out))["features"] == [], "AOI outside: zero alerts")
     os.remove(out)
 
+# A whole-world AOI is the whole scene (its edges are cut to the scenes and
+# densified before the transform; its corners alone said "no overlap").
+world = os.path.join(d, "world.geojson")
+with open(world, "w") as f:
+    f.write('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+            '"geometry":{"type":"Polygon","coordinates":[[[-180,-90],[180,-90],[180,90],[-180,90],[-180,-90]]]}}]}')
+ids = []
+for extra in ([], ["--aoi", world]):
+    rc, so, se = run("scan", before, after, "-o", out, "--quiet", "--min-area", "0.01", *extra)
+    check(rc == 0 and "warning" not in se, f"scan {extra}: {rc} {se!r}")
+    ids.append([f["id"] for f in json.load(open(out))["features"]] if os.path.exists(out) else None)
+    if os.path.exists(out):
+        os.remove(out)
+check(ids[0] and ids[0] == ids[1], f"a whole-world AOI gives the alerts of no AOI: {ids}")
+
 # A model file that is not a model.
 bad_model = os.path.join(d, "model.json")
 with open(bad_model, "w") as f:
@@ -263,7 +280,13 @@ elif shutil.which("setpriv"):
 rc, so, se = run("scan", before, after, "-o", "/dev/full/a.geojson", "--quiet")
 check(rc == 1 and "minewatch: error:" in se, f"output under /dev/full fails cleanly: {rc} {se!r}")
 rc, so, se = run("scan", before, after, "-o", "/dev/full", "--quiet")
-check(rc == 1 and se.startswith("minewatch: error: /dev/full: "), f"output /dev/full fails cleanly: {rc} {se!r}")
+check(rc == 2 and se.startswith("minewatch: error: -o /dev/full: "), f"output /dev/full refused: {rc} {se!r}")
+full_link = os.path.join(d, "out", "full.geojson")
+os.symlink("/dev/full", full_link)
+rc, so, se = run("scan", before, after, "-o", full_link, "--quiet")
+check(rc == 1 and se.startswith(f"minewatch: error: {full_link}: not a regular file"),
+      f"output linked to /dev/full is refused: {rc} {se!r}")
+os.remove(full_link)
 check(stat.S_ISCHR(os.stat("/dev/full").st_mode), "/dev/full is still the device")
 
 
@@ -308,7 +331,76 @@ rc, se, left = full_disk_run(full, ["scan", before, after, "-o", os.path.join(fu
 check(rc == 1 and se.startswith("minewatch: error: ") and len(se.splitlines()) == 1,
       f"full disk with a change raster: {rc} {se!r}")
 check(not left, f"full disk with a change raster: nothing left: {left}")
-expect_error([before, after], ["xyz"], "unknown output format", output=os.path.join(d, "out", "a.xyz"))
+expect_error([before, after], ["xyz"], "unknown output format", code=2, output=os.path.join(d, "out", "a.xyz"))
+
+# FIFOs and devices as scenes fail at once (GDAL would block on a FIFO for ever).
+fifo = os.path.join(d, "fifo.tif")
+os.mkfifo(fifo)
+t0 = time.monotonic()
+expect_error([fifo, after], ["fifo.tif", "FIFO"], "a FIFO as a scene")
+expect_error([before, "/dev/zero"], ["/dev/zero", "device"], "a device as a scene")
+check(time.monotonic() - t0 < 30, "FIFO and device scenes fail at once")
+fifo_folder = os.path.join(d, "S2A_MSIL2A_20200105_fifo")
+os.makedirs(fifo_folder)
+for a, n in zip(arrs, names):
+    p_ = os.path.join(fifo_folder, f"T20LQR_20200105T140051_{n}_10m.tif")
+    os.mkfifo(p_) if n == "B04" else write_stack(p_, [a], [n])
+expect_error([fifo_folder, after], ["B04_10m.tif", "FIFO"], "a FIFO as a band file of a folder scene")
+
+# Dates that are no dates: usage errors naming the option.
+for opt, val in (("--before-date", "2020-13-01"), ("--after-date", "yesterday"), ("--before-date", "2021-02-29"),
+                 ("--after-date", "2021/01/10")):
+    rc, so, se = run("scan", before, after, "-o", out, opt, val, "--quiet")
+    check(rc == 2 and se.startswith(f"minewatch: {opt}: '{val}'"), f"{opt} {val}: exit 2 naming the option: {rc} {se!r}")
+    check(not os.path.exists(out), f"{opt} {val}: no output")
+
+# Models whose confidence could be NaN or infinite are refused at load:
+# trees with learning rate 0 and 1e308 leaves (0 x inf), logistic
+# coefficients of +-1e308.
+import json
+base_model = json.load(open(os.path.join(os.environ["MW_SOURCE_ROOT"], "models", "sentinel2.json")))
+huge = json.loads(json.dumps(base_model))
+huge["classifier"]["learning_rate"] = 0
+for t in huge["classifier"]["trees"]:
+    t["value"] = [1e308 if f < 0 else v for f, v in zip(t["feature"], t["value"])]
+huge_path = os.path.join(d, "huge_leaves.json")
+json.dump(huge, open(huge_path, "w"))
+expect_error([before, after, "--model", huge_path], ["huge_leaves.json", "classifier.trees", "overflow"],
+             "trees model with 1e308 leaves and learning rate 0")
+lin = json.loads(json.dumps(base_model))
+nf = len(lin["classifier"]["features"])
+lin["classifier"] = {"type": "logistic", "features": lin["classifier"]["features"], "mean": [0.0] * nf,
+                     "scale": [1.0] * nf, "coef": [1e308 if i % 2 else -1e308 for i in range(nf)], "intercept": 0.0,
+                     "threshold": 0.5}
+lin_path = os.path.join(d, "huge_coef.json")
+json.dump(lin, open(lin_path, "w"))
+expect_error([before, after, "--model", lin_path], ["huge_coef.json", "classifier.coef"], "logistic model with 1e308 coefficients")
+
+# MTL reflectance factors that cannot be right (1e308, a negative scale, an
+# offset of 5): the scene is refused naming it, not scanned into 0 alerts.
+import re
+import sys
+sys.path.insert(0, os.path.join(os.environ["MW_SOURCE_ROOT"], "scripts"))
+import make_io_fixtures  # noqa: E402
+pid = "LC08_L2SP_227065_20210110_20210120_02_T1"
+for bad, what in (("1.00e+308", "1e308"), ("-2.75e-05", "negative"), ("5", "5")):
+    ls = os.path.join(d, f"ls_{what}", pid)
+    make_io_fixtures.landsat_folder(ls, pid, "LANDSAT_8", "2021-01-10")
+    mtl = os.path.join(ls, pid + "_MTL.txt")
+    text = open(mtl).read()
+    key = "REFLECTANCE_ADD_BAND_4" if what == "5" else "REFLECTANCE_MULT_BAND_4"
+    text = re.sub(rf"(LEVEL2_SURFACE_REFLECTANCE_PARAMETERS.*?{key} = )\S+", lambda m: m.group(1) + bad, text, flags=re.S)
+    open(mtl, "w").write(text)
+    rc, so, se = run("info", ls)
+    check(rc == 1 and se.startswith(f"minewatch: error: {ls}: ") and "red band reflectance" in se,
+          f"MTL factor {what}: refused naming the scene: {rc} {se!r}")
+
+# Pixels of 1e-9 m and 1e7 m: a clear error naming the file (no int
+# overflow: the sanitizer build checks float-to-int casts).
+for px, name in ((1e-9, "tiny_pixels.tif"), (1e7, "huge_pixels.tif")):
+    odd = write_stack(os.path.join(d, name), [a[:32, :32] for a in arrs], ["B02", "B03", "B04", "B08", "B11", "B12", "SCL"],
+                      pixel=px, origin=(500000.0, 9000000.0) if px < 1 else (0.0, 9000000.0))
+    expect_error([odd, odd], [name, "pixel size"], f"pixel size {px:g} m")
 
 # Interrupted runs leave nothing (a bigger pair so the run is still going).
 big = tmpdir()

@@ -15,12 +15,13 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-from mwtest import SRC, check, done, read_json, run, scene, tmpdir  # noqa: E402
+from mwtest import MINEWATCH, SRC, check, done, read_json, run, scene, tmpdir  # noqa: E402
 
 from osgeo import gdal, ogr  # noqa: E402
 
@@ -177,8 +178,39 @@ def refusals(work):
     check(rc == 0 and os.path.isfile(os.path.join(empty, "SHA256SUMS")), f"an empty DIR is filled ({rc}): {err}")
     left = [n for n in os.listdir(work) if ".tmp-" in n]
     check(not left, f"no temporary folder left behind: {left}")
+    same = os.path.join(work, "same.geojson")
+    rc, _, err = run("scan", b, a, "-o", same, "--evidence", same, "--quiet")
+    check(rc == 2 and not os.path.exists(same), f"DIR that is -o is refused ({rc}): {err}")
+    rc, _, err = run("scan", b, a, "-o", out, "--evidence", b, "--quiet")
+    check(rc == 2 and "not a folder" in err, f"DIR that is an input is refused ({rc}): {err}")
     rc, _, err = run("verify", os.path.join(work, "full"))
     check(rc == 1 and "SHA256SUMS: missing" in err, f"verify of a folder without SHA256SUMS fails ({rc}): {err}")
+
+
+def together(work):
+    """Alert file, change raster and package are one transaction: a run
+    interrupted at any moment leaves all three or none, and no staging
+    folder."""
+    b, a = os.path.join(SAMPLE, "before.tif"), os.path.join(SAMPLE, "after.tif")
+    for i, delay in enumerate((0.2, 0.6, 1.2, 2.5)):
+        d = os.path.join(work, f"t{i}")
+        os.makedirs(d)
+        out, ras, ev = os.path.join(d, "a.geojson"), os.path.join(d, "c.tif"), os.path.join(d, "ev")
+        p = subprocess.Popen([MINEWATCH, "scan", b, a, "-o", out, "--change-raster", ras, "--evidence", ev,
+                              "--quiet"], stderr=subprocess.PIPE, text=True)
+        try:
+            p.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGINT)
+        p.communicate(timeout=600)
+        have = [os.path.exists(x) for x in (out, ras, ev)]
+        left = [n for n in os.listdir(d) if ".tmp-" in n]
+        check(have in ([True] * 3, [False] * 3) and not left,
+              f"interrupted after {delay} s (exit {p.returncode}): alerts, raster, DIR {have}; left {left}")
+        if all(have):
+            m = read_json(os.path.join(ev, "manifest.json"))
+            digest = hashlib.sha256(open(out, "rb").read()).hexdigest()
+            check(digest in json.dumps(m), "the manifest holds the committed alert file's SHA-256")
 
 
 def main():
@@ -204,6 +236,7 @@ def main():
         tamper(ev, work, ids)
         inputs_moved_or_changed(work)
         refusals(work)
+        together(work)
         # a generated product folder: band files + MTD_MSIL2A.xml
         pair = scene("s2-folder-400-seed3", "--seed", 3, "--sensor", "sentinel2", "--layout", "folder", "--size", 400)
         g = os.path.join(work, "generated")

@@ -1,0 +1,99 @@
+/*
+ * Lineage: today's sites linked to an earlier run's, so a site keeps one
+ * id across runs (see README.md in this folder for the rules).
+ *
+ * Pure vector work on lon/lat outlines: reading the earlier alert file
+ * (lineage_read.c), the links and statuses (lineage.c), the geometry
+ * helpers (lineage_geom.c). How much of an earlier outline the current
+ * pair saw clear is measured from the pixels by the engine and handed in.
+ */
+#ifndef MW_LINEAGE_H
+#define MW_LINEAGE_H
+
+#include "mw_alerts.h"
+
+/** The sites of an earlier run: read once, owned by the set. */
+typedef struct mw_prev_set mw_prev_set;
+
+/**
+ * Read every feature of the first layer of @p path (any format minewatch
+ * writes: GeoJSON, GeoPackage, FlatGeobuf, KML, CSV with WKT, Shapefile)
+ * through OGR. A file written without lineage gives each feature the
+ * site id it would have had as a new site (mw_site_make_id from its
+ * centroid and date_after), first_seen = last_seen = date_after and one
+ * detection. Sites come sorted by site_id; a site_id twice keeps the
+ * first. Errors: MW_ERR_OPEN "<path>: ..." (unreadable, no layer),
+ * MW_ERR_GEOMETRY (a feature without a polygon), never a partial set.
+ */
+mw_status mw_prev_read(const char *path, mw_prev_set **out);
+/** An empty set (the first step of a series). */
+mw_status mw_prev_empty(mw_prev_set **out);
+mw_prev_set *mw_prev_destroy(mw_prev_set *set);
+int mw_prev_count(const mw_prev_set *set);
+/** Outline of earlier site @p i (lon/lat), owned by the set. */
+OGRGeometryH mw_prev_geometry(const mw_prev_set *set, int i);
+/**
+ * 1 when the envelope of lon/lat outline @p g comes within @p dist_m of
+ * an earlier site's envelope (a cheap pre-test; thread-safe).
+ */
+int mw_prev_near(const mw_prev_set *set, OGRGeometryH g, double dist_m);
+/** Site id of earlier site @p i. */
+const char *mw_prev_site_id(const mw_prev_set *set, int i);
+/**
+ * Share (0..1) of earlier site @p i's outline that the current pair saw
+ * clear in both dates (0 outside the scenes). Unset: the site counts as
+ * unobserved when it is not found again.
+ */
+void mw_prev_set_valid_share(mw_prev_set *set, int i, double share);
+
+/** The rules' numbers (README.md). */
+typedef struct mw_lineage_params {
+    double link_distance_m;   /**< a detection this close to an earlier outline continues it */
+    double grow_min_ha;       /**< growing: footprint grew by more than max(grow_min_ha, */
+    double grow_min_share;    /**<   grow_min_share x the earlier footprint) */
+    double observed_share;    /**< an earlier site less clear than this is unobserved */
+    double edge_band_m;       /**< detections are measured beyond this band around earlier outlines */
+    double min_core_ha;       /**< a detection with less than this beyond the band is edge shimmer */
+    double held_water_ha;     /**< a held detection counts with at least this much new or turbid water */
+    double held_inside_share; /**< ... and this share of it inside the earlier outline */
+    const char *date_before, *date_after;   /**< the current pair */
+} mw_lineage_params;
+
+/** Defaults: 0 m link (caller sets it), 0.5 ha, 20 %, 50 %. */
+void mw_lineage_params_default(mw_lineage_params *p);
+
+/**
+ * Link the current detections to the earlier sites and make the alert
+ * list of the run. @p det holds @p ndet alerts in their output order;
+ * held[i] != 0 marks a detection that failed --min-area/--min-confidence:
+ * it only continues an earlier site, never starts one. Every detection
+ * is moved out of @p det (det[i] is left cleared). *out gets, in a fixed
+ * order (detections' order, then carried sites by site id), every new or
+ * continued site and every earlier site not found again (inactive or
+ * unobserved), with lineage filled; ids unique. Carried sites' class
+ * names point into @p prev: keep it until *out is written. Deterministic.
+ */
+mw_status mw_lineage_link(mw_prev_set *prev, mw_alert *det, const uint8_t *held, int ndet,
+                          const mw_lineage_params *p, mw_alert **out, int *nout);
+
+/** "mws-YYYYMMDD-<geohash9>": a new site's id from its first centroid and first date. */
+void mw_site_make_id(double lon, double lat, const char *first_seen, char *out, int size);
+
+/* ---- geometry helpers (lineage_geom.c), lon/lat outlines ---- */
+
+/** Distance in metres between two lon/lat outlines (local equirectangular frame). */
+double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b);
+/**
+ * Area (m²) of lon/lat outline @p det farther than @p band_m from the
+ * boundary of @p old: what is left of a detection once the shimmer along
+ * an earlier site's edge (co-registration, mixed pixels) is taken away.
+ */
+double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m);
+/** Share (0..1) of @p det's area inside @p old (lon/lat outlines; 0 when GEOS cannot tell). */
+double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old);
+/** Union of @p a and @p b as a new Polygon/MultiPolygon with RFC 7946 winding, or NULL. */
+OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b);
+/** Exterior rings counter-clockwise, holes clockwise (in place). */
+void mw_lineage_fix_winding(OGRGeometryH g);
+
+#endif
