@@ -61,14 +61,23 @@ typedef struct shift_pass {
     const mw_grid *grid;
     const mw_aoi *aoi;
     int nx, sx, sy, ex, ey, nwin;
+    mw_rect *wins;                  /* the lattice's windows, clipped to the grid */
     long long (*hist)[SHIFT_BINS];  /* MW_INDEX_COUNT per thread */
 } shift_pass;
 
+/* One wave: the windows' blocks are planned, so the pool decodes each
+ * block once for every thread. Read through the readers' own small
+ * caches instead, a block two windows share was decoded by each thread
+ * that met it: nothing on 256 px GeoTIFF blocks, but a JPEG 2000 tile is
+ * 1024 px (four windows of a 5490 px scene fall in one; the pass cost
+ * 2.5 times a whole read of the scene). */
 static mw_status plan(void *arg, int wave, mw_wave *out)
 {
     (void)wave;
     const shift_pass *sp = arg;
-    out->jobs[0] = sp->nwin;  /* windows read through the readers' own caches: nothing planned */
+    out->rects = sp->wins;
+    out->nrects = sp->nwin;
+    out->jobs[1] = sp->nwin;
     out->last = 1;
     return MW_OK;
 }
@@ -80,9 +89,7 @@ static mw_status sample(void *arg, mw_worker *wk, int t, int stage, int i)
     const shift_pass *sp = arg;
     const mw_grid *grid = sp->grid;
     long long(*h)[SHIFT_BINS] = sp->hist + (size_t)t * MW_INDEX_COUNT;
-    mw_rect r = {(i % sp->nx) * sp->sx, (i / sp->nx) * sp->sy, sp->ex, sp->ey};
-    mw_rect all = {0, 0, grid->width, grid->height};
-    r = mw_rect_intersect(r, all);
+    mw_rect r = sp->wins[i];
     mw_status st = mw_window_compute(wk, grid, r, sp->aoi, NULL, NULL);
     if (st != MW_OK) return st;
     const mw_window *w = &wk->win;
@@ -121,10 +128,19 @@ mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *
     sp.nwin = sp.nx * ((grid->height + sp.sy - 1) / sp.sy);
 
     long long(*hist)[SHIFT_BINS] = calloc((size_t)nthreads * MW_INDEX_COUNT, sizeof *hist);
-    if (!hist) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    sp.wins = malloc((size_t)sp.nwin * sizeof *sp.wins);
+    if (!hist || !sp.wins) {
+        free(hist);
+        free(sp.wins);
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    mw_rect all = {0, 0, grid->width, grid->height};
+    for (int i = 0; i < sp.nwin; i++)
+        sp.wins[i] = mw_rect_intersect((mw_rect){(i % sp.nx) * sp.sx, (i / sp.nx) * sp.sy, sp.ex, sp.ey}, all);
     sp.hist = hist;
     const mw_pool_client client = {.arg = &sp, .plan = plan, .work = sample};
     mw_status st = mw_pool_run(pool, &client);
+    free(sp.wins);
     if (st != MW_OK) {
         free(hist);
         return st;

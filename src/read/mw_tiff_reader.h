@@ -1,5 +1,6 @@
 /*
- * Tiled and stripped GeoTIFFs read with libtiff directly (read module internals).
+ * Tiled and stripped GeoTIFFs read with libtiff directly, and JPEG 2000
+ * files block by block through GDAL (read module internals).
  *
  * GDAL's generic path (block cache, per-band RasterIO, a Float32 copy)
  * costs several times the decompression on the DEFLATE GeoTIFFs / COGs

@@ -12,6 +12,13 @@
  *     in the resident set of a scan.
  *  3. libtiff's errors go to the handle (TIFFOpenOptions handlers with user
  *     data), never to stderr, and come back as a status naming the file.
+ *  4. JPEG 2000 (GDAL's JP2OpenJPEG driver: Sentinel-2 .SAFE bands) has no
+ *     libtiff, but its blocks are the codestream's tiles: such a file gets
+ *     the same layout (one plane per band) and its blocks are decoded with
+ *     GDALReadBlock on the reader's own handle. So the block store decodes
+ *     each tile once for all threads; window reads through RasterIO on
+ *     per-thread handles decoded a 1024 px tile once per thread and tile
+ *     that touched it (no shared block cache between handles).
  */
 #include "mw_tiff_reader.h"
 
@@ -21,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cpl_error.h>
 #include <tiffio.h>
 
 #include "core/mw_error.h"
@@ -34,7 +42,8 @@
 #endif
 
 struct mw_tiff_file {
-    TIFF *tif;
+    TIFF *tif;           /* NULL: blocks come from GDAL's driver (gds) */
+    GDALDatasetH gds;    /* JPEG 2000: the reader's handle, not owned */
     char *name;
     mw_tiff_layout l;
     char msg[MW_TIFF_MSG_SIZE];
@@ -109,10 +118,46 @@ static int disabled(void)
     return e && (!strcmp(e, "0") || !strcasecmp(e, "no") || !strcasecmp(e, "off"));
 }
 
+/* Step 4: a JPEG 2000 file read block by block through GDAL's driver. */
+static mw_tiff_file *open_gdal_blocks(const char *name, GDALDatasetH ds)
+{
+    int nb = GDALGetRasterCount(ds), bw = 0, bh = 0;
+    if (nb < 1) return NULL;
+    GDALRasterBandH b1 = GDALGetRasterBand(ds, 1);
+    GDALDataType gt = GDALGetRasterDataType(b1);
+    GDALGetBlockSize(b1, &bw, &bh);
+    for (int b = 2; b <= nb; b++) {
+        int w2 = 0, h2 = 0;
+        GDALGetBlockSize(GDALGetRasterBand(ds, b), &w2, &h2);
+        if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != gt || w2 != bw || h2 != bh) return NULL;
+    }
+    mw_tiff_layout l = {.width = GDALGetRasterXSize(ds), .height = GDALGetRasterYSize(ds), .bw = bw, .bh = bh,
+                        .spp = 1, .separate = 1, .nbands = nb};
+    if (gt == GDT_Byte) l.type = MW_TIFF_U8;
+    else if (gt == GDT_UInt16) l.type = MW_TIFF_U16;
+    else if (gt == GDT_Int16) l.type = MW_TIFF_I16;
+    else if (gt == GDT_Float32) l.type = MW_TIFF_F32;
+    else return NULL;
+    if (bw < 1 || bh < 1) return NULL;
+    l.nbx = (l.width + bw - 1) / bw;
+    l.nby = (l.height + bh - 1) / bh;
+    l.block_bytes = (size_t)bw * bh * (size_t)GDALGetDataTypeSizeBytes(gt);
+    l.nblocks = (uint32_t)l.nbx * l.nby * nb;
+    mw_tiff_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->name = strdup(name))) {
+        free(f);
+        return NULL;
+    }
+    f->gds = ds;
+    f->l = l;
+    return f;
+}
+
 mw_tiff_file *mw_tiff_file_open(const char *name, GDALDatasetH ds)
 {
     if (disabled() || !ds) return NULL;
     GDALDriverH drv = GDALGetDatasetDriver(ds);
+    if (drv && strcmp(GDALGetDriverShortName(drv), "JP2OpenJPEG") == 0) return open_gdal_blocks(name, ds);
     if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") != 0) return NULL;
     if (strncmp(name, "/vsi", 4) == 0 || access(name, R_OK) != 0) return NULL;
     int nb = GDALGetRasterCount(ds);
@@ -294,8 +339,22 @@ static int decode_fast(mw_tiff_file *f, uint32_t id, void *dst)
 }
 #endif
 
+/* Block @p id of a GDAL-decoded file: its band, then GDALReadBlock. */
+static mw_status decode_gdal(mw_tiff_file *f, uint32_t id, void *dst)
+{
+    const mw_tiff_layout *l = &f->l;
+    uint32_t per_band = (uint32_t)l->nbx * l->nby;
+    int band = (int)(id / per_band) + 1, by = (int)(id % per_band) / l->nbx, bx = (int)(id % per_band) % l->nbx;
+    CPLErrorReset();
+    if (GDALReadBlock(GDALGetRasterBand(f->gds, band), bx, by, dst) != CE_None)
+        return mw_error_set(MW_ERR_READ, "%s: cannot decode block %u: %s", f->name, (unsigned)id,
+                            CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "read error");
+    return MW_OK;
+}
+
 mw_status mw_tiff_file_decode(mw_tiff_file *f, uint32_t id, void *dst)
 {
+    if (!f->tif) return decode_gdal(f, id, dst);
 #ifdef MW_HAVE_LIBDEFLATE
     if (f->fast && decode_fast(f, id, dst)) return MW_OK;
 #endif

@@ -3,7 +3,8 @@
  * NaN -- for direct 10 m reads, 20 m bands upsampled (bilinear, nearest
  * for the mask), windows sticking out of the raster or outside it, over
  * tiled and stripped files, DEFLATE with and without predictor, LZW,
- * uncompressed, one band per file and pixel-interleaved stacks. */
+ * uncompressed, one band per file and pixel-interleaved stacks; and the
+ * JPEG 2000 files decoded block by block through GDAL (same store). */
 #include "read/mw_read.h"
 #include "grid/mw_grid.h"
 #include "io/mw_io.h"
@@ -169,6 +170,34 @@ static void folder_case(const char *name, char **co, int expect_direct)
     compare_scene(path, name, expect_direct);
 }
 
+/* The same folder as JPEG 2000 (lossless, 64 px tiles, GDAL's JP2OpenJPEG
+ * driver, as Sentinel-2 .SAFE bands): blocks through GDALReadBlock. */
+static void jp2_case(void)
+{
+    GDALDriverH jp2 = GDALGetDriverByName("JP2OpenJPEG");
+    if (!jp2) {
+        fprintf(stderr, "no JP2OpenJPEG driver: JPEG 2000 case skipped\n");
+        return;
+    }
+    char path[256], tif[320], file[320];
+    snprintf(path, sizeof path, "%s/jp2", dir);
+    mkdir(path, 0755);
+    char *co[] = {"QUALITY=100", "REVERSIBLE=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64", NULL};
+    for (int b = 0; b < 7; b++) {
+        int is20 = b >= 4;
+        snprintf(tif, sizeof tif, "%s/tmp_%s.tif", dir, NAMES[b]);
+        snprintf(file, sizeof file, "%s/%s.jp2", path, NAMES[b]);
+        write_file(tif, is20 ? (W + 1) / 2 : W, is20 ? (H + 1) / 2 : H, 1, b, NULL);
+        GDALDatasetH src = GDALOpen(tif, GA_ReadOnly);
+        GDALDatasetH dst = src ? GDALCreateCopy(jp2, file, src, FALSE, co, NULL, NULL) : NULL;
+        CHECK(dst != NULL);
+        if (dst) GDALClose(dst);
+        if (src) GDALClose(src);
+        unlink(tif);
+    }
+    compare_scene(path, "JPEG 2000 folder", 7);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -197,6 +226,7 @@ int main(void)
     snprintf(stack, sizeof stack, "%s/stack_band.tif", dir);
     write_file(stack, W, H, 7, 0, band_co);
     compare_scene(stack, "band-interleaved stack", 1);
+    jp2_case();
 
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
