@@ -18,6 +18,7 @@
 #include "minewatch/scan.h"
 #include "minewatch/output.h"
 #include "minewatch/batch.h"
+#include "minewatch/evidence.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -43,6 +43,9 @@ typedef enum mw_option {
                                    (optional sink of the scan, see mw_scan_run()) */
     MW_OPT_OUTPUT,            /**< alert file of mw_scan(); mw_scan_run() ignores it */
     MW_OPT_MODEL_DIR,         /**< where default models are looked up */
+    MW_OPT_EVIDENCE,          /**< folder for the evidence package (new or empty); needs the alert
+                                   file: written by mw_scan(), or by the first mw_alert_set_write() */
+    MW_OPT_COMMAND_LINE,      /**< the command line as typed, recorded in the evidence manifest */
     MW_OPT_PREVIOUS           /**< an earlier run's alert file (any format minewatch writes):
                                    link sites to it; the set gains site_id, status,
                                    first_seen, last_seen, n_detections, area_change_ha,

@@ -326,19 +326,17 @@ mw_status mw_alert_set_add_pending(mw_alert_set *set, mw_pending_output po)
     return MW_OK;
 }
 
-mw_status mw_alert_set_commit_pending(mw_alert_set *set)
+mw_status mw_alert_set_commit_pending(mw_alert_set *set, const char *alert_file, const char *alert_path)
 {
     mw_status first = MW_OK;
-    char msg[1024] = "";
     for (int i = 0; i < set->npending; i++) {
-        mw_status st = set->pending[i].commit(set->pending[i].arg);
-        if (st != MW_OK && first == MW_OK) {
-            first = st;
-            mw_error_copy(msg, sizeof msg);
+        if (first != MW_OK) {
+            set->pending[i].abort(set->pending[i].arg);
+            continue;
         }
+        first = set->pending[i].commit(set->pending[i].arg, alert_file, alert_path);
     }
     set->npending = 0;
-    if (first != MW_OK) mw_error_set(first, "%s", msg);
     return first;
 }
 

@@ -16,7 +16,11 @@
 
 /** A step to run when the set is written (commit) or dropped (abort). */
 typedef struct mw_pending_output {
-    mw_status (*commit)(void *arg);  /**< frees what it was given, success or not */
+    /** The alert file just written: @p alert_file where it is now (a
+     *  transaction's staging name until the transaction commits),
+     *  @p alert_path the name it was given. Frees what it was given,
+     *  success or not. */
+    mw_status (*commit)(void *arg, const char *alert_file, const char *alert_path);
     void (*abort)(void *arg);        /**< deletes the temporary output, frees it */
     void *arg;
     /** Optional: outputs staged in a transaction (minewatch/output.h) that
@@ -88,9 +92,9 @@ int mw_alert_set_threads(const mw_alert_set *set);
  */
 mw_status mw_alert_set_add_pending(mw_alert_set *set, mw_pending_output p);
 
-/** Commit the pending outputs in the order they were added (all, even
- *  after a failure; the first error is returned). */
-mw_status mw_alert_set_commit_pending(mw_alert_set *set);
+/** Commit the pending outputs in the order they were added; after a
+ *  failure the rest are aborted (all or nothing) and the error returned. */
+mw_status mw_alert_set_commit_pending(mw_alert_set *set, const char *alert_file, const char *alert_path);
 
 /** The transaction of the first pending output that has one, or NULL. */
 struct mw_output_txn *mw_alert_set_pending_txn(const mw_alert_set *set);

@@ -94,6 +94,10 @@ const char mw_cli_scan_help[] =
     "  --threads N              worker threads (default: all cores)\n"
     "  --tile-size PX           tile edge in pixels, 16..8192 (default 512)\n"
     "  --change-raster FILE.tif change classes and index changes as a GeoTIFF\n"
+    "  --evidence DIR           also write an evidence package into DIR (new or empty):\n"
+    "                           per-alert chips and GeoTIFFs, report.html, alerts.kmz,\n"
+    "                           alerts.gpx, manifest.json (SHA-256 of every input),\n"
+    "                           SHA256SUMS; check it later with 'minewatch verify DIR'\n"
     "  --previous FILE          an earlier run's alerts (any format minewatch writes):\n"
     "                           keep site ids, add site_id, status (new, growing,\n"
     "                           persisting, inactive, unobserved), first_seen,\n"
@@ -107,7 +111,7 @@ const char mw_cli_scan_help[] =
 enum {
     OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_BEFORE_DATE, OPT_AFTER_DATE, OPT_AOI, OPT_PROTECTED,
     OPT_MIN_AREA, OPT_MIN_CONFIDENCE, OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_CHANGE_RASTER,
-    OPT_TIMINGS, OPT_QUIET, OPT_PREVIOUS
+    OPT_TIMINGS, OPT_QUIET, OPT_EVIDENCE, OPT_PREVIOUS
 };
 
 static const mw_cli_option scan_options[] = {
@@ -124,6 +128,7 @@ static const mw_cli_option scan_options[] = {
     {"--threads", 0, 1, OPT_THREADS},
     {"--tile-size", 0, 1, OPT_TILE_SIZE},
     {"--change-raster", 0, 1, OPT_CHANGE_RASTER},
+    {"--evidence", 0, 1, OPT_EVIDENCE},
     {"--timings", 0, 0, OPT_TIMINGS},
     {"--quiet", 'q', 0, OPT_QUIET},
     {"--previous", 0, 1, OPT_PREVIOUS},
@@ -131,7 +136,7 @@ static const mw_cli_option scan_options[] = {
 
 /** What the command line asks of a scan, beyond the library's options. */
 typedef struct scan_args {
-    const char *pos[2], *out_path, *previous;
+    const char *pos[2], *out_path, *evidence, *previous;
     int npos, quiet, timings;
     mw_scene_open_args before, after;
 } scan_args;
@@ -163,6 +168,10 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
     case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
     case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
     case OPT_CHANGE_RASTER: st = mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v); break;
+    case OPT_EVIDENCE:
+        a->evidence = v;
+        st = mw_options_set_string(opt, MW_OPT_EVIDENCE, v);
+        break;
     case OPT_MIN_AREA:
         if (mw_cli_parse_double("--min-area", v, &d)) return 2;
         st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
@@ -272,6 +281,9 @@ static int run_scan(const scan_args *a, mw_options *opt)
                 fprintf(stderr, "minewatch: %d alert%s%s, %.2f ha, %lld pixels in %.2f s -> %s\n", n,
                         n == 1 ? "" : "s", counts, mw_alert_set_area_ha(set), mw_alert_set_pixels(set), secs,
                         a->out_path);
+                if (a->evidence)
+                    fprintf(stderr, "minewatch: evidence package -> %s (check it with: minewatch verify %s)\n",
+                            a->evidence, a->evidence);
             }
         }
     }
@@ -280,6 +292,37 @@ static int run_scan(const scan_args *a, mw_options *opt)
     mw_scene_destroy(before);
     mw_scene_destroy(after);
     return rc;
+}
+
+/* "minewatch scan ..." as typed, shell-quoted where needed, for the evidence
+ * manifest; malloc'ed. */
+static char *command_line(int argc, char **argv)
+{
+    /* argv here starts at the sub-command: "minewatch" is put back in front */
+    size_t n = strlen("minewatch") + 1;
+    for (int i = 0; i < argc; i++) n += 3 + 4 * strlen(argv[i]);
+    char *s = malloc(n), *p = s;
+    if (!s) return NULL;
+    p += sprintf(p, "minewatch");
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *c = a; *c; c++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=,:+@%", *c)) plain = 0;
+        *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') p += sprintf(p, "'\\''");
+            else *p++ = *c;
+        }
+        *p++ = '\'';
+        *p = '\0';
+    }
+    return s;
 }
 
 int mw_cli_scan(int argc, char **argv)
@@ -291,6 +334,12 @@ int mw_cli_scan(int argc, char **argv)
     }
     scan_args a = {0};
     int rc = parse_scan_args(argc, argv, &a, opt);
+    char *cmdline = rc < 0 ? command_line(argc, argv) : NULL;
+    if (rc < 0 && (!cmdline || mw_options_set_string(opt, MW_OPT_COMMAND_LINE, cmdline) != MW_OK)) {
+        mw_cli_error("out of memory");
+        rc = 1;
+    }
+    free(cmdline);
     if (rc < 0) rc = run_scan(&a, opt);
     mw_options_free(opt);
     return rc;

@@ -19,6 +19,8 @@ static const mw_cli_command commands[] = {
     {"info", "show what minewatch reads from a scene", mw_cli_info_help, mw_cli_info},
     {"batch", "scan many scene pairs (CSV, folder, STAC), resumable, shardable", mw_cli_batch_help, mw_cli_batch},
     {"merge", "join the output folders of batch shards", mw_cli_merge_help, mw_cli_merge},
+    {"verify", "check an evidence package (and its inputs) against its SHA-256 sums", mw_cli_verify_help,
+     mw_cli_verify},
     {"monitor", "a dated series of one place: sites over time", mw_cli_monitor_help, mw_cli_monitor},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

@@ -25,10 +25,12 @@ int mw_cli_info(int argc, char **argv);
 int mw_cli_scan(int argc, char **argv);
 int mw_cli_batch(int argc, char **argv);
 int mw_cli_merge(int argc, char **argv);
+int mw_cli_verify(int argc, char **argv);
 extern const char mw_cli_info_help[];
 extern const char mw_cli_scan_help[];
 extern const char mw_cli_batch_help[];
 extern const char mw_cli_merge_help[];
+extern const char mw_cli_verify_help[];
 
 /** One option a command accepts. */
 typedef struct mw_cli_option {

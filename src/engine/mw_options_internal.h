@@ -15,6 +15,8 @@ struct mw_options {
     char *change_raster;
     char *output;
     char *model_dir;
+    char *evidence;         /* evidence package folder */
+    char *command_line;     /* for the evidence manifest */
     char *previous;         /* earlier alert file (lineage) */
     const char *previous_label;  /* borrowed: how the output names the earlier file (default: previous) */
     int lineage;            /* lineage fields even without an earlier file (a series' first step) */

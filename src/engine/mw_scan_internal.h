@@ -40,6 +40,7 @@ typedef struct mw_scan_setup {
     int buffer_px;           /* ring for river/context features, pixels */
     int site_halo;           /* margin of a site window around its bbox, pixels */
     int64_t min_pixels;      /* sites smaller than this are not measured */
+    struct mw_evidence *evidence;  /* --evidence: chips captured as sites are kept (thread-safe) */
     const char *raster_path; /* where the change raster is written: a staging name (scan_outputs.c) */
     const mw_prev_set *prev; /* the earlier run's sites (--previous), or NULL */
     double link_m;           /* a detection this close to an earlier site may continue it */
@@ -48,6 +49,7 @@ typedef struct mw_scan_setup {
 /** A site's measurement: kept (it passed the filters) and its alert. */
 typedef struct mw_site_slot {
     int keep;
+    int evidence_stage;  /* its chips, captured for --evidence (0: none) */
     mw_alert alert;
 } mw_site_slot;
 
@@ -111,6 +113,7 @@ int mw_site_acc_equal(const mw_site_acc *a, const mw_site_acc *b);
 
 typedef struct mw_site_result {
     mw_alert *alerts;        /* in site order, ids made unique */
+    int *stages;             /* per alert: its captured chips (--evidence), 0 none */
     int nalerts;
     uint8_t *held;           /* with an earlier run: 1 for alerts that failed the filters */
     int too_large;           /* sites whose window exceeds MW_SITE_WINDOW_MAX_PX: not outlined */
@@ -163,12 +166,14 @@ mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *
 
 /* ---- the outputs (scan_outputs.c) ---- */
 
-/** Stage the change raster (if @p o asks for one) in a new transaction
- *  *@p txn; *@p raster_path is where the tile pass writes it. */
-mw_status mw_scan_outputs_prepare(const mw_options *o, mw_output_txn **txn, const char **raster_path);
-/** Close @p raster into its staging folder, then hand *@p txn (taken) to
- *  @p set, whose alert file joins it (MW_OPT_COMMIT_WITH_ALERTS), or commit
- *  it now. */
+/** Stage the change raster and the evidence folder (those @p o asks for)
+ *  in a new transaction *@p txn; *@p raster_path is where the tile pass
+ *  writes the raster, *@p evidence_path the folder the package fills. */
+mw_status mw_scan_outputs_prepare(const mw_options *o, mw_output_txn **txn, const char **raster_path,
+                                  const char **evidence_path);
+/** Close @p raster (may be NULL) into its staging folder, then hand *@p txn
+ *  (taken) to @p set, whose alert file joins it (MW_OPT_COMMIT_WITH_ALERTS,
+ *  or an evidence package to seal), or commit it now. */
 mw_status mw_scan_outputs_finish(const mw_options *o, mw_change_raster *raster, mw_output_txn **txn,
                                  mw_alert_set *set);
 

@@ -27,6 +27,8 @@ void mw_options_free(mw_options *o)
     free(o->change_raster);
     free(o->output);
     free(o->model_dir);
+    free(o->evidence);
+    free(o->command_line);
     free(o->previous);
     free(o);
 }
@@ -91,6 +93,8 @@ mw_status mw_options_set_string(mw_options *o, mw_option key, const char *v)
     case MW_OPT_CHANGE_RASTER: return set_str(&o->change_raster, v);
     case MW_OPT_OUTPUT: return set_str(&o->output, v);
     case MW_OPT_MODEL_DIR: return set_str(&o->model_dir, v);
+    case MW_OPT_EVIDENCE: return set_str(&o->evidence, v);
+    case MW_OPT_COMMAND_LINE: return set_str(&o->command_line, v);
     case MW_OPT_PREVIOUS: return set_str(&o->previous, v);
     default:
         return mw_error_set(MW_ERR_USAGE, "option %d is not a string option", (int)key);

@@ -63,8 +63,10 @@ typedef struct mw_scan_ctx {
     double t_shift;
     mw_shift_estimate shift_est; /* what the shift rests on (shift.c) */
     char *early_warnings;      /* pair and shift warnings, newline-separated, before the set exists */
+    mw_evidence *evidence;     /* --evidence: begun before the first read, sealed by the set's write */
     int repaired_names;        /* protected-area names that were not UTF-8 */
-    mw_output_txn *txn;        /* the change raster's transaction until handed on */
+    mw_output_txn *txn;        /* the change raster's and evidence's transaction until handed on */
+    const char *evidence_path; /* the evidence folder's staging name (owned by txn) */
 } mw_scan_ctx;
 
 static char *params_json(const mw_scan_ctx *ctx)
@@ -116,11 +118,8 @@ static mw_status tag_protected(mw_scan_ctx *ctx)
     return st;
 }
 
-/* The alert set of the run: its description, then the alerts moved in. */
-static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
+static mw_alert_meta alert_meta(const mw_scan_ctx *ctx, const char *params)
 {
-    char *params = params_json(ctx);
-    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_alert_meta meta = {
         .version = mw_version(),
         .before_path = mw_scene_path(ctx->before), .before_date = mw_scene_date(ctx->before),
@@ -129,6 +128,73 @@ static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
         .after_sensor = mw_sensor_name(mw_scene_sensor(ctx->after)),
         .model_name = mw_model_name(ctx->model), .model_path = mw_model_path(ctx->model),
         .parameters_json = params};
+    return meta;
+}
+
+/* ---- --evidence: the package is begun before the first pixel is read,
+ * gets each kept site's chips while the site is measured (site_measure.c),
+ * is built here when the alerts are final, and is sealed by the set's
+ * first write (the manifest holds the alert file's SHA-256). ---- */
+
+/* An alert's window through the scan's own worker (readers, shift, AOI):
+ * for alerts whose chips were not captured while measured. */
+static mw_status evidence_read(void *arg, int thread, mw_rect r, mw_evidence_window *out)
+{
+    mw_scan_ctx *ctx = arg;
+    mw_worker *wk = mw_pool_worker(ctx->pool, thread < mw_pool_threads(ctx->pool) ? thread : 0);
+    const mw_scan_setup *s = &ctx->setup;
+    mw_status st = mw_window_compute(wk, &ctx->grid, r, ctx->aoi, s->params, &s->shift);
+    if (st != MW_OK) return st;
+    *out = (mw_evidence_window){.r = r, .before = &wk->win.before, .after = &wk->win.after, .cls = wk->win.cls};
+    return MW_OK;
+}
+
+static mw_status evidence_begin(mw_scan_ctx *ctx)
+{
+    const mw_options *o = ctx->opt;
+    if (!o->evidence) return MW_OK;
+    const char *outputs[3] = {o->output, o->change_raster, NULL};
+    mw_evidence_setup s = {.dir = o->evidence, .command_line = o->command_line, .before = ctx->before,
+                           .after = ctx->after, .aoi = o->aoi, .protected_areas = o->protected_areas,
+                           .model_path = mw_model_path(ctx->model), .outputs = outputs,
+                           .staged = ctx->evidence_path};
+    mw_status st = mw_evidence_begin(&s, &ctx->evidence);
+    if (st == MW_OK) st = mw_evidence_set_grid(ctx->evidence, &ctx->grid);
+    return st;
+}
+
+static mw_status evidence_build(mw_scan_ctx *ctx)
+{
+    if (!ctx->evidence) return MW_OK;
+    char *params = params_json(ctx);
+    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_alert_meta meta = alert_meta(ctx, params);
+    mw_evidence_scan s = {.alerts = ctx->sites.alerts, .nalerts = ctx->sites.nalerts, .meta = &meta,
+                          .grid = &ctx->grid, .min_area_ha = ctx->opt->min_area_ha,
+                          .min_confidence = ctx->opt->min_confidence, .parameters_json = params,
+                          .threads = ctx->pool ? mw_pool_threads(ctx->pool) : 0, .tile_size = ctx->opt->tile_size,
+                          .read = evidence_read, .read_arg = ctx, .stages = ctx->sites.stages};
+    mw_status st = mw_evidence_build(ctx->evidence, &s);
+    free(params);
+    return st;
+}
+
+/* Sealed on the staged alert file, before the transaction commits. */
+static mw_status evidence_commit(void *ev, const char *alert_file, const char *alert_path)
+{
+    mw_status st = mw_evidence_seal(ev, alert_file, alert_path);
+    mw_evidence_destroy(ev);
+    return st;
+}
+
+static void evidence_abort(void *ev) { mw_evidence_destroy(ev); }
+
+/* The alert set of the run: its description, then the alerts moved in. */
+static mw_status make_set(mw_scan_ctx *ctx, mw_alert_set **out)
+{
+    char *params = params_json(ctx);
+    if (!params) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_alert_meta meta = alert_meta(ctx, params);
     mw_status st = mw_alert_set_create(&meta, out);
     char *text = NULL;
     if (st == MW_OK) st = mw_geojson_metadata_text(&meta, &text);
@@ -240,6 +306,7 @@ static mw_status describe_run(mw_scan_ctx *ctx, mw_alert_set *set, int aoi_outsi
 static void ctx_clear(mw_scan_ctx *ctx)
 {
     free(ctx->early_warnings);
+    mw_evidence_destroy(ctx->evidence);
     mw_site_result_clear(&ctx->sites);
     mw_tile_result_clear(&ctx->tiles);
     mw_pool_destroy(ctx->pool);
@@ -317,6 +384,7 @@ static mw_status set_up_passes(mw_scan_ctx *ctx)
     /* Pre-filter on pixel area with slack; the geodesic area decides later. */
     s->min_pixels = (int64_t)floor(opt->min_area_ha * 1e4 / pixel_area_m2 * 0.8);
     if (s->min_pixels < 1) s->min_pixels = 1;
+    s->evidence = ctx->evidence;
     const int nthreads = mw_context_scan_threads(ctx->context, opt);
     return mw_pool_create(nthreads, ctx->before, ctx->after, &ctx->grid, &ctx->progress, &ctx->pool);
 }
@@ -385,6 +453,7 @@ static mw_status run_passes(mw_scan_ctx *ctx)
 static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
 {
     mw_status st = tag_protected(ctx);
+    if (st == MW_OK) st = evidence_build(ctx);
     int counts[MW_SITE_STATUS_COUNT] = {0};
     if (st == MW_OK && ctx->prev) {
         if (aoi_outside) ctx->setup = (mw_scan_setup){.before = ctx->before, .after = ctx->after, .opt = ctx->opt,
@@ -396,7 +465,13 @@ static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
     if (st == MW_OK) st = describe_run(ctx, *out, aoi_outside);
     /* The last moment to cancel: after it the outputs are committed. */
     if (st == MW_OK) st = mw_progress_report(&ctx->progress, 1.0, "done");
-    if (st == MW_OK && ctx->tiles.raster) {
+    /* The seal first: pending outputs run in order, the transaction last. */
+    if (st == MW_OK && ctx->evidence) {
+        mw_evidence *ev = ctx->evidence;
+        ctx->evidence = NULL;
+        st = mw_alert_set_add_pending(*out, (mw_pending_output){evidence_commit, evidence_abort, ev, NULL});
+    }
+    if (st == MW_OK && ctx->txn && (ctx->tiles.raster || !ctx->opt->change_raster)) {
         mw_change_raster *r = ctx->tiles.raster;
         ctx->tiles.raster = NULL;
         st = mw_scan_outputs_finish(ctx->opt, r, &ctx->txn, *out);
@@ -433,7 +508,8 @@ mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nb
     st = mw_output_check_scan(before[0], after, options);
     if (st == MW_OK) st = pair_checks(&ctx);
     if (st == MW_OK) st = set_up(&ctx, &aoi_outside);
-    if (st == MW_OK) st = mw_scan_outputs_prepare(options, &ctx.txn, &ctx.setup.raster_path);
+    if (st == MW_OK) st = mw_scan_outputs_prepare(options, &ctx.txn, &ctx.setup.raster_path, &ctx.evidence_path);
+    if (st == MW_OK) st = evidence_begin(&ctx);
     if (st == MW_OK) st = mw_progress_report(&ctx.progress, 0.0, "starting");
     if (st == MW_OK && !aoi_outside) st = set_up_passes(&ctx);
     if (st == MW_OK && !aoi_outside) st = run_passes(&ctx);

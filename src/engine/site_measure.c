@@ -19,8 +19,11 @@
 
 #include <omp.h>
 
+#include <math.h>
+
 #include "core/mw_error.h"
 #include "grid/mw_grid.h"
+#include "output/mw_output.h"
 
 mw_rect mw_site_window_of(const mw_scan_setup *s, const mw_site_acc *site)
 {
@@ -93,6 +96,35 @@ static mw_status outline(const mw_scan_setup *s, mw_worker *wk, const uint8_t *m
     return MW_OK;
 }
 
+/* --evidence: the chips of a kept site from the window in memory (no
+ * second read of the scene). The outline again in grid coordinates, from
+ * the site's mask; the north arrow follows true north, the bearing of the
+ * grid's up direction at the centroid. */
+static mw_status capture(const mw_scan_setup *s, mw_worker *wk, const mw_site_acc *site, const mw_window *w,
+                         const mw_site_window *sw, const mw_alert *a, mw_site_slot *slot)
+{
+    const mw_grid *g = s->grid;
+    OGRGeometryH grid_geom = NULL;
+    mw_lonlat *ll = NULL;
+    mw_status st = mw_outline_from_mask(wk->mask, w->r, g->gt, &grid_geom);
+    if (st == MW_OK) st = mw_worker_lonlat(wk, g->crs_wkt, &ll);
+    double cx, cy, lon2, lat2, north = 0;
+    pixel_centroid(wk->mask, w->r, g->gt, &cx, &cy);
+    if (st == MW_OK && mw_lonlat_point(ll, cx - 10 * g->gt[2], cy - 10 * g->gt[5], &lon2, &lat2) == MW_OK)
+        north = -atan2((lon2 - a->centroid_lon) * cos(a->centroid_lat * M_PI / 180), lat2 - a->centroid_lat);
+    mw_evidence_site es = {.window = w->r,
+                           .bbox = {site->x0, site->y0, site->x1 - site->x0 + 1, site->y1 - site->y0 + 1},
+                           .band_stride = sw->band_stride, .cls = w->cls, .cls_stride = (size_t)w->r.w,
+                           .outline = grid_geom, .north_angle = north};
+    for (int b = 0; b < MW_BAND_MASK && b < 6; b++) {
+        es.before[b] = sw->before_band[b];
+        es.after[b] = sw->after_band[b];
+    }
+    if (st == MW_OK) st = mw_evidence_capture(s->evidence, &es, &slot->evidence_stage);
+    OGR_G_DestroyGeometry(grid_geom);
+    return st;
+}
+
 mw_status mw_site_measure_window(const mw_scan_setup *s, mw_worker *wk, const mw_site_acc *site,
                                  const mw_window *w, mw_site_slot *slot)
 {
@@ -134,7 +166,8 @@ mw_status mw_site_measure_window(const mw_scan_setup *s, mw_worker *wk, const mw
     a->geometry = geom;
     mw_alert_make_id(lon, lat, mw_scene_date(s->before), mw_scene_date(s->after), a->id, sizeof a->id);
     slot->keep = pass ? 1 : 2;  /* 2: held, for lineage only */
-    return MW_OK;
+    /* Held sites get no chips now: the evidence reads any alert it lacks. */
+    return s->evidence && pass ? capture(s, wk, site, w, &sw, a, slot) : MW_OK;
 }
 
 mw_status mw_site_compute_measure(const mw_scan_setup *s, mw_worker *wk, const mw_site_acc *site,

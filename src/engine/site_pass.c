@@ -110,7 +110,8 @@ static mw_status compact(const mw_scan_setup *s, mw_site_slot *slots, int n, mw_
     int kept = 0;
     for (int i = 0; i < n; i++) kept += slots[i].keep != 0;
     out->alerts = calloc(kept > 0 ? (size_t)kept : 1, sizeof *out->alerts);
-    if (!out->alerts && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    out->stages = calloc(kept > 0 ? (size_t)kept : 1, sizeof *out->stages);
+    if ((!out->alerts || !out->stages) && st == MW_OK) st = mw_error_set(MW_ERR_NOMEM, "out of memory");
     /* With an earlier run: which alerts failed the filters (held, lineage.c). */
     if (s->prev && !(out->held = calloc(kept > 0 ? (size_t)kept : 1, 1)) && st == MW_OK)
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -120,6 +121,7 @@ static mw_status compact(const mw_scan_setup *s, mw_site_slot *slots, int n, mw_
             mw_alert_clear(&slots[i].alert);
             continue;
         }
+        out->stages[out->nalerts] = slots[i].evidence_stage;
         if (out->held) out->held[out->nalerts] = slots[i].keep == 2;
         mw_alert *a = &out->alerts[out->nalerts++];
         *a = slots[i].alert;
@@ -165,6 +167,7 @@ void mw_site_result_clear(mw_site_result *r)
 {
     for (int i = 0; i < r->nalerts; i++) mw_alert_clear(&r->alerts[i]);
     free(r->alerts);
+    free(r->stages);
     free(r->held);
     memset(r, 0, sizeof *r);
 }

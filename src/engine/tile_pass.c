@@ -212,6 +212,8 @@ static mw_status tile_job(tile_pass *tp, mw_worker *wk, int t, int tx, int ty)
     mw_status st = mw_window_compute(wk, g, area, s->aoi, s->params, &s->shift);
     if (st != MW_OK) return st;
     const mw_window *w = &wk->win;
+    /* with an AOI, windows outside it read no pixels: the overview reads afterwards */
+    if (s->evidence && !s->aoi) mw_evidence_quicklook_add(s->evidence, core, area, &w->after);
     double t0 = omp_get_wtime();
     for (int y = 0; y < core.h; y++) {
         size_t off = (size_t)(core.y + y - area.y) * area.w + (core.x - area.x);

@@ -21,7 +21,7 @@ static mw_status write_vsi(mw_alert_set *set, const char *path)
     mw_status st = mw_alerts_write(path, n ? mw_alert_set_get(set, 0) : NULL, n, mw_alert_set_meta(set),
                                    mw_alert_set_threads(set));
     if (st != MW_OK) return st;
-    st = mw_alert_set_commit_pending(set);
+    st = mw_alert_set_commit_pending(set, path, path);
     if (st != MW_OK) VSIUnlink(path);
     return st;
 }
@@ -51,9 +51,10 @@ mw_status mw_alert_set_write(mw_alert_set *set, const char *path)
     if (st != MW_OK) mw_output_error_rename(staged, path);
     if (st == MW_OK && own) st = mw_output_txn_commit(own);
     mw_output_txn_free(own);
-    /* The shared transaction commits here; after a failure it is aborted
+    /* The shared transaction commits here, after the outputs that read the
+     * staged alert file (the evidence seal); after a failure it is aborted
      * when the set goes. */
-    if (st == MW_OK) st = mw_alert_set_commit_pending(set);
+    if (st == MW_OK) st = mw_alert_set_commit_pending(set, own ? path : staged, path);
     mw_alert_set_note_write_time(set, omp_get_wtime() - t0);
     return st;
 }

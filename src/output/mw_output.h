@@ -109,6 +109,8 @@ mw_status mw_change_raster_commit(mw_change_raster *r);
 /** Close and delete the temporary files, free @p r. NULL is a no-op. */
 void mw_change_raster_abort(mw_change_raster *r);
 
+/* The evidence package of a scan (--evidence): its own interface. */
+#include "mw_evidence.h"
 /** Rewrite the calling thread's last error so it names @p user where it
  *  named the staging path @p staged of an output transaction (either may
  *  be NULL: no change). paths.c */

@@ -34,6 +34,17 @@
 
 #include "core/mw_error.h"
 
+/* KML shows a placemark's <name> and <description>: the id, and a line a
+ * field team can read (the driver maps fields of these names onto them). */
+static void kml_description(const mw_alert *a, const mw_alert_meta *meta, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s candidate, confidence %.2f, %.2f ha, changed between %s and %s",
+                     a->class_name ? a->class_name : "unclassified", a->confidence, a->area_ha,
+                     meta && meta->before_date ? meta->before_date : "?", meta && meta->after_date ? meta->after_date : "?");
+    if (n > 0 && (size_t)n < size && a->protected_area)
+        snprintf(out + n, size - (size_t)n, "; in %s", a->protected_area);
+}
+
 static double round_to(double v, int decimals)
 {
     double s = pow(10.0, decimals);
@@ -242,6 +253,13 @@ static mw_status create_layer(GDALDatasetH ds, const char *path, const char *dri
 static mw_status create_fields(OGRLayerH layer, const char *path, const char *driver, int is_shp,
                                const mw_alert_meta *meta, int nfields, int *idx)
 {
+    const int is_kml = !strcmp(driver, "KML") || !strcmp(driver, "LIBKML");
+    for (int k = 0; is_kml && k < 2; k++) {
+        OGRFieldDefnH fld = OGR_Fld_Create(k ? "Description" : "Name", OFTString);
+        OGRErr oe = OGR_L_CreateField(layer, fld, FALSE);
+        OGR_Fld_Destroy(fld);
+        if (oe != OGRERR_NONE) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create a field");
+    }
     for (int i = 0; i < nfields; i++) {
         const mw_alert_field *fd = mw_alert_field_at(meta, i);
         OGRFieldType ft = fd->kind == MW_AK_STRING ? OFTString
@@ -271,6 +289,15 @@ static OGRFeatureH make_feature(OGRLayerH layer, const mw_alert *a, const mw_ale
                                 const int *idx, OGRwkbGeometryType gtype)
 {
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    /* KML's two leading fields (create_fields): the placemark's name and text. */
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    if (OGR_FD_GetFieldCount(defn) >= 2 && !strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, 0)), "Name") &&
+        !strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, 1)), "Description")) {
+        char text[512];
+        kml_description(a, meta, text, sizeof text);
+        OGR_F_SetFieldString(f, 0, a->id);
+        OGR_F_SetFieldString(f, 1, text);
+    }
     for (int k = 0; k < nfields; k++) {
         mw_alert_value v;
         mw_alert_field_value(a, meta, k, &v);

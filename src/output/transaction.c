@@ -39,12 +39,15 @@ typedef struct txn_unit {
     char *stage;     /* our staging folder */
     char *staged;    /* stage/base: where the writer writes */
     char **owned;    /* sidecar names of the format (stale ones are removed) */
+    int folder;      /* MW_OUTPUT_FOLDER: staged is a folder, renamed whole */
 } txn_unit;
 
 typedef struct txn_step {
     char *final;
     char *backup;    /* NULL: there was no older file */
     int linked;      /* backup is a hard link (final untouched until the rename) */
+    char *fresh;     /* a folder: where it goes back on rollback */
+    int made;        /* a folder: final was an empty folder, made again on rollback */
 } txn_step;
 
 struct mw_output_txn {
@@ -127,7 +130,7 @@ static void remove_leftovers(const char *dir)
         const char *m = e->d_name[0] == '.' ? strstr(e->d_name, MW_OUTPUT_TMP_MARK) : NULL;
         if (!m || owner_alive(m + strlen(MW_OUTPUT_TMP_MARK))) continue;
         char *f = join(dir, e->d_name);
-        if (f) remove_tree(f, 3);
+        if (f) remove_tree(f, 16);
         free(f);
     }
     if (d) closedir(d);
@@ -173,12 +176,14 @@ mw_status mw_output_txn_stage(mw_output_txn *t, const char *path, mw_output_kind
     if (u->stage) snprintf(u->stage, n, "%s/.%s%s", u->dir, u->base, name);
     u->staged = u->stage ? join(u->stage, u->base) : NULL;
     u->owned = mw_output_sidecar_names(u->base, kind);
+    u->folder = kind == MW_OUTPUT_FOLDER;
     if (!u->staged || !u->owned) {
         unit_clear(u);
         return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
     }
-    if (mkdir(u->stage, 0700) != 0) {
+    if (mkdir(u->stage, 0700) != 0 || (u->folder && mkdir(u->staged, 0755) != 0)) {
         mw_status st = mw_error_set(MW_ERR_WRITE, "%s: %s", path, strerror(errno));
+        rmdir(u->stage);
         unit_clear(u);
         return st;
     }
@@ -264,8 +269,46 @@ static char **unit_files(const txn_unit *u, int *count)
     return f;
 }
 
+/* A staged folder into place: rename(2) replaces an empty folder
+ * atomically and refuses a full one, so a folder someone filled meanwhile
+ * is never lost. */
+static mw_status place_folder(const txn_unit *u, txn_step *s)
+{
+    memset(s, 0, sizeof *s);
+    char *final = join(u->dir, u->base);
+    if (!final) return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", u->base);
+    struct stat sb;
+    const int made = lstat(final, &sb) == 0 && S_ISDIR(sb.st_mode);
+    if (rename(u->staged, final) != 0) {
+        mw_status st = mw_error_set(MW_ERR_WRITE, "%s: cannot move the finished folder into place: %s", final,
+                                    strerror(errno));
+        free(final);
+        return st;
+    }
+    s->final = final;
+    s->made = made;
+    if (!(s->fresh = strdup(u->staged))) {
+        rename(final, u->staged);
+        if (made) mkdir(final, 0755);
+        free(final);
+        s->final = NULL;
+        return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", u->base);
+    }
+    return MW_OK;
+}
+
 static mw_status commit_unit(const txn_unit *u, txn_step **steps, int *nsteps, int *cap)
 {
+    if (u->folder) {
+        if (*nsteps == *cap) {
+            txn_step *g = realloc(*steps, (size_t)(*cap = *cap ? 2 * *cap : 16) * sizeof *g);
+            if (!g) return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", u->base);
+            *steps = g;
+        }
+        mw_status st = place_folder(u, &(*steps)[*nsteps]);
+        if (st == MW_OK) (*nsteps)++;
+        return st;
+    }
     int n = 0;
     char **files = unit_files(u, &n);
     mw_status st = files ? MW_OK : mw_error_set(MW_ERR_NOMEM, "%s: out of memory", u->base);
@@ -315,17 +358,27 @@ mw_status mw_output_txn_commit(mw_output_txn *t)
     txn_step *steps = NULL;
     int nsteps = 0, cap = 0;
     mw_status st = MW_OK;
-    for (int i = 0; st == MW_OK && i < t->n; i++) st = commit_unit(&t->u[i], &steps, &nsteps, &cap);
+    /* Files first, folders last: a folder is the costly step to undo. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; st == MW_OK && i < t->n; i++)
+            if (t->u[i].folder == pass) st = commit_unit(&t->u[i], &steps, &nsteps, &cap);
     for (int i = nsteps - 1; i >= 0; i--) {
         if (st != MW_OK) {  /* roll back, newest first */
-            if (steps[i].backup) rename(steps[i].backup, steps[i].final);
-            else unlink(steps[i].final);
+            if (steps[i].fresh) {
+                rename(steps[i].final, steps[i].fresh);
+                if (steps[i].made) mkdir(steps[i].final, 0755);
+            } else if (steps[i].backup) {
+                rename(steps[i].backup, steps[i].final);
+            } else {
+                unlink(steps[i].final);
+            }
         }
         free(steps[i].final);
         free(steps[i].backup);
+        free(steps[i].fresh);
     }
     free(steps);
-    for (int i = 0; i < t->n; i++) remove_tree(t->u[i].stage, 3);
+    for (int i = 0; i < t->n; i++) remove_tree(t->u[i].stage, t->u[i].folder ? 16 : 3);
     t->done = 1;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return st;
@@ -335,7 +388,7 @@ void mw_output_txn_free(mw_output_txn *t)
 {
     if (!t) return;
     for (int i = 0; i < t->n; i++) {
-        if (!t->done) remove_tree(t->u[i].stage, 3);
+        if (!t->done) remove_tree(t->u[i].stage, t->u[i].folder ? 16 : 3);
         unit_clear(&t->u[i]);
     }
     free(t->u);

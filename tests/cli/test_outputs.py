@@ -144,8 +144,10 @@ rc, so, se = run("scan", bb, ba, "-o", os.path.join(out, "big.geojson"), "--quie
 t_run = time.monotonic() - t0
 check(rc == 0, f"big pair scans: {se!r}")
 os.remove(os.path.join(out, "big.geojson"))
-# (Under the sanitizers start-up alone is a large share of the small pair's run.)
-check(t_refused < t_run / (1.5 if SANITIZED else 3), f"refused before the scan: {t_refused:.2f} s vs a run of {t_run:.2f} s")
+# A refused run reads no pixel: well under a scan of the pair. Only a
+# loose bound, since the machine may be loaded (the exact no-read rule is
+# the kill test's and the messages' business).
+check(t_refused < t_run * 0.8, f"refused before the scan: {t_refused:.2f} s vs a run of {t_run:.2f} s")
 shutil.rmtree(big)
 
 # 2. A commit that cannot finish rolls back: the change raster's name

@@ -1,0 +1,338 @@
+/*
+ * Per alert, alerts/<id>/: the chips, the bands as GeoTIFF, alert.json.
+ *
+ * General plan
+ *  1. The alert's outline (lon/lat) goes to the target grid (one PROJ
+ *     transformation per thread); its pixel box grown by a margin is the
+ *     window: the only pixels read for this alert (through the scan's own
+ *     readers, so the values are the ones the scan classified).
+ *  2. Five chips of 128 to 384 px (nearest neighbour: a pixel stays a
+ *     visible square), each with the outline, a scale bar and a north arrow
+ *     turned by the grid's convergence: true colour and SWIR2/NIR/red at
+ *     both dates with one fixed stretch for every chip of every scan (stated
+ *     in the manifest: nothing is enhanced per image), and the change
+ *     classes.
+ *  3. before.tif / after.tif: the window at the product's DN (reflectance
+ *     inverted through the scene's scale and offset), georeferenced.
+ *  4. Alerts are shared among threads in chunks of neighbours (sorted by
+ *     window), so each thread's block cache serves adjacent windows.
+ */
+#include "mw_evidence_internal.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <omp.h>
+
+#include "change/mw_change.h"
+#include "core/mw_error.h"
+#include "io/mw_io.h"
+
+static const struct {
+    uint8_t rgb[3];
+    const char *label;
+} classes[MW_CLASS_COUNT] = {
+    {{128, 128, 128}, "no data or cloud"},
+    {{232, 232, 232}, "no change"},
+    {{255, 127, 14}, "vegetation loss"},
+    {{140, 81, 10}, "bare soil"},
+    {{31, 119, 180}, "new water"},
+    {{188, 143, 20}, "turbid new water"},
+    {{148, 30, 190}, "turbidity rise"},
+};
+
+void mw_class_colour(int cls, uint8_t rgb[3])
+{
+    memcpy(rgb, classes[cls >= 0 && cls < MW_CLASS_COUNT ? cls : 0].rgb, 3);
+}
+
+const char *mw_class_label(int cls) { return classes[cls >= 0 && cls < MW_CLASS_COUNT ? cls : 0].label; }
+
+typedef struct chip_thread {
+    OGRCoordinateTransformationH to_grid;
+    double inv[6];
+} chip_thread;
+
+static uint8_t stretch(float v, double max)
+{
+    if (!(v == v)) return 0;
+    double s = v / max * 255.0;
+    return s <= 0 ? 0 : s >= 255 ? 255 : (uint8_t)lround(s);
+}
+
+/* Map every vertex of @p g from grid CRS to canvas pixels. */
+static void to_canvas(OGRGeometryH g, const double inv[6], mw_rect r, double k)
+{
+    int n = OGR_G_GetGeometryCount(g);
+    for (int i = 0; i < n; i++) to_canvas(OGR_G_GetGeometryRef(g, i), inv, r, k);
+    int np = OGR_G_GetPointCount(g);
+    for (int i = 0; i < np; i++) {
+        double x = OGR_G_GetX(g, i), y = OGR_G_GetY(g, i), px, py;
+        GDALApplyGeoTransform((double *)inv, x, y, &px, &py);
+        OGR_G_SetPoint_2D(g, i, (px - r.x) * k, (py - r.y) * k);
+    }
+}
+
+/* The window of an alert: its pixel box and a margin, square, clamped. */
+static mw_rect alert_window(OGRGeometryH grid_geom, const double inv[6], const mw_grid *g, int *cropped)
+{
+    OGREnvelope e;
+    OGR_G_GetEnvelope(grid_geom, &e);
+    double x0, y0, x1, y1;
+    GDALApplyGeoTransform((double *)inv, e.MinX, e.MaxY, &x0, &y0);
+    GDALApplyGeoTransform((double *)inv, e.MaxX, e.MinY, &x1, &y1);
+    double bx0 = fmin(x0, x1), bx1 = fmax(x0, x1), by0 = fmin(y0, y1), by1 = fmax(y0, y1);
+    double side = fmax(bx1 - bx0, by1 - by0);
+    double margin = fmax(16.0, side / 4.0);
+    int s = (int)ceil(side + 2 * margin);
+    if (s < 64) s = 64;
+    *cropped = s > MW_CHIP_WINDOW_MAX && side > MW_CHIP_WINDOW_MAX;
+    if (s > MW_CHIP_WINDOW_MAX) s = MW_CHIP_WINDOW_MAX;
+    double cx = (bx0 + bx1) / 2, cy = (by0 + by1) / 2;
+    mw_rect r = {(int)floor(cx - s / 2.0), (int)floor(cy - s / 2.0), s, s};
+    /* slide it into the grid where the grid is wide enough: less empty chip */
+    if (g->width >= s) r.x = r.x < 0 ? 0 : r.x + s > g->width ? g->width - s : r.x;
+    if (g->height >= s) r.y = r.y < 0 ? 0 : r.y + s > g->height ? g->height - s : r.y;
+    return r;
+}
+
+typedef enum { CHIP_TRUE, CHIP_SWIR, CHIP_CHANGE } chip_kind;
+
+static void render(mw_canvas *c, const mw_chip_src *s, const float *const *band, chip_kind kind)
+{
+    const int roles[2][3] = {{MW_BAND_RED, MW_BAND_GREEN, MW_BAND_BLUE}, {MW_BAND_SWIR2, MW_BAND_NIR, MW_BAND_RED}};
+    const double max = kind == CHIP_TRUE ? MW_STRETCH_TRUE_MAX : MW_STRETCH_SWIR_MAX;
+    for (int y = 0; y < c->h; y++) {
+        int sy = (int)((long)y * s->r.h / c->h);
+        for (int x = 0; x < c->w; x++) {
+            int sx = (int)((long)x * s->r.w / c->w);
+            uint8_t *o = c->rgb + ((size_t)y * c->w + x) * 3;
+            if (kind == CHIP_CHANGE) {
+                mw_class_colour(s->cls[(size_t)sy * s->cls_stride + sx], o);
+                continue;
+            }
+            size_t i = (size_t)sy * s->band_stride + sx;
+            for (int b = 0; b < 3; b++) {
+                const float *v = band[roles[kind][b]];
+                o[b] = v ? stretch(v[i], max) : 0;
+            }
+        }
+    }
+}
+
+/* The window's bands at the product's DN, as a georeferenced GeoTIFF. */
+static mw_status write_bands(const mw_scene *s, const mw_provenance *prov, const mw_grid *g, mw_rect r,
+                             const float *const *band, size_t stride, const char *path)
+{
+    int roles[MW_BAND_MASK], nb = 0;
+    GDALDataType type = GDT_Unknown;
+    for (int b = 0; b < MW_BAND_MASK; b++) {
+        if (!band[b] || !s->bands[b].present) continue;
+        roles[nb++] = b;
+        GDALDataType t = prov->band_type[b] ? (GDALDataType)prov->band_type[b] : GDT_Float32;
+        type = type == GDT_Unknown ? t : type == t ? type : GDT_Float32;
+    }
+    if (!nb) return MW_OK;
+    int is_int = !GDALDataTypeIsFloating(type);
+    /* DEFLATE level 1: band windows of noisy reflectance gain little from
+     * harder work, and a full tile's alerts write a gigabyte of them */
+    char *co[] = {"COMPRESS=DEFLATE", "PREDICTOR=2", "ZLEVEL=1", "TILED=NO", NULL};
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, r.w, r.h, nb, type, co);
+    if (!ds) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the GeoTIFF");
+    double gt[6] = {g->gt[0] + r.x * g->gt[1] + r.y * g->gt[2], g->gt[1], g->gt[2],
+                    g->gt[3] + r.x * g->gt[4] + r.y * g->gt[5], g->gt[4], g->gt[5]};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, g->crs_wkt);
+    GDALSetMetadataItem(ds, "MINEWATCH_VALUES",
+                        "product DN on the scan's target grid: reflectance = DN * scale + offset "
+                        "(coarser bands resampled as the scan read them)", NULL);
+    size_t n = (size_t)r.w * r.h;
+    double *buf = malloc(n * sizeof *buf);
+    mw_status st = buf ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
+    for (int k = 0; st == MW_OK && k < nb; k++) {
+        const mw_band_src *src = &s->bands[roles[k]];
+        double nodata = src->has_nodata ? src->nodata : is_int ? 0 : NAN;
+        for (int y = 0; y < r.h; y++) {
+            const float *v = band[roles[k]] + (size_t)y * stride;
+            double *o = buf + (size_t)y * r.w;
+            for (int x = 0; x < r.w; x++) {
+                double dn = v[x] == v[x] ? ((double)v[x] - src->offset) / src->scale : nodata;
+                o[x] = is_int && dn == dn ? floor(dn + 0.5) : dn;
+            }
+        }
+        GDALRasterBandH b = GDALGetRasterBand(ds, k + 1);
+        GDALSetDescription(b, mw_band_role_name((mw_band_role)roles[k]));
+        GDALSetRasterScale(b, src->scale);
+        GDALSetRasterOffset(b, src->offset);
+        if (nodata == nodata) GDALSetRasterNoDataValue(b, nodata);
+        if (GDALRasterIO(b, GF_Write, 0, 0, r.w, r.h, buf, r.w, r.h, GDT_Float64, 0, 0) != CE_None)
+            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write the bands");
+    }
+    free(buf);
+    CPLErrorReset();
+    GDALClose(ds);  /* void in GDAL < 3.8: a failed flush shows as the last error */
+    if (st == MW_OK && CPLGetLastErrorType() >= CE_Failure)
+        st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot finish the GeoTIFF");
+    return st;
+}
+
+mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *s, const char *dir)
+{
+    char path[PATH_MAX + 32];
+    double inv[6];
+    if (!GDALInvGeoTransform((double *)cc->grid->gt, inv))
+        return mw_error_set(MW_ERR_CRS, "the scan's grid cannot be inverted");
+    /* canvas: one window pixel = k canvas pixels, k an integer (small
+     * windows enlarged to ~256 px) or 1/n (windows over 384 px reduced).
+     * Encoding costs per canvas pixel and a full tile has a thousand alerts
+     * of five chips: no chip is larger than it needs to be to show the
+     * window's pixels; browsers enlarge them (pixelated) for display. */
+    const int big = s->r.w > s->r.h ? s->r.w : s->r.h;
+    const double k = big <= 128 ? floor(256.0 / big) : big <= 384 ? 1.0 : 1.0 / ceil(big / 384.0);
+    int cw = (int)lround(s->r.w * k), ch = (int)lround(s->r.h * k);
+    if (cw < 1) cw = 1;
+    if (ch < 1) ch = 1;
+    OGRGeometryH g = OGR_G_Clone(s->outline);
+    mw_canvas c = {0};
+    mw_status st = g ? mw_canvas_init(&c, cw, ch) : mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (st == MW_OK) to_canvas(g, inv, s->r, k);
+    const double m_per_px = cc->grid->pixel_w_m / k;
+    static const char *const names[5] = {"before.png", "after.png", "before_swir.png", "after_swir.png", "change.png"};
+    for (int j = 0; st == MW_OK && j < 5; j++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[j]);
+        render(&c, s, j % 2 == 0 && j < 4 ? s->before : s->after, j < 2 ? CHIP_TRUE : j < 4 ? CHIP_SWIR : CHIP_CHANGE);
+        mw_canvas_outline(&c, g);
+        mw_canvas_scale_bar(&c, m_per_px);
+        mw_canvas_north_arrow(&c, s->north_angle);
+        st = mw_canvas_write_png(&c, path);
+    }
+    mw_canvas_clear(&c);
+    OGR_G_DestroyGeometry(g);
+    if (st == MW_OK) {
+        snprintf(path, sizeof path, "%s/before.tif", dir);
+        st = write_bands(cc->before, cc->prov_before, cc->grid, s->r, s->before, s->band_stride, path);
+    }
+    if (st == MW_OK) {
+        snprintf(path, sizeof path, "%s/after.tif", dir);
+        st = write_bands(cc->after, cc->prov_after, cc->grid, s->r, s->after, s->band_stride, path);
+    }
+    return st;
+}
+
+/* An alert without captured chips: read its window now (the scan's readers). */
+static mw_status alert_files(const mw_chip_ctx *cc, chip_thread *t, int thread, int i, mw_chip_info *info)
+{
+    const mw_evidence_scan *sc = cc->scan;
+    const mw_alert *a = &sc->alerts[i];
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "alerts/%s", a->id);
+    mw_status st = mw_evidence_mkdirs(cc->root, dir);
+    if (st != MW_OK) return st;
+    snprintf(dir, sizeof dir, "%s/alerts/%s", cc->root, a->id);
+
+    OGRGeometryH g = OGR_G_Clone(a->geometry);
+    if (!g || OGR_G_Transform(g, t->to_grid) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        return mw_error_set(MW_ERR_CRS, "alert %s: its outline cannot be taken back to the scan's grid", a->id);
+    }
+    mw_rect r = alert_window(g, t->inv, sc->grid, &info->cropped);
+    info->window = r;
+    /* grid north against true north at the centroid */
+    double x0 = a->centroid_lon, y0 = a->centroid_lat, x1 = a->centroid_lon, y1 = a->centroid_lat + 0.001;
+    info->north_angle = 0;
+    if (OCTTransform(t->to_grid, 1, &x0, &y0, NULL) && OCTTransform(t->to_grid, 1, &x1, &y1, NULL)) {
+        double p0x, p0y, p1x, p1y;
+        GDALApplyGeoTransform(t->inv, x0, y0, &p0x, &p0y);
+        GDALApplyGeoTransform(t->inv, x1, y1, &p1x, &p1y);
+        info->north_angle = atan2(p1x - p0x, -(p1y - p0y));
+    }
+    mw_evidence_window w;
+    st = sc->read(sc->read_arg, thread, r, &w);
+    if (st == MW_OK) {
+        mw_chip_src s = {.r = r, .band_stride = (size_t)r.w, .cls = w.cls, .cls_stride = (size_t)r.w,
+                         .outline = g, .north_angle = info->north_angle};
+        for (int b = 0; b < MW_BAND_MASK; b++) {
+            s.before[b] = w.before->band[b];
+            s.after[b] = w.after->band[b];
+        }
+        st = mw_chip_write(cc, &s, dir);
+    }
+    OGR_G_DestroyGeometry(g);
+    return st;
+}
+
+static int thread_init(chip_thread *t, const mw_grid *g)
+{
+    memset(t, 0, sizeof *t);
+    OGRSpatialReferenceH ll = OSRNewSpatialReference(NULL), grid = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(ll, 4326);
+    OSRSetAxisMappingStrategy(ll, OAMS_TRADITIONAL_GIS_ORDER);
+    int ok = OSRImportFromWkt(grid, &(char *){g->crs_wkt}) == OGRERR_NONE;
+    OSRSetAxisMappingStrategy(grid, OAMS_TRADITIONAL_GIS_ORDER);
+    if (ok) t->to_grid = OCTNewCoordinateTransformation(ll, grid);
+    OSRDestroySpatialReference(ll);
+    OSRDestroySpatialReference(grid);
+    return t->to_grid && GDALInvGeoTransform((double *)g->gt, t->inv);
+}
+
+typedef struct order {
+    int y, x, i;
+} order;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order *p = a, *q = b;
+    return p->y != q->y ? (p->y > q->y) - (p->y < q->y) : p->x != q->x ? (p->x > q->x) - (p->x < q->x) : p->i - q->i;
+}
+
+mw_status mw_evidence_chips(const mw_chip_ctx *cc, mw_chip_info *info)
+{
+    const mw_evidence_scan *sc = cc->scan;
+    const int n = sc->nalerts, nt = sc->threads > 0 ? sc->threads : 1;
+    int todo = 0;
+    for (int i = 0; i < n; i++) todo += !info[i].captured;
+    if (todo == 0) return MW_OK;
+    order *ord = malloc((size_t)n * sizeof *ord);
+    if (!ord) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    const double *gt = sc->grid->gt;
+    for (int i = 0; i < n; i++) {
+        /* rows of 256 px, then west to east: neighbours share blocks */
+        double yy = (sc->alerts[i].centroid_lat), xx = sc->alerts[i].centroid_lon;
+        ord[i] = (order){(int)floor(-yy / (fabs(gt[5]) * 256 / 111000.0)), (int)floor(xx * 1e4), i};
+    }
+    qsort(ord, (size_t)n, sizeof *ord, cmp_order);
+    mw_status first = MW_OK;
+    char msg[1024] = "";
+#pragma omp parallel num_threads(nt)
+    {
+        chip_thread t;
+        int ok = thread_init(&t, cc->grid);
+        const int me = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 8)
+        for (int k = 0; k < n; k++) {
+            mw_status st;
+            if (info[ord[k].i].captured) continue;
+#pragma omp atomic read
+            st = first;
+            if (st != MW_OK) continue;
+            st = ok ? alert_files(cc, &t, me, ord[k].i, &info[ord[k].i])
+                    : mw_error_set(MW_ERR_CRS, "the scan's grid CRS cannot be reached from WGS84");
+            if (st != MW_OK) {
+#pragma omp critical(mw_evidence_chips)
+                if (first == MW_OK) {
+                    first = st;
+                    mw_error_copy(msg, sizeof msg);
+                }
+            }
+        }
+        if (t.to_grid) OCTDestroyCoordinateTransformation(t.to_grid);
+    }
+    free(ord);
+    if (first != MW_OK) return mw_error_set(first, "%s", msg);
+    return MW_OK;
+}
