@@ -104,14 +104,11 @@ static mw_status simplify_polygon(OGRGeometryH poly)
  * straight pixel edges carry no intermediate vertices. An empty mask or
  * area is MW_ERR_USAGE. Thread-safe.
  */
-mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double gt[6],
-                               OGRGeometryH *out)
+/* Step 1: the mask as a one-band MEM raster of 0/1 on the window's
+ * georeferencing (*rds; MW_ERR_USAGE when no pixel is set). */
+static mw_status mask_raster(const uint8_t *mask, mw_rect area, const double gt[6], GDALDriverH mem,
+                             GDALDatasetH *rds)
 {
-    if (!out) return mw_error_set(MW_ERR_USAGE, "outline: no output geometry");
-    *out = NULL;
-    if (!mask || !gt || mw_rect_is_empty(area))
-        return mw_error_set(MW_ERR_USAGE, "outline: empty mask area");
-
     size_t npix = (size_t)area.w * (size_t)area.h;
     size_t ones = 0;
     uint8_t *bin = malloc(npix);
@@ -120,68 +117,49 @@ mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double g
         bin[i] = mask[i] != 0;
         ones += bin[i];
     }
-    if (ones == 0) {
-        free(bin);
-        return mw_error_set(MW_ERR_USAGE, "outline: the site mask has no pixel");
-    }
-
     mw_status st = MW_OK;
-    GDALDatasetH rds = NULL, vds = NULL;
-    OGRGeometryH result = NULL;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    CPLErrorReset();
-
-    GDALDriverH mem = GDALGetDriverByName("MEM");
-    GDALDriverH memv = GDALGetDriverByName("Memory");
-    if (!mem || !memv) {
-        GDALAllRegister();
-        mem = GDALGetDriverByName("MEM");
-        memv = GDALGetDriverByName("Memory");
-    }
-    if (!mem || !memv) {
-        st = mw_error_set(MW_ERR_INTERNAL, "outline: GDAL MEM/Memory drivers missing");
-        goto done;
-    }
-    rds = GDALCreate(mem, "", area.w, area.h, 1, GDT_Byte, NULL);
-    if (!rds) {
+    if (ones == 0) st = mw_error_set(MW_ERR_USAGE, "outline: the site mask has no pixel");
+    if (st == MW_OK && !(*rds = GDALCreate(mem, "", area.w, area.h, 1, GDT_Byte, NULL)))
         st = mw_error_from_gdal(MW_ERR_NOMEM, "outline", "cannot create MEM raster");
-        goto done;
+    if (st == MW_OK) {
+        double sgt[6] = {gt[0] + area.x * gt[1] + area.y * gt[2], gt[1], gt[2],
+                         gt[3] + area.x * gt[4] + area.y * gt[5], gt[4], gt[5]};
+        GDALSetGeoTransform(*rds, sgt);
+        if (GDALRasterIO(GDALGetRasterBand(*rds, 1), GF_Write, 0, 0, area.w, area.h, bin, area.w, area.h,
+                         GDT_Byte, 0, 0) != CE_None)
+            st = mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "cannot fill MEM raster");
     }
-    double sgt[6] = {gt[0] + area.x * gt[1] + area.y * gt[2], gt[1], gt[2],
-                     gt[3] + area.x * gt[4] + area.y * gt[5], gt[4], gt[5]};
-    GDALSetGeoTransform(rds, sgt);
-    GDALRasterBandH band = GDALGetRasterBand(rds, 1);
-    if (GDALRasterIO(band, GF_Write, 0, 0, area.w, area.h, bin, area.w, area.h, GDT_Byte, 0, 0) !=
-        CE_None) {
-        st = mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "cannot fill MEM raster");
-        goto done;
-    }
+    free(bin);
+    return st;
+}
 
-    vds = GDALCreate(memv, "", 0, 0, 0, GDT_Unknown, NULL);
-    OGRLayerH layer = vds ? GDALDatasetCreateLayer(vds, "outline", NULL, wkbPolygon, NULL) : NULL;
-    if (!layer) {
-        st = mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "cannot create Memory layer");
-        goto done;
-    }
+/* Step 2: the raster's 4-connected pieces as polygons of a Memory layer. */
+static mw_status polygonize(GDALDatasetH rds, GDALDriverH memv, GDALDatasetH *vds, OGRLayerH *layer)
+{
+    *vds = GDALCreate(memv, "", 0, 0, 0, GDT_Unknown, NULL);
+    *layer = *vds ? GDALDatasetCreateLayer(*vds, "outline", NULL, wkbPolygon, NULL) : NULL;
+    if (!*layer) return mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "cannot create Memory layer");
     OGRFieldDefnH fld = OGR_Fld_Create("v", OFTInteger);
-    OGRErr oe = OGR_L_CreateField(layer, fld, TRUE);
+    OGRErr oe = OGR_L_CreateField(*layer, fld, TRUE);
     OGR_Fld_Destroy(fld);
-    if (oe != OGRERR_NONE) {
-        st = mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "cannot create field");
-        goto done;
-    }
+    if (oe != OGRERR_NONE) return mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "cannot create field");
     /* Default options: 4-connectivity. The band is its own mask: 0 skipped. */
+    GDALRasterBandH band = GDALGetRasterBand(rds, 1);
     int oom = 0;
-    if (mw_polygonize_guarded(band, band, layer, 0, &oom) != 0) {
-        st = oom ? mw_error_set(MW_ERR_NOMEM, "out of memory outlining a site")
-                 : mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "GDALPolygonize failed");
-        goto done;
-    }
+    if (mw_polygonize_guarded(band, band, *layer, 0, &oom) != 0)
+        return oom ? mw_error_set(MW_ERR_NOMEM, "out of memory outlining a site")
+                   : mw_error_from_gdal(MW_ERR_INTERNAL, "outline", "GDALPolygonize failed");
+    return MW_OK;
+}
 
+/* Step 3: the pieces of value 1, simplified: one Polygon, or a MultiPolygon. */
+static mw_status collect_pieces(OGRLayerH layer, OGRGeometryH *out)
+{
+    mw_status st = MW_OK;
     int npieces = 0;
-    OGRGeometryH first = NULL;
+    OGRGeometryH first = NULL, result = NULL;
     OGR_L_ResetReading(layer);
-    for (OGRFeatureH f; (f = OGR_L_GetNextFeature(layer)) != NULL;) {
+    for (OGRFeatureH f; st == MW_OK && (f = OGR_L_GetNextFeature(layer)) != NULL;) {
         OGRGeometryH g = OGR_F_GetFieldAsInteger(f, 0) == 1 ? OGR_F_StealGeometry(f) : NULL;
         OGR_F_Destroy(f);
         if (!g) continue;
@@ -192,7 +170,7 @@ mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double g
         st = simplify_polygon(g);
         if (st != MW_OK) {
             OGR_G_DestroyGeometry(g);
-            goto done;
+            break;
         }
         npieces++;
         if (npieces == 1) {
@@ -207,18 +185,42 @@ mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double g
         OGR_G_AddGeometryDirectly(result, g);
     }
     if (npieces == 1) result = first;
-    if (!result) st = mw_error_set(MW_ERR_INTERNAL, "outline: polygonize produced no polygon");
-
-done:
-    CPLPopErrorHandler();
-    if (vds) GDALClose(vds);
-    if (rds) GDALClose(rds);
-    free(bin);
+    if (st == MW_OK && !result) st = mw_error_set(MW_ERR_INTERNAL, "outline: polygonize produced no polygon");
     if (st != MW_OK && result) {
         OGR_G_DestroyGeometry(result);
         result = NULL;
     }
+    if (st != MW_OK && first) OGR_G_DestroyGeometry(first);
     *out = result;
+    return st;
+}
+
+mw_status mw_outline_from_mask(const uint8_t *mask, mw_rect area, const double gt[6],
+                               OGRGeometryH *out)
+{
+    if (!out) return mw_error_set(MW_ERR_USAGE, "outline: no output geometry");
+    *out = NULL;
+    if (!mask || !gt || mw_rect_is_empty(area))
+        return mw_error_set(MW_ERR_USAGE, "outline: empty mask area");
+    mw_status st = MW_OK;
+    GDALDatasetH rds = NULL, vds = NULL;
+    OGRLayerH layer = NULL;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    GDALDriverH mem = GDALGetDriverByName("MEM");
+    GDALDriverH memv = GDALGetDriverByName("Memory");
+    if (!mem || !memv) {
+        GDALAllRegister();
+        mem = GDALGetDriverByName("MEM");
+        memv = GDALGetDriverByName("Memory");
+    }
+    if (!mem || !memv) st = mw_error_set(MW_ERR_INTERNAL, "outline: GDAL MEM/Memory drivers missing");
+    if (st == MW_OK) st = mask_raster(mask, area, gt, mem, &rds);
+    if (st == MW_OK) st = polygonize(rds, memv, &vds, &layer);
+    if (st == MW_OK) st = collect_pieces(layer, out);
+    CPLPopErrorHandler();
+    if (vds) GDALClose(vds);
+    if (rds) GDALClose(rds);
     return st;
 }
 

@@ -125,6 +125,94 @@ static mw_status prepare_geometry(const char *path, GIntBig fid, OGRGeometryH *p
  * malformed input is MW_ERR_GEOMETRY "<file>: <problem>". Thread-safe
  * (the handle it returns is not: see mw_protected_name_for).
  */
+/* Step 1: the first layer, which must hold polygons; *ct (NULL without a
+ * CRS) takes its features to WGS84 lon/lat. */
+static mw_status open_layer(const char *path, GDALDatasetH ds, OGRLayerH *layer,
+                            OGRCoordinateTransformationH *ct)
+{
+    if (GDALDatasetGetLayerCount(ds) < 1) return mw_error_set(MW_ERR_GEOMETRY, "%s: no vector layer", path);
+    *layer = GDALDatasetGetLayer(ds, 0);
+    OGRwkbGeometryType lt = wkbFlatten(OGR_L_GetGeomType(*layer));
+    if (lt != wkbUnknown && lt != wkbPolygon && lt != wkbMultiPolygon && lt != wkbCurvePolygon &&
+        lt != wkbMultiSurface)
+        return mw_error_set(MW_ERR_GEOMETRY, "%s: layer '%s' holds %s geometries, not polygons",
+                            path, OGR_L_GetName(*layer), OGRGeometryTypeToName(lt));
+    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(*layer);
+    if (!lsrs) return MW_OK;
+    OGRSpatialReferenceH src = OSRClone(lsrs), dst = OSRNewSpatialReference(NULL);
+    OSRSetWellKnownGeogCS(dst, "WGS84");
+    OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
+    *ct = OCTNewCoordinateTransformation(src, dst);
+    OSRDestroySpatialReference(src);
+    OSRDestroySpatialReference(dst);
+    return *ct ? MW_OK : mw_error_from_gdal(MW_ERR_GEOMETRY, path, "cannot reproject its CRS to WGS84");
+}
+
+/* Step 2, one feature: its polygon (taken: *g is NULL after) and name
+ * appended to @p p; rows without geometry are skipped. */
+static mw_status add_area(const char *path, mw_protected *p, int *cap, OGRFeatureH f, int name_field,
+                          OGRCoordinateTransformationH ct)
+{
+    GIntBig fid = OGR_F_GetFID(f);
+    OGRGeometryH g = OGR_F_StealGeometry(f);
+    if (!g || OGR_G_IsEmpty(g)) { /* attribute-only rows carry no area */
+        if (g) OGR_G_DestroyGeometry(g);
+        return MW_OK;
+    }
+    mw_status st = prepare_geometry(path, fid, &g, ct);
+    if (st == MW_OK && !ct) { /* no CRS: must look like lon/lat */
+        OGREnvelope e;
+        OGR_G_GetEnvelope(g, &e);
+        if (e.MinX < -180.0 || e.MaxX > 180.0 || e.MinY < -90.0 || e.MaxY > 90.0)
+            st = mw_error_set(MW_ERR_GEOMETRY, "%s: layer has no CRS and its coordinates are not lon/lat", path);
+    }
+    char fidbuf[32];
+    const char *name = "";  /* a NULL or empty name: the area has none (null in the alerts) */
+    if (name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, name_field)) name = OGR_F_GetFieldAsString(f, name_field);
+    if (name_field < 0) {  /* no name field at all: the feature id names it */
+        snprintf(fidbuf, sizeof fidbuf, "%lld", (long long)fid);
+        name = fidbuf;
+    }
+    if (st == MW_OK && p->count == *cap) {
+        int ncap = *cap ? *cap * 2 : 16;
+        area *na = realloc(p->areas, sizeof *na * (size_t)ncap);
+        if (!na) st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
+        else p->areas = na, *cap = ncap;
+    }
+    char *copy = st == MW_OK ? mw_utf8_repair(name, &p->repaired) : NULL;
+    if (st == MW_OK && !copy) st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
+    if (st != MW_OK) {
+        if (g) OGR_G_DestroyGeometry(g);
+        return st;
+    }
+    area *a = &p->areas[p->count++];
+    a->name = copy;
+    a->geom = g;
+    OGR_G_GetEnvelope(g, &a->env);
+    return MW_OK;
+}
+
+/* Step 2: every polygon of @p layer, sorted for the lookups. */
+static mw_status read_areas(const char *path, OGRLayerH layer, OGRCoordinateTransformationH ct, mw_protected *p)
+{
+    const int name_field = pick_name_field(OGR_L_GetLayerDefn(layer));
+    int cap = 0;
+    mw_status st = MW_OK;
+    OGRFeatureH f;
+    OGR_L_ResetReading(layer);
+    while (st == MW_OK && (f = OGR_L_GetNextFeature(layer)) != NULL) {
+        st = add_area(path, p, &cap, f, name_field, ct);
+        OGR_F_Destroy(f);
+    }
+    if (st != MW_OK) return st;
+    if (CPLGetLastErrorType() >= CE_Failure && p->count == 0)
+        return mw_error_from_gdal(MW_ERR_GEOMETRY, path, "cannot read features");
+    if (p->count == 0) return mw_error_set(MW_ERR_GEOMETRY, "%s: no polygon features", path);
+    qsort(p->areas, (size_t)p->count, sizeof *p->areas, compare_areas);
+    return MW_OK;
+}
+
 mw_status mw_protected_open(const char *path, mw_protected **out)
 {
     if (!out) return mw_error_set(MW_ERR_USAGE, "protected areas: no output handle");
@@ -134,124 +222,17 @@ mw_status mw_protected_open(const char *path, mw_protected **out)
 
     mw_status st = MW_OK;
     mw_protected *p = NULL;
-    OGRSpatialReferenceH src = NULL, dst = NULL;
     OGRCoordinateTransformationH ct = NULL;
-    OGRFeatureH f = NULL;
-    int cap = 0;
+    OGRLayerH layer = NULL;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!ds) {
-        st = mw_error_from_gdal(MW_ERR_GEOMETRY, path, "cannot open as a vector file");
-        goto done;
-    }
-    if (GDALDatasetGetLayerCount(ds) < 1) {
-        st = mw_error_set(MW_ERR_GEOMETRY, "%s: no vector layer", path);
-        goto done;
-    }
-    OGRLayerH layer = GDALDatasetGetLayer(ds, 0);
-    OGRwkbGeometryType lt = wkbFlatten(OGR_L_GetGeomType(layer));
-    if (lt != wkbUnknown && lt != wkbPolygon && lt != wkbMultiPolygon && lt != wkbCurvePolygon &&
-        lt != wkbMultiSurface) {
-        st = mw_error_set(MW_ERR_GEOMETRY, "%s: layer '%s' holds %s geometries, not polygons",
-                          path, OGR_L_GetName(layer), OGRGeometryTypeToName(lt));
-        goto done;
-    }
-    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(layer);
-    if (lsrs) {
-        src = OSRClone(lsrs);
-        dst = OSRNewSpatialReference(NULL);
-        OSRSetWellKnownGeogCS(dst, "WGS84");
-        OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
-        OSRSetAxisMappingStrategy(dst, OAMS_TRADITIONAL_GIS_ORDER);
-        ct = OCTNewCoordinateTransformation(src, dst);
-        if (!ct) {
-            st = mw_error_from_gdal(MW_ERR_GEOMETRY, path, "cannot reproject its CRS to WGS84");
-            goto done;
-        }
-    }
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-    int name_field = pick_name_field(defn);
-
-    p = calloc(1, sizeof *p);
-    if (!p) {
-        st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    OGR_L_ResetReading(layer);
-    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
-        GIntBig fid = OGR_F_GetFID(f);
-        OGRGeometryH g = OGR_F_StealGeometry(f);
-        if (!g || OGR_G_IsEmpty(g)) { /* attribute-only rows carry no area */
-            if (g) OGR_G_DestroyGeometry(g);
-            OGR_F_Destroy(f);
-            f = NULL;
-            continue;
-        }
-        st = prepare_geometry(path, fid, &g, ct);
-        if (st != MW_OK) {
-            if (g) OGR_G_DestroyGeometry(g);
-            goto done;
-        }
-        if (!ct) { /* no CRS: must look like lon/lat */
-            OGREnvelope e;
-            OGR_G_GetEnvelope(g, &e);
-            if (e.MinX < -180.0 || e.MaxX > 180.0 || e.MinY < -90.0 || e.MaxY > 90.0) {
-                OGR_G_DestroyGeometry(g);
-                st = mw_error_set(MW_ERR_GEOMETRY,
-                                  "%s: layer has no CRS and its coordinates are not lon/lat",
-                                  path);
-                goto done;
-            }
-        }
-        char fidbuf[32];
-        const char *name = "";  /* a NULL or empty name: the area has none (null in the alerts) */
-        if (name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, name_field))
-            name = OGR_F_GetFieldAsString(f, name_field);
-        if (name_field < 0) {  /* no name field at all: the feature id names it */
-            snprintf(fidbuf, sizeof fidbuf, "%lld", (long long)fid);
-            name = fidbuf;
-        }
-        if (p->count == cap) {
-            int ncap = cap ? cap * 2 : 16;
-            area *na = realloc(p->areas, sizeof *na * (size_t)ncap);
-            if (!na) {
-                OGR_G_DestroyGeometry(g);
-                st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
-                goto done;
-            }
-            p->areas = na;
-            cap = ncap;
-        }
-        area *a = &p->areas[p->count];
-        a->name = mw_utf8_repair(name, &p->repaired);
-        if (!a->name) {
-            OGR_G_DestroyGeometry(g);
-            st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
-            goto done;
-        }
-        a->geom = g;
-        OGR_G_GetEnvelope(g, &a->env);
-        p->count++;
-        OGR_F_Destroy(f);
-        f = NULL;
-    }
-    if (CPLGetLastErrorType() >= CE_Failure && p->count == 0) {
-        st = mw_error_from_gdal(MW_ERR_GEOMETRY, path, "cannot read features");
-        goto done;
-    }
-    if (p->count == 0) {
-        st = mw_error_set(MW_ERR_GEOMETRY, "%s: no polygon features", path);
-        goto done;
-    }
-    qsort(p->areas, (size_t)p->count, sizeof *p->areas, compare_areas);
-
-done:
+    if (!ds) st = mw_error_from_gdal(MW_ERR_GEOMETRY, path, "cannot open as a vector file");
+    if (st == MW_OK) st = open_layer(path, ds, &layer, &ct);
+    if (st == MW_OK && !(p = calloc(1, sizeof *p))) st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
+    if (st == MW_OK) st = read_areas(path, layer, ct, p);
     CPLPopErrorHandler();
-    if (f) OGR_F_Destroy(f);
     if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (src) OSRDestroySpatialReference(src);
-    if (dst) OSRDestroySpatialReference(dst);
     if (ds) GDALClose(ds);
     if (st != MW_OK) {
         mw_protected_destroy(p);

@@ -163,106 +163,85 @@ static mw_status commit_dir(const char *tmpdir, const char *path, const char *ma
 }
 
 /** See mw_output_internal.h. */
-mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ext,
-                            const mw_alert *alerts, int count, const mw_alert_meta *meta)
-{
-    if (count < 0 || (count > 0 && !alerts))
-        return mw_error_set(MW_ERR_USAGE, "%s: invalid writer arguments", path);
-    const int nfields = mw_alert_fields_total(meta);
-    if (nfields > 64)
-        return mw_error_set(MW_ERR_INTERNAL, "%s: too many alert fields", path);
-    if (!GDALGetDriverCount()) GDALAllRegister();
-    GDALDriverH drv = GDALGetDriverByName(driver);
-    if (!drv && !strcmp(driver, "KML")) drv = GDALGetDriverByName("LIBKML");
-    if (!drv)
-        return mw_error_set(MW_ERR_WRITE, "%s: this GDAL has no %s driver", path, driver);
-    int is_shp = !strcmp(driver, "ESRI Shapefile");
-    int is_csv = !strcmp(driver, "CSV");
+/* Where a write goes: the layer name (the file's stem), the temporary
+ * name and, for a Shapefile, the file inside its temporary folder. */
+typedef struct ogr_names {
+    char *stem, *tmp, *target;
+    int vsi, is_shp;
+} ogr_names;
 
-    /* Stem of the file name: the layer name (and Shapefile's file names). */
+static void names_free(ogr_names *n)
+{
+    free(n->target);
+    free(n->tmp);
+    free(n->stem);
+}
+
+/* Step 1: the names. GDAL's virtual files (/vsimem/...) are written in
+ * place: no other process sees them, and GDAL has no rename for every
+ * kind of them. */
+static mw_status make_names(const char *path, const char *ext, ogr_names *n)
+{
     const char *base = base_name(path);
     size_t stemlen = strlen(base) - strlen(ext);
-    char *stem = malloc(stemlen + 1);
-    if (!stem) return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
-    memcpy(stem, base, stemlen);
-    stem[stemlen] = '\0';
-
-    /* GDAL's virtual files (/vsimem/...) are written in place: no other
-     * process sees them, and GDAL has no rename for every kind of them. */
-    const int vsi = !strncmp(path, "/vsi", 4);
-    char *tmp = NULL, *target = NULL;
-    mw_status st = vsi ? ((tmp = strdup(path)) ? MW_OK : mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path))
-                       : mw_alerts_temp_name(path, is_shp ? NULL : ext, &tmp);
-    if (st != MW_OK) {
-        free(stem);
-        return st;
-    }
-    if (vsi && st == MW_OK) {
+    if (!(n->stem = malloc(stemlen + 1))) return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
+    memcpy(n->stem, base, stemlen);
+    n->stem[stemlen] = '\0';
+    n->vsi = !strncmp(path, "/vsi", 4);
+    mw_status st = n->vsi ? ((n->tmp = strdup(path)) ? MW_OK : mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path))
+                          : mw_alerts_temp_name(path, n->is_shp ? NULL : ext, &n->tmp);
+    if (st != MW_OK) return st;
+    if (n->vsi) {
         /* Some drivers (CSV) refuse a virtual file whose folder was never made. */
         char *parent = CPLStrdup(CPLGetPath(path));
         if (*parent) VSIMkdirRecursive(parent, 0755);
         CPLFree(parent);
     }
-    if (is_shp && !vsi) {
-        if (mkdir(tmp, 0700) != 0) {
+    if (n->is_shp && !n->vsi) {
+        if (mkdir(n->tmp, 0700) != 0) {
             st = mw_error_set(MW_ERR_WRITE, "%s: %s", path, strerror(errno));
-            free(tmp);
-            free(stem);
+            free(n->tmp);
+            n->tmp = NULL;
             return st;
         }
-        target = malloc(strlen(tmp) + strlen(base) + 2);
-        if (target) sprintf(target, "%s/%s", tmp, base);
+        n->target = malloc(strlen(n->tmp) + strlen(base) + 2);
+        if (n->target) sprintf(n->target, "%s/%s", n->tmp, base);
     } else {
-        target = strdup(tmp);
+        n->target = strdup(n->tmp);
     }
+    return n->target ? MW_OK : mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
+}
 
-    GDALDatasetH ds = NULL;
-    OGRSpatialReferenceH srs = NULL;
-    OGRLayerH layer = NULL;
-    char **lco = NULL;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    CPLErrorReset();
-    if (!target) {
-        st = mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    /* GeoPackage stamps gpkg_contents.last_change with the clock: the after
-     * date instead, so the same inputs give the same bytes. */
-    if (!strcmp(driver, "GPKG")) {
-        char stamp[40];
-        snprintf(stamp, sizeof stamp, "%.10sT00:00:00.000Z",
-                 meta && meta->after_date && strlen(meta->after_date) == 10 ? meta->after_date : "1970-01-01");
-        CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
-    }
-    ds = GDALCreate(drv, target, 0, 0, 0, GDT_Unknown, NULL);
-    if (!ds) {
-        st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the file");
-        goto done;
-    }
-    srs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(srs, 4326);
-    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
-
+/* Step 2: the layer (WGS84 lon/lat; Polygon when every alert is one). */
+static mw_status create_layer(GDALDatasetH ds, const char *path, const char *driver, const ogr_names *n,
+                              const mw_alert *alerts, int count, OGRSpatialReferenceH srs, OGRLayerH *layer,
+                              OGRwkbGeometryType *gtype)
+{
     int all_polygons = 1;
     for (int i = 0; i < count; i++)
         if (alerts[i].geometry &&
             wkbFlatten(OGR_G_GetGeometryType(alerts[i].geometry)) != wkbPolygon)
             all_polygons = 0;
-    OGRwkbGeometryType gtype = (all_polygons || is_shp) ? wkbPolygon : wkbMultiPolygon;
-    if (is_csv) lco = CSLSetNameValue(lco, "GEOMETRY", "AS_WKT");
-    if (is_shp) lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
+    *gtype = (all_polygons || n->is_shp) ? wkbPolygon : wkbMultiPolygon;
+    char **lco = NULL;
+    if (!strcmp(driver, "CSV")) lco = CSLSetNameValue(lco, "GEOMETRY", "AS_WKT");
+    if (n->is_shp) lco = CSLSetNameValue(lco, "ENCODING", "UTF-8");
     /* FlatGeobuf's spatial index reorders features: keep the alerts' order.
      * Without alerts there is nothing to reorder, and GDAL 3.6 writes no
      * bytes at all for an empty layer without the index (a file nothing
      * can open); with it, a valid empty file. */
     if (!strcmp(driver, "FlatGeobuf"))
         lco = CSLSetNameValue(lco, "SPATIAL_INDEX", count > 0 ? "NO" : "YES");
-    layer = GDALDatasetCreateLayer(ds, stem, srs, gtype, lco);
-    if (!layer) {
-        st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the layer");
-        goto done;
-    }
-    int idx[64];
+    *layer = GDALDatasetCreateLayer(ds, n->stem, srs, *gtype, lco);
+    CSLDestroy(lco);
+    return *layer ? MW_OK : mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the layer");
+}
+
+/* Step 3: the fields, in the table's order; idx[i]: the layer's index of
+ * field i (drivers may add or reorder fields, KML: addressed by name). */
+static mw_status create_fields(OGRLayerH layer, const char *path, const char *driver, int is_shp,
+                               const mw_alert_meta *meta, int nfields, int *idx)
+{
     for (int i = 0; i < nfields; i++) {
         const mw_alert_field *fd = mw_alert_field_at(meta, i);
         OGRFieldType ft = fd->kind == MW_AK_STRING ? OFTString
@@ -276,90 +255,140 @@ mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ex
         }
         OGRErr oe = OGR_L_CreateField(layer, fld, FALSE);
         OGR_Fld_Destroy(fld);
-        if (oe != OGRERR_NONE) {
-            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create a field");
-            goto done;
-        }
+        if (oe != OGRERR_NONE) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create a field");
     }
-    /* Drivers may add or reorder fields (KML): address them by name. */
     for (int i = 0; i < nfields; i++) {
         const mw_alert_field *fd = mw_alert_field_at(meta, i);
-        idx[i] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer),
-                                      is_shp ? fd->short_name : fd->name);
-        if (idx[i] < 0) {
-            st = mw_error_set(MW_ERR_WRITE, "%s: the %s driver dropped field '%s'", path,
-                              driver, fd->name);
-            goto done;
+        idx[i] = OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(layer), is_shp ? fd->short_name : fd->name);
+        if (idx[i] < 0)
+            return mw_error_set(MW_ERR_WRITE, "%s: the %s driver dropped field '%s'", path, driver, fd->name);
+    }
+    return MW_OK;
+}
+
+/* One alert as a feature of @p layer. */
+static OGRFeatureH make_feature(OGRLayerH layer, const mw_alert *a, const mw_alert_meta *meta, int nfields,
+                                const int *idx, OGRwkbGeometryType gtype)
+{
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    for (int k = 0; k < nfields; k++) {
+        mw_alert_value v;
+        mw_alert_field_value(a, meta, k, &v);
+        int j = idx[k];
+        if (v.kind == MW_AK_STRING) {
+            if (v.s) OGR_F_SetFieldString(f, j, v.s);
+            else OGR_F_SetFieldNull(f, j);
+        } else if (v.kind == MW_AK_INT && v.null) {
+            OGR_F_SetFieldNull(f, j);
+        } else if (v.kind == MW_AK_INT) {
+            OGR_F_SetFieldInteger(f, j, v.i);
+        } else if (isfinite(v.d)) {
+            OGR_F_SetFieldDouble(f, j, round_to(v.d, mw_alert_field_at(meta, k)->decimals));
+        } else {
+            OGR_F_SetFieldNull(f, j);
         }
     }
+    if (a->geometry) {
+        OGRGeometryH g = OGR_G_Clone(a->geometry);
+        if (gtype == wkbMultiPolygon) g = OGR_G_ForceToMultiPolygon(g);
+        round_geometry(g);
+        OGR_F_SetGeometryDirectly(f, g);
+    }
+    return f;
+}
+
+/* Step 4: the features, in one transaction where the driver has them. */
+static mw_status write_features(GDALDatasetH ds, OGRLayerH layer, const char *path, const mw_alert *alerts,
+                                int count, const mw_alert_meta *meta, int nfields, const int *idx,
+                                OGRwkbGeometryType gtype)
+{
     if (GDALDatasetTestCapability(ds, ODsCTransactions)) GDALDatasetStartTransaction(ds, FALSE);
     for (int i = 0; i < count; i++) {
-        const mw_alert *a = &alerts[i];
-        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
-        for (int k = 0; k < nfields; k++) {
-            mw_alert_value v;
-            mw_alert_field_value(a, meta, k, &v);
-            int j = idx[k];
-            if (v.kind == MW_AK_STRING) {
-                if (v.s) OGR_F_SetFieldString(f, j, v.s);
-                else OGR_F_SetFieldNull(f, j);
-            } else if (v.kind == MW_AK_INT && v.null) {
-                OGR_F_SetFieldNull(f, j);
-            } else if (v.kind == MW_AK_INT) {
-                OGR_F_SetFieldInteger(f, j, v.i);
-            } else if (isfinite(v.d)) {
-                OGR_F_SetFieldDouble(f, j, round_to(v.d, mw_alert_field_at(meta, k)->decimals));
-            } else {
-                OGR_F_SetFieldNull(f, j);
-            }
-        }
-        if (a->geometry) {
-            OGRGeometryH g = OGR_G_Clone(a->geometry);
-            if (gtype == wkbMultiPolygon) g = OGR_G_ForceToMultiPolygon(g);
-            round_geometry(g);
-            OGR_F_SetGeometryDirectly(f, g);
-        }
+        OGRFeatureH f = make_feature(layer, &alerts[i], meta, nfields, idx, gtype);
         OGRErr oe = OGR_L_CreateFeature(layer, f);
         OGR_F_Destroy(f);
-        if (oe != OGRERR_NONE) {
-            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write a feature");
-            goto done;
-        }
+        if (oe != OGRERR_NONE) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write a feature");
     }
-    if (GDALDatasetTestCapability(ds, ODsCTransactions) &&
-        GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
-        st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot commit");
-        goto done;
-    }
+    if (GDALDatasetTestCapability(ds, ODsCTransactions) && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot commit");
+    return MW_OK;
+}
 
-done:
+/* Step 5: the file renamed into place, or every trace of it removed. */
+static mw_status commit_or_remove(mw_status st, const char *path, const char *ext, const ogr_names *n)
+{
+    if (n->vsi) {
+        if (st != MW_OK) remove_vsi(path, ext, n->is_shp);
+    } else if (st == MW_OK) {
+        if (n->is_shp) {
+            st = commit_dir(n->tmp, path, ext);
+            remove_dir(n->tmp);
+        } else {
+            st = mw_alerts_commit(n->tmp, path);
+        }
+    } else if (n->is_shp) {
+        remove_dir(n->tmp);
+    } else {
+        remove_file_and_sidecars(n->tmp);
+    }
+    return st;
+}
+
+mw_status mw_ogr_write_file(const char *path, const char *driver, const char *ext,
+                            const mw_alert *alerts, int count, const mw_alert_meta *meta)
+{
+    if (count < 0 || (count > 0 && !alerts))
+        return mw_error_set(MW_ERR_USAGE, "%s: invalid writer arguments", path);
+    const int nfields = mw_alert_fields_total(meta);
+    if (nfields > 64)
+        return mw_error_set(MW_ERR_INTERNAL, "%s: too many alert fields", path);
+    if (!GDALGetDriverCount()) GDALAllRegister();
+    GDALDriverH drv = GDALGetDriverByName(driver);
+    if (!drv && !strcmp(driver, "KML")) drv = GDALGetDriverByName("LIBKML");
+    if (!drv)
+        return mw_error_set(MW_ERR_WRITE, "%s: this GDAL has no %s driver", path, driver);
+    ogr_names n = {.is_shp = !strcmp(driver, "ESRI Shapefile")};
+    mw_status st = make_names(path, ext, &n);
+    if (st != MW_OK && !n.tmp) {
+        names_free(&n);
+        return st;
+    }
+    GDALDatasetH ds = NULL;
+    OGRSpatialReferenceH srs = NULL;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    /* GeoPackage stamps gpkg_contents.last_change with the clock: the after
+     * date instead, so the same inputs give the same bytes. */
+    if (st == MW_OK && !strcmp(driver, "GPKG")) {
+        char stamp[40];
+        snprintf(stamp, sizeof stamp, "%.10sT00:00:00.000Z",
+                 meta && meta->after_date && strlen(meta->after_date) == 10 ? meta->after_date : "1970-01-01");
+        CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
+    }
+    if (st == MW_OK && !(ds = GDALCreate(drv, n.target, 0, 0, 0, GDT_Unknown, NULL)))
+        st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the file");
+    OGRLayerH layer = NULL;
+    OGRwkbGeometryType gtype = wkbPolygon;
+    int idx[64];
+    if (st == MW_OK) {
+        srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, 4326);
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+        st = create_layer(ds, path, driver, &n, alerts, count, srs, &layer, &gtype);
+    }
+    if (st == MW_OK) st = create_fields(layer, path, driver, n.is_shp, meta, nfields, idx);
+    if (st == MW_OK) st = write_features(ds, layer, path, alerts, count, meta, nfields, idx, gtype);
     if (ds) {
         if (st == MW_OK) CPLErrorReset();
         GDALClose(ds);
         if (st == MW_OK && CPLGetLastErrorType() >= CE_Failure)
             st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot finish the file");
-        if (st == MW_OK) st = verify_written(target, path, count);
+        if (st == MW_OK) st = verify_written(n.target, path, count);
     }
     CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
     CPLPopErrorHandler();
-    CSLDestroy(lco);
     if (srs) OSRDestroySpatialReference(srs);
-    if (vsi) {
-        if (st != MW_OK) remove_vsi(path, ext, is_shp);
-    } else if (st == MW_OK) {
-        if (is_shp) {
-            st = commit_dir(tmp, path, ext);
-            remove_dir(tmp);
-        } else {
-            st = mw_alerts_commit(tmp, path);
-        }
-    } else if (is_shp) {
-        remove_dir(tmp);
-    } else {
-        remove_file_and_sidecars(tmp);
-    }
-    free(target);
-    free(tmp);
-    free(stem);
+    st = commit_or_remove(st, path, ext, &n);
+    names_free(&n);
     return st;
 }

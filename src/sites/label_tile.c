@@ -147,50 +147,29 @@ static mw_status label_core(const uint8_t *d, int cw, int ch, int32_t *lab, int3
     return MW_OK;
 }
 
-mw_status mw_tile_sites_label(const mw_label_input *in, mw_tile_sites **out)
+/* Step 1: the disturbance mask over the area, dilated, cut to the core
+ * (@p dcore, core.w x core.h). */
+static mw_status dilated_core(const mw_label_input *in, uint8_t *mask, uint8_t *dcore)
 {
-    *out = NULL;
-    mw_status st = check_input(in);
-    if (st != MW_OK) return st;
-
     const mw_rect core = in->core, area = in->area;
-    const int cw = core.w, ch = core.h;
-    const size_t an = (size_t)area.w * area.h, cn = (size_t)cw * ch;
-    uint8_t *mask = malloc(an), *dil = malloc(an), *dcore = malloc(cn);
-    int32_t *lab = malloc(cn * sizeof *lab);
-    mw_comp_acc *acc = NULL;
-    uint8_t *touch = NULL;
-    int32_t *keep = NULL;
-    mw_tile_sites *t = NULL;
-    if (!mask || !dil || !dcore || !lab) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a %dx%d tile", cw, ch);
-        goto done;
-    }
-
-    /* Step 1 */
+    const size_t an = (size_t)area.w * area.h;
+    uint8_t *dil = malloc(an);
+    if (!dil) return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a %dx%d tile", core.w, core.h);
     for (size_t i = 0; i < an; i++) mask[i] = mw_class_is_disturbance(in->cls[i]);
-    st = mw_mask_dilate(mask, area.w, area.h, in->radius, dil);
-    if (st != MW_OK) goto done;
+    mw_status st = mw_mask_dilate(mask, area.w, area.h, in->radius, dil);
     const int ox = core.x - area.x, oy = core.y - area.y;
-    for (int y = 0; y < ch; y++)
-        memcpy(dcore + (size_t)y * cw, dil + (size_t)(oy + y) * area.w + ox, (size_t)cw);
+    for (int y = 0; st == MW_OK && y < core.h; y++)
+        memcpy(dcore + (size_t)y * core.w, dil + (size_t)(oy + y) * area.w + ox, (size_t)core.w);
     free(dil);
-    dil = NULL;
+    return st;
+}
 
-    /* Steps 2-3 */
-    int32_t nc = 0;
-    st = label_core(dcore, cw, ch, lab, &nc);
-    if (st != MW_OK) goto done;
-
-    /* Step 4 */
-    acc = malloc(((size_t)nc + 1) * sizeof *acc);
-    touch = calloc((size_t)nc + 1, 1);
-    keep = calloc((size_t)nc + 1, sizeof *keep);
-    if (!acc || !touch || !keep) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d components", (int)nc);
-        goto done;
-    }
-    for (int32_t c = 0; c <= nc; c++) mw_comp_acc_init(&acc[c]);
+/* Step 4: one sweep of the core: each component's accumulator, and
+ * whether it touches an edge shared with another tile. */
+static void accumulate(const mw_label_input *in, const int32_t *lab, mw_comp_acc *acc, uint8_t *touch)
+{
+    const mw_rect core = in->core, area = in->area;
+    const int cw = core.w, ch = core.h, ox = core.x - area.x, oy = core.y - area.y;
     const int share_top = core.y > 0, share_bottom = core.y + ch < in->grid_h;
     const int share_left = core.x > 0, share_right = core.x + cw < in->grid_w;
     for (int y = 0; y < ch; y++) {
@@ -223,27 +202,30 @@ mw_status mw_tile_sites_label(const mw_label_input *in, mw_tile_sites **out)
             add_fixed(&a->fx_dmndwi, in->dmndwi, ai);
         }
     }
+}
 
-    /* Step 5 */
+/* Step 5: the components kept (on a shared edge, or large enough), and
+ * the labels of the four edge strips renumbered to them. */
+static mw_status tile_result(const mw_label_input *in, const int32_t *lab, int32_t nc, const mw_comp_acc *acc,
+                             const uint8_t *touch, int32_t *keep, mw_tile_sites **out)
+{
+    const int cw = in->core.w, ch = in->core.h;
     int32_t nkeep = 0;
     for (int32_t c = 1; c <= nc; c++) {
         int small = acc[c].n_pixels == 0 || acc[c].n_pixels < in->min_pixels;
         keep[c] = (touch[c] || !small) ? ++nkeep : 0;
     }
-    t = calloc(1, sizeof *t);
-    if (!t) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a tile result");
-        goto done;
-    }
-    t->core = core;
+    mw_tile_sites *t = calloc(1, sizeof *t);
+    if (!t) return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a tile result");
+    t->core = in->core;
     t->grid_w = in->grid_w;
     t->grid_h = in->grid_h;
     t->count = nkeep;
     t->comps = malloc(((size_t)nkeep + 1) * sizeof *t->comps);
     t->strips = malloc(2 * ((size_t)cw + ch) * sizeof *t->strips);
     if (!t->comps || !t->strips) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a tile result");
-        goto done;
+        mw_tile_sites_destroy(t);
+        return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a tile result");
     }
     for (int32_t c = 1; c <= nc; c++)
         if (keep[c]) t->comps[keep[c] - 1] = acc[c];
@@ -260,12 +242,40 @@ mw_status mw_tile_sites_label(const mw_label_input *in, mw_tile_sites **out)
         t->right[y] = keep[lab[(size_t)y * cw + cw - 1]];
     }
     *out = t;
-    t = NULL;
+    return MW_OK;
+}
+
+mw_status mw_tile_sites_label(const mw_label_input *in, mw_tile_sites **out)
+{
+    *out = NULL;
+    mw_status st = check_input(in);
+    if (st != MW_OK) return st;
+    const int cw = in->core.w, ch = in->core.h;
+    const size_t an = (size_t)in->area.w * in->area.h, cn = (size_t)cw * ch;
+    uint8_t *mask = malloc(an), *dcore = malloc(cn), *touch = NULL;
+    int32_t *lab = malloc(cn * sizeof *lab), *keep = NULL;
+    mw_comp_acc *acc = NULL;
+    if (!mask || !dcore || !lab) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for a %dx%d tile", cw, ch);
+        goto done;
+    }
+    st = dilated_core(in, mask, dcore);
+    int32_t nc = 0;
+    if (st == MW_OK) st = label_core(dcore, cw, ch, lab, &nc);  /* steps 2-3 */
+    if (st != MW_OK) goto done;
+    acc = malloc(((size_t)nc + 1) * sizeof *acc);
+    touch = calloc((size_t)nc + 1, 1);
+    keep = calloc((size_t)nc + 1, sizeof *keep);
+    if (!acc || !touch || !keep) {
+        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d components", (int)nc);
+        goto done;
+    }
+    for (int32_t c = 0; c <= nc; c++) mw_comp_acc_init(&acc[c]);
+    accumulate(in, lab, acc, touch);
+    st = tile_result(in, lab, nc, acc, touch, keep, out);
 
 done:
-    mw_tile_sites_destroy(t);
     free(mask);
-    free(dil);
     free(dcore);
     free(lab);
     free(acc);

@@ -89,6 +89,83 @@ int mw_tile_sites_standalone(const mw_tile_sites *t, int64_t min_pixels, mw_site
     return n;
 }
 
+/* Step 2, tile (tx, ty): unite its pieces with those of the tiles to its
+ * right, below, below-right and below-left. */
+static mw_status unite_tile(mw_tile_sites *const *tiles, int tiles_x, int tiles_y, int tx, int ty,
+                            const int32_t *offset, int32_t *parent)
+{
+    const size_t ia = (size_t)ty * tiles_x + tx;
+    const mw_tile_sites *a = tiles[ia];
+    if (!a) return MW_OK;
+    const mw_rect ca = a->core;
+    if (tx + 1 < tiles_x && tiles[ia + 1]) {
+        const mw_tile_sites *b = tiles[ia + 1];
+        if (b->core.x != ca.x + ca.w || b->core.y != ca.y || b->core.h != ca.h) return bad_grid(tx, ty, "right");
+        unite_strips(parent, a->right, offset[ia], b->left, offset[ia + 1], ca.h);
+    }
+    if (ty + 1 >= tiles_y) return MW_OK;
+    const size_t ib = ia + tiles_x;
+    if (tiles[ib]) {
+        const mw_tile_sites *b = tiles[ib];
+        if (b->core.y != ca.y + ca.h || b->core.x != ca.x || b->core.w != ca.w) return bad_grid(tx, ty, "bottom");
+        unite_strips(parent, a->bottom, offset[ia], b->top, offset[ib], ca.w);
+    }
+    if (tx + 1 < tiles_x && tiles[ib + 1]) {
+        const mw_tile_sites *b = tiles[ib + 1];
+        if (b->core.x != ca.x + ca.w || b->core.y != ca.y + ca.h) return bad_grid(tx, ty, "bottom-right");
+        int32_t la = a->bottom[ca.w - 1], lb = b->top[0];
+        if (la && lb) mw_uf_union(parent, offset[ia] + la - 1, offset[ib + 1] + lb - 1);
+    }
+    if (tx > 0 && tiles[ib - 1]) {
+        const mw_tile_sites *b = tiles[ib - 1];
+        if (b->core.x + b->core.w != ca.x || b->core.y != ca.y + ca.h) return bad_grid(tx, ty, "bottom-left");
+        int32_t la = a->bottom[0], lb = b->top[b->core.w - 1];
+        if (la && lb) mw_uf_union(parent, offset[ia] + la - 1, offset[ib - 1] + lb - 1);
+    }
+    return MW_OK;
+}
+
+/* Step 3: root numbers, the pieces' sums into their roots, and the roots
+ * large enough as sites, by seed. */
+static mw_status sites_from_roots(mw_tile_sites *const *tiles, size_t nt, const int32_t *offset, int32_t *parent,
+                                  int32_t total, int64_t min_pixels, mw_site_list **out)
+{
+    int32_t nroots = 0;
+    for (int32_t g = 0; g < total; g++)
+        parent[g] = parent[g] == g ? nroots++ : parent[parent[g]];
+    mw_comp_acc *roots = malloc(((size_t)nroots + 1) * sizeof *roots);
+    mw_site_list *list = calloc(1, sizeof *list);
+    if (!roots || !list) {
+        free(roots);
+        free(list);
+        return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d sites", (int)nroots);
+    }
+    for (int32_t r = 0; r < nroots; r++) mw_comp_acc_init(&roots[r]);
+    for (size_t t = 0; t < nt; t++) {
+        if (!tiles[t]) continue;
+        for (int32_t c = 0; c < tiles[t]->count; c++)
+            mw_comp_acc_add(&roots[parent[offset[t] + c]], &tiles[t]->comps[c]);
+    }
+    int32_t nsites = 0;
+    for (int32_t r = 0; r < nroots; r++)
+        if (roots[r].n_pixels > 0 && roots[r].n_pixels >= min_pixels) nsites++;
+    list->sites = malloc(((size_t)nsites + 1) * sizeof *list->sites);
+    if (!list->sites) {
+        free(roots);
+        mw_site_list_destroy(list);
+        return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d sites", (int)nsites);
+    }
+    for (int32_t r = 0; r < nroots; r++) {
+        const mw_comp_acc *a = &roots[r];
+        if (a->n_pixels <= 0 || a->n_pixels < min_pixels) continue;
+        site_from_root(a, &list->sites[list->count++]);
+    }
+    free(roots);
+    qsort(list->sites, (size_t)list->count, sizeof *list->sites, cmp_seed);
+    *out = list;
+    return MW_OK;
+}
+
 mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                          int64_t min_pixels, mw_site_list **out)
 {
@@ -99,8 +176,6 @@ mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
     mw_status st = MW_OK;
     int32_t *offset = malloc((nt + 1) * sizeof *offset);
     int32_t *parent = NULL;
-    mw_comp_acc *roots = NULL;
-    mw_site_list *list = NULL;
     if (!offset) return mw_error_set(MW_ERR_NOMEM, "sites: out of memory for the merge");
 
     /* Step 1 */
@@ -121,91 +196,14 @@ mw_status mw_sites_merge(mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
         goto done;
     }
     for (int32_t g = 0; g < (int32_t)total; g++) parent[g] = g;
-
-    /* Step 2 */
-    for (int ty = 0; ty < tiles_y; ty++) {
-        for (int tx = 0; tx < tiles_x; tx++) {
-            const size_t ia = (size_t)ty * tiles_x + tx;
-            const mw_tile_sites *a = tiles[ia];
-            if (!a) continue;
-            const mw_rect ca = a->core;
-            if (tx + 1 < tiles_x && tiles[ia + 1]) {
-                const mw_tile_sites *b = tiles[ia + 1];
-                if (b->core.x != ca.x + ca.w || b->core.y != ca.y || b->core.h != ca.h) {
-                    st = bad_grid(tx, ty, "right");
-                    goto done;
-                }
-                unite_strips(parent, a->right, offset[ia], b->left, offset[ia + 1], ca.h);
-            }
-            if (ty + 1 >= tiles_y) continue;
-            const size_t ib = ia + tiles_x;
-            if (tiles[ib]) {
-                const mw_tile_sites *b = tiles[ib];
-                if (b->core.y != ca.y + ca.h || b->core.x != ca.x || b->core.w != ca.w) {
-                    st = bad_grid(tx, ty, "bottom");
-                    goto done;
-                }
-                unite_strips(parent, a->bottom, offset[ia], b->top, offset[ib], ca.w);
-            }
-            if (tx + 1 < tiles_x && tiles[ib + 1]) {
-                const mw_tile_sites *b = tiles[ib + 1];
-                if (b->core.x != ca.x + ca.w || b->core.y != ca.y + ca.h) {
-                    st = bad_grid(tx, ty, "bottom-right");
-                    goto done;
-                }
-                int32_t la = a->bottom[ca.w - 1], lb = b->top[0];
-                if (la && lb) mw_uf_union(parent, offset[ia] + la - 1, offset[ib + 1] + lb - 1);
-            }
-            if (tx > 0 && tiles[ib - 1]) {
-                const mw_tile_sites *b = tiles[ib - 1];
-                if (b->core.x + b->core.w != ca.x || b->core.y != ca.y + ca.h) {
-                    st = bad_grid(tx, ty, "bottom-left");
-                    goto done;
-                }
-                int32_t la = a->bottom[0], lb = b->top[b->core.w - 1];
-                if (la && lb) mw_uf_union(parent, offset[ia] + la - 1, offset[ib - 1] + lb - 1);
-            }
-        }
-    }
-
-    /* Step 3: root numbers, then sums into roots. */
-    int32_t nroots = 0;
-    for (int32_t g = 0; g < (int32_t)total; g++)
-        parent[g] = parent[g] == g ? nroots++ : parent[parent[g]];
-    roots = malloc(((size_t)nroots + 1) * sizeof *roots);
-    list = calloc(1, sizeof *list);
-    if (!roots || !list) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d sites", (int)nroots);
-        goto done;
-    }
-    for (int32_t r = 0; r < nroots; r++) mw_comp_acc_init(&roots[r]);
-    for (size_t t = 0; t < nt; t++) {
-        if (!tiles[t]) continue;
-        for (int32_t c = 0; c < tiles[t]->count; c++)
-            mw_comp_acc_add(&roots[parent[offset[t] + c]], &tiles[t]->comps[c]);
-    }
-    int32_t nsites = 0;
-    for (int32_t r = 0; r < nroots; r++)
-        if (roots[r].n_pixels > 0 && roots[r].n_pixels >= min_pixels) nsites++;
-    list->sites = malloc(((size_t)nsites + 1) * sizeof *list->sites);
-    if (!list->sites) {
-        st = mw_error_set(MW_ERR_NOMEM, "sites: out of memory for %d sites", (int)nsites);
-        goto done;
-    }
-    for (int32_t r = 0; r < nroots; r++) {
-        const mw_comp_acc *a = &roots[r];
-        if (a->n_pixels <= 0 || a->n_pixels < min_pixels) continue;
-        site_from_root(a, &list->sites[list->count++]);
-    }
-    qsort(list->sites, (size_t)list->count, sizeof *list->sites, cmp_seed);
-    *out = list;
-    list = NULL;
+    for (int ty = 0; st == MW_OK && ty < tiles_y; ty++)  /* step 2 */
+        for (int tx = 0; st == MW_OK && tx < tiles_x; tx++)
+            st = unite_tile(tiles, tiles_x, tiles_y, tx, ty, offset, parent);
+    if (st == MW_OK) st = sites_from_roots(tiles, nt, offset, parent, (int32_t)total, min_pixels, out);
 
 done:
-    mw_site_list_destroy(list);
     free(offset);
     free(parent);
-    free(roots);
     return st;
 }
 
