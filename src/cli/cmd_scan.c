@@ -1,5 +1,5 @@
 /*
- * minewatch scan BEFORE AFTER -o ALERTS [options]
+ * minewatch scan BEFORE... AFTER -o ALERTS [options]
  *
  * Parses the command line into a library options object, opens both
  * scenes, runs the scan (mw_scan_run) with a GDAL-style progress bar on
@@ -74,10 +74,11 @@ static int valid_date(const char *s)
 }
 
 const char mw_cli_scan_help[] =
-    "Usage: minewatch scan BEFORE AFTER -o ALERTS [options]\n"
+    "Usage: minewatch scan BEFORE... AFTER -o ALERTS [options]\n"
     "\n"
     "Find candidate mining sites between the BEFORE and AFTER acquisitions of the\n"
-    "same place and write them as alerts. Progress goes to stderr.\n"
+    "same place and write them as alerts. Progress goes to stderr. With several\n"
+    "BEFORE scenes the baseline is each pixel's median over the clear ones.\n"
     "\n"
     "Options (values as '--opt VALUE' or '--opt=VALUE'):\n"
     "  -o, --output FILE        alerts; the format follows the extension: .geojson\n"
@@ -135,8 +136,11 @@ static const mw_cli_option scan_options[] = {
 };
 
 /** What the command line asks of a scan, beyond the library's options. */
+/* Before scenes and the after (the library takes at most 64 befores). */
+enum { MW_CLI_MAX_SCENES = 65 };
+
 typedef struct scan_args {
-    const char *pos[2], *out_path, *evidence, *previous;
+    const char *pos[MW_CLI_MAX_SCENES], *out_path, *evidence, *previous;
     int npos, quiet, timings;
     mw_scene_open_args before, after;
 } scan_args;
@@ -215,7 +219,7 @@ static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
         if (k == MW_CLI_END) break;
         if (k == MW_CLI_STOP) return p.rc;
         if (k == MW_CLI_POSITIONAL) {
-            if (a->npos >= 2) return mw_cli_usage_error("scan: unexpected argument '%s'", v);
+            if (a->npos >= MW_CLI_MAX_SCENES) return mw_cli_usage_error("scan: too many scenes at '%s'", v);
             a->pos[a->npos++] = v;
             continue;
         }
@@ -223,6 +227,8 @@ static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
         if (rc) return rc;
     }
     if (a->npos < 2) return mw_cli_usage_error("scan needs BEFORE and AFTER scenes");
+    if (a->npos > 2 && a->before.date)
+        return mw_cli_usage_error("--before-date names one before scene: with several, each needs its own date");
     /* A scan that writes nothing helps nobody. */
     if (!a->out_path) return mw_cli_usage_error("scan needs an output file: -o ALERTS.geojson");
     if (a->previous && mw_cli_same_file(a->previous, a->out_path))
@@ -230,7 +236,17 @@ static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
     return -1;
 }
 
-/* Open both scenes and scan them, with progress and a summary on stderr. */
+/* Open the before scenes (every positional but the last) and the after. */
+static mw_status open_scenes(const scan_args *a, mw_scene **befores, mw_scene **after)
+{
+    for (int i = 0; i < a->npos - 1; i++) {
+        mw_status st = mw_scene_open(a->pos[i], &a->before, &befores[i]);
+        if (st != MW_OK) return st;
+    }
+    return mw_scene_open(a->pos[a->npos - 1], &a->after, after);
+}
+
+/* Open the scenes and scan them, with progress and a summary on stderr. */
 static int run_scan(const scan_args *a, mw_options *opt)
 {
     struct sigaction sa;
@@ -242,20 +258,19 @@ static int run_scan(const scan_args *a, mw_options *opt)
     int rc = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    mw_scene *before = NULL, *after = NULL;
+    mw_scene *befores[MW_CLI_MAX_SCENES] = {NULL}, *after = NULL;
+    const int nbefore = a->npos - 1;
     mw_context *ctx = NULL;
     mw_alert_set *set = NULL;
-    if (mw_context_create(&ctx) != MW_OK ||
-        mw_options_set_int(opt, MW_OPT_COMMIT_WITH_ALERTS, 1) != MW_OK ||
-        mw_scene_open(a->pos[0], &a->before, &before) != MW_OK ||
-        mw_scene_open(a->pos[1], &a->after, &after) != MW_OK) {
+    if (mw_context_create(&ctx) != MW_OK || mw_options_set_int(opt, MW_OPT_COMMIT_WITH_ALERTS, 1) != MW_OK ||
+        open_scenes(a, befores, &after) != MW_OK) {
         mw_cli_error("%s", mw_last_error());
         rc = 1;
     } else {
         /* Warnings are printed after the progress bar, from the set. */
         term_progress p = {.quiet = a->quiet, .last = -1};
-        const mw_scene *befores[1] = {before};
-        mw_status st = mw_scan_run(ctx, befores, 1, after, opt, progress_cb, &p, &set);
+        mw_status st = mw_scan_run(ctx, (const mw_scene *const *)befores, nbefore, after, opt, progress_cb, &p,
+                                   &set);
         if (!a->quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
         /* The change raster is committed with the alert file. */
         if (st == MW_OK) st = mw_alert_set_write(set, a->out_path);
@@ -289,7 +304,7 @@ static int run_scan(const scan_args *a, mw_options *opt)
     }
     mw_alert_set_destroy(set);
     mw_context_destroy(ctx);
-    mw_scene_destroy(before);
+    for (int i = 0; i < nbefore; i++) mw_scene_destroy(befores[i]);
     mw_scene_destroy(after);
     return rc;
 }

@@ -13,13 +13,18 @@
 #include "read/mw_read.h"
 #include "minewatch/scan.h"
 
+/* Before scenes a scan takes at most (window.c's median works on the stack). */
+enum { MW_MAX_BEFORES = 64 };
+
 enum { MW_INDEX_NDVI = 0, MW_INDEX_MNDWI, MW_INDEX_NDTI, MW_INDEX_BSI, MW_INDEX_COUNT };
 
 /** Everything a window computation produces, over one rectangle. */
 typedef struct mw_window {
     mw_rect r;
     size_t cap;                                  /* pixels allocated */
-    mw_scene_pixels before, after;
+    mw_scene_pixels before, after;               /* before: the median of befores when several */
+    mw_scene_pixels *stack;                      /* several befores: each one's pixels, then reduced */
+    int nstack;
     uint8_t *valid;                              /* valid in both dates (and inside the AOI) */
     float *before_idx[MW_INDEX_COUNT], *after_idx[MW_INDEX_COUNT];
     uint8_t *cls;
@@ -29,7 +34,9 @@ typedef struct mw_window {
 
 /** Per-thread state: GDAL handles and buffers belong to one thread. */
 typedef struct mw_worker {
-    mw_scene_reader *before, *after;
+    mw_scene_reader *before, *after;             /* before: befores[0] */
+    mw_scene_reader **befores;                   /* one reader per before scene */
+    int nbefore;
     mw_window win;
     mw_window sub;                               /* a part of win (mw_window_extract) */
     struct mw_lonlat *ll;                        /* PROJ context of this thread, made on first use */
@@ -39,7 +46,7 @@ typedef struct mw_worker {
     double t_read, t_compute, t_sites;           /* seconds, this thread */
 } mw_worker;
 
-mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *after,
+mw_status mw_worker_init(mw_worker *w, const mw_scene *const *befores, int nbefore, const mw_scene *after,
                          const mw_grid *grid);
 void mw_worker_clear(mw_worker *w);
 /** Free the worker's site-measurement scratch (it grows again on use). */

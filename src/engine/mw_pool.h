@@ -61,8 +61,8 @@ typedef struct mw_pool mw_pool;
  * @p grid, sharing one block store per scene. @p progress must outlive
  * the pool.
  */
-mw_status mw_pool_create(int nthreads, const mw_scene *before, const mw_scene *after, const mw_grid *grid,
-                         mw_progress *progress, mw_pool **out);
+mw_status mw_pool_create(int nthreads, const mw_scene *const *befores, int nbefore, const mw_scene *after,
+                         const mw_grid *grid, mw_progress *progress, mw_pool **out);
 void mw_pool_destroy(mw_pool *pool);
 int mw_pool_threads(const mw_pool *pool);
 /** Worker @p t (thread t of every wave; 0 is the calling thread's). */

@@ -16,8 +16,10 @@
 struct mw_pool {
     int nthreads;
     mw_worker *workers;
-    mw_block_store *store_before, *store_after;  /* decoded blocks shared by the threads */
-    int jobs_before, jobs;                       /* planned decode jobs (before's first) */
+    mw_block_store **stores;  /* decoded blocks shared by the threads: each before, then the after */
+    int nstores;
+    int *jobs_end;            /* planned decode jobs: store k's end at jobs_end[k] */
+    int jobs;
     mw_progress *progress;
 };
 
@@ -36,27 +38,35 @@ mw_status mw_progress_poll(mw_progress *p)
     return mw_progress_report(p, p->last_done, NULL);
 }
 
-mw_status mw_pool_create(int nthreads, const mw_scene *before, const mw_scene *after, const mw_grid *grid,
-                         mw_progress *progress, mw_pool **out)
+/* Worker @p wk's reader of store @p k's scene. */
+static mw_scene_reader *store_reader(const mw_pool *p, mw_worker *wk, int k)
+{
+    return k < p->nstores - 1 ? wk->befores[k] : wk->after;
+}
+
+mw_status mw_pool_create(int nthreads, const mw_scene *const *befores, int nbefore, const mw_scene *after,
+                         const mw_grid *grid, mw_progress *progress, mw_pool **out)
 {
     *out = NULL;
     mw_pool *p = calloc(1, sizeof *p);
-    if (!p || !(p->workers = calloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *p->workers))) {
+    if (!p || !(p->workers = calloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *p->workers)) ||
+        !(p->stores = calloc((size_t)nbefore + 1, sizeof *p->stores)) ||
+        !(p->jobs_end = calloc((size_t)nbefore + 1, sizeof *p->jobs_end))) {
+        if (p) free(p->workers), free(p->stores);
         free(p);
         return mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
     p->progress = progress;
+    p->nstores = nbefore + 1;
     mw_status st = MW_OK;
     for (int t = 0; st == MW_OK && t < nthreads; t++) {
-        st = mw_worker_init(&p->workers[t], before, after, grid);
+        st = mw_worker_init(&p->workers[t], befores, nbefore, after, grid);
         if (st == MW_OK) p->nthreads = t + 1;
     }
-    if (st == MW_OK) st = mw_block_store_create(p->workers[0].before, &p->store_before);
-    if (st == MW_OK) st = mw_block_store_create(p->workers[0].after, &p->store_after);
-    for (int t = 0; st == MW_OK && t < nthreads; t++) {
-        mw_scene_reader_use_store(p->workers[t].before, p->store_before);
-        mw_scene_reader_use_store(p->workers[t].after, p->store_after);
-    }
+    for (int k = 0; st == MW_OK && k < p->nstores; k++)
+        st = mw_block_store_create(store_reader(p, &p->workers[0], k), &p->stores[k]);
+    for (int t = 0; st == MW_OK && t < nthreads; t++)
+        for (int k = 0; k < p->nstores; k++) mw_scene_reader_use_store(store_reader(p, &p->workers[t], k), p->stores[k]);
     if (st != MW_OK) {
         mw_pool_destroy(p);
         return st;
@@ -68,9 +78,10 @@ mw_status mw_pool_create(int nthreads, const mw_scene *before, const mw_scene *a
 void mw_pool_destroy(mw_pool *p)
 {
     if (!p) return;
-    mw_block_store_destroy(p->store_before);
-    mw_block_store_destroy(p->store_after);
+    for (int k = 0; p->stores && k < p->nstores; k++) mw_block_store_destroy(p->stores[k]);
     for (int t = 0; t < p->nthreads; t++) mw_worker_clear(&p->workers[t]);
+    free(p->stores);
+    free(p->jobs_end);
     free(p->workers);
     free(p);
 }
@@ -82,11 +93,14 @@ mw_worker *mw_pool_worker(mw_pool *p, int t) { return &p->workers[t]; }
 /* Keep/decode the blocks that reads of @p rects touch (n = 0: let all go). */
 static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n)
 {
-    int a = 0, b = 0;
-    mw_status st = mw_block_store_plan(p->store_before, rects, n, &b);
-    if (st == MW_OK) st = mw_block_store_plan(p->store_after, rects, n, &a);
-    p->jobs_before = b;
-    p->jobs = st == MW_OK ? a + b : 0;
+    mw_status st = MW_OK;
+    int total = 0;
+    for (int k = 0; k < p->nstores; k++) {
+        int todo = 0;
+        if (st == MW_OK) st = mw_block_store_plan(p->stores[k], rects, n, &todo);
+        p->jobs_end[k] = total += todo;
+    }
+    p->jobs = st == MW_OK ? total : 0;
     return st;
 }
 
@@ -94,8 +108,10 @@ static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n)
 static mw_status fill_block(mw_pool *p, mw_worker *wk, int i)
 {
     double t0 = omp_get_wtime();
-    mw_status st = i < p->jobs_before ? mw_block_store_fill(p->store_before, wk->before, i)
-                                      : mw_block_store_fill(p->store_after, wk->after, i - p->jobs_before);
+    int k = 0;
+    while (i >= p->jobs_end[k]) k++;
+    const int first = k ? p->jobs_end[k - 1] : 0;
+    mw_status st = mw_block_store_fill(p->stores[k], store_reader(p, wk, k), i - first);
     wk->t_read += omp_get_wtime() - t0;
     return st;
 }
@@ -147,7 +163,7 @@ mw_status mw_pool_run(mw_pool *p, const mw_pool_client *c)
         st = c->plan ? c->plan(c->arg, w, &wave) : MW_OK;
         if (!c->plan) wave.last = 1;
         if (st == MW_OK && wave.rects) st = plan_blocks(p, wave.rects, wave.nrects);
-        else p->jobs = p->jobs_before = 0;  /* no reads planned: the blocks stay, nothing to decode */
+        else p->jobs = 0;  /* no reads planned: the blocks stay, nothing to decode */
         if (st != MW_OK) break;
         mw_first_error err = {0};
         run_wave(p, c, w, &wave, &err);

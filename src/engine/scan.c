@@ -51,7 +51,9 @@ typedef struct mw_scan_ctx {
     mw_scan_setup setup;       /* read-only in the passes */
     mw_context *context;       /* model cache, threads, warnings */
     const mw_options *opt;
-    const mw_scene *before, *after;
+    const mw_scene *before, *after;  /* before: the earliest of befores (its date names the run) */
+    const mw_scene *const *befores;  /* every before scene; their clear median is the baseline */
+    int nbefore;
     const mw_model *model;     /* from the context's cache */
     mw_grid grid;
     mw_aoi *aoi;
@@ -87,6 +89,19 @@ static char *params_json(const mw_scan_ctx *ctx)
             ctx->shift_est.unsure ? 0 : ctx->shift_est.stable, ctx->shift_est.sampled);
     fprintf(f, "\"aoi\": %s, \"protected\": %s", o->aoi ? "true" : "false",
             o->protected_areas ? "true" : "false");
+    if (ctx->nbefore > 1) {
+        /* Every before scene of the median baseline, as given. */
+        json_object *arr = json_object_new_array();
+        for (int i = 0; arr && i < ctx->nbefore; i++) {
+            json_object *b = json_object_new_object();
+            const char *d = mw_scene_date(ctx->befores[i]);
+            json_object_object_add(b, "path", json_object_new_string(mw_scene_path(ctx->befores[i])));
+            json_object_object_add(b, "date", d ? json_object_new_string(d) : NULL);
+            json_object_array_add(arr, b);
+        }
+        fprintf(f, ", \"befores\": %s", arr ? json_object_to_json_string_ext(arr, JSON_C_TO_STRING_SPACED) : "[]");
+        json_object_put(arr);
+    }
     if (ctx->prev) {
         /* The earlier run linked to (by the name it has in a series). */
         const char *name = o->previous_label ? o->previous_label : o->previous;
@@ -327,7 +342,7 @@ static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
     /* The earlier run is read before any pixel: a bad file fails now. */
     if (st == MW_OK && opt->previous) st = mw_prev_read(opt->previous, &ctx->prev);
     else if (st == MW_OK && opt->lineage) st = mw_prev_empty(&ctx->prev);
-    if (st == MW_OK) st = mw_grid_for_pair(ctx->before, ctx->after, NULL, &ctx->grid);
+    if (st == MW_OK) st = mw_grid_for_scenes(ctx->befores, ctx->nbefore, ctx->after, NULL, &ctx->grid);
     if (st != MW_OK) return st;
     /* Alerts are WGS84: a CRS PROJ cannot take there (an engineering
      * CRS, an unknown EPSG code) fails now, not after the tile pass. */
@@ -351,7 +366,7 @@ static mw_status set_up(mw_scan_ctx *ctx, int *aoi_outside)
     double env[4];
     mw_aoi_envelope(ctx->aoi, env);
     mw_grid cropped;
-    st = mw_grid_for_pair(ctx->before, ctx->after, env, &cropped);
+    st = mw_grid_for_scenes(ctx->befores, ctx->nbefore, ctx->after, env, &cropped);
     if (st == MW_ERR_NO_OVERLAP) {
         *aoi_outside = 1;
         return MW_OK;
@@ -386,7 +401,8 @@ static mw_status set_up_passes(mw_scan_ctx *ctx)
     if (s->min_pixels < 1) s->min_pixels = 1;
     s->evidence = ctx->evidence;
     const int nthreads = mw_context_scan_threads(ctx->context, opt);
-    return mw_pool_create(nthreads, ctx->before, ctx->after, &ctx->grid, &ctx->progress, &ctx->pool);
+    return mw_pool_create(nthreads, ctx->befores, ctx->nbefore, ctx->after, &ctx->grid, &ctx->progress,
+                          &ctx->pool);
 }
 
 /* The pair before any pixel (pair_checks.c): dates in order (a usage
@@ -479,6 +495,32 @@ static mw_status finish(mw_scan_ctx *ctx, int aoi_outside, mw_alert_set **out)
     return st;
 }
 
+/* Several befores: each dated before the after (when both dates are known),
+ * the same bands; *earliest names the run (alert ids, date_before). */
+static mw_status check_befores(const mw_scene *const *before, int nbefore, const mw_scene *after,
+                               const mw_scene **earliest)
+{
+    *earliest = before[0];
+    if (nbefore > MW_MAX_BEFORES)
+        return mw_error_set(MW_ERR_USAGE, "%d before scenes: at most %d", nbefore, MW_MAX_BEFORES);
+    const char *da = mw_scene_date(after);
+    for (int i = 1; i < nbefore; i++) {
+        if (!before[i]) return mw_error_set(MW_ERR_USAGE, "mw_scan_run: before scene %d is NULL", i + 1);
+        for (int b = 0; b < MW_BAND_MASK; b++)
+            if (mw_scene_has_band(before[i], (mw_band_role)b) != mw_scene_has_band(before[0], (mw_band_role)b))
+                return mw_error_set(MW_ERR_USAGE, "%s: its bands differ from %s's: before scenes must have the "
+                                    "same bands", mw_scene_path(before[i]), mw_scene_path(before[0]));
+    }
+    for (int i = 0; nbefore > 1 && i < nbefore; i++) {
+        const char *d = mw_scene_date(before[i]), *de = mw_scene_date(*earliest);
+        if (d && da && strcmp(d, da) >= 0)
+            return mw_error_set(MW_ERR_USAGE, "%s: a before scene (%s) must be dated before the after scene (%s)",
+                                mw_scene_path(before[i]), d, da);
+        if (d && (!de || strcmp(d, de) < 0)) *earliest = before[i];
+    }
+    return MW_OK;
+}
+
 /** See minewatch/scan.h. */
 mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nbefore,
                       const mw_scene *after, const mw_options *options, mw_progress_fn progress,
@@ -488,11 +530,11 @@ mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nb
     *out = NULL;
     if (!before || !after || nbefore < 1 || !before[0])
         return mw_error_set(MW_ERR_USAGE, "mw_scan_run: a before and an after scene are needed");
-    if (nbefore > 1)
-        return mw_error_set(MW_ERR_USAGE, "several before scenes (%d) are not supported yet: give one", nbefore);
+    const mw_scene *earliest = NULL;
+    mw_status st = check_befores(before, nbefore, after, &earliest);
+    if (st != MW_OK) return st;
     mw_context *own = NULL;
     mw_options *defaults = NULL;
-    mw_status st = MW_OK;
     if (!context) st = mw_context_create(&own);
     if (st == MW_OK && !options && !(options = defaults = mw_options_new()))
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -500,12 +542,13 @@ mw_status mw_scan_run(mw_context *context, const mw_scene *const *before, int nb
         mw_context_destroy(own);
         return st;
     }
-    mw_scan_ctx ctx = {.context = context ? context : own, .before = before[0], .after = after,
-                       .opt = options, .progress = {.fn = progress, .arg = progress_arg}};
+    mw_scan_ctx ctx = {.context = context ? context : own, .before = earliest, .befores = before,
+                       .nbefore = nbefore, .after = after, .opt = options, .progress = {.fn = progress, .arg = progress_arg}};
     int aoi_outside = 0;
     mw_alert_set *set = NULL;
     /* Outputs that would hurt an input are refused before a pixel is read. */
     st = mw_output_check_scan(before[0], after, options);
+    for (int i = 1; st == MW_OK && i < nbefore; i++) st = mw_output_check_scan(before[i], after, options);
     if (st == MW_OK) st = pair_checks(&ctx);
     if (st == MW_OK) st = set_up(&ctx, &aoi_outside);
     if (st == MW_OK) st = mw_scan_outputs_prepare(options, &ctx.txn, &ctx.setup.raster_path, &ctx.evidence_path);

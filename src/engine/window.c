@@ -27,6 +27,8 @@ static void window_free(mw_window *w)
 {
     free_pixels(&w->before);
     free_pixels(&w->after);
+    for (int k = 0; k < w->nstack; k++) free_pixels(&w->stack[k]);
+    free(w->stack);
     free(w->valid);
     for (int i = 0; i < MW_INDEX_COUNT; i++) {
         free(w->before_idx[i]);
@@ -54,7 +56,11 @@ static mw_status window_reserve(mw_worker *wk, const mw_scene *before, const mw_
     mw_window *w = &wk->win;
     if (n <= w->cap) return MW_OK;
     window_free(w);
-    int ok = alloc_pixels(&w->before, before, n) && alloc_pixels(&w->after, after, n) &&
+    const int nstack = wk->nbefore > 1 ? wk->nbefore : 0;
+    int ok = (!nstack || (w->stack = calloc((size_t)nstack, sizeof *w->stack)));
+    if (ok) w->nstack = nstack;
+    for (int k = 0; ok && k < nstack; k++) ok = alloc_pixels(&w->stack[k], before, n);
+    ok = ok && alloc_pixels(&w->before, before, n) && alloc_pixels(&w->after, after, n) &&
              (w->valid = malloc(n)) && (w->cls = malloc(n)) && (w->aoi = malloc(n)) &&
              (w->dndvi = malloc(n * sizeof(float))) && (w->dmndwi = malloc(n * sizeof(float))) &&
              (w->dndti = malloc(n * sizeof(float))) && (w->dbsi = malloc(n * sizeof(float)));
@@ -68,11 +74,18 @@ static mw_status window_reserve(mw_worker *wk, const mw_scene *before, const mw_
     return MW_OK;
 }
 
-mw_status mw_worker_init(mw_worker *w, const mw_scene *before, const mw_scene *after, const mw_grid *grid)
+mw_status mw_worker_init(mw_worker *w, const mw_scene *const *befores, int nbefore, const mw_scene *after,
+                         const mw_grid *grid)
 {
     memset(w, 0, sizeof *w);
-    w->use_ndwi = !mw_scene_has_band(before, MW_BAND_SWIR1) || !mw_scene_has_band(after, MW_BAND_SWIR1);
-    mw_status st = mw_scene_reader_create(before, grid, &w->before);
+    /* The befores have the same bands (mw_scan_run checks): the first speaks for all. */
+    w->use_ndwi = !mw_scene_has_band(befores[0], MW_BAND_SWIR1) || !mw_scene_has_band(after, MW_BAND_SWIR1);
+    if (!(w->befores = calloc((size_t)nbefore, sizeof *w->befores)))
+        return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    w->nbefore = nbefore;
+    mw_status st = MW_OK;
+    for (int k = 0; st == MW_OK && k < nbefore; k++) st = mw_scene_reader_create(befores[k], grid, &w->befores[k]);
+    w->before = w->befores[0];
     if (st == MW_OK) st = mw_scene_reader_create(after, grid, &w->after);
     if (st != MW_OK) mw_worker_clear(w);
     return st;
@@ -102,7 +115,10 @@ void mw_worker_clear(mw_worker *w)
     mw_lonlat_destroy(w->ll);
     w->ll = NULL;
     window_free(&w->sub);
-    mw_scene_reader_destroy(w->before);
+    for (int k = 0; k < w->nbefore; k++) mw_scene_reader_destroy(w->befores[k]);
+    free(w->befores);
+    w->befores = NULL;
+    w->nbefore = 0;
     mw_scene_reader_destroy(w->after);
     window_free(&w->win);
     w->before = w->after = NULL;
@@ -127,6 +143,51 @@ static void compute_indices(const mw_scene_pixels *p, float *idx[MW_INDEX_COUNT]
         mw_bsi_row(b[MW_BAND_BLUE], b[MW_BAND_RED], b[MW_BAND_NIR], b[MW_BAND_SWIR1], idx[MW_INDEX_BSI], nn);
     else
         all_nan(idx[MW_INDEX_BSI], n);
+}
+
+/* The median of the k values of v (sorted in place); NaN when k is 0. An
+ * even count takes the mean of the middle two: no order of the befores
+ * changes a bit of it. */
+static float median_of(float *v, int k)
+{
+    for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            float t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    if (k == 0) return NAN;
+    return k % 2 ? v[k / 2] : 0.5f * (v[k / 2 - 1] + v[k / 2]);
+}
+
+/* The before pixels of window r: one scene's as read, or with several the
+ * per-pixel, per-band median of the befores that are clear there (none
+ * clear: invalid). Each before is read by its own reader. */
+static mw_status read_before(mw_worker *wk, mw_rect r, size_t n)
+{
+    mw_window *w = &wk->win;
+    if (wk->nbefore == 1) return mw_scene_reader_read(wk->before, r, &w->before);
+    for (int k = 0; k < wk->nbefore; k++) {
+        mw_status st = mw_scene_reader_read(wk->befores[k], r, &w->stack[k]);
+        if (st != MW_OK) return st;
+    }
+    float v[MW_MAX_BEFORES];
+    const int nb = wk->nbefore < MW_MAX_BEFORES ? wk->nbefore : MW_MAX_BEFORES;
+    for (size_t i = 0; i < n; i++) {
+        int clear = 0;
+        for (int k = 0; k < nb; k++) clear |= w->stack[k].valid[i];
+        w->before.valid[i] = (uint8_t)(clear != 0);
+        for (int b = 0; b < MW_BAND_MASK; b++) {
+            if (!w->before.band[b]) continue;
+            int m = 0;
+            for (int k = 0; k < nb; k++) {
+                const float x = w->stack[k].band[b][i];
+                if (w->stack[k].valid[i] && !isnan(x)) v[m++] = x;
+            }
+            w->before.band[b][i] = median_of(v, m);
+        }
+    }
+    return MW_OK;
 }
 
 mw_status mw_window_compute(mw_worker *wk, const mw_grid *grid, mw_rect r, const mw_aoi *aoi,
@@ -158,7 +219,7 @@ mw_status mw_window_compute(mw_worker *wk, const mw_grid *grid, mw_rect r, const
         }
         return MW_OK;
     }
-    st = mw_scene_reader_read(wk->before, r, &w->before);
+    st = read_before(wk, r, n);
     if (st == MW_OK) st = mw_scene_reader_read(wk->after, r, &w->after);
     if (st != MW_OK) return st;
     double t1 = omp_get_wtime();

@@ -100,23 +100,38 @@ static mw_status check_before_pixel(const mw_scene *before)
 mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
                            const double *aoi_envelope, mw_grid *grid)
 {
+    return mw_grid_for_scenes(&before, 1, after, aoi_envelope, grid);
+}
+
+mw_status mw_grid_for_scenes(const mw_scene *const *befores, int nbefore, const mw_scene *after,
+                             const double *aoi_envelope, mw_grid *grid)
+{
+    const mw_scene *before = befores[0];
     memset(grid, 0, sizeof *grid);
     const double *gt = after->gt;
     if (gt[2] != 0 || gt[4] != 0 || gt[1] <= 0 || gt[5] >= 0)
         return mw_error_set(MW_ERR_CRS, "%s: rotated or flipped grids are not supported", after->path);
     if (!after->crs_wkt || !*after->crs_wkt)
         return mw_error_set(MW_ERR_CRS, "%s: no coordinate reference system", after->path);
-    if (!before->crs_wkt || !*before->crs_wkt)
-        return mw_error_set(MW_ERR_CRS, "%s: no coordinate reference system", before->path);
+    for (int i = 0; i < nbefore; i++)
+        if (!befores[i]->crs_wkt || !*befores[i]->crs_wkt)
+            return mw_error_set(MW_ERR_CRS, "%s: no coordinate reference system", befores[i]->path);
 
     OGRSpatialReferenceH dst = srs_from_wkt(after->crs_wkt);
     if (!dst) return mw_error_set(MW_ERR_CRS, "%s: unusable coordinate reference system", after->path);
 
-    double bb[4];
-    mw_status st = scene_bounds_in(before, dst, bb);
-    if (st != MW_OK) {
-        OSRDestroySpatialReference(dst);
-        return st;
+    /* Several befores: the after grid over the overlap of all of them. */
+    double bb[4] = {-INFINITY, -INFINITY, INFINITY, INFINITY};
+    mw_status st = MW_OK;
+    for (int i = 0; i < nbefore; i++) {
+        double bi[4];
+        st = scene_bounds_in(befores[i], dst, bi);
+        if (st != MW_OK) {
+            OSRDestroySpatialReference(dst);
+            return st;
+        }
+        bb[0] = fmax(bb[0], bi[0]), bb[1] = fmax(bb[1], bi[1]);
+        bb[2] = fmin(bb[2], bi[2]), bb[3] = fmin(bb[3], bi[3]);
     }
     /* Overlap in after-grid pixel coordinates (y grows downwards). */
     double px0 = (bb[0] - gt[0]) / gt[1], px1 = (bb[2] - gt[0]) / gt[1];
@@ -151,7 +166,7 @@ mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
     OSRDestroySpatialReference(dst);
     if (!grid->crs_wkt) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     st = check_pixel_size(after, grid->pixel_w_m, grid->pixel_h_m);
-    if (st == MW_OK) st = check_before_pixel(before);
+    for (int i = 0; st == MW_OK && i < nbefore; i++) st = check_before_pixel(befores[i]);
     if (st != MW_OK) mw_grid_clear(grid);
     return st;
 }

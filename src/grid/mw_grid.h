@@ -30,6 +30,9 @@ typedef struct mw_grid {
  */
 mw_status mw_grid_for_pair(const mw_scene *before, const mw_scene *after,
                            const double *aoi_envelope, mw_grid *grid);
+/** The same for several before scenes: the after grid over the overlap of all. */
+mw_status mw_grid_for_scenes(const mw_scene *const *befores, int nbefore, const mw_scene *after,
+                             const double *aoi_envelope, mw_grid *grid);
 void mw_grid_clear(mw_grid *grid);
 
 /** The AOI as polygons in the target CRS (read-only after creation). */
