@@ -23,31 +23,6 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-typedef struct bar {
-    int quiet, last;
-} bar;
-
-static int progress_cb(double done, const char *msg, void *arg)
-{
-    (void)msg;
-    bar *p = arg;
-    if (interrupted) return 0;
-    if (p->quiet) return 1;
-    int tick = (int)floor(done * 40.0 + 1e-9);
-    if (tick > 40) tick = 40;
-    while (p->last < tick) {
-        p->last++;
-        if (p->last % 4 == 0) fprintf(stderr, "%d", p->last / 4 * 10);
-        else fputc('.', stderr);
-    }
-    if (tick == 40 && p->last == 40) {
-        fputs(" - done.\n", stderr);
-        p->last = 41;
-    }
-    fflush(stderr);
-    return 1;
-}
-
 const char mw_cli_monitor_help[] =
     "Usage: minewatch monitor SCENE... -o DIR [options]\n"
     "\n"
@@ -176,9 +151,9 @@ int mw_cli_monitor(int argc, char **argv)
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        bar p = {.quiet = quiet, .last = -1};
+        mw_cli_bar p = {.quiet = quiet, .last = -1, .stop = &interrupted};
         mw_monitor_result *r = NULL;
-        mw_status st = mw_monitor(NULL, scenes, n, opt, outdir, progress_cb, &p, &r);
+        mw_status st = mw_monitor(NULL, scenes, n, opt, outdir, mw_cli_bar_progress, &p, &r);
         if (!quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
         if (st == MW_ERR_USAGE) {
             rc = mw_cli_usage_error("%s", mw_last_error());

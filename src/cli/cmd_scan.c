@@ -25,35 +25,6 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-typedef struct term_progress {
-    int quiet;
-    int last;  /* last tick printed, in 2.5 % steps */
-} term_progress;
-
-/* "0...10...20...30...40...50...60...70...80...90...100 - done." as GDAL's tools. */
-static int progress_cb(double done, const char *msg, void *arg)
-{
-    (void)msg;
-    term_progress *p = arg;
-    if (interrupted) return 0;
-    if (p->quiet) return 1;
-    int tick = (int)floor(done * 40.0 + 1e-9);
-    if (tick > 40) tick = 40;
-    while (p->last < tick) {
-        p->last++;
-        if (p->last % 4 == 0)
-            fprintf(stderr, "%d", p->last / 4 * 10);
-        else
-            fputc('.', stderr);
-    }
-    if (tick == 40 && p->last == 40) {
-        fputs(" - done.\n", stderr);
-        p->last = 41;
-    }
-    fflush(stderr);
-    return 1;
-}
-
 /* YYYY-MM-DD or YYYYMMDD, a day that exists (the library checks again;
  * here the message can name the option and the exit is a usage error). */
 static int valid_date(const char *s)
@@ -268,8 +239,8 @@ static int run_scan(const scan_args *a, mw_options *opt)
         rc = 1;
     } else {
         /* Warnings are printed after the progress bar, from the set. */
-        term_progress p = {.quiet = a->quiet, .last = -1};
-        mw_status st = mw_scan_run(ctx, (const mw_scene *const *)befores, nbefore, after, opt, progress_cb, &p,
+        mw_cli_bar p = {.quiet = a->quiet, .last = -1, .stop = &interrupted};
+        mw_status st = mw_scan_run(ctx, (const mw_scene *const *)befores, nbefore, after, opt, mw_cli_bar_progress, &p,
                                    &set);
         if (!a->quiet && p.last >= 0 && p.last <= 40) fputc('\n', stderr);
         /* The change raster is committed with the alert file. */

@@ -11,6 +11,8 @@
 #ifndef MW_CLI_H
 #define MW_CLI_H
 
+#include <signal.h>
+
 #include "minewatch/minewatch.h"
 
 /** One command of the tool. */
@@ -87,5 +89,14 @@ int mw_cli_same_file(const char *a, const char *b);
 void mw_cli_error(const char *fmt, ...);
 /* Print "minewatch: <msg>\nTry 'minewatch --help'." on stderr; returns 2. */
 int mw_cli_usage_error(const char *fmt, ...);
+
+/** A GDAL-style progress bar on stderr (scan, monitor). last = -1 before the first tick. */
+typedef struct mw_cli_bar {
+    int quiet;
+    int last;                             /**< last tick printed, in 2.5 % steps */
+    const volatile sig_atomic_t *stop;    /**< set by a signal handler: cancel */
+} mw_cli_bar;
+/** An mw_progress_fn over an mw_cli_bar. */
+int mw_cli_bar_progress(double done, const char *msg, void *arg);
 
 #endif
