@@ -56,3 +56,34 @@ int mw_cli_bar_progress(double done, const char *msg, void *arg)
     fflush(stderr);
     return 1;
 }
+
+int mw_cli_apply_scan_option(int id, const char *v, mw_options *opt)
+{
+    long l;
+    double d;
+    mw_status st;
+    switch (id) {
+    case MW_CLI_OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
+    case MW_CLI_OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
+    case MW_CLI_OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
+    case MW_CLI_OPT_MIN_AREA:
+        if (mw_cli_parse_double("--min-area", v, &d)) return 2;
+        st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
+        break;
+    case MW_CLI_OPT_MIN_CONFIDENCE:
+        if (mw_cli_parse_double("--min-confidence", v, &d)) return 2;
+        st = mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d);
+        break;
+    case MW_CLI_OPT_THREADS:
+        if (mw_cli_parse_long("--threads", v, &l)) return 2;
+        if (l < 1) return mw_cli_usage_error("--threads must be at least 1, not %ld", l);
+        st = mw_options_set_int(opt, MW_OPT_THREADS, l);
+        break;
+    case MW_CLI_OPT_TILE_SIZE:
+        if (mw_cli_parse_long("--tile-size", v, &l)) return 2;
+        st = mw_options_set_int(opt, MW_OPT_TILE_SIZE, l);
+        break;
+    default: return -1;
+    }
+    return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
+}

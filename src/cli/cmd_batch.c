@@ -81,8 +81,7 @@ const char mw_cli_batch_help[] =
     "3 some pairs failed (listed).\n";
 
 enum {
-    OPT_OUTPUT = 1, OPT_PAIRING, OPT_SHARD, OPT_SENSOR, OPT_BAND_MAP, OPT_AOI, OPT_PROTECTED, OPT_MODEL,
-    OPT_MIN_AREA, OPT_MIN_CONFIDENCE, OPT_THREADS, OPT_TILE_SIZE, OPT_QUIET
+    OPT_OUTPUT = 1, OPT_PAIRING, OPT_SHARD, OPT_SENSOR, OPT_BAND_MAP, OPT_QUIET
 };
 
 static const mw_cli_option batch_options[] = {
@@ -91,13 +90,13 @@ static const mw_cli_option batch_options[] = {
     {"--shard", 0, 1, OPT_SHARD},
     {"--sensor", 0, 1, OPT_SENSOR},
     {"--band-map", 0, 1, OPT_BAND_MAP},
-    {"--aoi", 0, 1, OPT_AOI},
-    {"--protected", 0, 1, OPT_PROTECTED},
-    {"--model", 0, 1, OPT_MODEL},
-    {"--min-area", 0, 1, OPT_MIN_AREA},
-    {"--min-confidence", 0, 1, OPT_MIN_CONFIDENCE},
-    {"--threads", 0, 1, OPT_THREADS},
-    {"--tile-size", 0, 1, OPT_TILE_SIZE},
+    {"--aoi", 0, 1, MW_CLI_OPT_AOI},
+    {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},
+    {"--model", 0, 1, MW_CLI_OPT_MODEL},
+    {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},
+    {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE},
+    {"--threads", 0, 1, MW_CLI_OPT_THREADS},
+    {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE},
     {"--quiet", 'q', 0, OPT_QUIET},
 };
 
@@ -113,9 +112,9 @@ static int parse_shard(const char *s, mw_batch_options *bo)
 /* One option into @p b, @p opt or @p bo; 0 or the exit code of a usage error. */
 static int apply_option(int id, const char *v, batch_cli *b, mw_options *opt, mw_batch_options *bo)
 {
-    long l;
-    double d;
     mw_sensor sensor;
+    int shared = mw_cli_apply_scan_option(id, v, opt);
+    if (shared >= 0) return shared;
     mw_status st = MW_OK;
     switch (id) {
     case OPT_OUTPUT: b->outdir = v; break;
@@ -130,26 +129,6 @@ static int apply_option(int id, const char *v, batch_cli *b, mw_options *opt, mw
         st = mw_batch_options_set_sensor(bo, sensor);
         break;
     case OPT_BAND_MAP: st = mw_batch_options_set_band_map(bo, v); break;
-    case OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
-    case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
-    case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
-    case OPT_MIN_AREA:
-        if (mw_cli_parse_double("--min-area", v, &d)) return 2;
-        st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
-        break;
-    case OPT_MIN_CONFIDENCE:
-        if (mw_cli_parse_double("--min-confidence", v, &d)) return 2;
-        st = mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d);
-        break;
-    case OPT_THREADS:
-        if (mw_cli_parse_long("--threads", v, &l)) return 2;
-        if (l < 1) return mw_cli_usage_error("--threads must be at least 1, not %ld", l);
-        st = mw_options_set_int(opt, MW_OPT_THREADS, l);
-        break;
-    case OPT_TILE_SIZE:
-        if (mw_cli_parse_long("--tile-size", v, &l)) return 2;
-        st = mw_options_set_int(opt, MW_OPT_TILE_SIZE, l);
-        break;
     case OPT_QUIET: b->quiet = 1; break;
     default: return mw_cli_usage_error("batch: option %d not handled", id);
     }

@@ -49,51 +49,27 @@ const char mw_cli_monitor_help[] =
     "\n"
     "Exit status: 0 success, 1 the run failed, 2 usage error.\n";
 
-enum { OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_AOI, OPT_PROTECTED, OPT_MIN_AREA, OPT_MIN_CONFIDENCE,
-       OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_QUIET };
+enum { OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_QUIET };
 
 static const mw_cli_option monitor_options[] = {
     {"--output", 'o', 1, OPT_OUTPUT},       {"--sensor", 0, 1, OPT_SENSOR},
-    {"--band-map", 0, 1, OPT_BAND_MAP},     {"--aoi", 0, 1, OPT_AOI},
-    {"--protected", 0, 1, OPT_PROTECTED},   {"--min-area", 0, 1, OPT_MIN_AREA},
-    {"--min-confidence", 0, 1, OPT_MIN_CONFIDENCE}, {"--model", 0, 1, OPT_MODEL},
-    {"--threads", 0, 1, OPT_THREADS},       {"--tile-size", 0, 1, OPT_TILE_SIZE},
+    {"--band-map", 0, 1, OPT_BAND_MAP},     {"--aoi", 0, 1, MW_CLI_OPT_AOI},
+    {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},   {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},
+    {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE}, {"--model", 0, 1, MW_CLI_OPT_MODEL},
+    {"--threads", 0, 1, MW_CLI_OPT_THREADS},       {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE},
     {"--quiet", 'q', 0, OPT_QUIET},
 };
-
-static int number(const char *opt, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    *out = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(*out)) return mw_cli_usage_error("%s: '%s' is not a number", opt, s), 0;
-    return 1;
-}
 
 /* One option into @p opt / @p args; 0 or the exit code of a usage error. */
 static int apply_option(int id, const char *v, mw_options *opt, mw_scene_open_args *args, int *quiet,
                         const char **outdir)
 {
-    static const struct { int id; const char *name; mw_option key; char kind; } table[] = {
-        {OPT_AOI, "--aoi", MW_OPT_AOI, 's'}, {OPT_PROTECTED, "--protected", MW_OPT_PROTECTED, 's'},
-        {OPT_MODEL, "--model", MW_OPT_MODEL, 's'}, {OPT_MIN_AREA, "--min-area", MW_OPT_MIN_AREA_HA, 'd'},
-        {OPT_MIN_CONFIDENCE, "--min-confidence", MW_OPT_MIN_CONFIDENCE, 'd'},
-        {OPT_THREADS, "--threads", MW_OPT_THREADS, 'i'}, {OPT_TILE_SIZE, "--tile-size", MW_OPT_TILE_SIZE, 'i'}};
     if (id == OPT_QUIET) return *quiet = 1, 0;
     if (id == OPT_OUTPUT) return *outdir = v, 0;
     if (id == OPT_BAND_MAP) return args->band_map = v, 0;
     if (id == OPT_SENSOR) return mw_cli_parse_sensor("monitor", v, &args->sensor) ? 2 : 0;
-    for (size_t k = 0; k < sizeof table / sizeof table[0]; k++) {
-        if (table[k].id != id) continue;
-        double d = 0;
-        if (table[k].kind != 's' && !number(table[k].name, v, &d)) return 2;
-        if (table[k].kind == 'i' && (d != floor(d) || d < 1))
-            return mw_cli_usage_error("%s must be a whole number of at least 1, not '%s'", table[k].name, v);
-        mw_status st = table[k].kind == 's'   ? mw_options_set_string(opt, table[k].key, v)
-                       : table[k].kind == 'd' ? mw_options_set_double(opt, table[k].key, d)
-                                              : mw_options_set_int(opt, table[k].key, (long)d);
-        return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
-    }
+    int shared = mw_cli_apply_scan_option(id, v, opt);
+    if (shared >= 0) return shared;
     return mw_cli_usage_error("monitor: option %d not handled", id);
 }
 

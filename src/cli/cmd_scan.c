@@ -81,8 +81,7 @@ const char mw_cli_scan_help[] =
     "Exit status: 0 success (also with zero alerts), 1 the run failed, 2 usage error.\n";
 
 enum {
-    OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_BEFORE_DATE, OPT_AFTER_DATE, OPT_AOI, OPT_PROTECTED,
-    OPT_MIN_AREA, OPT_MIN_CONFIDENCE, OPT_MODEL, OPT_THREADS, OPT_TILE_SIZE, OPT_CHANGE_RASTER,
+    OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_BEFORE_DATE, OPT_AFTER_DATE, OPT_CHANGE_RASTER,
     OPT_TIMINGS, OPT_QUIET, OPT_EVIDENCE, OPT_PREVIOUS
 };
 
@@ -92,13 +91,13 @@ static const mw_cli_option scan_options[] = {
     {"--band-map", 0, 1, OPT_BAND_MAP},
     {"--before-date", 0, 1, OPT_BEFORE_DATE},
     {"--after-date", 0, 1, OPT_AFTER_DATE},
-    {"--aoi", 0, 1, OPT_AOI},
-    {"--protected", 0, 1, OPT_PROTECTED},
-    {"--min-area", 0, 1, OPT_MIN_AREA},
-    {"--min-confidence", 0, 1, OPT_MIN_CONFIDENCE},
-    {"--model", 0, 1, OPT_MODEL},
-    {"--threads", 0, 1, OPT_THREADS},
-    {"--tile-size", 0, 1, OPT_TILE_SIZE},
+    {"--aoi", 0, 1, MW_CLI_OPT_AOI},
+    {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},
+    {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},
+    {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE},
+    {"--model", 0, 1, MW_CLI_OPT_MODEL},
+    {"--threads", 0, 1, MW_CLI_OPT_THREADS},
+    {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE},
     {"--change-raster", 0, 1, OPT_CHANGE_RASTER},
     {"--evidence", 0, 1, OPT_EVIDENCE},
     {"--timings", 0, 0, OPT_TIMINGS},
@@ -119,8 +118,8 @@ typedef struct scan_args {
 /* One option into @p a / @p opt; 0 or the exit code of a usage error. */
 static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
 {
-    long l;
-    double d;
+    int shared = mw_cli_apply_scan_option(id, v, opt);
+    if (shared >= 0) return shared;
     mw_status st = MW_OK;
     switch (id) {
     case OPT_OUTPUT:
@@ -139,30 +138,10 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
                                       id == OPT_BEFORE_DATE ? "--before-date" : "--after-date", v);
         *(id == OPT_BEFORE_DATE ? &a->before.date : &a->after.date) = v;
         break;
-    case OPT_AOI: st = mw_options_set_string(opt, MW_OPT_AOI, v); break;
-    case OPT_PROTECTED: st = mw_options_set_string(opt, MW_OPT_PROTECTED, v); break;
-    case OPT_MODEL: st = mw_options_set_string(opt, MW_OPT_MODEL, v); break;
     case OPT_CHANGE_RASTER: st = mw_options_set_string(opt, MW_OPT_CHANGE_RASTER, v); break;
     case OPT_EVIDENCE:
         a->evidence = v;
         st = mw_options_set_string(opt, MW_OPT_EVIDENCE, v);
-        break;
-    case OPT_MIN_AREA:
-        if (mw_cli_parse_double("--min-area", v, &d)) return 2;
-        st = mw_options_set_double(opt, MW_OPT_MIN_AREA_HA, d);
-        break;
-    case OPT_MIN_CONFIDENCE:
-        if (mw_cli_parse_double("--min-confidence", v, &d)) return 2;
-        st = mw_options_set_double(opt, MW_OPT_MIN_CONFIDENCE, d);
-        break;
-    case OPT_THREADS:
-        if (mw_cli_parse_long("--threads", v, &l)) return 2;
-        if (l < 1) return mw_cli_usage_error("--threads must be at least 1, not %ld", l);
-        st = mw_options_set_int(opt, MW_OPT_THREADS, l);
-        break;
-    case OPT_TILE_SIZE:
-        if (mw_cli_parse_long("--tile-size", v, &l)) return 2;
-        st = mw_options_set_int(opt, MW_OPT_TILE_SIZE, l);
         break;
     case OPT_TIMINGS:
         a->timings = 1;

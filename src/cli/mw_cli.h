@@ -90,6 +90,14 @@ void mw_cli_error(const char *fmt, ...);
 /* Print "minewatch: <msg>\nTry 'minewatch --help'." on stderr; returns 2. */
 int mw_cli_usage_error(const char *fmt, ...);
 
+/** The options scan, batch and monitor share, by the ids their option tables use. */
+enum {
+    MW_CLI_OPT_AOI = 1000, MW_CLI_OPT_PROTECTED, MW_CLI_OPT_MODEL, MW_CLI_OPT_MIN_AREA,
+    MW_CLI_OPT_MIN_CONFIDENCE, MW_CLI_OPT_THREADS, MW_CLI_OPT_TILE_SIZE
+};
+/** Apply shared option @p id = @p v to @p opt: 0, the exit code of a usage error, or -1 when @p id is not shared. */
+int mw_cli_apply_scan_option(int id, const char *v, mw_options *opt);
+
 /** A GDAL-style progress bar on stderr (scan, monitor). last = -1 before the first tick. */
 typedef struct mw_cli_bar {
     int quiet;
