@@ -152,7 +152,7 @@ static void classify_scalar(const mw_change_params *p, const mw_index_shift *s,
 
 /* v where @p keep is all ones, the NAN constant where it is 0. A bit select
  * rather than a ternary: with a ternary GCC sinks the subtraction into the
- * taken branch and then, as FP may trap (-ftrapping-math), refuses to
+ * taken arm of the branch, then, as FP may trap (-ftrapping-math), refuses to
  * if-convert and vectorise the loop. */
 static inline float nan_unless(uint32_t keep, float v)
 {

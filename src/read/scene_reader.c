@@ -447,7 +447,7 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         const float *hr[2] = {hbuf[sa], hbuf[sb]};
         const float *restrict top = hr[0], *restrict bot = hr[1];
         /* cin[x] ? v2 : NAN as a bit select: with a ternary GCC sinks the
-         * arithmetic into the taken branch and, FP being allowed to trap,
+         * arithmetic into the taken arm of the branch; FP being allowed to trap,
          * then cannot if-convert the loop to vectorise it. */
 #pragma omp simd
         for (int x = 0; x < t.w; x++) {
