@@ -4,7 +4,7 @@
     score_patches.py --split val --minewatch build/src/cli/minewatch [--jobs 2] [--json] [-- EXTRA SCAN ARGS]
 
 For every pair <id>_t0.tif / <id>_t1.tif in DATA/<split>/ scans t0 against
-t1 in this process through the Python module (python/minewatch over the
+t1 in this process through the Python module (src/python/minewatch over the
 libminewatch of --minewatch's build tree, or --library), with the scan
 options EXTRA as `minewatch scan` takes them (--min-area, --model, ...);
 one context for all pairs, so the model is read once. A pair is flagged
@@ -126,7 +126,7 @@ def load_minewatch(mw_binary, library=None):
         library = cand if os.path.exists(cand) else None
     if library:
         os.environ["MINEWATCH_LIBRARY"] = os.path.abspath(library)
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "python"))
     import minewatch
     return minewatch
 

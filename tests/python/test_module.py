@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The Python module (python/minewatch) against the build tree's library:
+"""The Python module (src/python/minewatch) against the build tree's library:
 scan() returns the same content as the command line's .geojson file; one
 process, one parsed model; errors, options, warnings, cancellation, files
 written through the set (the change raster committed with them)."""
@@ -17,7 +17,7 @@ if os.environ.get("MW_SANITIZED"):
     print("SKIP: sanitizer build")
     sys.exit(77)
 os.environ["MINEWATCH_LIBRARY"] = sys.argv[1]  # the build tree's libminewatch
-sys.path.insert(0, os.path.join(root, "python"))
+sys.path.insert(0, os.path.join(root, "src", "python"))
 import minewatch  # noqa: E402
 
 S = os.path.join(root, "samples", "synthetic-s2")
