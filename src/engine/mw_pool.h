@@ -9,7 +9,8 @@
  * A run is a sequence of waves. For each wave, on the calling thread:
  *   plan(w)        the rectangles the wave reads and its job counts; the
  *                  pool plans the blocks of those rectangles (the blocks
- *                  of the previous wave that they do not touch are let go)
+ *                  of the previous wave that they do not touch are let go,
+ *                  but for those under the wave's keep rectangles)
  * then one parallel region, every thread with its own worker:
  *   start(t)       per thread, before any job (scratch, handles)
  *   overlap(w)     thread 0 only, while the others begin stage 0: work
@@ -74,6 +75,8 @@ enum { MW_POOL_STAGES = 2 };
 typedef struct mw_wave {
     const mw_rect *rects;            /**< rectangles whose blocks the wave reads (NULL: none planned) */
     int nrects;
+    const mw_rect *keep;             /**< rectangles whose blocks stay if held (a later wave reads them) */
+    int nkeep;
     int jobs[MW_POOL_STAGES];        /**< the client's jobs in each stage */
     int chunk[MW_POOL_STAGES];       /**< dynamic schedule chunk of each stage (< 1: 1) */
     int last;                        /**< set by plan(): no wave after this one */
@@ -89,9 +92,18 @@ typedef struct mw_pool_client {
     mw_status (*work)(void *arg, mw_worker *wk, int thread, int stage, int job);
     /** *done: the progress reached after this wave (< 0: nothing to report). */
     mw_status (*after_wave)(void *arg, int wave, double *done, const char **msg);
+    /** Leave the blocks of the last wave held at the end (the next pass keeps what it reads later). */
+    int keep_blocks;
 } mw_pool_client;
 
-/** Run waves until plan() sets last (or a failure); the blocks are let go at the end. */
+/**
+ * 1 when some scene's blocks are slow to decode (JPEG 2000 tiles through
+ * GDAL's driver): passes then keep decoded blocks for later reads
+ * (mw_wave.keep, mw_pool_client.keep_blocks) rather than decode them again.
+ */
+int mw_pool_slow_blocks(const mw_pool *pool);
+
+/** Run waves until plan() sets last (or a failure); the blocks are let go at the end unless keep_blocks. */
 mw_status mw_pool_run(mw_pool *pool, const mw_pool_client *client);
 
 #endif

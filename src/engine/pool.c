@@ -90,14 +90,22 @@ int mw_pool_threads(const mw_pool *p) { return p->nthreads; }
 
 mw_worker *mw_pool_worker(mw_pool *p, int t) { return &p->workers[t]; }
 
-/* Keep/decode the blocks that reads of @p rects touch (n = 0: let all go). */
-static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n)
+int mw_pool_slow_blocks(const mw_pool *p)
+{
+    for (int k = 0; k < p->nstores; k++)
+        if (mw_block_store_slow(p->stores[k])) return 1;
+    return 0;
+}
+
+/* Keep/decode the blocks that reads of @p rects touch, keep those of
+ * @p keep that are held (n = nkeep = 0: let all go). */
+static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n, const mw_rect *keep, int nkeep)
 {
     mw_status st = MW_OK;
     int total = 0;
     for (int k = 0; k < p->nstores; k++) {
         int todo = 0;
-        if (st == MW_OK) st = mw_block_store_plan(p->stores[k], rects, n, &todo);
+        if (st == MW_OK) st = mw_block_store_plan_keep(p->stores[k], rects, n, keep, nkeep, &todo);
         p->jobs_end[k] = total += todo;
     }
     p->jobs = st == MW_OK ? total : 0;
@@ -162,7 +170,7 @@ mw_status mw_pool_run(mw_pool *p, const mw_pool_client *c)
         mw_wave wave = {0};
         st = c->plan ? c->plan(c->arg, w, &wave) : MW_OK;
         if (!c->plan) wave.last = 1;
-        if (st == MW_OK && wave.rects) st = plan_blocks(p, wave.rects, wave.nrects);
+        if (st == MW_OK && wave.rects) st = plan_blocks(p, wave.rects, wave.nrects, wave.keep, wave.nkeep);
         else p->jobs = 0;  /* no reads planned: the blocks stay, nothing to decode */
         if (st != MW_OK) break;
         mw_first_error err = {0};
@@ -174,6 +182,7 @@ mw_status mw_pool_run(mw_pool *p, const mw_pool_client *c)
         if (st == MW_OK && done >= 0) st = mw_progress_report(p->progress, done, msg);
         if (wave.last) break;
     }
-    mw_status s2 = plan_blocks(p, NULL, 0);  /* give the blocks back */
+    /* Give the blocks back, unless the next pass is to read them. */
+    mw_status s2 = st == MW_OK && c->keep_blocks ? MW_OK : plan_blocks(p, NULL, 0, NULL, 0);
     return st == MW_OK ? s2 : st;
 }

@@ -72,7 +72,9 @@ typedef struct shift_pass {
  * caches instead, a block two windows share was decoded by each thread
  * that met it: nothing on 256 px GeoTIFF blocks, but a JPEG 2000 tile is
  * 1024 px (four windows of a 5490 px scene fall in one; the pass cost
- * 2.5 times a whole read of the scene). */
+ * 2.5 times a whole read of the scene). Such slow blocks also stay
+ * decoded after the pass (keep_blocks): the tile pass keeps them until its
+ * strip reads them, so each tile is decoded once per scan, not twice. */
 static mw_status plan(void *arg, int wave, mw_wave *out)
 {
     (void)wave;
@@ -165,7 +167,8 @@ mw_status mw_estimate_shift(mw_pool *pool, const mw_grid *grid, const mw_scene *
     mw_rect all = {0, 0, grid->width, grid->height};
     for (int i = 0; st == MW_OK && i < sp.nwin; i++)
         sp.wins[i] = mw_rect_intersect((mw_rect){(i % sp.nx) * sp.sx, (i / sp.nx) * sp.sy, sp.ex, sp.ey}, all);
-    const mw_pool_client client = {.arg = &sp, .plan = plan, .work = sample};
+    const mw_pool_client client = {.arg = &sp, .plan = plan, .work = sample,
+                                   .keep_blocks = mw_pool_slow_blocks(pool)};
     if (st == MW_OK) st = mw_pool_run(pool, &client);
     if (st == MW_OK) st = estimate(&sp, out);
     for (int i = 0; sp.runs && i < sp.nwin; i++) free((void *)sp.runs[i].s);

@@ -38,6 +38,7 @@
  */
 #include "mw_scan_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +71,12 @@ typedef struct tile_pass {
     wave_rows rowbuf[2];
     int pending;                             /* tile row whose rows wait in rowbuf[pending & 1] */
     int ty;                                  /* the current wave (tile row) */
-    mw_rect strip;                           /* what the current wave reads */
+    mw_rect *rects;                          /* what the current wave reads: its strip, then site windows */
+    int rects_cap;
+    int slow;                                /* slow blocks (JPEG 2000): keep them, see plan step 2c */
+    int keep_row;                            /* slow: blocks from this grid row down stay held */
+    int keep_cap;                            /* slow: rows kept above the strip for a growing site, at most */
+    mw_rect keep;
     double p0, p1;
 } tile_pass;
 
@@ -105,22 +111,34 @@ static mw_status premeasure(const mw_scan_setup *s, mw_worker *wk, const mw_tile
     return st;
 }
 
-/* The sites complete after wave @p ty that no tile measured (wave_sites.c),
- * as empty entries of @p out for the next wave's stage 0 to measure. */
-static mw_status wave_sites(const tile_pass *tp, int ty, tile_pre *out)
+/* The tile rows wave @p ty merges and the blocks it holds (plan step 2c). */
+static mw_wave_scope wave_scope(const tile_pass *tp, int ty)
 {
-    const int ty0 = ty > 0 ? ty - 1 : 0, tiles_x = tp->tiles_x;
+    if (!tp->slow) return (mw_wave_scope){.ty = ty, .ty0 = ty > 0 ? ty - 1 : 0, .held_top = 0, .keep_floor = 0};
+    const int next_top = (ty + 1) * tp->ts - tp->halo;
+    return (mw_wave_scope){.ty = ty, .ty0 = tp->keep_row / tp->ts, .held_top = tp->keep_row,
+                           .keep_floor = next_top - tp->keep_cap};
+}
+
+/* The sites complete after wave @p ty that no tile measured (wave_sites.c),
+ * as empty entries of @p out for the next wave's stage 0 to measure; with
+ * slow blocks, the row from which the next wave keeps them. */
+static mw_status wave_sites(tile_pass *tp, int ty, tile_pre *out)
+{
+    const mw_wave_scope sc = wave_scope(tp, ty);
+    const int tiles_x = tp->tiles_x;
     size_t ndone = 0;
-    for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++) ndone += (size_t)tp->pre[i].n;
+    for (int i = sc.ty0 * tiles_x; i < (ty + 1) * tiles_x; i++) ndone += (size_t)tp->pre[i].n;
     int64_t *done = malloc((ndone ? ndone : 1) * sizeof *done);
     if (!done) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     ndone = 0;
-    for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++)
+    for (int i = sc.ty0 * tiles_x; i < (ty + 1) * tiles_x; i++)
         for (int j = 0; j < tp->pre[i].n; j++) done[ndone++] = tp->pre[i].items[j].seed;
     qsort(done, ndone, sizeof *done, mw_cmp_seed);
     mw_site_acc *found = NULL;
-    int n = 0;
-    mw_status st = mw_wave_sites_find(tp->s, tp->tiles, tiles_x, tp->tiles_y, ty, done, (int)ndone, &found, &n);
+    int n = 0, open_top = INT_MAX;
+    mw_status st = mw_wave_sites_find(tp->s, tp->tiles, tiles_x, tp->tiles_y, &sc, done, (int)ndone, &found, &n,
+                                      &open_top);
     free(done);
     if (st == MW_OK && n > 0 && !(out->items = calloc((size_t)n, sizeof *out->items)))
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -130,6 +148,9 @@ static mw_status wave_sites(const tile_pass *tp, int ty, tile_pre *out)
     }
     if (st == MW_OK) out->n = n;
     free(found);
+    /* Released blocks are gone: the row only moves down. */
+    const int next_top = (ty + 1) * tp->ts - tp->halo, want = open_top < next_top ? open_top : next_top;
+    if (tp->slow && want > tp->keep_row) tp->keep_row = want;
     return st;
 }
 
@@ -165,23 +186,38 @@ static void copy_core(const mw_window *w, mw_rect core, int wave_y0, int width, 
     }
 }
 
-/* Wave @p ty reads one strip of the grid with the halo; the two strips
- * above stay decoded: the previous wave's sites, measured in this wave's
- * stage 0, lie in them (wave_sites.c). Wave tiles_y only measures the last
- * wave's sites. */
+/* Wave @p ty reads one strip of the grid with the halo, and the windows of
+ * the previous wave's sites, measured in this wave's stage 0 (wave_sites.c).
+ * Without slow blocks the strip takes in the two tile rows above, where
+ * those windows lie; with slow blocks every held block from keep_row down
+ * stays instead (plan step 2c). Wave tiles_y only measures the last wave's
+ * sites. */
 static mw_status plan_wave(void *arg, int ty, mw_wave *wave)
 {
     tile_pass *tp = arg;
     const mw_grid *g = tp->s->grid;
     const int has_tiles = ty < tp->tiles_y, ts = tp->ts;
+    const tile_pre *prev = ty > 0 ? &tp->wave[ty - 1] : NULL;
     tp->ty = ty;
-    const int ty0 = ty > 1 ? ty - 2 : 0, ty1 = has_tiles ? ty : tp->tiles_y - 1;
+    const int nrects = 1 + (prev ? prev->n : 0);
+    if (nrects > tp->rects_cap) {
+        mw_rect *r = realloc(tp->rects, (size_t)nrects * sizeof *r);
+        if (!r) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+        tp->rects = r;
+        tp->rects_cap = nrects;
+    }
+    const int ty0 = tp->slow ? ty : ty > 1 ? ty - 2 : 0, ty1 = has_tiles ? ty : tp->tiles_y - 1;
     const mw_rect all = {0, 0, g->width, g->height};
-    tp->strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty1 - ty0 + 1) * ts}, tp->halo),
-                                  all);
-    wave->rects = &tp->strip;
-    wave->nrects = 1;
-    wave->jobs[0] = ty > 0 ? tp->wave[ty - 1].n : 0;
+    tp->rects[0] = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty1 - ty0 + 1) * ts}, tp->halo),
+                                     all);
+    if (tp->slow && !has_tiles) tp->rects[0] = (mw_rect){0, 0, 0, 0};
+    for (int i = 1; i < nrects; i++) tp->rects[i] = mw_site_window_of(tp->s, &prev->items[i - 1].acc);
+    tp->keep = mw_rect_intersect((mw_rect){0, tp->keep_row, g->width, g->height - tp->keep_row}, all);
+    wave->rects = tp->rects;
+    wave->nrects = nrects;
+    wave->keep = tp->slow ? &tp->keep : NULL;
+    wave->nkeep = tp->slow;
+    wave->jobs[0] = prev ? prev->n : 0;
     wave->jobs[1] = has_tiles ? tp->tiles_x : 0;
     wave->last = !has_tiles;
     return MW_OK;
@@ -297,6 +333,7 @@ static void tile_pass_free(tile_pass *tp)
         for (size_t i = 0; i < (size_t)tp->tiles_x * tp->tiles_y; i++) mw_tile_sites_destroy(tp->tiles[i]);
     free(tp->tiles);
     free(tp->counts);
+    free(tp->rects);
     for (int j = 0; j < 2; j++) {
         free(tp->rowbuf[j].cls);
         for (int k = 0; k < 4; k++) free(tp->rowbuf[j].d[k]);
@@ -333,6 +370,12 @@ mw_status mw_tile_pass(const mw_scan_setup *s, mw_pool *pool, double p0, double 
     const mw_grid *g = s->grid;
     tile_pass tp = {.s = s, .out = out, .ts = s->opt->tile_size, .pending = -1, .p0 = p0, .p1 = p1,
                     .halo = s->site_halo > s->radius ? s->site_halo : s->radius};
+    if ((tp.slow = mw_pool_slow_blocks(pool))) {
+        int bx, by, bx2, by2;
+        mw_scene_block_size(s->after, g, &bx, &by);
+        mw_scene_block_size(s->before, g, &bx2, &by2);
+        tp.keep_cap = by > by2 ? by : by2;
+    }
     tp.tiles_x = (g->width + tp.ts - 1) / tp.ts;
     tp.tiles_y = (g->height + tp.ts - 1) / tp.ts;
     tp.nthreads = mw_pool_threads(pool);

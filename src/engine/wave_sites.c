@@ -5,18 +5,22 @@
  *
  * General plan
  *  1. Merge (mw_sites_merge) the tiles of the wave's tile row and of the
- *     row above: a site lying in these two rows and joined to nothing
- *     outside them comes out with the accumulators the final merge gives
- *     it (integer sums, min/max: the order of the pieces does not matter).
- *  2. A site is joined to nothing outside the two rows when no disturbance
+ *     rows above it whose blocks are still held (the row above; further up
+ *     while the tile pass keeps slow blocks, tile_pass.c): a site lying in
+ *     these rows and joined to nothing outside them comes out with the
+ *     accumulators the final merge gives it (integer sums, min/max: the
+ *     order of the pieces does not matter).
+ *  2. A site is joined to nothing outside the rows when no disturbance
  *     pixel outside can touch its dilated mask: two pixels are joined
  *     through the dilation (square of radius r, 8-connectivity) only when
  *     their rows differ by at most 2 r + 1. So: its last row + 2 r + 2 is
  *     still inside the wave's tile row (or the wave is the last one), and
- *     its first row - 2 r - 2 is still inside the row above (or that row is
- *     the grid's first). A site passing the bottom test in the previous
- *     wave was taken then: each site is taken once, in the first wave
- *     where it is complete.
+ *     its first row - 2 r - 2 is still inside the first row merged (or that
+ *     row is the grid's first). Its window must also start where the blocks
+ *     are held. A site passing the bottom test in an earlier wave was taken
+ *     then: each site is taken once, in the first wave where it is
+ *     complete. The sites that may still grow downwards give the first row
+ *     the tile pass should keep for them.
  *  3. Sites a tile measured itself (standalone, given as sorted seeds) and
  *     sites whose window is too large are left out. Whatever is left out
  *     or fails a test goes to the site pass as before; the site pass also
@@ -25,6 +29,7 @@
  */
 #include "mw_scan_internal.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,15 +42,25 @@ int mw_cmp_seed(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Site @p a of the merge may still come from above the merged rows or
+ * reach above the held blocks: the site pass measures it. */
+static int from_above(const mw_scan_setup *s, const mw_wave_scope *sc, const mw_site_acc *a)
+{
+    const int reach = 2 * s->radius + 2;
+    if (sc->ty0 > 0 && a->y0 - reach < sc->ty0 * s->opt->tile_size) return 1;
+    return mw_site_window_of(s, a).y < sc->held_top;
+}
+
 mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
-                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n)
+                             const mw_wave_scope *sc, const int64_t *done, int ndone, mw_site_acc **out, int *n,
+                             int *open_top)
 {
     *out = NULL;
     *n = 0;
-    const int ts = s->opt->tile_size, reach = 2 * s->radius + 2;
-    const int ty0 = ty > 0 ? ty - 1 : 0;
+    *open_top = INT_MAX;
+    const int ts = s->opt->tile_size, reach = 2 * s->radius + 2, ty = sc->ty;
     mw_site_list *list = NULL;
-    mw_status st = mw_sites_merge(tiles + (size_t)ty0 * tiles_x, tiles_x, ty - ty0 + 1, s->min_pixels, &list);
+    mw_status st = mw_sites_merge(tiles + (size_t)sc->ty0 * tiles_x, tiles_x, ty - sc->ty0 + 1, s->min_pixels, &list);
     if (st != MW_OK) return st;
     mw_site_acc *sel = malloc((list->count > 0 ? (size_t)list->count : 1) * sizeof *sel);
     if (!sel) {
@@ -53,16 +68,19 @@ mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles
         return mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
     const int last = ty == tiles_y - 1;
-    const int row_end = (ty + 1) * ts, row_start = ty * ts, top = ty0 * ts;
+    const int row_end = (ty + 1) * ts, row_start = ty * ts;
     int k = 0;
     for (int i = 0; i < list->count; i++) {
         const mw_site_acc *a = &list->sites[i];
-        if (!last && a->y1 + reach >= row_end) continue;       /* may go on below */
-        if (ty > 0 && a->y1 + reach < row_start) continue;     /* complete already: the previous wave's */
-        if (ty0 > 0 && a->y0 - reach < top) continue;          /* may come from above: site pass */
-        if (ndone && bsearch(&a->seed, done, (size_t)ndone, sizeof *done, mw_cmp_seed)) continue;
+        if (from_above(s, sc, a)) continue;
         mw_rect w = mw_site_window_of(s, a);
         if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) continue;  /* the site pass reports it */
+        if (!last && a->y1 + reach >= row_end) {                  /* may go on below */
+            if (w.y >= sc->keep_floor && w.y < *open_top) *open_top = w.y;
+            continue;
+        }
+        if (ty > 0 && a->y1 + reach < row_start) continue;     /* complete already: an earlier wave's */
+        if (ndone && bsearch(&a->seed, done, (size_t)ndone, sizeof *done, mw_cmp_seed)) continue;
         sel[k++] = *a;
     }
     mw_site_list_destroy(list);

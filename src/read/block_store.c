@@ -6,7 +6,10 @@
  *     block id (NULL: not held). Files GDAL reads have no array.
  *  2. plan(): mark the blocks the rectangles need, release the others into
  *     a pool of buffers, list the missing ones as jobs and give each a
- *     buffer now, so the parallel fill() takes no lock.
+ *     buffer now, so the parallel fill() takes no lock. Blocks under the
+ *     "keep" rectangles stay when held but are not decoded: a pass that
+ *     will read them later spares a second decode (a JPEG 2000 tile costs
+ *     far more to decode again than a 256 px GeoTIFF block).
  *  3. fill(i): decode job i with the calling thread's own libtiff handle;
  *     the block becomes visible to readers after the parallel region's
  *     barrier.
@@ -32,7 +35,7 @@
 
 typedef struct store_file {
     void **blk;         /* per block id: decoded block or NULL; NULL array: not a libtiff file */
-    uint8_t *need;      /* per block id, planning scratch */
+    uint8_t *need;      /* per block id, planning scratch: 0, NEED_READ or NEED_KEEP */
     uint32_t nblocks;
     size_t block_bytes;
 } store_file;
@@ -44,6 +47,7 @@ typedef struct store_job {
 } store_job;
 
 enum { SLAB_BUFFERS = 32 };
+enum { NEED_READ = 1, NEED_KEEP = 2 };
 
 struct mw_block_store {
     const mw_scene_reader *tmpl;   /* band geometry and file order */
@@ -54,6 +58,7 @@ struct mw_block_store {
     void **pool;                   /* released block buffers, for reuse */
     int npool, pool_cap;
     size_t buf_bytes;              /* every buffer: the largest block, rounded to 64 */
+    int slow;                      /* some file's blocks are decoded through GDAL's driver */
     void **slabs;
     int nslabs, slabs_cap;
     int slab_left;                 /* buffers not yet cut from the last slab */
@@ -74,6 +79,7 @@ mw_status mw_block_store_create(const mw_scene_reader *tmpl, mw_block_store **ou
         store_file *f = &s->files[i];
         f->nblocks = l->nblocks;
         f->block_bytes = l->block_bytes;
+        s->slow |= l->slow;
         size_t b = (l->block_bytes + 63) / 64 * 64;
         if (b > s->buf_bytes) s->buf_bytes = b;
         if (!(f->blk = calloc(l->nblocks, sizeof *f->blk)) || !(f->need = calloc(l->nblocks, 1))) {
@@ -133,17 +139,10 @@ static void *buffer_get(mw_block_store *s)
     return (char *)s->slabs[s->nslabs - 1] + s->buf_bytes * (size_t)(SLAB_BUFFERS - s->slab_left--);
 }
 
-mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, int *todo)
+/* Mark with @p value the blocks every band read over @p rects touches. */
+static void mark(mw_block_store *s, const mw_rect *rects, int n, uint8_t value)
 {
     const mw_scene_reader *r = s->tmpl;
-    *todo = 0;
-    /* Buffers of jobs a failed fill left behind go back to the pool. */
-    for (int j = 0; j < s->njobs; j++)
-        if (s->jobs[j].buf) pool_put(s, s->jobs[j].buf);
-    s->njobs = 0;
-    for (int i = 0; i < s->nfiles; i++)
-        if (s->files[i].need) memset(s->files[i].need, 0, s->files[i].nblocks);
-    /* 1. Mark the blocks every band read over the rectangles touches. */
     for (int role = 0; role < MW_BAND_ROLE_COUNT; role++) {
         for (int j = 0; j < n; j++) {
             int file, band;
@@ -155,9 +154,29 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
             if (mw_rect_is_empty(in)) continue;
             for (int by = in.y / l->bh; by <= (in.y + in.h - 1) / l->bh; by++)
                 for (int bx = in.x / l->bw; bx <= (in.x + in.w - 1) / l->bw; bx++)
-                    s->files[file].need[mw_tiff_block_id(l, band, bx, by)] = 1;
+                    s->files[file].need[mw_tiff_block_id(l, band, bx, by)] = value;
         }
     }
+}
+
+mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, int *todo)
+{
+    return mw_block_store_plan_keep(s, rects, n, NULL, 0, todo);
+}
+
+mw_status mw_block_store_plan_keep(mw_block_store *s, const mw_rect *rects, int n, const mw_rect *keep, int nkeep,
+                                   int *todo)
+{
+    *todo = 0;
+    /* Buffers of jobs a failed fill left behind go back to the pool. */
+    for (int j = 0; j < s->njobs; j++)
+        if (s->jobs[j].buf) pool_put(s, s->jobs[j].buf);
+    s->njobs = 0;
+    for (int i = 0; i < s->nfiles; i++)
+        if (s->files[i].need) memset(s->files[i].need, 0, s->files[i].nblocks);
+    /* 1. Mark the blocks to keep if held, then those to read (read wins). */
+    mark(s, keep, nkeep, NEED_KEEP);
+    mark(s, rects, n, NEED_READ);
     /* 2. Release what is not needed any more; list what is missing. */
     for (int i = 0; i < s->nfiles; i++) {
         store_file *f = &s->files[i];
@@ -166,7 +185,7 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
             if (f->blk[id] && !f->need[id]) {
                 pool_put(s, f->blk[id]);
                 f->blk[id] = NULL;
-            } else if (!f->blk[id] && f->need[id]) {
+            } else if (!f->blk[id] && f->need[id] == NEED_READ) {
                 if (!room_for_one(&s->jobs, s->njobs, &s->jobs_cap, sizeof *s->jobs, 256))
                     return mw_error_set(MW_ERR_NOMEM, "out of memory");
                 s->jobs[s->njobs++] = (store_job){i, id, NULL};
@@ -178,7 +197,7 @@ mw_status mw_block_store_plan(mw_block_store *s, const mw_rect *rects, int n, in
         if (!(s->jobs[j].buf = buffer_get(s))) return mw_error_set(MW_ERR_NOMEM, "out of memory for blocks");
     /* A store with nothing needed gives its memory back: every buffer is
      * in the pool now. */
-    if (n == 0) {
+    if (n == 0 && nkeep == 0) {
         for (int k = 0; k < s->nslabs; k++) free(s->slabs[k]);
         s->nslabs = 0;
         s->slab_left = 0;
@@ -199,6 +218,8 @@ mw_status mw_block_store_fill(mw_block_store *s, mw_scene_reader *reader, int i)
     j->buf = NULL;
     return MW_OK;
 }
+
+int mw_block_store_slow(const mw_block_store *s) { return s->slow; }
 
 const void *mw_block_store_lookup(const mw_block_store *s, int file, uint32_t id)
 {

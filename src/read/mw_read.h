@@ -57,7 +57,8 @@ void mw_scene_block_size(const mw_scene *scene, const mw_grid *grid, int *bx, in
  *   barrier every reader that uses the store reads those blocks from it.
  * Planning releases the blocks the new rectangles do not touch (their
  * buffers are reused), so memory follows the rectangles, not the scene;
- * plan(NULL, 0) empties the store. A reader falls back to its own small
+ * plan(NULL, 0) empties the store; plan_keep() also keeps the held blocks
+ * of other rectangles (a later pass reads them). A reader falls back to its own small
  * cache for blocks not in the store. Not thread-safe except fill() on
  * distinct jobs.
  */
@@ -68,6 +69,14 @@ mw_status mw_block_store_create(const mw_scene_reader *tmpl, mw_block_store **ou
 void mw_block_store_destroy(mw_block_store *store);
 /** Keep/decode the blocks that reads of @p rects (target grid) touch; *todo = jobs to fill. */
 mw_status mw_block_store_plan(mw_block_store *store, const mw_rect *rects, int n, int *todo);
+/** The same, and the blocks held that @p keep touches stay (not decoded when missing). */
+mw_status mw_block_store_plan_keep(mw_block_store *store, const mw_rect *rects, int n, const mw_rect *keep, int nkeep,
+                                   int *todo);
+/**
+ * 1 when some file's blocks are decoded through GDAL's driver (JPEG 2000:
+ * a 1024 px tile, costly to decode a second time, worth keeping).
+ */
+int mw_block_store_slow(const mw_block_store *store);
 /** Decode job @p i with the calling thread's @p reader (of the same scene). */
 mw_status mw_block_store_fill(mw_block_store *store, mw_scene_reader *reader, int i);
 /** Let @p reader look blocks up in @p store first (NULL: stop). */

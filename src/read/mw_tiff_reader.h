@@ -42,6 +42,7 @@ typedef struct mw_tiff_layout {
     mw_tiff_type type;
     size_t block_bytes;      /**< bytes of one decoded block */
     uint32_t nblocks;        /**< all blocks of all planes */
+    int slow;                /**< decoded through GDAL's driver (JPEG 2000 tiles), not libtiff */
 } mw_tiff_layout;
 
 /**

@@ -132,7 +132,7 @@ static mw_tiff_file *open_gdal_blocks(const char *name, GDALDatasetH ds)
         if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != gt || w2 != bw || h2 != bh) return NULL;
     }
     mw_tiff_layout l = {.width = GDALGetRasterXSize(ds), .height = GDALGetRasterYSize(ds), .bw = bw, .bh = bh,
-                        .spp = 1, .separate = 1, .nbands = nb};
+                        .spp = 1, .separate = 1, .nbands = nb, .slow = 1};
     if (gt == GDT_Byte) l.type = MW_TIFF_U8;
     else if (gt == GDT_UInt16) l.type = MW_TIFF_U16;
     else if (gt == GDT_Int16) l.type = MW_TIFF_I16;
