@@ -210,11 +210,13 @@ static mw_status plan_wave(void *arg, int ty, mw_wave *wave)
     const mw_rect all = {0, 0, g->width, g->height};
     tp->rects[0] = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty1 - ty0 + 1) * ts}, tp->halo),
                                      all);
-    if (tp->slow && !has_tiles) tp->rects[0] = (mw_rect){0, 0, 0, 0};
     for (int i = 1; i < nrects; i++) tp->rects[i] = mw_site_window_of(tp->s, &prev->items[i - 1].acc);
     tp->keep = mw_rect_intersect((mw_rect){0, tp->keep_row, g->width, g->height - tp->keep_row}, all);
-    wave->rects = tp->rects;
-    wave->nrects = nrects;
+    /* With slow blocks the last wave reads its windows only (an empty
+     * strip would still touch the blocks an upsampled band reads around it). */
+    const int no_strip = tp->slow && !has_tiles;
+    wave->rects = tp->rects + no_strip;
+    wave->nrects = nrects - no_strip;
     wave->keep = tp->slow ? &tp->keep : NULL;
     wave->nkeep = tp->slow;
     wave->jobs[0] = prev ? prev->n : 0;
@@ -374,7 +376,11 @@ mw_status mw_tile_pass(const mw_scan_setup *s, mw_pool *pool, double p0, double 
         int bx, by, bx2, by2;
         mw_scene_block_size(s->after, g, &bx, &by);
         mw_scene_block_size(s->before, g, &bx2, &by2);
-        tp.keep_cap = by > by2 ? by : by2;
+        /* The rows kept for a growing site and the next strip together
+         * span at most two block rows: they touch three at most, as the
+         * strip of three tile rows (below) did. */
+        const int strip_h = tp.ts + 2 * tp.halo, two_rows = 2 * (by > by2 ? by : by2);
+        tp.keep_cap = two_rows > strip_h ? two_rows - strip_h : 0;
     }
     tp.tiles_x = (g->width + tp.ts - 1) / tp.ts;
     tp.tiles_y = (g->height + tp.ts - 1) / tp.ts;
