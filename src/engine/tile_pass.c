@@ -26,7 +26,21 @@
  *     decoded, in the next wave's decode loop (one barrier less per wave;
  *     an extra iteration after the last wave does the last ones): a wave
  *     decodes its strip with a margin of site_halo and keeps the two
- *     strips above. The site pass measures what is left.
+ *     strips above; it also plans those sites' windows. The site pass
+ *     measures what is left.
+ *  2c. Slow blocks (JPEG 2000: a 1024 px tile, 16 times the pixels of a
+ *     256 px DEFLATE block and each far slower to decode;
+ *     mw_pool_slow_blocks): the strip is the wave's own tile row, and
+ *     every held block from keep_row down stays (the wave's keep
+ *     rectangle). The tiles the shift pass decoded wait there for the
+ *     strip to reach them; rows above the strip stay while a site that
+ *     may still grow downwards has its window there, so that wave_sites
+ *     can measure it from held blocks once it is complete (merging the
+ *     tile rows from keep_row down). Kept rows and strip together span two
+ *     block rows at most (keep_cap): they touch three at most, as the
+ *     strip of 2b does; a site reaching higher goes to the site pass.
+ *     Each tile is so decoded once per scan. Which sites are measured
+ *     early changes no byte (the site pass checks each against the merge).
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
  *     previous wave's rows (compression included) at the start of the next
  *     wave (the pool's overlap job), while the other threads decode and
