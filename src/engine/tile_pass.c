@@ -36,9 +36,9 @@
  *     strip to reach them; rows above the strip stay while a site that
  *     may still grow downwards has its window there, so that wave_sites
  *     can measure it from held blocks once it is complete (merging the
- *     tile rows from keep_row down). Kept rows and strip together span two
- *     block rows at most (keep_cap): they touch three at most, as the
- *     strip of 2b does; a site reaching higher goes to the site pass.
+ *     tile rows from keep_row down). Kept rows and strip together touch
+ *     two rows of blocks at most (keep_floor), where the strip of 2b can
+ *     touch three; a site reaching higher goes to the site pass.
  *     Each tile is so decoded once per scan. Which sites are measured
  *     early changes no byte (the site pass checks each against the merge).
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
@@ -89,7 +89,7 @@ typedef struct tile_pass {
     int rects_cap;
     int slow;                                /* slow blocks (JPEG 2000): keep them, see plan step 2c */
     int keep_row;                            /* slow: blocks from this grid row down stay held */
-    int keep_cap;                            /* slow: rows kept above the strip for a growing site, at most */
+    int block_rows;                          /* slow: height of a block in grid rows (keep_floor) */
     mw_rect keep;
     double p0, p1;
 } tile_pass;
@@ -125,13 +125,26 @@ static mw_status premeasure(const mw_scan_setup *s, mw_worker *wk, const mw_tile
     return st;
 }
 
+/* With slow blocks: the highest row wave @p ty + 1 may keep for a growing
+ * site. Kept rows and that wave's strip touch two rows of blocks at most
+ * (the strip's, and the row above when the strip lies in one): less than
+ * the three the strip of three tile rows (plan step 2b) can touch. Blocks
+ * are taken to start at grid row 0, as a .SAFE's do: this bounds memory,
+ * never what is read. */
+static int keep_floor(const tile_pass *tp, int ty)
+{
+    const int bh = tp->block_rows, h = tp->s->grid->height;
+    const int top = (ty + 1) * tp->ts - tp->halo, bottom = (ty + 2) * tp->ts + tp->halo - 1;
+    const int first = (top > 0 ? top : 0) / bh, last = (bottom < h ? bottom : h - 1) / bh;
+    return (last > first ? first : first - 1) * bh;
+}
+
 /* The tile rows wave @p ty merges and the blocks it holds (plan step 2c). */
 static mw_wave_scope wave_scope(const tile_pass *tp, int ty)
 {
     if (!tp->slow) return (mw_wave_scope){.ty = ty, .ty0 = ty > 0 ? ty - 1 : 0, .held_top = 0, .keep_floor = 0};
-    const int next_top = (ty + 1) * tp->ts - tp->halo;
     return (mw_wave_scope){.ty = ty, .ty0 = tp->keep_row / tp->ts, .held_top = tp->keep_row,
-                           .keep_floor = next_top - tp->keep_cap};
+                           .keep_floor = keep_floor(tp, ty)};
 }
 
 /* The sites complete after wave @p ty that no tile measured (wave_sites.c),
@@ -390,11 +403,7 @@ mw_status mw_tile_pass(const mw_scan_setup *s, mw_pool *pool, double p0, double 
         int bx, by, bx2, by2;
         mw_scene_block_size(s->after, g, &bx, &by);
         mw_scene_block_size(s->before, g, &bx2, &by2);
-        /* The rows kept for a growing site and the next strip together
-         * span at most two block rows: they touch three at most, as the
-         * strip of three tile rows (below) did. */
-        const int strip_h = tp.ts + 2 * tp.halo, two_rows = 2 * (by > by2 ? by : by2);
-        tp.keep_cap = two_rows > strip_h ? two_rows - strip_h : 0;
+        tp.block_rows = by > by2 ? by : by2;
     }
     tp.tiles_x = (g->width + tp.ts - 1) / tp.ts;
     tp.tiles_y = (g->height + tp.ts - 1) / tp.ts;
