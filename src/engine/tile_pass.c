@@ -37,8 +37,8 @@
  *     may still grow downwards has its window there, so that wave_sites
  *     can measure it from held blocks once it is complete (merging the
  *     tile rows from keep_row down). Kept rows and strip together touch
- *     two rows of blocks at most (keep_floor), where the strip of 2b can
- *     touch three; a site reaching higher goes to the site pass.
+ *     three rows of blocks at most (keep_floor), as the strip of 2b can;
+ *     a site reaching higher goes to the site pass.
  *     Each tile is so decoded once per scan. Which sites are measured
  *     early changes no byte (the site pass checks each against the merge).
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
@@ -126,17 +126,16 @@ static mw_status premeasure(const mw_scan_setup *s, mw_worker *wk, const mw_tile
 }
 
 /* With slow blocks: the highest row wave @p ty + 1 may keep for a growing
- * site. Kept rows and that wave's strip touch two rows of blocks at most
- * (the strip's, and the row above when the strip lies in one): less than
- * the three the strip of three tile rows (plan step 2b) can touch. Blocks
- * are taken to start at grid row 0, as a .SAFE's do: this bounds memory,
- * never what is read. */
+ * site. Kept rows and that wave's strip touch three rows of blocks at
+ * most, as the strip of three tile rows (plan step 2b) can: a tall site
+ * (a 1046 px window on the bench's .SAFE) straddles three 1024 px rows.
+ * Blocks are taken to start at grid row 0, as a .SAFE's do: this bounds
+ * memory, never what is read. */
 static int keep_floor(const tile_pass *tp, int ty)
 {
     const int bh = tp->block_rows, h = tp->s->grid->height;
-    const int top = (ty + 1) * tp->ts - tp->halo, bottom = (ty + 2) * tp->ts + tp->halo - 1;
-    const int first = (top > 0 ? top : 0) / bh, last = (bottom < h ? bottom : h - 1) / bh;
-    return (last > first ? first : first - 1) * bh;
+    const int bottom = (ty + 2) * tp->ts + tp->halo - 1;
+    return ((bottom < h ? bottom : h - 1) / bh - 2) * bh;
 }
 
 /* The tile rows wave @p ty merges and the blocks it holds (plan step 2c). */
