@@ -48,8 +48,9 @@ void mw_lineage_params_default(mw_lineage_params *p)
     p->min_piece_ha = 0.25;
     p->new_min_ha = 0.5;
     p->held_grows = 1;
-    const char *t = getenv("MW_LTUNE"); /* TUNE-TEMP */
-    if (t) sscanf(t, "%lf,%lf,%lf,%d", &p->close_m, &p->open_m, &p->min_piece_ha, &p->held_grows); /* TUNE-TEMP */
+    p->held_water_ha = 0.5;
+    p->water_over_rise = 3.0;
+    p->held_inside_share = 0.5;
 }
 
 static int uf_find(int *parent, int i)
@@ -107,6 +108,7 @@ typedef struct pieces {
     int n;
     int *det;             /* the detection each piece comes from */
     OGRGeometryH *g;      /* lon/lat */
+    uint8_t *widen;       /* 0: work inside a site (rule 3): makes it persisting, never widens it */
 } pieces;
 
 static void pieces_free(pieces *pc)
@@ -114,10 +116,12 @@ static void pieces_free(pieces *pc)
     for (int q = 0; q < pc->n; q++) OGR_G_DestroyGeometry(pc->g[q]);
     free(pc->det);
     free(pc->g);
+    free(pc->widen);
 }
 
 /* Add the polygons of @p core (taken) from detection @p j that reach the size. */
-static mw_status pieces_add(pieces *pc, int *cap, OGRGeometryH core, int j, const mw_lineage_params *p)
+static mw_status pieces_add(pieces *pc, int *cap, OGRGeometryH core, int j, int widen,
+                            const mw_lineage_params *p)
 {
     int multi = wkbFlatten(OGR_G_GetGeometryType(core)) == wkbMultiPolygon;
     int m = multi ? OGR_G_GetGeometryCount(core) : 1;
@@ -128,7 +132,7 @@ static mw_status pieces_add(pieces *pc, int *cap, OGRGeometryH core, int j, cons
             st = mw_error_set(MW_ERR_NOMEM, "out of memory");
             break;
         }
-        if (mw_geodesic_area_m2(g) < p->min_piece_ha * 1e4) {
+        if (widen && mw_geodesic_area_m2(g) < p->min_piece_ha * 1e4) {
             OGR_G_DestroyGeometry(g);
             continue;
         }
@@ -138,7 +142,9 @@ static mw_status pieces_add(pieces *pc, int *cap, OGRGeometryH core, int j, cons
             if (d) pc->det = d;
             OGRGeometryH *gg = d ? realloc(pc->g, (size_t)c * sizeof *gg) : NULL;
             if (gg) pc->g = gg;
-            if (!d || !gg) {
+            uint8_t *w = gg ? realloc(pc->widen, (size_t)c) : NULL;
+            if (w) pc->widen = w;
+            if (!d || !gg || !w) {
                 OGR_G_DestroyGeometry(g);
                 st = mw_error_set(MW_ERR_NOMEM, "out of memory");
                 break;
@@ -146,28 +152,50 @@ static mw_status pieces_add(pieces *pc, int *cap, OGRGeometryH core, int j, cons
             *cap = c;
         }
         pc->det[pc->n] = j;
+        pc->widen[pc->n] = (uint8_t)widen;
         pc->g[pc->n++] = g;
     }
     OGR_G_DestroyGeometry(core);
     return st;
 }
 
-static mw_status make_pieces(const mw_alert *det, int ndet, const mw_lineage_params *p, pieces *pc)
+/* Ponds dug or worked inside a site (rule 3): new water (clear or turbid)
+ * of at least p->held_water_ha, at least p->water_over_rise times the area
+ * where standing water only turned more turbid (old ponds changing colour
+ * and noise in them), and at least p->held_inside_share of the detection
+ * inside the earlier outline @p old. */
+static int works_inside(const mw_alert *a, OGRGeometryH old, const mw_lineage_params *p)
+{
+    const mw_site_features *f = &a->features;
+    double w = (isfinite(f->new_water_ha) ? f->new_water_ha : 0) + (isfinite(f->turbid_water_ha) ? f->turbid_water_ha : 0);
+    double rise = isfinite(f->turbidity_rise_ha) ? f->turbidity_rise_ha : 0;
+    return w >= p->held_water_ha && w >= p->water_over_rise * rise &&
+           mw_lineage_inside_share(a->geometry, old) >= p->held_inside_share;
+}
+
+static mw_status make_pieces(mw_prev_set *prev, const mw_alert *det, int ndet, const mw_lineage_params *p,
+                             pieces *pc)
 {
     memset(pc, 0, sizeof *pc);
     int cap = 0;
     for (int j = 0; j < ndet; j++) {
+        if (!det[j].geometry) continue;
         OGRGeometryH core = mw_lineage_core(det[j].geometry, p->close_m, p->open_m);
-        if (!core) continue;
-        mw_status st = pieces_add(pc, &cap, core, j, p);
+        mw_status st = core ? pieces_add(pc, &cap, core, j, 1, p) : MW_OK;
+        for (int i = 0; i < mw_prev_count(prev) && st == MW_OK; i++)
+            if (near_env(mw_prev_geometry(prev, i), det[j].geometry, 0) &&
+                works_inside(&det[j], mw_prev_geometry(prev, i), p)) {
+                st = pieces_add(pc, &cap, OGR_G_Clone(det[j].geometry), j, 0, p);
+                break;
+            }
         if (st != MW_OK) return st;
     }
     return MW_OK;
 }
 
 /* Pieces within p->link_distance_m of an earlier site's core (rule 2). */
-static void link_all(mw_prev_set *prev, OGRGeometryH *pcore, const pieces *pc, const mw_lineage_params *p,
-                     int *parent)
+static void link_all(mw_prev_set *prev, OGRGeometryH *pcore, const mw_alert *det, const pieces *pc,
+                     const mw_lineage_params *p, int *parent)
 {
     const double dist_m = p->link_distance_m;
     const int np = mw_prev_count(prev);
@@ -179,9 +207,14 @@ static void link_all(mw_prev_set *prev, OGRGeometryH *pcore, const pieces *pc, c
         double lat = fmax(fabs(e.MinY), fabs(e.MaxY));
         double deg = dist_m / (111320.0 * fmax(cos(lat * M_PI / 180.0), 0.01)) * 1.01 + 1e-9;
         for (int q = 0; q < pc->n; q++)
-            if (near_env(g, pc->g[q], deg) && mw_lineage_distance_m(g, pc->g[q]) <= dist_m)
+            if (pc->widen[q] && near_env(g, pc->g[q], deg) && mw_lineage_distance_m(g, pc->g[q]) <= dist_m)
                 uf_union(parent, i, np + q);
     }
+    for (int q = 0; q < pc->n; q++)
+        for (int i = 0; i < np && !pc->widen[q]; i++)
+            if (near_env(mw_prev_geometry(prev, i), pc->g[q], 0) &&
+                works_inside(&det[pc->det[q]], mw_prev_geometry(prev, i), p))
+                uf_union(parent, i, np + q);
 }
 
 /* A deep copy of detection @p a (lineage and added properties left out). */
@@ -233,7 +266,7 @@ static mw_status continue_site(mw_prev_set *prev, const int *olds, int no, const
     }
     now = before ? OGR_G_Clone(before) : NULL;
     for (int k = 0; k < nq && ok && now; k++) {
-        if (held[pc->det[qs[k]]] && !p->held_grows) continue;
+        if (!pc->widen[qs[k]] || (held[pc->det[qs[k]]] && !p->held_grows)) continue;
         OGRGeometryH u = mw_lineage_union(now, pc->g[qs[k]]);
         OGR_G_DestroyGeometry(now);
         now = u;
@@ -331,7 +364,7 @@ static mw_status start_rest(const mw_alert *det, int j, const pieces *pc, int *p
     *made = 0;
     OGRGeometryH rest = NULL;
     for (int q = 0; q < pc->n; q++) {
-        if (pc->det[q] != j || uf_find(parent, np + q) < np) continue;
+        if (pc->det[q] != j || !pc->widen[q] || uf_find(parent, np + q) < np) continue;
         OGRGeometryH u = mw_lineage_union(rest, pc->g[q]);
         if (rest) OGR_G_DestroyGeometry(rest);
         if (!(rest = u)) return mw_error_set(MW_ERR_GEOMETRY, "cannot join the pieces of a detection");
@@ -363,7 +396,7 @@ static int shimmer(mw_prev_set *prev, const mw_alert *a, const pieces *pc, int j
 {
     double core = 0;
     for (int q = 0; q < pc->n; q++)
-        if (pc->det[q] == j) core += mw_geodesic_area_m2(pc->g[q]);
+        if (pc->det[q] == j && pc->widen[q]) core += mw_geodesic_area_m2(pc->g[q]);
     if (core >= p->new_min_ha * 1e4) return 0;
     for (int i = 0; i < mw_prev_count(prev); i++)
         if (mw_lineage_distance_m(mw_prev_geometry(prev, i), a->geometry) <= p->link_distance_m) return 1;
@@ -421,7 +454,7 @@ mw_status mw_lineage_link(mw_prev_set *prev, mw_alert *det, const uint8_t *held,
     *nout = 0;
     const int np = mw_prev_count(prev);
     pieces pc;
-    mw_status st = make_pieces(det, ndet, p, &pc);
+    mw_status st = make_pieces(prev, det, ndet, p, &pc);
     const int nn = np + pc.n;
     /* At most: a continued site per piece, a new site per detection, every earlier site. */
     const int cap = np + pc.n + ndet;
@@ -433,7 +466,7 @@ mw_status mw_lineage_link(mw_prev_set *prev, mw_alert *det, const uint8_t *held,
     if (st == MW_OK) {
         for (int i = 0; i < nn; i++) parent[i] = i;
         for (int i = 0; i < np; i++) pcore[i] = mw_lineage_core(mw_prev_geometry(prev, i), p->close_m, p->open_m);
-        link_all(prev, pcore, &pc, p, parent);
+        link_all(prev, pcore, det, &pc, p, parent);
         st = emit(prev, det, held, ndet, &pc, parent, p, res, &n);
     }
     for (int j = 0; j < ndet; j++) mw_alert_clear(&det[j]);

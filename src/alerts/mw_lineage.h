@@ -57,6 +57,9 @@ typedef struct mw_lineage_params {
     double min_piece_ha;      /**< a core piece smaller than this continues and starts nothing */
     double new_min_ha;        /**< what is left of a detection beyond its known sites starts one from this */
     int held_grows;           /**< 1: held detections widen a footprint too (through their cores) */
+    double held_water_ha;     /**< work inside a site: at least this much new or turbid water, */
+    double water_over_rise;   /**<   this many times the area of turbidity rise in standing water, */
+    double held_inside_share; /**<   and this share of the detection inside the earlier outline */
     const char *date_before, *date_after;   /**< the current pair */
 } mw_lineage_params;
 
