@@ -220,6 +220,11 @@ def generate(seed, size, ndates, out, sensor="sentinel2", start=dt.date(2022, 7,
     """Write ndates scenes <out>/<sensor>_<YYYYMMDD>.tif and <out>/series_truth.json."""
     W, H = size
     res = 10.0 if sensor == "sentinel2" else 30.0
+    if look is not None:
+        # the renderer hazes its second date only, and every date but the
+        # first is rendered as a second date: haze would be a change of the
+        # whole scene at the first step
+        look = dict(look, haze=0.0)
     world, sites, clouds = plan(seed, W * res, H * res, ndates, look=look)
     world.finalize()
     zone, origin = 21, (600000.0, 9200020.0)

@@ -179,7 +179,8 @@ static mw_status make_pieces(mw_prev_set *prev, const mw_alert *det, int ndet, c
     memset(pc, 0, sizeof *pc);
     int cap = 0;
     for (int j = 0; j < ndet; j++) {
-        if (!det[j].geometry) continue;
+        /* Far from every earlier site a detection is new as it is: no core needed. */
+        if (!det[j].geometry || !mw_prev_near(prev, det[j].geometry, p->link_distance_m)) continue;
         OGRGeometryH core = mw_lineage_core(det[j].geometry, p->close_m, p->open_m);
         mw_status st = core ? pieces_add(pc, &cap, core, j, 1, p) : MW_OK;
         for (int i = 0; i < mw_prev_count(prev) && st == MW_OK; i++)

@@ -49,48 +49,6 @@ double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b)
     return d;
 }
 
-/* Inverse of to_local. */
-static void from_local(OGRGeometryH g, double lon0, double lat0)
-{
-    int nsub = OGR_G_GetGeometryCount(g);
-    if (nsub > 0) {
-        for (int i = 0; i < nsub; i++) from_local(OGR_G_GetGeometryRef(g, i), lon0, lat0);
-        return;
-    }
-    double kx = M_PER_DEG_LAT * cos(lat0 * M_PI / 180.0);
-    int n = OGR_G_GetPointCount(g);
-    for (int i = 0; i < n; i++)
-        OGR_G_SetPoint_2D(g, i, OGR_G_GetX(g, i) / kx + lon0, OGR_G_GetY(g, i) / M_PER_DEG_LAT + lat0);
-}
-
-static OGRGeometryH polygons_only(OGRGeometryH g);
-
-/** See mw_lineage.h. */
-OGRGeometryH mw_lineage_core(OGRGeometryH g, double close_m, double open_m)
-{
-    if (!g) return NULL;
-    OGREnvelope e;
-    OGR_G_GetEnvelope(g, &e);
-    double lon0 = (e.MinX + e.MaxX) / 2, lat0 = (e.MinY + e.MaxY) / 2;
-    OGRGeometryH l = OGR_G_Clone(g);
-    if (!l) return NULL;
-    to_local(l, lon0, lat0);
-    /* Closing (dilate, erode) then opening (erode, dilate): the two middle
-     * steps are one erosion. Four segments a quarter circle: the shapes are
-     * pixel outlines, finer curves would only cost time. */
-    OGRGeometryH a = OGR_G_Buffer(l, close_m, 4);
-    OGRGeometryH b = a ? OGR_G_Buffer(a, -(close_m + open_m), 4) : NULL;
-    OGRGeometryH c = b && !OGR_G_IsEmpty(b) ? OGR_G_Buffer(b, open_m, 4) : NULL;
-    OGRGeometryH out = c && !OGR_G_IsEmpty(c) ? polygons_only(c) : NULL;
-    for (OGRGeometryH *q = (OGRGeometryH[]){l, a, b, c}, *end = q + 4; q < end; q++)
-        if (*q) OGR_G_DestroyGeometry(*q);
-    if (out) {
-        from_local(out, lon0, lat0);
-        mw_lineage_fix_winding(out);
-    }
-    return out;
-}
-
 /** See mw_lineage.h. */
 double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m)
 {
@@ -109,19 +67,6 @@ double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m
     for (OGRGeometryH *g = (OGRGeometryH[]){d, o, b, band, dv, core}, *end = g + 6; g < end; g++)
         if (*g) OGR_G_DestroyGeometry(*g);
     return area;
-}
-
-/** See mw_lineage.h. */
-double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old)
-{
-    OGRGeometryH dv = OGR_G_IsValid(det) ? NULL : OGR_G_MakeValid(det);
-    OGRGeometryH ov = OGR_G_IsValid(old) ? NULL : OGR_G_MakeValid(old);
-    OGRGeometryH d = dv ? dv : det, o = ov ? ov : old;
-    OGRGeometryH in = OGR_G_Intersection(d, o);
-    double a = OGR_G_Area(d), share = in && a > 0 ? OGR_G_Area(in) / a : 0.0;
-    for (OGRGeometryH *g = (OGRGeometryH[]){dv, ov, in}, *end = g + 3; g < end; g++)
-        if (*g) OGR_G_DestroyGeometry(*g);
-    return share;
 }
 
 /* Twice the signed area of a ring (shoelace): > 0 counter-clockwise. */

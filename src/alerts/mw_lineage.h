@@ -93,7 +93,7 @@ double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b);
  * an earlier site's edge (co-registration, mixed pixels) is taken away.
  */
 double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m);
-/** Share (0..1) of @p det's area inside @p old (lon/lat outlines; 0 when GEOS cannot tell). */
+/** Share (0..1) of @p det's area inside @p old (lon/lat outlines), counted on 2.5 m cells (lineage_core.c). */
 double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old);
 /**
  * Core of lon/lat outline @p g: closed by @p close_m (fragments of a mosaic
