@@ -17,31 +17,25 @@
 
 #include "core/mw_error.h"
 
+/* The note beside a capture's files: its window and the files' SHA-256. */
+static mw_status write_note(const char *dir, mw_rect r, int cropped, double north, const mw_digest *d)
+{
+    char note[160 + MW_CHIP_NFILES * 96], path[PATH_MAX + 16];
+    int len = snprintf(note, sizeof note, "%d %d %d %d %d %.17g\n", r.x, r.y, r.w, r.h, cropped, north);
+    for (int k = 0; k < MW_CHIP_NFILES; k++)
+        len += snprintf(note + len, sizeof note - (size_t)len, "%s %lld\n", d[k].hex[0] ? d[k].hex : "-", d[k].size);
+    snprintf(path, sizeof path, "%s/.window", dir);
+    return mw_evidence_write_file(path, note, (size_t)len);
+}
+
 mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, const mw_evidence_site *site,
                                    int *stage)
 {
     *stage = 0;
-    /* at most MW_CHIP_WINDOW_MAX a side, centred on the site's box */
-    mw_rect r = site->window;
-    int dx = 0, dy = 0;
-    if (r.w > MW_CHIP_WINDOW_MAX) {
-        int cx = site->bbox.x + site->bbox.w / 2;
-        int x0 = cx - MW_CHIP_WINDOW_MAX / 2;
-        if (x0 < r.x) x0 = r.x;
-        if (x0 + MW_CHIP_WINDOW_MAX > r.x + r.w) x0 = r.x + r.w - MW_CHIP_WINDOW_MAX;
-        dx = x0 - r.x;
-        r.x = x0;
-        r.w = MW_CHIP_WINDOW_MAX;
-    }
-    if (r.h > MW_CHIP_WINDOW_MAX) {
-        int cy = site->bbox.y + site->bbox.h / 2;
-        int y0 = cy - MW_CHIP_WINDOW_MAX / 2;
-        if (y0 < r.y) y0 = r.y;
-        if (y0 + MW_CHIP_WINDOW_MAX > r.y + r.h) y0 = r.y + r.h - MW_CHIP_WINDOW_MAX;
-        dy = y0 - r.y;
-        r.y = y0;
-        r.h = MW_CHIP_WINDOW_MAX;
-    }
+    /* the site's box and a margin, cut from the window in memory */
+    int cropped = 0;
+    const mw_rect r = mw_chip_window(site->bbox, site->window, &cropped);
+    const int dx = r.x - site->window.x, dy = r.y - site->window.y;
     mw_chip_src s = {.r = r, .band_stride = site->band_stride, .cls_stride = site->cls_stride,
                      .cls = site->cls + (size_t)dy * site->cls_stride + dx, .outline = site->outline,
                      .north_angle = site->north_angle};
@@ -55,15 +49,9 @@ mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, 
     snprintf(rel, sizeof rel, ".stage/%d", n);
     mw_status st = mw_evidence_mkdirs(cc->root, rel);
     snprintf(dir, sizeof dir, "%s/%s", cc->root, rel);
-    if (st == MW_OK) st = mw_chip_write(cc, &s, dir);
-    if (st == MW_OK) {
-        /* what the report says about the window, kept beside the chips */
-        char info[160], path[PATH_MAX + 16];
-        int cropped = site->bbox.w > r.w || site->bbox.h > r.h;
-        int len = snprintf(info, sizeof info, "%d %d %d %d %d %.17g\n", r.x, r.y, r.w, r.h, cropped, site->north_angle);
-        snprintf(path, sizeof path, "%s/.window", dir);
-        st = mw_evidence_write_file(path, info, (size_t)len);
-    }
+    mw_digest d[MW_CHIP_NFILES];
+    if (st == MW_OK) st = mw_chip_write(cc, &s, dir, d);
+    if (st == MW_OK) st = write_note(dir, r, cropped, site->north_angle, d);
     if (st == MW_OK) *stage = n;
     return st;
 }
@@ -76,6 +64,12 @@ int mw_evidence_stage_info(const char *root, int stage, mw_chip_info *info)
     if (!f) return 0;
     int ok = fscanf(f, "%d %d %d %d %d %lf", &info->window.x, &info->window.y, &info->window.w, &info->window.h,
                     &info->cropped, &info->north_angle) == 6;
+    info->hashed = ok;
+    for (int k = 0; ok && k < MW_CHIP_NFILES; k++) {
+        mw_digest *d = &info->files[k];
+        info->hashed &= fscanf(f, " %64s %lld", d->hex, &d->size) == 2;
+        if (d->hex[0] == '-') d->hex[0] = '\0';
+    }
     fclose(f);
     if (ok) remove(path);
     return ok;

@@ -6,6 +6,7 @@
  *   evidence_provenance.c  product id, tile, baseline, date-time, files of a scene
  *   evidence_dir.c         the package folder: checks, temporary name, commit
  *   evidence_canvas.c      RGB canvas: lines, outline, scale bar, north arrow, text
+ *   evidence_png.c         PNG encoding (libdeflate)
  *   evidence_font.c        the tiny built-in bitmap font
  *   evidence_chips.c       per alert: window, chips (PNG), bands (GeoTIFF), alert.json
  *   evidence_quicklook.c   the overview map on a reduced read of the after scene
@@ -104,6 +105,8 @@ void mw_evidence_list_free(char **names, int n);
 char *mw_evidence_slurp(const char *path, long max_bytes);
 /** Write a whole file (created exclusively). */
 mw_status mw_evidence_write_file(const char *path, const void *data, size_t n);
+/** The same, its SHA-256 to @p digest unless NULL (hashed from memory as written). */
+mw_status mw_evidence_write_hashed(const char *path, const void *data, size_t n, mw_digest *digest);
 
 /* ---- drawing (evidence_canvas.c, evidence_font.c) ------------------------ */
 
@@ -128,15 +131,22 @@ void mw_canvas_text(mw_canvas *c, int x, int y, const char *text, int scale);
 int mw_canvas_text_width(const char *text, int scale);
 /** Glyph rows (5 bits each, 7 rows) of @p ch; NULL if the font lacks it. */
 const uint8_t *mw_font_glyph(char ch);
-/** Write the canvas as a PNG (GDAL's PNG driver). */
-mw_status mw_canvas_write_png(const mw_canvas *c, const char *path);
+/** Write the canvas as a PNG; its SHA-256 to @p digest unless NULL. */
+mw_status mw_canvas_write_png(const mw_canvas *c, const char *path, mw_digest *digest);
+/** PNG bytes of an RGB image (malloc'ed; evidence_png.c). */
+mw_status mw_png_encode(const uint8_t *rgb, int w, int h, uint8_t **out, size_t *len);
 
 /* ---- the fixed stretch of every chip (evidence_chips.c) ----------------- */
 
 #define MW_CHIP_SIZE 320            /* display width of a chip in the report, CSS pixels */
-#define MW_CHIP_WINDOW_MAX 768      /* largest window read for one alert, target pixels */
+#define MW_CHIP_WINDOW_MAX 768      /* largest window of one alert, target pixels */
+#define MW_CHIP_MARGIN 24           /* window = the site's pixel box and this margin, target pixels */
+#define MW_CHIP_NFILES 7            /* files of a window (mw_chip_files) */
 #define MW_STRETCH_TRUE_MAX 0.25    /* reflectance mapped to 255 in true colour */
 #define MW_STRETCH_SWIR_MAX 0.50    /* ... and in SWIR2/NIR/red */
+
+/** The five chips and two GeoTIFFs of a window, in this order. */
+extern const char *const mw_chip_files[MW_CHIP_NFILES];
 
 /** Per-alert facts the report reuses. */
 typedef struct mw_chip_info {
@@ -144,7 +154,16 @@ typedef struct mw_chip_info {
     int cropped;              /**< the alert is larger than the window */
     double north_angle;       /**< true north, radians clockwise from the grid's up */
     int captured;             /**< chips made while the scan measured the site */
+    int hashed;               /**< files[] holds the SHA-256 of mw_chip_files as written */
+    mw_digest files[MW_CHIP_NFILES];
 } mw_chip_info;
+
+/**
+ * The window of a site whose pixel box is @p bbox: the box and
+ * MW_CHIP_MARGIN, within @p bounds, at most MW_CHIP_WINDOW_MAX a side
+ * (centred on the box); *cropped when the box does not fit.
+ */
+mw_rect mw_chip_window(mw_rect bbox, mw_rect bounds, int *cropped);
 
 typedef struct mw_chip_ctx {
     const mw_evidence_scan *scan;    /**< for alerts read afterwards; may be NULL when capturing */
@@ -165,8 +184,10 @@ typedef struct mw_chip_src {
     double north_angle;
 } mw_chip_src;
 
-/** The five chips and two GeoTIFFs of one window into @p dir. Thread-safe. */
-mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *src, const char *dir);
+/** The five chips and two GeoTIFFs of one window into @p dir, their SHA-256
+ *  (hashed from memory as written) into @p digests. Thread-safe. */
+mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *src, const char *dir,
+                        mw_digest digests[MW_CHIP_NFILES]);
 /** Chips of every alert not captured yet, in parallel on scan->threads threads. */
 mw_status mw_evidence_chips(const mw_chip_ctx *cc, mw_chip_info *info);
 /** Colour of change class @p cls in change.png (and the legend). */
@@ -249,8 +270,20 @@ struct json_object *mw_evidence_manifest_make(const mw_manifest_ctx *mc, mw_stat
 mw_status mw_evidence_manifest_finish(struct json_object *m, const char *alert_path, const mw_digest *alerts,
                                       const char *finished_utc, const char *path);
 
-/** Write <root>/SHA256SUMS for every other file under root; its digest to @p out. */
-mw_status mw_evidence_sums(const char *root, mw_digest *out);
+/** SHA-256 of files hashed as they were written, by path relative to the package. */
+typedef struct mw_sum_table {
+    char **names;
+    mw_digest *d;
+    int n, cap, sorted;
+} mw_sum_table;
+
+mw_status mw_sum_table_add(mw_sum_table *t, const char *name, const mw_digest *d);
+void mw_sum_table_clear(mw_sum_table *t);
+
+/** Write <root>/SHA256SUMS for every other file under root (the digests of
+ *  @p known, which may be NULL, for the files it lists; the others hashed
+ *  now); its digest to @p out. */
+mw_status mw_evidence_sums(const char *root, mw_sum_table *known, mw_digest *out);
 
 /** "2026-12-04T21:07:33Z" for now. */
 void mw_utc_now(char out[32]);
