@@ -166,7 +166,7 @@ static mw_status place_alerts(mw_evidence *ev, const mw_evidence_scan *scan, mw_
     mw_status st = mw_evidence_mkdirs(ev->tmp, "alerts");
     for (int i = 0; st == MW_OK && i < scan->nalerts; i++) {
         int s = scan->stages ? scan->stages[i] : 0;
-        if (s <= 0 || !mw_evidence_stage_info(ev->tmp, s, &info[i])) continue;
+        if (s <= 0 || !mw_evidence_stage_info(&ev->cap, s, &info[i])) continue;
         char from[PATH_MAX], to[PATH_MAX];
         snprintf(from, sizeof from, "%s/.stage/%d", ev->tmp, s);
         snprintf(to, sizeof to, "%s/alerts/%s", ev->tmp, scan->alerts[i].id);
@@ -269,6 +269,7 @@ void mw_evidence_destroy(mw_evidence *ev)
     mw_hasher_destroy(ev->hasher);
     json_object_put(ev->manifest);
     mw_sum_table_clear(&ev->sums);
+    mw_evidence_cap_clear(&ev->cap);
     free(ev->ql_rgb);
     mw_provenance_clear(&ev->prov[0]);
     mw_provenance_clear(&ev->prov[1]);

@@ -11,21 +11,33 @@
 
 #include <limits.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mw_error.h"
 
-/* The note beside a capture's files: its window and the files' SHA-256. */
-static mw_status write_note(const char *dir, mw_rect r, int cropped, double north, const mw_digest *d)
+/* Keep what the report and SHA256SUMS need of capture @p n (a note in
+ * memory: a file per alert costs an inode, which on a busy ext4 is not
+ * cheap). Captures run on the scan's threads. */
+static mw_status keep_info(mw_evidence_cap *cap, int n, const mw_chip_info *ci)
 {
-    char note[160 + MW_CHIP_NFILES * 96], path[PATH_MAX + 16];
-    int len = snprintf(note, sizeof note, "%d %d %d %d %d %.17g\n", r.x, r.y, r.w, r.h, cropped, north);
-    for (int k = 0; k < MW_CHIP_NFILES; k++)
-        len += snprintf(note + len, sizeof note - (size_t)len, "%s %lld\n", d[k].hex[0] ? d[k].hex : "-", d[k].size);
-    snprintf(path, sizeof path, "%s/.window", dir);
-    return mw_evidence_write_file(path, note, (size_t)len);
+    mw_status st = MW_OK;
+#pragma omp critical(mw_evidence_cap)
+    {
+        if (n > cap->cap) {
+            int want = cap->cap ? 2 * cap->cap : 256;
+            while (want < n) want *= 2;
+            mw_chip_info *p = realloc(cap->info, (size_t)want * sizeof *p);
+            if (p) {
+                memset(p + cap->cap, 0, (size_t)(want - cap->cap) * sizeof *p);
+                cap->info = p;
+                cap->cap = want;
+            }
+        }
+        if (n <= cap->cap) cap->info[n - 1] = *ci;
+        else st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    return st;
 }
 
 mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, const mw_evidence_site *site,
@@ -33,8 +45,8 @@ mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, 
 {
     *stage = 0;
     /* the site's box and a margin, cut from the window in memory */
-    int cropped = 0;
-    const mw_rect r = mw_chip_window(site->bbox, site->window, &cropped);
+    mw_chip_info ci = {.north_angle = site->north_angle};
+    const mw_rect r = ci.window = mw_chip_window(site->bbox, site->window, &ci.cropped);
     const int dx = r.x - site->window.x, dy = r.y - site->window.y;
     mw_chip_src s = {.r = r, .band_stride = site->band_stride, .cls_stride = site->cls_stride,
                      .cls = site->cls + (size_t)dy * site->cls_stride + dx, .outline = site->outline,
@@ -44,35 +56,31 @@ mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, 
         s.before[b] = site->before[b] ? site->before[b] + off : NULL;
         s.after[b] = site->after[b] ? site->after[b] + off : NULL;
     }
-    int n = atomic_fetch_add(&cap->next, 1) + 1;
+    int n;
+#pragma omp atomic capture
+    n = ++cap->next;
     char rel[64], dir[PATH_MAX];
     snprintf(rel, sizeof rel, ".stage/%d", n);
     mw_status st = mw_evidence_mkdirs(cc->root, rel);
     snprintf(dir, sizeof dir, "%s/%s", cc->root, rel);
-    mw_digest d[MW_CHIP_NFILES];
-    if (st == MW_OK) st = mw_chip_write(cc, &s, dir, d);
-    if (st == MW_OK) st = write_note(dir, r, cropped, site->north_angle, d);
+    if (st == MW_OK) st = mw_chip_write(cc, &s, dir, ci.files);
+    ci.hashed = st == MW_OK;
+    if (st == MW_OK) st = keep_info(cap, n, &ci);
     if (st == MW_OK) *stage = n;
     return st;
 }
 
-int mw_evidence_stage_info(const char *root, int stage, mw_chip_info *info)
+int mw_evidence_stage_info(const mw_evidence_cap *cap, int stage, mw_chip_info *info)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/.stage/%d/.window", root, stage);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    int ok = fscanf(f, "%d %d %d %d %d %lf", &info->window.x, &info->window.y, &info->window.w, &info->window.h,
-                    &info->cropped, &info->north_angle) == 6;
-    info->hashed = ok;
-    for (int k = 0; ok && k < MW_CHIP_NFILES; k++) {
-        mw_digest *d = &info->files[k];
-        info->hashed &= fscanf(f, " %64s %lld", d->hex, &d->size) == 2;
-        if (d->hex[0] == '-') d->hex[0] = '\0';
-    }
-    fclose(f);
-    if (ok) remove(path);
-    return ok;
+    if (stage < 1 || stage > cap->cap || !cap->info[stage - 1].hashed) return 0;
+    *info = cap->info[stage - 1];
+    return 1;
+}
+
+void mw_evidence_cap_clear(mw_evidence_cap *cap)
+{
+    free(cap->info);
+    memset(cap, 0, sizeof *cap);
 }
 
 void mw_quicklook_add(mw_quicklook *q, uint8_t *rgb, const mw_grid *g, mw_rect core, mw_rect area,

@@ -7,6 +7,7 @@
 #include "mw_evidence_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,51 @@ static void kml_styles(FILE *f)
                 names[i], col[i], col[i], col[i]);
 }
 
+/* A coordinate with 7 decimals (about 1 cm), from an integer: OGR's KML
+ * export (15 digits through printf) was the larger part of the KMZ's time. */
+static void coord(FILE *f, double v)
+{
+    long long q = llround(v * 1e7);
+    if (q < 0) {
+        fputc('-', f);
+        q = -q;
+    }
+    fprintf(f, "%lld.%07lld", q / 10000000, q % 10000000);
+}
+
+static void ring(FILE *f, OGRGeometryH r)
+{
+    fputs("<LinearRing><coordinates>", f);
+    int n = OGR_G_GetPointCount(r);
+    for (int i = 0; i < n; i++) {
+        if (i) fputc(' ', f);
+        coord(f, OGR_G_GetX(r, i));
+        fputc(',', f);
+        coord(f, OGR_G_GetY(r, i));
+    }
+    fputs("</coordinates></LinearRing>", f);
+}
+
+/* Polygons (of a polygon or multipolygon outline) as KML, lon/lat. */
+static void kml_polygons(FILE *f, OGRGeometryH g)
+{
+    if (!g) return;
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        fputs("<MultiGeometry>", f);
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) kml_polygons(f, OGR_G_GetGeometryRef(g, i));
+        fputs("</MultiGeometry>", f);
+        return;
+    }
+    if (t != wkbPolygon) return;
+    for (int k = 0; k < OGR_G_GetGeometryCount(g); k++) {
+        fputs(k == 0 ? "<Polygon><outerBoundaryIs>" : "<innerBoundaryIs>", f);
+        ring(f, OGR_G_GetGeometryRef(g, k));
+        fputs(k == 0 ? "</outerBoundaryIs>" : "</innerBoundaryIs>", f);
+    }
+    if (OGR_G_GetGeometryCount(g) > 0) fputs("</Polygon>", f);
+}
+
 static char *kml_text(const mw_evidence_scan *sc)
 {
     char *buf = NULL;
@@ -66,10 +112,10 @@ static char *kml_text(const mw_evidence_scan *sc)
                 a->confidence, a->area_ha);
         esc(f, a->class_name);
         fputs("</value></Data></ExtendedData>", f);
-        char *g = a->geometry ? OGR_G_ExportToKML(a->geometry, NULL) : NULL;
-        fprintf(f, "<MultiGeometry><Point><coordinates>%.7f,%.7f</coordinates></Point>%s</MultiGeometry></Placemark>\n",
-                a->centroid_lon, a->centroid_lat, g ? g : "");
-        CPLFree(g);
+        fprintf(f, "<MultiGeometry><Point><coordinates>%.7f,%.7f</coordinates></Point>", a->centroid_lon,
+                a->centroid_lat);
+        kml_polygons(f, a->geometry);
+        fputs("</MultiGeometry></Placemark>\n", f);
     }
     fputs("</Document></kml>\n", f);
     fclose(f);

@@ -214,13 +214,16 @@ mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *s
 /* ---- capture during the scan (evidence_capture.c) ------------------------ */
 
 typedef struct mw_evidence_cap {
-    _Atomic int next;         /**< stages handed out */
+    int next;                 /**< stages handed out */
+    mw_chip_info *info;       /**< per stage (stage n at n - 1): window and digests */
+    int cap;
 } mw_evidence_cap;
 
 mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, const mw_evidence_site *site,
                                    int *stage);
-/** Window facts of a capture (and drop the note); 0 if unknown. */
-int mw_evidence_stage_info(const char *root, int stage, mw_chip_info *info);
+/** Window facts and digests of capture @p stage; 0 if unknown. */
+int mw_evidence_stage_info(const mw_evidence_cap *cap, int stage, mw_chip_info *info);
+void mw_evidence_cap_clear(mw_evidence_cap *cap);
 /** Sample a tile core of the after scene into the overview canvas @p rgb. */
 void mw_quicklook_add(mw_quicklook *q, uint8_t *rgb, const mw_grid *g, mw_rect core, mw_rect area,
                       const mw_scene_pixels *px);
