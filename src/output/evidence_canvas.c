@@ -21,16 +21,36 @@ mw_status mw_canvas_init(mw_canvas *c, int w, int h)
     return c->rgb ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory for a %d x %d image", w, h);
 }
 
+mw_status mw_canvas_init_overlay(mw_canvas *c, int w, int h)
+{
+    mw_status st = mw_canvas_init(c, w, h);
+    if (st == MW_OK && !(c->ink = calloc((size_t)w * h, 1))) {
+        mw_canvas_clear(c);
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory for a %d x %d image", w, h);
+    }
+    return st;
+}
+
+void mw_canvas_stamp(mw_canvas *c, const mw_canvas *overlay)
+{
+    const size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++)
+        if (overlay->ink[i]) memcpy(c->rgb + i * 3, overlay->rgb + i * 3, 3);
+}
+
 void mw_canvas_clear(mw_canvas *c)
 {
     free(c->rgb);
+    free(c->ink);
     c->rgb = NULL;
+    c->ink = NULL;
 }
 
 static void put(mw_canvas *c, int x, int y, const uint8_t rgb[3])
 {
     if (x < 0 || y < 0 || x >= c->w || y >= c->h) return;
     memcpy(c->rgb + ((size_t)y * c->w + x) * 3, rgb, 3);
+    if (c->ink) c->ink[(size_t)y * c->w + x] = 1;
 }
 
 static void dot(mw_canvas *c, int x, int y, int width, const uint8_t rgb[3])

@@ -165,6 +165,32 @@ static void render(mw_canvas *c, const mw_chip_src *s, const float *const *band,
     }
 }
 
+/* Reflectance back to the product's integer DN: (v - offset) / scale lands
+ * within a hair of the integer the scan read, rounded here (no libm call:
+ * a full tile writes a billion of these). GDAL clips to the file's type. */
+static void to_dn_int(const float *band, size_t stride, mw_rect r, const mw_band_src *src, double nodata, int32_t *o)
+{
+    const double off = src->offset, inv = 1.0 / src->scale;
+    const int32_t nd = (int32_t)nodata;
+    for (int y = 0; y < r.h; y++) {
+        const float *v = band + (size_t)y * stride;
+        int32_t *out = o + (size_t)y * r.w;
+        for (int x = 0; x < r.w; x++) {
+            double dn = ((double)v[x] - off) * inv;
+            out[x] = v[x] != v[x] ? nd : dn >= 0 ? (int32_t)(dn + 0.5) : -(int32_t)(0.5 - dn);
+        }
+    }
+}
+
+static void to_dn_real(const float *band, size_t stride, mw_rect r, const mw_band_src *src, double nodata, double *o)
+{
+    for (int y = 0; y < r.h; y++) {
+        const float *v = band + (size_t)y * stride;
+        double *out = o + (size_t)y * r.w;
+        for (int x = 0; x < r.w; x++) out[x] = v[x] == v[x] ? ((double)v[x] - src->offset) / src->scale : nodata;
+    }
+}
+
 /* The window's bands at the product's DN, as a georeferenced GeoTIFF. */
 static mw_status write_bands(const mw_scene *s, const mw_provenance *prov, const mw_grid *g, mw_rect r,
                              const float *const *band, size_t stride, const char *path, mw_digest *digest)
@@ -194,28 +220,24 @@ static mw_status write_bands(const mw_scene *s, const mw_provenance *prov, const
     GDALSetMetadataItem(ds, "MINEWATCH_VALUES",
                         "product DN on the scan's target grid: reflectance = DN * scale + offset "
                         "(coarser bands resampled as the scan read them)", NULL);
-    size_t n = (size_t)r.w * r.h;
-    double *buf = malloc(n * sizeof *buf);
+    const size_t n = (size_t)r.w * r.h;
+    void *buf = malloc(n * nb * (is_int ? sizeof(int32_t) : sizeof(double)));
     mw_status st = buf ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory");
     for (int k = 0; st == MW_OK && k < nb; k++) {
         const mw_band_src *src = &s->bands[roles[k]];
         double nodata = src->has_nodata ? src->nodata : is_int ? 0 : NAN;
-        for (int y = 0; y < r.h; y++) {
-            const float *v = band[roles[k]] + (size_t)y * stride;
-            double *o = buf + (size_t)y * r.w;
-            for (int x = 0; x < r.w; x++) {
-                double dn = v[x] == v[x] ? ((double)v[x] - src->offset) / src->scale : nodata;
-                o[x] = is_int && dn == dn ? floor(dn + 0.5) : dn;
-            }
-        }
+        if (is_int) to_dn_int(band[roles[k]], stride, r, src, nodata, (int32_t *)buf + k * n);
+        else to_dn_real(band[roles[k]], stride, r, src, nodata, (double *)buf + k * n);
         GDALRasterBandH b = GDALGetRasterBand(ds, k + 1);
         GDALSetDescription(b, mw_band_role_name((mw_band_role)roles[k]));
         GDALSetRasterScale(b, src->scale);
         GDALSetRasterOffset(b, src->offset);
         if (nodata == nodata) GDALSetRasterNoDataValue(b, nodata);
-        if (GDALRasterIO(b, GF_Write, 0, 0, r.w, r.h, buf, r.w, r.h, GDT_Float64, 0, 0) != CE_None)
-            st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write the bands");
     }
+    /* all bands in one call: the file is pixel-interleaved */
+    if (st == MW_OK && GDALDatasetRasterIO(ds, GF_Write, 0, 0, r.w, r.h, buf, r.w, r.h, is_int ? GDT_Int32 : GDT_Float64,
+                                           nb, NULL, 0, 0, 0) != CE_None)
+        st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write the bands");
     free(buf);
     CPLErrorReset();
     GDALClose(ds);  /* void in GDAL < 3.8: a failed flush shows as the last error */
@@ -255,19 +277,23 @@ mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *s, const char 
     if (cw < 1) cw = 1;
     if (ch < 1) ch = 1;
     OGRGeometryH g = OGR_G_Clone(s->outline);
-    mw_canvas c = {0};
+    mw_canvas c = {0}, marks = {0};
     mw_status st = g ? mw_canvas_init(&c, cw, ch) : mw_error_set(MW_ERR_NOMEM, "out of memory");
-    if (st == MW_OK) to_canvas(g, inv, s->r, k);
-    const double m_per_px = cc->grid->pixel_w_m / k;
+    if (st == MW_OK) st = mw_canvas_init_overlay(&marks, cw, ch);
+    if (st == MW_OK) {
+        to_canvas(g, inv, s->r, k);
+        mw_canvas_outline(&marks, g);
+        mw_canvas_scale_bar(&marks, cc->grid->pixel_w_m / k);
+        mw_canvas_north_arrow(&marks, s->north_angle);
+    }
     for (int j = 0; st == MW_OK && j < 5; j++) {
         snprintf(path, sizeof path, "%s/%s", dir, mw_chip_files[j]);
         render(&c, s, j % 2 == 0 && j < 4 ? s->before : s->after, j < 2 ? CHIP_TRUE : j < 4 ? CHIP_SWIR : CHIP_CHANGE);
-        mw_canvas_outline(&c, g);
-        mw_canvas_scale_bar(&c, m_per_px);
-        mw_canvas_north_arrow(&c, s->north_angle);
+        mw_canvas_stamp(&c, &marks);
         st = mw_canvas_write_png(&c, path, &digests[j]);
     }
     mw_canvas_clear(&c);
+    mw_canvas_clear(&marks);
     OGR_G_DestroyGeometry(g);
     if (st == MW_OK) {
         snprintf(path, sizeof path, "%s/%s", dir, mw_chip_files[5]);

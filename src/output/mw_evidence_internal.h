@@ -113,9 +113,15 @@ mw_status mw_evidence_write_hashed(const char *path, const void *data, size_t n,
 typedef struct mw_canvas {
     int w, h;
     uint8_t *rgb;             /**< w * h * 3 */
+    uint8_t *ink;             /**< an overlay's drawn pixels (w * h), or NULL */
 } mw_canvas;
 
 mw_status mw_canvas_init(mw_canvas *c, int w, int h);
+/** A canvas that records which pixels are drawn: the marks every chip of
+ *  an alert shares (all opaque), drawn once and stamped on each. */
+mw_status mw_canvas_init_overlay(mw_canvas *c, int w, int h);
+/** Copy the drawn pixels of @p overlay (same size) onto @p c. */
+void mw_canvas_stamp(mw_canvas *c, const mw_canvas *overlay);
 void mw_canvas_clear(mw_canvas *c);
 void mw_canvas_line(mw_canvas *c, double x0, double y0, double x1, double y1, int width,
                     const uint8_t rgb[3]);
