@@ -13,6 +13,7 @@
  *   evidence_coords.c      decimal degrees, DMS, UTM
  *   evidence_report.c      report.html
  *   evidence_kml.c         alerts.kmz and alerts.gpx
+ *   evidence_zip.c         the ZIP archive of alerts.kmz
  *   evidence_manifest.c    manifest.json
  *   evidence_sums.c        SHA256SUMS
  *   evidence_verify.c      minewatch verify
@@ -256,6 +257,13 @@ typedef struct mw_report_ctx {
 } mw_report_ctx;
 
 mw_status mw_evidence_report(const mw_report_ctx *rc, const char *path);
+/** A ZIP archive written in order (evidence_zip.c): entries stored or
+ *  deflated, fixed time stamps, no ZIP64. */
+typedef struct mw_zip mw_zip;
+mw_status mw_zip_open(const char *path, mw_zip **out);
+mw_status mw_zip_add(mw_zip *z, const char *name, const void *data, size_t n, int compress);
+/** Finish (central directory) when @p keep, else remove the file; frees @p z. */
+mw_status mw_zip_close(mw_zip *z, int keep);
 mw_status mw_evidence_kmz(const mw_evidence_scan *scan, const char *root, const char *path);
 mw_status mw_evidence_gpx(const mw_evidence_scan *scan, const char *path);
 /** The Feature text of alert @p i (from the alert writer), malloc'ed. */

@@ -98,6 +98,10 @@ def check_package(alerts_path, ev, label):
     check(sorted(names) == sorted(ids), f"{label}: KMZ placemarks named by id")
     with zipfile.ZipFile(os.path.join(ev, "alerts.kmz")) as z:
         zn = set(z.namelist())
+        check(z.testzip() is None, f"{label}: every KMZ entry reads back with its CRC")
+        png = z.read(f"files/{ids[0]}/after.png")
+    check(png == open(os.path.join(ev, "alerts", ids[0], "after.png"), "rb").read(),
+          f"{label}: the KMZ's chip is the package's chip")
     check(all(f"files/{i}/before.png" in zn and f"files/{i}/after.png" in zn for i in ids),
           f"{label}: KMZ carries the before/after chips")
     gpx = ogr.Open(os.path.join(ev, "alerts.gpx"))
