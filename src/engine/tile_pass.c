@@ -22,11 +22,11 @@
  *     buffer when a change raster is wanted.
  *  2b. After the tiles of a wave, the sites complete by then that no tile
  *     measured (spanning tiles, or too near a tile's edge) are listed
- *     (wave_sites.c) and measured from windows computed on the blocks still
- *     decoded, in the next wave's decode loop (one barrier less per wave;
- *     an extra iteration after the last wave does the last ones): a wave
- *     decodes its strip with a margin of site_halo and keeps the two
- *     strips above. The site pass measures what is left.
+ *     (wave_sites.c) and measured in the next wave's stage 0, beside the
+ *     pool's decodes (one barrier less per wave; an extra wave after the
+ *     last does the last ones). That wave plans their windows with its own
+ *     strip, so it keeps the blocks they share with the previous waves
+ *     and no others. The site pass measures what is left.
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
  *     previous wave's rows (compression included) at the start of the next
  *     wave (the pool's overlap job), while the other threads decode and
@@ -62,7 +62,6 @@ typedef struct tile_pass {
     const mw_scan_setup *s;
     mw_tile_result *out;
     int ts, tiles_x, tiles_y, nthreads;
-    int halo;                                /* blocks are kept for a site's whole window */
     mw_tile_sites **tiles;                   /* components of each tile */
     long long (*counts)[MW_CLASS_COUNT + 1]; /* per thread: class pixels, then valid pixels */
     tile_pre *pre;                           /* per tile: sites it measured itself */
@@ -70,7 +69,8 @@ typedef struct tile_pass {
     wave_rows rowbuf[2];
     int pending;                             /* tile row whose rows wait in rowbuf[pending & 1] */
     int ty;                                  /* the current wave (tile row) */
-    mw_rect strip;                           /* what the current wave reads */
+    mw_rect *rects;                          /* what the current wave reads */
+    int rects_cap;
     double p0, p1;
 } tile_pass;
 
@@ -165,23 +165,35 @@ static void copy_core(const mw_window *w, mw_rect core, int wave_y0, int width, 
     }
 }
 
-/* Wave @p ty reads one strip of the grid with the halo; the two strips
- * above stay decoded: the previous wave's sites, measured in this wave's
- * stage 0, lie in them (wave_sites.c). Wave tiles_y only measures the last
- * wave's sites. */
+/* Wave @p ty decodes what it reads and nothing more: its tile row with the
+ * tiles' halo (radius), and the window of each site the previous wave
+ * left to measure in this wave's stage 0 (wave_sites.c). The blocks of
+ * the rows above that no such window touches go at once: holding the two
+ * tile rows above whole (every window they might hold) cost two thirds of
+ * the decoded blocks, one store per scene. Wave tiles_y only measures the
+ * last wave's sites. */
 static mw_status plan_wave(void *arg, int ty, mw_wave *wave)
 {
     tile_pass *tp = arg;
     const mw_grid *g = tp->s->grid;
     const int has_tiles = ty < tp->tiles_y, ts = tp->ts;
+    const tile_pre *left = ty > 0 ? &tp->wave[ty - 1] : NULL;
+    const int nleft = left ? left->n : 0;
     tp->ty = ty;
-    const int ty0 = ty > 1 ? ty - 2 : 0, ty1 = has_tiles ? ty : tp->tiles_y - 1;
-    const mw_rect all = {0, 0, g->width, g->height};
-    tp->strip = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty1 - ty0 + 1) * ts}, tp->halo),
-                                  all);
-    wave->rects = &tp->strip;
-    wave->nrects = 1;
-    wave->jobs[0] = ty > 0 ? tp->wave[ty - 1].n : 0;
+    if (nleft + 1 > tp->rects_cap) {
+        mw_rect *q = realloc(tp->rects, (size_t)(nleft + 1) * sizeof *q);
+        if (!q) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+        tp->rects = q;
+        tp->rects_cap = nleft + 1;
+    }
+    int n = 0;
+    if (has_tiles)
+        tp->rects[n++] = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, tp->s->radius),
+                                           (mw_rect){0, 0, g->width, g->height});
+    for (int i = 0; i < nleft; i++) tp->rects[n++] = mw_site_window_of(tp->s, &left->items[i].acc);
+    wave->rects = tp->rects;
+    wave->nrects = n;
+    wave->jobs[0] = nleft;
     wave->jobs[1] = has_tiles ? tp->tiles_x : 0;
     wave->last = !has_tiles;
     return MW_OK;
@@ -297,6 +309,7 @@ static void tile_pass_free(tile_pass *tp)
         for (size_t i = 0; i < (size_t)tp->tiles_x * tp->tiles_y; i++) mw_tile_sites_destroy(tp->tiles[i]);
     free(tp->tiles);
     free(tp->counts);
+    free(tp->rects);
     for (int j = 0; j < 2; j++) {
         free(tp->rowbuf[j].cls);
         for (int k = 0; k < 4; k++) free(tp->rowbuf[j].d[k]);
@@ -331,8 +344,7 @@ static mw_status merge(tile_pass *tp)
 mw_status mw_tile_pass(const mw_scan_setup *s, mw_pool *pool, double p0, double p1, mw_tile_result *out)
 {
     const mw_grid *g = s->grid;
-    tile_pass tp = {.s = s, .out = out, .ts = s->opt->tile_size, .pending = -1, .p0 = p0, .p1 = p1,
-                    .halo = s->site_halo > s->radius ? s->site_halo : s->radius};
+    tile_pass tp = {.s = s, .out = out, .ts = s->opt->tile_size, .pending = -1, .p0 = p0, .p1 = p1};
     tp.tiles_x = (g->width + tp.ts - 1) / tp.ts;
     tp.tiles_y = (g->height + tp.ts - 1) / tp.ts;
     tp.nthreads = mw_pool_threads(pool);
