@@ -3,8 +3,9 @@
 
 A scan's memory is mostly the blocks its stores hold (one store per scene;
 `--timings` says the most they held at once). A wave of the tile pass
-holds its tile row with the tiles' halo, plus the windows of the sites the
-previous wave left to measure; nothing else of the rows above. On a band
+holds its tile row with the tiles' halo and what the next wave reads; the
+sites a row completed are measured in a second wave holding their windows;
+nothing else of the rows above is kept. On a band
 folder pair (Sentinel-2 names, 10 m and 20 m files, 256 px blocks) with
 --min-area so large that no site survives, the peak must be the blocks of
 one tile row and one block row above and below, computed here from the
