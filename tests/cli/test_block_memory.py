@@ -21,10 +21,10 @@ import shutil
 
 from osgeo import gdal
 
-from mwtest import check, done, run, scene, tmpdir
+from mwtest import SANITIZED, check, done, run, scene, tmpdir
 
 gdal.UseExceptions()
-W, H = 2560, 1536
+W, H = 2560, 1536  # wide enough that a tile row's blocks outnumber the shift lattice's (its own wave)
 src = scene("block-memory-%dx%d" % (W, H), "--seed", "5", "--size", "%dx%d" % (W, H), "--layout", "folder",
             "--sites", 10, "--quiet")
 d = tmpdir()
@@ -79,7 +79,7 @@ def peak(scenes, ts, *extra):
 
 before, after = os.path.join(src, "before"), os.path.join(src, "after")
 befores = [before_copy("2022-05-03"), before_copy("2022-06-02"), before]
-for ts in (512, 256):
+for ts in (512,) if SANITIZED else (512, 256):
     bound = strip_bound(before, ts)  # the after folder has the same layout
     for scenes in ([before, after], befores + [after]):
         got, n = peak(scenes, ts, "--min-area", 1e6)
