@@ -202,6 +202,10 @@ static mw_status plan_wave(void *arg, int w, mw_wave *wave)
     const mw_grid *g = tp->s->grid;
     const mw_rect all = {0, 0, g->width, g->height};
     const int ts = tp->ts, r = tp->s->radius, ty = w / 2;
+    if (tp->tiles_y == 0) {  /* an empty grid: nothing to read */
+        wave->last = 1;
+        return MW_OK;
+    }
     const tile_pre *left = &tp->wave[ty];
     tp->ty = ty;
     tp->phase = w % 2;
@@ -296,6 +300,7 @@ static mw_status after_wave(void *arg, int w, double *done, const char **msg)
 {
     tile_pass *tp = arg;
     const int ty = w / 2;
+    if (tp->tiles_y == 0) return MW_OK;
     if (w % 2 == 0) {
         mw_status st = wave_sites(tp, ty, &tp->wave[ty]);
         if (st != MW_OK) return st;
