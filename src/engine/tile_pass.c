@@ -293,6 +293,16 @@ static void free_scratch(void *arg, mw_worker *wk, int t)
     mw_worker_free_scratch(wk);
 }
 
+/* Sites by bbox area, largest first, then by seed. */
+static int larger_first(const void *a, const void *b)
+{
+    const mw_site_acc *x = &((const mw_site_pre *)a)->acc, *y = &((const mw_site_pre *)b)->acc;
+    const int64_t ax = (int64_t)(x->x1 - x->x0 + 1) * (x->y1 - x->y0 + 1);
+    const int64_t ay = (int64_t)(y->x1 - y->x0 + 1) * (y->y1 - y->y0 + 1);
+    if (ax != ay) return ax > ay ? -1 : 1;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
 /* Job 4, after the tiles of a row: the sites complete now that no tile
  * measured (the row's second wave measures them); the row's rows wait for
  * the overlap job of the next wave that writes. */
@@ -304,6 +314,11 @@ static mw_status after_wave(void *arg, int w, double *done, const char **msg)
     if (w % 2 == 0) {
         mw_status st = wave_sites(tp, ty, &tp->wave[ty]);
         if (st != MW_OK) return st;
+        /* Largest first, so the second wave does not end on one thread
+         * measuring a large site while the others wait (each result goes
+         * to its own slot; merge() sorts them by seed). */
+        if (tp->wave[ty].n > 1) qsort(tp->wave[ty].items, (size_t)tp->wave[ty].n, sizeof *tp->wave[ty].items,
+                                      larger_first);
         if (tp->out->raster) tp->pending = ty;
     }
     *done = tp->p0 + (tp->p1 - tp->p0) * 0.95 * (2 * ty + 1 + w % 2) / (2 * tp->tiles_y);
