@@ -95,14 +95,15 @@ mw_status mw_tile_pass(const mw_scan_setup *s, mw_pool *pool, double p0, double 
 void mw_tile_result_clear(mw_tile_result *r);
 
 /**
- * After wave @p ty of the tile pass (tile rows up to ty labelled): the
- * sites that are complete now, not among the @p ndone sorted seeds the
- * tiles measured, and whose window lies in the decoded strips of rows
- * ty - 1 and ty (wave_sites.c). *out (malloc'ed, *n entries) is owned
- * by the caller.
+ * After tile row @p ty of the tile pass (tile rows up to ty labelled):
+ * the sites that are complete now, lie in rows ty - 1 and ty, and are not
+ * among the @p ndone sorted seeds the tiles measured (wave_sites.c); and
+ * the windows so far of the sites that may be complete after row ty + 1.
+ * *out (*n entries) and *open (*nopen) are malloc'ed, owned by the caller.
  */
 mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
-                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n);
+                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n, mw_rect **open,
+                             int *nopen);
 /** qsort/bsearch order of int64_t seeds, and of mw_site_pre by seed (its
  *  first member). */
 int mw_cmp_seed(const void *a, const void *b);

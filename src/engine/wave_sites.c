@@ -22,6 +22,11 @@
  *     or fails a test goes to the site pass as before; the site pass also
  *     checks every early result against the final merge (same
  *     accumulators) before it takes it, so the alerts never depend on this.
+ *  4. The sites that may go on below but start inside the wave's tile row
+ *     are the ones the next wave may find complete: their windows so far
+ *     tell the tile pass which blocks of this row to keep for then (a
+ *     site that grows wider below needs a few blocks decoded again; the
+ *     alerts never depend on this either).
  */
 #include "mw_scan_internal.h"
 
@@ -38,36 +43,48 @@ int mw_cmp_seed(const void *a, const void *b)
 }
 
 mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
-                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n)
+                             int ty, const int64_t *done, int ndone, mw_site_acc **out, int *n, mw_rect **open,
+                             int *nopen)
 {
     *out = NULL;
-    *n = 0;
+    *open = NULL;
+    *n = *nopen = 0;
     const int ts = s->opt->tile_size, reach = 2 * s->radius + 2;
     const int ty0 = ty > 0 ? ty - 1 : 0;
     mw_site_list *list = NULL;
     mw_status st = mw_sites_merge(tiles + (size_t)ty0 * tiles_x, tiles_x, ty - ty0 + 1, s->min_pixels, &list);
     if (st != MW_OK) return st;
-    mw_site_acc *sel = malloc((list->count > 0 ? (size_t)list->count : 1) * sizeof *sel);
-    if (!sel) {
+    const size_t cap = list->count > 0 ? (size_t)list->count : 1;
+    mw_site_acc *sel = malloc(cap * sizeof *sel);
+    mw_rect *go_on = malloc(cap * sizeof *go_on);
+    if (!sel || !go_on) {
+        free(sel);
+        free(go_on);
         mw_site_list_destroy(list);
         return mw_error_set(MW_ERR_NOMEM, "out of memory");
     }
     const int last = ty == tiles_y - 1;
     const int row_end = (ty + 1) * ts, row_start = ty * ts, top = ty0 * ts;
-    int k = 0;
+    int k = 0, m = 0;
     for (int i = 0; i < list->count; i++) {
         const mw_site_acc *a = &list->sites[i];
-        if (!last && a->y1 + reach >= row_end) continue;       /* may go on below */
+        mw_rect w = mw_site_window_of(s, a);
+        const int small = (int64_t)w.w * w.h <= MW_SITE_WINDOW_MAX_PX;
+        if (!last && a->y1 + reach >= row_end) {                /* may go on below */
+            if (a->y0 - reach >= row_start && small) go_on[m++] = w;  /* may be the next wave's (step 4) */
+            continue;
+        }
         if (ty > 0 && a->y1 + reach < row_start) continue;     /* complete already: the previous wave's */
         if (ty0 > 0 && a->y0 - reach < top) continue;          /* may come from above: site pass */
         if (ndone && bsearch(&a->seed, done, (size_t)ndone, sizeof *done, mw_cmp_seed)) continue;
-        mw_rect w = mw_site_window_of(s, a);
-        if ((int64_t)w.w * w.h > MW_SITE_WINDOW_MAX_PX) continue;  /* the site pass reports it */
+        if (!small) continue;                                   /* the site pass reports it */
         sel[k++] = *a;
     }
     mw_site_list_destroy(list);
     *out = sel;
     *n = k;
+    *open = go_on;
+    *nopen = m;
     return MW_OK;
 }
 
