@@ -339,7 +339,9 @@ def fit(cfg, syn, pairs, real_weight):
     real pairs {id: pair} with the settings cfg (feature columns, trees).
     Returns site_z(X) -> log-odds, X rows over ALL_FEATURES."""
     cols = cfg["cols"]
-    Xs = np.array([r[0] for r in syn], float)[:, cols]
+    if GEN_WEIGHT <= 0:
+        syn = []                                  # real pairs only
+    Xs = np.array([r[0] for r in syn], float).reshape(-1, len(ALL_FEATURES))[:, cols]
     ys = np.array([r[1] for r in syn], float)
     use_real = real_weight > 0 and bool(pairs)
     pos_ids = [k for k, p in sorted(pairs.items()) if p["label"] == 1 and p["X"]] if use_real else []
@@ -350,7 +352,7 @@ def fit(cfg, syn, pairs, real_weight):
     allX = [Xs, N] + [Zpos[k] for k in pos_ids]
     mean, scale = standardise(np.vstack(allX))
     Zs = transform(Xs, mean, scale)
-    ws = np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))   # classes balanced
+    ws = GEN_WEIGHT * np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))  # classes balanced
     Zn = transform(N, mean, scale)
     Zp = {k: transform(Zpos[k], mean, scale) for k in pos_ids}
     ia = cols.index(ALL_FEATURES.index("log_area_ha")) if ALL_FEATURES.index("log_area_ha") in cols else 0
@@ -543,26 +545,28 @@ def scan_model_file(work, sensor, base, change):
     return path, sc
 
 
-def load_data(mw, a, sensor, base, change):
-    """Generated train sites and real train/val pairs scanned with the
+def load_data(mw, a, sensor, base, change, val=True):
+    """Generated train sites and real train (and val) pairs scanned with the
     change thresholds `change`; folds for both."""
     scan_model, sc = scan_model_file(a.work, sensor, base, change)
+    data_dir = real_dir(sensor, a)
     tag = json.dumps([sc["change"], sc["sites"], N_SITES, LOOK], sort_keys=True)
+    if data_dir and os.path.basename(data_dir) not in ("sat-mining-detector-patches", "landsat-patches"):
+        tag += data_dir                     # other real pairs: scans of their own
     work = os.path.join(a.work, "%s_%08x" % (sensor, hash_str(tag)))
     os.makedirs(work, exist_ok=True)
     seeds = list(range(101, 101 + (a.train_seeds or TRAIN_SEED_COUNT[sensor])))
     log("[%s] generated pairs (--look %s), seeds %d..%d; change %s" % (sensor, LOOK, seeds[0], seeds[-1],
                                                                        json.dumps(change) if change else "as in the model"))
     syn = synthetic_sites(mw, os.path.join(a.work, "pairs"), work, sensor, seeds, scan_model)
-    data_dir = real_dir(sensor, a)
-    pairs = val = {}
+    pairs = val_pairs = {}
     pair_fold = {}
     if data_dir and a.real_weight > 0:
         log("[%s] real pairs from %s" % (sensor, data_dir))
         pairs = patch_sites(mw, work, data_dir, "train", scan_model)
-        val = patch_sites(mw, work, data_dir, "val", scan_model)
+        val_pairs = patch_sites(mw, work, data_dir, "val", scan_model) if val else {}
         pair_fold = protocol.blocked_folds(protocol.split_rows(data_dir, "train"), K_FOLDS)
-    return dict(syn=syn, syn_fold=[r[2] % K_FOLDS for r in syn], pairs=pairs, pair_fold=pair_fold, val=val,
+    return dict(syn=syn, syn_fold=[r[2] % K_FOLDS for r in syn], pairs=pairs, pair_fold=pair_fold, val=val_pairs,
                 seeds=seeds, data_dir=data_dir)
 
 
@@ -752,5 +756,6 @@ def write_model(path, m):
 
 JOBS = 2
 CLASSIFIER = "logistic"
+GEN_WEIGHT = 1.0        # weight of the generated sites (0: fit on real pairs only)
 if __name__ == "__main__":
     sys.exit(main())
