@@ -12,6 +12,7 @@ what:
             leak was worth
   minarea   the smallest site that counts (--min-area of score_patches.py),
             applied to the scanned sites in memory
+  features  feature sets of train.py (--feature-sets: colour, ratios, ...)
   change    the change thresholds of CHANGE_GRID, each scanned once through
             the library (one context, the model read once per setting)
 
@@ -42,9 +43,10 @@ CHANGE_GRID = {
     "sentinel2": [{}, {"ndvi_drop": 0.10, "bsi_rise": 0.05, "ndti_rise": 0.03},
                   {"ndvi_drop": 0.20, "bsi_rise": 0.10, "ndti_rise": 0.08},
                   {"veg_ndvi_before": 0.35, "ndvi_drop": 0.10},
-                  {"veg_ndvi_before": 0.55}],
+                  {"veg_ndvi_before": 0.55}, {"veg_ndvi_before": 0.35}, {"veg_ndvi_before": 0.25, "ndvi_drop": 0.10}],
     "landsat": [{}, {"ndvi_drop": 0.10, "bsi_rise": 0.05, "ndti_rise": 0.03},
-                {"ndvi_drop": 0.20, "bsi_rise": 0.10, "ndti_rise": 0.08}],
+                {"ndvi_drop": 0.20, "bsi_rise": 0.10, "ndti_rise": 0.08},
+                {"veg_ndvi_before": 0.35, "ndvi_drop": 0.10}],
 }
 
 
@@ -135,11 +137,13 @@ def load(mw, a, sensor, change=None, patches=None):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", nargs="+", choices=("pool", "leak", "minarea", "change"))
+    ap.add_argument("what", nargs="+", choices=("pool", "leak", "minarea", "change", "features"))
+    ap.add_argument("--feature-sets", nargs="*", default=["colour"], help="sets of train.py's SENSOR_SETS")
     ap.add_argument("--sensor", choices=("sentinel2", "landsat"), default="sentinel2")
     ap.add_argument("--minewatch", default=os.path.join(T.ROOT, "build", "src", "cli", "minewatch"))
     ap.add_argument("--work", default=os.path.join(T.ROOT, "build", "train-work"))
     ap.add_argument("--trees", type=int, default=T.DEFAULT_TREES)
+    ap.add_argument("--change", nargs="*", type=json.loads, help="change settings (JSON) instead of CHANGE_GRID")
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--gen-weights", nargs="*", type=float, default=[0.0, 1.0],
                     help="weights of the generated sites to compare (0: real pairs only)")
@@ -164,11 +168,15 @@ def main():
             rows.append(row("%s: old offset, real + generated x %g" % (sensor, gw),
                             oof(sensor, leak, cfg)))
         T.GEN_WEIGHT = 1.0
+    if "features" in a.what:
+        for name in a.feature_sets:
+            c = dict(cfg, name=name, cols=[T.ALL_FEATURES.index(f) for f in T.SENSOR_SETS[sensor][name]])
+            rows.append(row("%s: features %s (%d)" % (sensor, name, len(c["cols"])), oof(sensor, data, c)))
     if "minarea" in a.what:
         for ha in MIN_AREAS:
             rows.append(row("%s: min area %g ha" % (sensor, ha), oof(sensor, with_min_area(data, ha), cfg)))
     if "change" in a.what:
-        for ch in CHANGE_GRID[sensor]:
+        for ch in (a.change if a.change is not None else CHANGE_GRID[sensor]):
             d = load(mw, a, sensor, change=ch)
             rows.append(row("%s: change %s" % (sensor, json.dumps(ch) if ch else "as in the model"),
                             oof(sensor, d, cfg)))
