@@ -33,6 +33,16 @@ MW_API const char *mw_version(void);
  */
 MW_API void mw_init(void);
 
+/**
+ * A copy of @p s in which every byte that is not part of a valid UTF-8
+ * sequence (overlong forms and surrogates included) is replaced by U+FFFD:
+ * text from user files (paths, layer names) may hold any bytes, and text
+ * that leaves minewatch is UTF-8. *@p repaired (may be NULL) is
+ * incremented when anything was replaced. Free the copy with mw_free().
+ * NULL for NULL or out of memory. Thread-safe.
+ */
+MW_API char *mw_utf8_repair(const char *s, int *repaired);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,7 +33,8 @@ extern "C" {
 typedef enum mw_output_kind {
     MW_OUTPUT_ALERTS = 0, /**< alert layer; format from the extension (.geojson .json .gpkg .kml .fgb .csv .shp) */
     MW_OUTPUT_RASTER,     /**< GeoTIFF (.tif, .tiff) with its .aux.xml and .qml sidecars */
-    MW_OUTPUT_FOLDER      /**< a folder the run fills (evidence package, batch output) */
+    MW_OUTPUT_FOLDER,     /**< a folder the run fills (evidence package, batch output) */
+    MW_OUTPUT_DOCUMENT    /**< any other single file, no sidecars (a series' timeline page) */
 } mw_output_kind;
 
 typedef struct mw_output_plan mw_output_plan;

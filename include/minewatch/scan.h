@@ -121,9 +121,12 @@ typedef struct mw_monitor_result mw_monitor_result;
  * is MW_ERR_USAGE). Writes into the folder @p outdir (made if missing):
  * `<date>.geojson` per step (the after date; alerts with lineage),
  * `sites.gpkg` (one row per site: its history) and `timeline.html` (each
- * site's area over time, self-contained). Everything is written in a
- * temporary folder inside @p outdir and moved into place at the end: a
- * failed run leaves @p outdir as it was. @p ctx may be NULL (one is made).
+ * site's area over time, self-contained). Other files in @p outdir are
+ * left alone. Every output is checked first like a scan's (an input, a
+ * read-only file or a folder in the way is refused before a pixel is
+ * read) and all are committed together by one output transaction
+ * (minewatch/output.h): a failed or interrupted run leaves @p outdir as it
+ * was. @p ctx may be NULL (one is made).
  * MW_OPT_OUTPUT, MW_OPT_PREVIOUS and MW_OPT_CHANGE_RASTER are ignored.
  */
 MW_API mw_status mw_monitor(mw_context *ctx, mw_scene *const *scenes, int n, const mw_options *options,

@@ -29,7 +29,7 @@
 #include <ogr_srs_api.h>
 
 #include "core/mw_error.h"
-#include "core/mw_utf8.h"
+#include "minewatch/minewatch.h"  /* mw_utf8_repair */
 #include "grid/mw_grid.h"
 
 typedef struct area {

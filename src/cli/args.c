@@ -87,6 +87,18 @@ int mw_cli_next(mw_cli_parser *p, const char **value)
     return a[1] == '-' ? long_option(p, a, value) : short_option(p, a, value);
 }
 
+int mw_cli_parse(mw_cli_parser *p, int (*on_arg)(int id, const char *value, void *user), void *user)
+{
+    for (;;) {
+        const char *v;
+        int k = mw_cli_next(p, &v);
+        if (k == MW_CLI_END) return -1;
+        if (k == MW_CLI_STOP) return p->rc;
+        int rc = on_arg(k, v, user);
+        if (rc) return rc;
+    }
+}
+
 int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out)
 {
     if (mw_sensor_from_name(value, out) == MW_OK) return 0;

@@ -34,6 +34,15 @@ int mw_cli_same_file(const char *a, const char *b)
 
 /* "0...10...20...30...40...50...60...70...80...90...100 - done." as GDAL's
  * tools; returns 0 (cancel) once *stop is set. */
+void mw_cli_catch_signals(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int mw_cli_bar_progress(double done, const char *msg, void *arg)
 {
     (void)msg;

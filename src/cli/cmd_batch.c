@@ -90,13 +90,7 @@ static const mw_cli_option batch_options[] = {
     {"--shard", 0, 1, OPT_SHARD},
     {"--sensor", 0, 1, OPT_SENSOR},
     {"--band-map", 0, 1, OPT_BAND_MAP},
-    {"--aoi", 0, 1, MW_CLI_OPT_AOI},
-    {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},
-    {"--model", 0, 1, MW_CLI_OPT_MODEL},
-    {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},
-    {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE},
-    {"--threads", 0, 1, MW_CLI_OPT_THREADS},
-    {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE},
+    MW_CLI_SCAN_OPTIONS,
     {"--quiet", 'q', 0, OPT_QUIET},
 };
 
@@ -135,25 +129,30 @@ static int apply_option(int id, const char *v, batch_cli *b, mw_options *opt, mw
     return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
 }
 
+typedef struct batch_parse {
+    batch_cli *b;
+    mw_options *opt;
+    mw_batch_options *bo;
+} batch_parse;
+
+static int on_arg(int id, const char *v, void *user)
+{
+    batch_parse *a = user;
+    if (id != MW_CLI_POSITIONAL) return apply_option(id, v, a->b, a->opt, a->bo);
+    if (a->b->input) return mw_cli_usage_error("batch: unexpected argument '%s'", v);
+    a->b->input = v;
+    return 0;
+}
+
 /* The command line into @p b, @p opt and @p bo: -1 to go on, else the exit code. */
 static int parse_args(int argc, char **argv, batch_cli *b, mw_options *opt, mw_batch_options *bo)
 {
     mw_cli_parser p;
     mw_cli_parser_init(&p, "batch", mw_cli_batch_help, batch_options,
                        (int)(sizeof batch_options / sizeof batch_options[0]), argc, argv);
-    for (;;) {
-        const char *v;
-        int k = mw_cli_next(&p, &v);
-        if (k == MW_CLI_END) break;
-        if (k == MW_CLI_STOP) return p.rc;
-        if (k == MW_CLI_POSITIONAL) {
-            if (b->input) return mw_cli_usage_error("batch: unexpected argument '%s'", v);
-            b->input = v;
-            continue;
-        }
-        int rc = apply_option(k, v, b, opt, bo);
-        if (rc) return rc;
-    }
+    batch_parse a = {b, opt, bo};
+    int rc = mw_cli_parse(&p, on_arg, &a);
+    if (rc >= 0) return rc;
     if (!b->input) return mw_cli_usage_error("batch needs an INPUT (a .csv manifest, a folder of scenes, or STAC .json)");
     if (!b->outdir) return mw_cli_usage_error("batch needs an output folder: -o OUTDIR");
     return -1;
@@ -197,11 +196,7 @@ static int report(const batch_cli *b, mw_status st, const mw_batch_summary *sum)
 /* One context for the whole batch: the model is read once, GDAL set up once. */
 static int run_batch(batch_cli *b, const mw_options *opt, mw_batch_options *bo)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    mw_cli_catch_signals(on_signal);
     mw_context *ctx = NULL;
     if (mw_context_create(&ctx) != MW_OK) return mw_cli_error("%s", mw_last_error()), 1;
     mw_context_set_warning_handler(ctx, on_warning, b);

@@ -92,42 +92,13 @@ static json_object *jdouble(double v)
     return json_object_new_double_s(v, buf);
 }
 
-/* Length of the valid UTF-8 sequence at @p p (1..4), 0 if invalid. */
-static int utf8_seq(const unsigned char *p)
-{
-    if (p[0] < 0x80) return 1;
-    int n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
-    if (!n || p[0] > 0xF4) return 0;
-    unsigned cp = p[0] & (0x7F >> n);
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    return cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ? 0 : n;
-}
-
-/* A copy of @p s with bytes that are no UTF-8 replaced by U+FFFD. */
-static char *utf8_repair(const char *s)
-{
-    char *out = malloc(3 * strlen(s) + 1), *w = out;
-    for (const unsigned char *p = (const unsigned char *)s; out && *p;) {
-        int n = utf8_seq(p);
-        memcpy(w, n ? (const char *)p : "\xEF\xBF\xBD", n ? (size_t)n : 3);
-        w += n ? n : 3;
-        p += n ? n : 1;
-    }
-    if (out) *w = '\0';
-    return out;
-}
-
 /* A JSON string from any bytes: paths and layer text may be no UTF-8, and
  * json-c copies bytes as they are (invalid JSON); NULL gives null. */
 static json_object *jstr(const char *s)
 {
-    char *u = utf8_repair(s);
+    char *u = mw_utf8_repair(s, NULL);
     json_object *j = u ? json_object_new_string(u) : NULL;
-    free(u);
+    mw_free(u);
     return j;
 }
 

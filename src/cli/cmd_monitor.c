@@ -53,10 +53,7 @@ enum { OPT_OUTPUT = 1, OPT_SENSOR, OPT_BAND_MAP, OPT_QUIET };
 
 static const mw_cli_option monitor_options[] = {
     {"--output", 'o', 1, OPT_OUTPUT},       {"--sensor", 0, 1, OPT_SENSOR},
-    {"--band-map", 0, 1, OPT_BAND_MAP},     {"--aoi", 0, 1, MW_CLI_OPT_AOI},
-    {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},   {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},
-    {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE}, {"--model", 0, 1, MW_CLI_OPT_MODEL},
-    {"--threads", 0, 1, MW_CLI_OPT_THREADS},       {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE},
+    {"--band-map", 0, 1, OPT_BAND_MAP},     MW_CLI_SCAN_OPTIONS,
     {"--quiet", 'q', 0, OPT_QUIET},
 };
 
@@ -122,11 +119,7 @@ int mw_cli_monitor(int argc, char **argv)
             rc = 1;
         }
     if (!rc) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        mw_cli_catch_signals(on_signal);
         mw_cli_bar p = {.quiet = quiet, .last = -1, .stop = &interrupted};
         mw_monitor_result *r = NULL;
         mw_status st = mw_monitor(NULL, scenes, n, opt, outdir, mw_cli_bar_progress, &p, &r);

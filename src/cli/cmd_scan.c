@@ -91,13 +91,7 @@ static const mw_cli_option scan_options[] = {
     {"--band-map", 0, 1, OPT_BAND_MAP},
     {"--before-date", 0, 1, OPT_BEFORE_DATE},
     {"--after-date", 0, 1, OPT_AFTER_DATE},
-    {"--aoi", 0, 1, MW_CLI_OPT_AOI},
-    {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},
-    {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},
-    {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE},
-    {"--model", 0, 1, MW_CLI_OPT_MODEL},
-    {"--threads", 0, 1, MW_CLI_OPT_THREADS},
-    {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE},
+    MW_CLI_SCAN_OPTIONS,
     {"--change-raster", 0, 1, OPT_CHANGE_RASTER},
     {"--evidence", 0, 1, OPT_EVIDENCE},
     {"--timings", 0, 0, OPT_TIMINGS},
@@ -157,25 +151,30 @@ static int apply_option(int id, const char *v, scan_args *a, mw_options *opt)
     return st == MW_OK ? 0 : mw_cli_usage_error("%s", mw_last_error());
 }
 
+typedef struct scan_parse {
+    scan_args *a;
+    mw_options *opt;
+} scan_parse;
+
+static int on_arg(int id, const char *v, void *user)
+{
+    scan_parse *sp = user;
+    scan_args *a = sp->a;
+    if (id != MW_CLI_POSITIONAL) return apply_option(id, v, a, sp->opt);
+    if (a->npos >= MW_CLI_MAX_SCENES) return mw_cli_usage_error("scan: too many scenes at '%s'", v);
+    a->pos[a->npos++] = v;
+    return 0;
+}
+
 /* The command line into @p a and @p opt: -1 to go on, else the exit code. */
 static int parse_scan_args(int argc, char **argv, scan_args *a, mw_options *opt)
 {
     mw_cli_parser p;
     mw_cli_parser_init(&p, "scan", mw_cli_scan_help, scan_options,
                        (int)(sizeof scan_options / sizeof scan_options[0]), argc, argv);
-    for (;;) {
-        const char *v;
-        int k = mw_cli_next(&p, &v);
-        if (k == MW_CLI_END) break;
-        if (k == MW_CLI_STOP) return p.rc;
-        if (k == MW_CLI_POSITIONAL) {
-            if (a->npos >= MW_CLI_MAX_SCENES) return mw_cli_usage_error("scan: too many scenes at '%s'", v);
-            a->pos[a->npos++] = v;
-            continue;
-        }
-        int rc = apply_option(k, v, a, opt);
-        if (rc) return rc;
-    }
+    scan_parse sp = {a, opt};
+    int rc = mw_cli_parse(&p, on_arg, &sp);
+    if (rc >= 0) return rc;
     if (a->npos < 2) return mw_cli_usage_error("scan needs BEFORE and AFTER scenes");
     if (a->npos > 2 && a->before.date)
         return mw_cli_usage_error("--before-date names one before scene: with several, each needs its own date");
@@ -199,11 +198,7 @@ static mw_status open_scenes(const scan_args *a, mw_scene **befores, mw_scene **
 /* Open the scenes and scan them, with progress and a summary on stderr. */
 static int run_scan(const scan_args *a, mw_options *opt)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    mw_cli_catch_signals(on_signal);
 
     int rc = 0;
     struct timespec t0, t1;

@@ -70,6 +70,13 @@ void mw_cli_parser_init(mw_cli_parser *p, const char *cmd, const char *help, con
  * order, before or after positional arguments.
  */
 int mw_cli_next(mw_cli_parser *p, const char **value);
+/**
+ * The whole command line through @p on_arg (an option's id and value, or
+ * MW_CLI_POSITIONAL and the argument), stopping at the first non-zero it
+ * returns: -1 when every argument was taken, else the exit code (the
+ * callback's, or p->rc after --help or a usage error).
+ */
+int mw_cli_parse(mw_cli_parser *p, int (*on_arg)(int id, const char *value, void *user), void *user);
 
 /** The sensor names of --sensor (auto, sentinel2, landsat, generic and aliases): 0, or 2 on error, printed. */
 int mw_cli_parse_sensor(const char *cmd, const char *value, mw_sensor *out);
@@ -95,6 +102,12 @@ enum {
     MW_CLI_OPT_AOI = 1000, MW_CLI_OPT_PROTECTED, MW_CLI_OPT_MODEL, MW_CLI_OPT_MIN_AREA,
     MW_CLI_OPT_MIN_CONFIDENCE, MW_CLI_OPT_THREADS, MW_CLI_OPT_TILE_SIZE
 };
+/** The option-table rows of the shared options (scan, batch, monitor). */
+#define MW_CLI_SCAN_OPTIONS                                                                           \
+    {"--aoi", 0, 1, MW_CLI_OPT_AOI}, {"--protected", 0, 1, MW_CLI_OPT_PROTECTED},                     \
+        {"--model", 0, 1, MW_CLI_OPT_MODEL}, {"--min-area", 0, 1, MW_CLI_OPT_MIN_AREA},               \
+        {"--min-confidence", 0, 1, MW_CLI_OPT_MIN_CONFIDENCE}, {"--threads", 0, 1, MW_CLI_OPT_THREADS}, \
+        {"--tile-size", 0, 1, MW_CLI_OPT_TILE_SIZE}
 /** Apply shared option @p id = @p v to @p opt: 0, the exit code of a usage error, or -1 when @p id is not shared. */
 int mw_cli_apply_scan_option(int id, const char *v, mw_options *opt);
 
@@ -104,6 +117,8 @@ typedef struct mw_cli_bar {
     int last;                             /**< last tick printed, in 2.5 % steps */
     const volatile sig_atomic_t *stop;    /**< set by a signal handler: cancel */
 } mw_cli_bar;
+/** SIGINT and SIGTERM to @p handler (which sets a flag: the run stops cleanly). */
+void mw_cli_catch_signals(void (*handler)(int));
 /** An mw_progress_fn over an mw_cli_bar. */
 int mw_cli_bar_progress(double done, const char *msg, void *arg);
 

@@ -2,7 +2,7 @@
  * Text that leaves the library is valid UTF-8: names from user files
  * (protected-area layers, paths) may hold any bytes.
  */
-#include "core/mw_utf8.h"
+#include "minewatch/minewatch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@ static int seq_len(const unsigned char *p)
     return n;
 }
 
-/** See mw_utf8.h. */
+/** See minewatch.h. */
 char *mw_utf8_repair(const char *s, int *repaired)
 {
     if (!s) return NULL;

@@ -313,32 +313,23 @@ static void set_scaling(mw_scene_builder *b)
     }
 }
 
-mw_status mw_io_finish_scene(mw_scene_builder *b, const mw_scene_open_args *args, const char *name_for_date)
+/* Step 1: the sensor: --sensor, else the metadata's spacecraft, else the name. */
+static void pick_sensor(mw_scene_builder *b, const mw_scene_open_args *args)
 {
     mw_scene *sc = b->scene;
-    const char *path = sc->path;
-
-    /* 1. sensor */
     mw_sensor hint = b->sensor_hint;
     if (hint == MW_SENSOR_AUTO) hint = sensor_from_spacecraft(b->s2.spacecraft);
     if (hint == MW_SENSOR_AUTO) hint = sensor_from_spacecraft(b->landsat.spacecraft);
-    if (hint == MW_SENSOR_AUTO) hint = mw_io_sensor_from_name(mw_io_basename(path));
+    if (hint == MW_SENSOR_AUTO) hint = mw_io_sensor_from_name(mw_io_basename(sc->path));
     sc->sensor = (args && args->sensor != MW_SENSOR_AUTO) ? args->sensor
                  : hint != MW_SENSOR_AUTO                 ? hint
                                                           : MW_SENSOR_GENERIC;
+}
 
-    /* 2. required bands */
-    for (int r = MW_BAND_BLUE; r <= MW_BAND_NIR; r++)
-        if (!sc->bands[r].present)
-            return mw_error_set(MW_ERR_BAND, "%s: no %s band (looked for %s)%s", path,
-                                mw_band_role_name((mw_band_role)r), mw_io_role_lookup_names((mw_band_role)r),
-                                b->is_stack ? "; name the bands or use --band-map" : "");
-
-    /* 3. date */
-    mw_status st = pick_date(b, args, name_for_date);
-    if (st) return st;
-
-    /* 4. reference grid */
+/* Step 4: the reference grid, that of the finest reflectance band (*ref). */
+static mw_status pick_reference_grid(mw_scene_builder *b, int *ref_out)
+{
+    mw_scene *sc = b->scene;
     int ref = MW_BAND_BLUE;
     for (int r = MW_BAND_BLUE; r <= MW_BAND_SWIR2; r++)
         if (sc->bands[r].present && fabs(sc->bands[r].gt[1]) < fabs(sc->bands[ref].gt[1]) * (1 - 1e-9)) ref = r;
@@ -349,10 +340,18 @@ mw_status mw_io_finish_scene(mw_scene_builder *b, const mw_scene_open_args *args
     sc->height = R->height;
     memcpy(sc->gt, R->gt, sizeof sc->gt);
     sc->crs_wkt = mw_io_strdup(b->probe[ref].wkt);
-    if (!sc->crs_wkt) return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", path);
+    if (!sc->crs_wkt) return mw_error_set(MW_ERR_NOMEM, "%s: out of memory", sc->path);
     sc->epsg = epsg_of(sc->crs_wkt);
+    *ref_out = ref;
+    return MW_OK;
+}
 
-    /* 5. consistency of the other bands with the reference */
+/* Step 5: every other band on the reference's CRS, orientation and extent
+ * (to within a pixel of the coarser band at the far edge). */
+static mw_status check_band_grids(mw_scene_builder *b, int ref)
+{
+    mw_scene *sc = b->scene;
+    const mw_band_src *R = &sc->bands[ref];
     double rx0 = R->gt[0], ry0 = R->gt[3];
     double rx1 = rx0 + R->width * R->gt[1], ry1 = ry0 + R->height * R->gt[5];
     for (int r = 0; r < MW_BAND_ROLE_COUNT; r++) {
@@ -378,20 +377,46 @@ mw_status mw_io_finish_scene(mw_scene_builder *b, const mw_scene_open_args *args
                                 "%s: extent (%.6g %.6g, %.6g %.6g) differs from %s (%.6g %.6g, %.6g %.6g)", s->file,
                                 x0, y0, x1, y1, mw_io_basename(R->file), rx0, ry0, rx1, ry1);
     }
+    return MW_OK;
+}
 
-    /* 6. scaling, nodata, mask */
+/* Step 6: scaling, nodata, mask. Reflectance is about 0..1: a scale or
+ * offset far from that (an MTL factor of 1e308, a negative scale) would
+ * turn every pixel into garbage and the scan into zero alerts without a
+ * word. */
+static mw_status set_and_check_scaling(mw_scene_builder *b)
+{
+    mw_scene *sc = b->scene;
     set_scaling(b);
     set_mask_kind(b);
-    /* Reflectance is about 0..1: a scale or offset far from that (an MTL
-     * factor of 1e308, a negative scale) would turn every pixel into
-     * garbage and the scan into zero alerts without a word. */
     for (int r = MW_BAND_BLUE; r <= MW_BAND_SWIR2; r++) {
         const mw_band_src *s = &sc->bands[r];
         if (s->present && !(s->scale > 0 && s->scale <= 1 && fabs(s->offset) <= 1))
             return mw_error_set(MW_ERR_METADATA,
                                 "%s: %s band reflectance scale %g and offset %g are not plausible "
                                 "(scale in (0, 1], offset in [-1, 1])",
-                                path, mw_band_role_name((mw_band_role)r), s->scale, s->offset);
+                                sc->path, mw_band_role_name((mw_band_role)r), s->scale, s->offset);
     }
     return MW_OK;
+}
+
+mw_status mw_io_finish_scene(mw_scene_builder *b, const mw_scene_open_args *args, const char *name_for_date)
+{
+    mw_scene *sc = b->scene;
+    pick_sensor(b, args);
+    /* 2. required bands */
+    for (int r = MW_BAND_BLUE; r <= MW_BAND_NIR; r++)
+        if (!sc->bands[r].present)
+            return mw_error_set(MW_ERR_BAND, "%s: no %s band (looked for %s)%s", sc->path,
+                                mw_band_role_name((mw_band_role)r), mw_io_role_lookup_names((mw_band_role)r),
+                                b->is_stack ? "; name the bands or use --band-map" : "");
+    /* 3. date */
+    mw_status st = pick_date(b, args, name_for_date);
+    if (st) return st;
+    int ref = MW_BAND_BLUE;
+    st = pick_reference_grid(b, &ref);
+    if (st) return st;
+    st = check_band_grids(b, ref);
+    if (st) return st;
+    return set_and_check_scaling(b);
 }

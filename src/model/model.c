@@ -208,19 +208,9 @@ static mw_status parse_change(const ctx *c, json_object *root, mw_change_params 
     return MW_OK;
 }
 
-static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
+/* classifier.features: names of known features, at most MW_MODEL_MAX_FEATURES. */
+static mw_status parse_features(const ctx *c, json_object *cl, mw_model *m)
 {
-    json_object *cl, *o;
-    mw_status st = get_object(c, root, "classifier", "classifier", 1, &cl);
-    if (st) return st;
-    if (!json_object_object_get_ex(cl, "type", &o) || !o)
-        return bad(c, "classifier.type", "missing");
-    if (!json_object_is_type(o, json_type_string) ||
-        (strcmp(json_object_get_string(o), "logistic") != 0 &&
-         strcmp(json_object_get_string(o), "trees") != 0))
-        return bad(c, "classifier.type", "must be \"logistic\" or \"trees\"");
-    const int trees = strcmp(json_object_get_string(o), "trees") == 0;
-
     json_object *fa = NULL;
     if (!json_object_object_get_ex(cl, "features", &fa) || !fa)
         return bad(c, "classifier.features", "missing");
@@ -245,56 +235,86 @@ static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
         }
         m->feature[i] = id;
     }
-    if (trees) {
-        char field[96], why[160];
-        if ((st = get_number(c, cl, "missing", "classifier.missing", &m->missing))) return st;
-        mw_trees_result r = mw_trees_parse(cl, m->nfeat, &m->trees, field, sizeof field, why,
-                                           sizeof why);
-        if (r == MW_TREES_NOMEM) return nomem();
-        if (r != MW_TREES_OK) return bad(c, field, why);
-    } else if ((st = get_array(c, cl, "mean", m->nfeat, &m->mean)) ||
+    return MW_OK;
+}
+
+/* A logistic classifier: mean, scale (> 0), coef, intercept, and a score
+ * that stays finite for any site (features up to 1e12). */
+static mw_status parse_logistic(const ctx *c, json_object *cl, mw_model *m)
+{
+    mw_status st;
+    if ((st = get_array(c, cl, "mean", m->nfeat, &m->mean)) ||
         (st = get_array(c, cl, "scale", m->nfeat, &m->scale)) ||
         (st = get_array(c, cl, "coef", m->nfeat, &m->coef)))
         return st;
-    for (int i = 0; !trees && i < m->nfeat; i++) {
+    for (int i = 0; i < m->nfeat; i++) {
         if (!(m->scale[i] > 0.0)) {
             char item[64];
             snprintf(item, sizeof item, "classifier.scale[%d]", i);
             return bad(c, item, m->scale[i] == 0.0 ? "must not be 0" : "must be positive");
         }
     }
-    if (!trees && (st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept)))
+    if ((st = get_number(c, cl, "intercept", "classifier.intercept", &m->intercept))) return st;
+    double bound = fabs(m->intercept);
+    for (int i = 0; i < m->nfeat; i++) bound += fabs(m->coef[i]) / m->scale[i] * (1e12 + fabs(m->mean[i]));
+    if (!(bound <= MW_TREES_MAX_LOGODDS))
+        return bad(c, "classifier.coef", "coefficients so large that the score overflows");
+    return MW_OK;
+}
+
+/* A tree ensemble: the value standing for a missing feature, then the trees. */
+static mw_status parse_tree_classifier(const ctx *c, json_object *cl, mw_model *m)
+{
+    char field[96], why[160];
+    mw_status st = get_number(c, cl, "missing", "classifier.missing", &m->missing);
+    if (st) return st;
+    mw_trees_result r = mw_trees_parse(cl, m->nfeat, &m->trees, field, sizeof field, why, sizeof why);
+    if (r == MW_TREES_NOMEM) return nomem();
+    if (r != MW_TREES_OK) return bad(c, field, why);
+    return MW_OK;
+}
+
+/* classifier.calibration (optional): Platt scaling, a > 0 so P stays monotone. */
+static mw_status parse_calibration(const ctx *c, json_object *cl, mw_model *m)
+{
+    json_object *cal, *o;
+    mw_status st = get_object(c, cl, "calibration", "classifier.calibration", 0, &cal);
+    if (st || !cal) return st;
+    if (!json_object_object_get_ex(cal, "type", &o) || !o)
+        return bad(c, "classifier.calibration.type", "missing");
+    if (!json_object_is_type(o, json_type_string) || strcmp(json_object_get_string(o), "platt") != 0)
+        return bad(c, "classifier.calibration.type", "must be \"platt\"");
+    if ((st = get_number(c, cal, "a", "classifier.calibration.a", &m->platt_a)) ||
+        (st = get_number(c, cal, "b", "classifier.calibration.b", &m->platt_b)))
         return st;
-    if (!trees) {
-        /* The score must stay finite for any site: features up to 1e12. */
-        double bound = fabs(m->intercept);
-        for (int i = 0; i < m->nfeat; i++) bound += fabs(m->coef[i]) / m->scale[i] * (1e12 + fabs(m->mean[i]));
-        if (!(bound <= MW_TREES_MAX_LOGODDS))
-            return bad(c, "classifier.coef", "coefficients so large that the score overflows");
-    }
+    if (!(m->platt_a > 0.0))
+        return bad(c, "classifier.calibration.a", "must be positive (keeps P monotone)");
+    if (!(m->platt_a <= 1e6 && fabs(m->platt_b) <= 1e6))
+        return bad(c, "classifier.calibration", "a and b must be within 1e6 (the score overflows)");
+    m->platt = 1;
+    return MW_OK;
+}
+
+static mw_status parse_classifier(const ctx *c, json_object *root, mw_model *m)
+{
+    json_object *cl, *o;
+    mw_status st = get_object(c, root, "classifier", "classifier", 1, &cl);
+    if (st) return st;
+    if (!json_object_object_get_ex(cl, "type", &o) || !o)
+        return bad(c, "classifier.type", "missing");
+    if (!json_object_is_type(o, json_type_string) ||
+        (strcmp(json_object_get_string(o), "logistic") != 0 &&
+         strcmp(json_object_get_string(o), "trees") != 0))
+        return bad(c, "classifier.type", "must be \"logistic\" or \"trees\"");
+    const int trees = strcmp(json_object_get_string(o), "trees") == 0;
+
+    if ((st = parse_features(c, cl, m))) return st;
+    if ((st = trees ? parse_tree_classifier(c, cl, m) : parse_logistic(c, cl, m))) return st;
     if ((st = get_number(c, cl, "threshold", "classifier.threshold", &m->threshold)))
         return st;
     if (!(m->threshold > 0.0 && m->threshold < 1.0))
         return bad(c, "classifier.threshold", "must be in (0, 1)");
-
-    json_object *cal;
-    if ((st = get_object(c, cl, "calibration", "classifier.calibration", 0, &cal))) return st;
-    if (cal) {
-        if (!json_object_object_get_ex(cal, "type", &o) || !o)
-            return bad(c, "classifier.calibration.type", "missing");
-        if (!json_object_is_type(o, json_type_string) ||
-            strcmp(json_object_get_string(o), "platt") != 0)
-            return bad(c, "classifier.calibration.type", "must be \"platt\"");
-        if ((st = get_number(c, cal, "a", "classifier.calibration.a", &m->platt_a)) ||
-            (st = get_number(c, cal, "b", "classifier.calibration.b", &m->platt_b)))
-            return st;
-        if (!(m->platt_a > 0.0))
-            return bad(c, "classifier.calibration.a", "must be positive (keeps P monotone)");
-        if (!(m->platt_a <= 1e6 && fabs(m->platt_b) <= 1e6))
-            return bad(c, "classifier.calibration", "a and b must be within 1e6 (the score overflows)");
-        m->platt = 1;
-    }
-    return MW_OK;
+    return parse_calibration(c, cl, m);
 }
 
 /* Default class rules when a model has no "classes" object. */

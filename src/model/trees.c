@@ -70,87 +70,106 @@ static int node_array(json_object *tree, const char *key, int *n, json_object **
     return 0;
 }
 
-mw_trees_result mw_trees_parse(json_object *cl, int nfeat, mw_trees **out, char *field,
-                               size_t field_size, char *why, size_t why_size)
+/* Where a parse error is reported: the field's name and why it is wrong. */
+typedef struct {
+    char *field, *why;
+    size_t field_size, why_size;
+} parse_msg;
+
+/* Step 1: base, learning_rate and the trees array (1..MW_TREES_MAX_TREES). */
+static int parse_header(json_object *cl, mw_trees *t, json_object **arr, const parse_msg *e)
 {
-    *out = NULL;
-    json_object *o, *arr;
-    mw_trees *t = calloc(1, sizeof *t);
-    if (!t) return MW_TREES_NOMEM;
+    json_object *o;
     const char *num[2] = {"base", "learning_rate"};
     double *dst[2] = {&t->base, &t->rate};
     for (int k = 0; k < 2; k++) {
         if (!json_object_object_get_ex(cl, num[k], &o) || !mw_json_is_number(o) ||
             !isfinite(json_object_get_double(o))) {
-            snprintf(field, field_size, "classifier.%s", num[k]);
-            snprintf(why, why_size, "missing or not a finite number");
-            goto bad;
+            snprintf(e->field, e->field_size, "classifier.%s", num[k]);
+            snprintf(e->why, e->why_size, "missing or not a finite number");
+            return -1;
         }
         *dst[k] = json_object_get_double(o);
     }
-    if (!json_object_object_get_ex(cl, "trees", &arr) || !arr ||
-        !json_object_is_type(arr, json_type_array) || json_object_array_length(arr) < 1 ||
-        json_object_array_length(arr) > MW_TREES_MAX_TREES) {
-        snprintf(field, field_size, "classifier.trees");
-        snprintf(why, why_size, "must be an array of 1..%d trees", MW_TREES_MAX_TREES);
-        goto bad;
+    if (!json_object_object_get_ex(cl, "trees", arr) || !*arr ||
+        !json_object_is_type(*arr, json_type_array) || json_object_array_length(*arr) < 1 ||
+        json_object_array_length(*arr) > MW_TREES_MAX_TREES) {
+        snprintf(e->field, e->field_size, "classifier.trees");
+        snprintf(e->why, e->why_size, "must be an array of 1..%d trees", MW_TREES_MAX_TREES);
+        return -1;
     }
-    t->ntrees = (int)json_object_array_length(arr);
-    /* First pass: count nodes. */
+    t->ntrees = (int)json_object_array_length(*arr);
+    return 0;
+}
+
+/* Step 2: the number of nodes of all trees (each tree an object with a
+ * "feature" array of 1..MW_TREES_MAX_NODES), -1 on error. */
+static int count_nodes(json_object *arr, int ntrees, const parse_msg *e)
+{
     int total = 0;
-    for (int k = 0; k < t->ntrees; k++) {
+    for (int k = 0; k < ntrees; k++) {
         json_object *tree = json_object_array_get_idx(arr, (size_t)k), *fa;
         int n = -1;
-        snprintf(field, field_size, "classifier.trees[%d]", k);
+        snprintf(e->field, e->field_size, "classifier.trees[%d]", k);
         if (!tree || !json_object_is_type(tree, json_type_object)) {
-            snprintf(why, why_size, "not an object");
-            goto bad;
+            snprintf(e->why, e->why_size, "not an object");
+            return -1;
         }
-        if (node_array(tree, "feature", &n, &fa, why, why_size)) goto bad;
+        if (node_array(tree, "feature", &n, &fa, e->why, e->why_size)) return -1;
         total += n;
     }
+    return total;
+}
+
+static int alloc_nodes(mw_trees *t, int total)
+{
     t->root = malloc((size_t)t->ntrees * sizeof *t->root);
     t->feature = malloc((size_t)total * sizeof *t->feature);
     t->left = malloc((size_t)total * sizeof *t->left);
     t->right = malloc((size_t)total * sizeof *t->right);
     t->threshold = malloc((size_t)total * sizeof *t->threshold);
     t->value = malloc((size_t)total * sizeof *t->value);
-    if (!t->root || !t->feature || !t->left || !t->right || !t->threshold || !t->value) {
-        mw_trees_destroy(t);
-        return MW_TREES_NOMEM;
-    }
-    int at = 0;
-    for (int k = 0; k < t->ntrees; k++) {
-        json_object *tree = json_object_array_get_idx(arr, (size_t)k), *a[5];
-        const char *keys[5] = {"feature", "threshold", "left", "right", "value"};
-        int n = -1;
-        snprintf(field, field_size, "classifier.trees[%d]", k);
-        for (int j = 0; j < 5; j++)
-            if (node_array(tree, keys[j], &n, &a[j], why, why_size)) goto bad;
-        t->root[k] = at;
-        for (int i = 0; i < n; i++) {
-            double f = json_object_get_double(json_object_array_get_idx(a[0], (size_t)i));
-            double l = json_object_get_double(json_object_array_get_idx(a[2], (size_t)i));
-            double r = json_object_get_double(json_object_array_get_idx(a[3], (size_t)i));
-            const int leaf = f < 0;
-            if (!leaf && (f != floor(f) || f >= nfeat)) {
-                snprintf(why, why_size, "feature[%d] must be -1 (leaf) or 0..%d", i, nfeat - 1);
-                goto bad;
-            }
-            if (!leaf && (l != floor(l) || r != floor(r) || l <= i || r <= i || l >= n || r >= n)) {
-                snprintf(why, why_size, "node %d: children must be later nodes of the tree", i);
-                goto bad;
-            }
-            t->feature[at + i] = leaf ? -1 : (int)f;
-            t->left[at + i] = leaf ? -1 : at + (int)l;
-            t->right[at + i] = leaf ? -1 : at + (int)r;
-            t->threshold[at + i] = json_object_get_double(json_object_array_get_idx(a[1], (size_t)i));
-            t->value[at + i] = json_object_get_double(json_object_array_get_idx(a[4], (size_t)i));
+    return t->root && t->feature && t->left && t->right && t->threshold && t->value ? 0 : -1;
+}
+
+/* Step 3: tree k's nodes into the flat arrays from node @p at; its node
+ * count in *n. Children must be later nodes of the same tree. */
+static int fill_tree(mw_trees *t, json_object *tree, int k, int at, int nfeat, int *n_out, const parse_msg *e)
+{
+    json_object *a[5];
+    const char *keys[5] = {"feature", "threshold", "left", "right", "value"};
+    int n = -1;
+    snprintf(e->field, e->field_size, "classifier.trees[%d]", k);
+    for (int j = 0; j < 5; j++)
+        if (node_array(tree, keys[j], &n, &a[j], e->why, e->why_size)) return -1;
+    t->root[k] = at;
+    for (int i = 0; i < n; i++) {
+        double f = json_object_get_double(json_object_array_get_idx(a[0], (size_t)i));
+        double l = json_object_get_double(json_object_array_get_idx(a[2], (size_t)i));
+        double r = json_object_get_double(json_object_array_get_idx(a[3], (size_t)i));
+        const int leaf = f < 0;
+        if (!leaf && (f != floor(f) || f >= nfeat)) {
+            snprintf(e->why, e->why_size, "feature[%d] must be -1 (leaf) or 0..%d", i, nfeat - 1);
+            return -1;
         }
-        at += n;
+        if (!leaf && (l != floor(l) || r != floor(r) || l <= i || r <= i || l >= n || r >= n)) {
+            snprintf(e->why, e->why_size, "node %d: children must be later nodes of the tree", i);
+            return -1;
+        }
+        t->feature[at + i] = leaf ? -1 : (int)f;
+        t->left[at + i] = leaf ? -1 : at + (int)l;
+        t->right[at + i] = leaf ? -1 : at + (int)r;
+        t->threshold[at + i] = json_object_get_double(json_object_array_get_idx(a[1], (size_t)i));
+        t->value[at + i] = json_object_get_double(json_object_array_get_idx(a[4], (size_t)i));
     }
-    /* The largest log-odds any input can give: it must stay finite, or
-     * confidences become NaN (0 x inf) and sites vanish without a word. */
+    *n_out = n;
+    return 0;
+}
+
+/* Step 4: the largest log-odds any input can give must stay finite, or
+ * confidences become NaN (0 x inf) and sites vanish without a word. */
+static int check_logodds_bound(const mw_trees *t, int total, const parse_msg *e)
+{
     double bound = 0.0;
     for (int k = 0; k < t->ntrees; k++) {
         double m = 0.0;
@@ -160,10 +179,34 @@ mw_trees_result mw_trees_parse(json_object *cl, int nfeat, mw_trees **out, char 
     }
     bound = fabs(t->base) + fabs(t->rate) * bound;
     if (!(bound <= MW_TREES_MAX_LOGODDS)) {
-        snprintf(field, field_size, "classifier.trees");
-        snprintf(why, why_size, "leaf values and learning_rate so large that the log-odds overflow");
-        goto bad;
+        snprintf(e->field, e->field_size, "classifier.trees");
+        snprintf(e->why, e->why_size, "leaf values and learning_rate so large that the log-odds overflow");
+        return -1;
     }
+    return 0;
+}
+
+mw_trees_result mw_trees_parse(json_object *cl, int nfeat, mw_trees **out, char *field,
+                               size_t field_size, char *why, size_t why_size)
+{
+    *out = NULL;
+    const parse_msg e = {field, why, field_size, why_size};
+    json_object *arr;
+    mw_trees *t = calloc(1, sizeof *t);
+    if (!t) return MW_TREES_NOMEM;
+    if (parse_header(cl, t, &arr, &e)) goto bad;
+    int total = count_nodes(arr, t->ntrees, &e);
+    if (total < 0) goto bad;
+    if (alloc_nodes(t, total)) {
+        mw_trees_destroy(t);
+        return MW_TREES_NOMEM;
+    }
+    for (int k = 0, at = 0; k < t->ntrees; k++) {
+        int n;
+        if (fill_tree(t, json_object_array_get_idx(arr, (size_t)k), k, at, nfeat, &n, &e)) goto bad;
+        at += n;
+    }
+    if (check_logodds_bound(t, total, &e)) goto bad;
     *out = t;
     return MW_TREES_OK;
 bad:

@@ -260,7 +260,7 @@ static mw_status check_name(const char *path, const char *base, mw_output_kind k
     if (!*path) return mw_error_set(MW_ERR_USAGE, "%s: the output name is empty", what);
     if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
         return mw_error_set(MW_ERR_USAGE, "%s %s: not a file name", what, path);
-    if (kind == MW_OUTPUT_FOLDER) return MW_OK;
+    if (kind == MW_OUTPUT_FOLDER || kind == MW_OUTPUT_DOCUMENT) return MW_OK;
     const char *dot = strrchr(base, '.');
     if (kind == MW_OUTPUT_RASTER) {
         if (!ends_ci(base, ".tif") && !ends_ci(base, ".tiff"))

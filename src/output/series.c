@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
@@ -250,6 +251,11 @@ mw_status mw_series_write_gpkg(const mw_series *s, const char *path)
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     if (!drv) return mw_error_set(MW_ERR_WRITE, "%s: this GDAL has no GPKG driver", path);
     CPLPushErrorHandler(CPLQuietErrorHandler);
+    /* gpkg_contents.last_change: the series' last date, not the clock, so
+     * the same scenes give the same bytes (as the alert writer does). */
+    char stamp[40];
+    snprintf(stamp, sizeof stamp, "%.10sT00:00:00.000Z", s->nsteps > 0 ? s->dates[s->nsteps - 1] : "1970-01-01");
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", stamp);
     GDALDatasetH ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
     mw_status st = ds ? MW_OK : mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the file");
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
@@ -268,6 +274,7 @@ mw_status mw_series_write_gpkg(const mw_series *s, const char *path)
     if (st == MW_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
         st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot commit");
     if (ds) GDALClose(ds);
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
     OSRDestroySpatialReference(srs);
     CPLPopErrorHandler();
     return st;

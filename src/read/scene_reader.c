@@ -361,42 +361,39 @@ static void hlerp_row(const float *restrict sr, const int *restrict ca, const in
     }
 }
 
-static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
+/* The mask (classes, not values): nearest neighbour. Target pixel x
+ * (global) has its centre at source coordinate u = (x + ox + 0.5) / k, in
+ * source pixel units from the source origin. */
+static mw_status read_nearest(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
 {
     const int k = b->k;
-    if (!grow_columns(r, (size_t)t.w)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    int *ca = r->col_a, *cb = r->col_b;
-    float *cf = r->col_f;
-    uint8_t *cin = r->col_in;
-    /* Target pixel x (global) has its centre at source coordinate
-     * u = (x + ox + 0.5) / k, in source pixel units from the source origin.
-     * Columns are the same for every row: computed once per read. */
-    if (b->is_mask) {
-        int sx0 = (int)floor((t.x + b->ox + 0.5) / k), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k);
-        int sy0 = (int)floor((t.y + b->oy + 0.5) / k), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k);
-        int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
-        float *s = grow(&r->scratch, &r->scratch_n, (size_t)sw * sh);
-        if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        mw_status st = read_source(r, b, sx0, sy0, sw, sh, s);
-        if (st != MW_OK) return st;
-        for (int x = 0; x < t.w; x++) ca[x] = (int)floor((t.x + x + b->ox + 0.5) / k) - sx0;
-        for (int y = 0; y < t.h; y++) {
-            int sy = (int)floor((t.y + y + b->oy + 0.5) / k) - sy0;
-            const float *srow = s + (size_t)sy * sw;
-            float *orow = out + (size_t)y * t.w;
-            for (int x = 0; x < t.w; x++) orow[x] = srow[ca[x]];
-        }
-        return MW_OK;
-    }
-    /* Bilinear: u - 0.5 = i0 + f; neighbours i0 and i0 + 1, clamped at the band's edge. */
-    int src_w = GDALGetRasterBandXSize(b->band), src_h = GDALGetRasterBandYSize(b->band);
-    int sx0 = (int)floor((t.x + b->ox + 0.5) / k - 0.5), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k - 0.5) + 1;
-    int sy0 = (int)floor((t.y + b->oy + 0.5) / k - 0.5), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k - 0.5) + 1;
+    int *ca = r->col_a;
+    int sx0 = (int)floor((t.x + b->ox + 0.5) / k), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k);
+    int sy0 = (int)floor((t.y + b->oy + 0.5) / k), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k);
     int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
     float *s = grow(&r->scratch, &r->scratch_n, (size_t)sw * sh);
     if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     mw_status st = read_source(r, b, sx0, sy0, sw, sh, s);
     if (st != MW_OK) return st;
+    for (int x = 0; x < t.w; x++) ca[x] = (int)floor((t.x + x + b->ox + 0.5) / k) - sx0;
+    for (int y = 0; y < t.h; y++) {
+        int sy = (int)floor((t.y + y + b->oy + 0.5) / k) - sy0;
+        const float *srow = s + (size_t)sy * sw;
+        float *orow = out + (size_t)y * t.w;
+        for (int x = 0; x < t.w; x++) orow[x] = srow[ca[x]];
+    }
+    return MW_OK;
+}
+
+/* Bilinear columns, the same for every row (computed once per read):
+ * u - 0.5 = j0 + f; neighbours j0 and j0 + 1, clamped at the band's edge,
+ * as indices into the source window that starts at column sx0. */
+static void bilinear_columns(mw_scene_reader *r, const band_reader *b, mw_rect t, int src_w, int sx0)
+{
+    const int k = b->k;
+    int *ca = r->col_a, *cb = r->col_b;
+    float *cf = r->col_f;
+    uint8_t *cin = r->col_in;
     for (int x = 0; x < t.w; x++) {
         double u = (t.x + x + b->ox + 0.5) / k - 0.5;
         int j0 = (int)floor(u);
@@ -407,12 +404,22 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
         ca[x] = cin[x] ? xa - sx0 : 0;  /* outside: any index of the window, result dropped */
         cb[x] = cin[x] ? xb - sx0 : 0;
     }
-    /* Rows: out = top + fy (bot - top), where top and bot are the
-     * horizontal interpolations of source rows ya and yb. Consecutive
-     * target rows share source rows (k of them per source row), so each
-     * source row is interpolated horizontally once, into one of two row
-     * buffers, and reused: the same arithmetic, hence the same bits, as
-     * interpolating per pixel, at about 1/k of the horizontal work. */
+}
+
+/* Bilinear rows: out = top + fy (bot - top), where top and bot are the
+ * horizontal interpolations of source rows ya and yb. Consecutive target
+ * rows share source rows (k of them per source row), so each source row is
+ * interpolated horizontally once, into one of two row buffers, and reused:
+ * the same arithmetic, hence the same bits, as interpolating per pixel, at
+ * about 1/k of the horizontal work. @p s is the source window (rows from
+ * sy0, sw wide). */
+static void bilinear_rows(mw_scene_reader *r, const band_reader *b, mw_rect t, int src_h, const float *s,
+                          int sy0, int sw, float *out)
+{
+    const int k = b->k;
+    const int *ca = r->col_a, *cb = r->col_b;
+    const float *cf = r->col_f;
+    const uint8_t *cin = r->col_in;
     float *hbuf[2] = {r->hrow, r->hrow + t.w};
     int htag[2] = {INT32_MIN, INT32_MIN};  /* source row each buffer holds */
     const float nan = NAN;
@@ -458,6 +465,25 @@ static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, f
             memcpy(&orow[x], &bits, sizeof bits);
         }
     }
+}
+
+/* A coarser band onto the target grid: nearest neighbour for the mask,
+ * bilinear for reflectance. */
+static mw_status read_upsampled(mw_scene_reader *r, band_reader *b, mw_rect t, float *out)
+{
+    const int k = b->k;
+    if (!grow_columns(r, (size_t)t.w)) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    if (b->is_mask) return read_nearest(r, b, t, out);
+    int src_w = GDALGetRasterBandXSize(b->band), src_h = GDALGetRasterBandYSize(b->band);
+    int sx0 = (int)floor((t.x + b->ox + 0.5) / k - 0.5), sx1 = (int)floor((t.x + t.w - 1 + b->ox + 0.5) / k - 0.5) + 1;
+    int sy0 = (int)floor((t.y + b->oy + 0.5) / k - 0.5), sy1 = (int)floor((t.y + t.h - 1 + b->oy + 0.5) / k - 0.5) + 1;
+    int sw = sx1 - sx0 + 1, sh = sy1 - sy0 + 1;
+    float *s = grow(&r->scratch, &r->scratch_n, (size_t)sw * sh);
+    if (!s) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    mw_status st = read_source(r, b, sx0, sy0, sw, sh, s);
+    if (st != MW_OK) return st;
+    bilinear_columns(r, b, t, src_w, sx0);
+    bilinear_rows(r, b, t, src_h, s, sy0, sw, out);
     return MW_OK;
 }
 

@@ -153,64 +153,75 @@ static mw_tiff_file *open_gdal_blocks(const char *name, GDALDatasetH ds)
     return f;
 }
 
-mw_tiff_file *mw_tiff_file_open(const char *name, GDALDatasetH ds)
+/* Step 1, GDAL's side: a GTiff on a plain readable file, every band of one
+ * data type (*gt). */
+static int gtiff_candidate(const char *name, GDALDatasetH ds, GDALDataType *gt)
 {
-    if (disabled() || !ds) return NULL;
-    GDALDriverH drv = GDALGetDatasetDriver(ds);
-    if (drv && strcmp(GDALGetDriverShortName(drv), "JP2OpenJPEG") == 0) return open_gdal_blocks(name, ds);
-    if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") != 0) return NULL;
-    if (strncmp(name, "/vsi", 4) == 0 || access(name, R_OK) != 0) return NULL;
+    if (strncmp(name, "/vsi", 4) == 0 || access(name, R_OK) != 0) return 0;
     int nb = GDALGetRasterCount(ds);
-    if (nb < 1) return NULL;
-    GDALDataType gt = GDALGetRasterDataType(GDALGetRasterBand(ds, 1));
+    if (nb < 1) return 0;
+    *gt = GDALGetRasterDataType(GDALGetRasterBand(ds, 1));
     for (int b = 2; b <= nb; b++)
-        if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != gt) return NULL;
+        if (GDALGetRasterDataType(GDALGetRasterBand(ds, b)) != *gt) return 0;
+    return 1;
+}
 
-    mw_tiff_file *f = calloc(1, sizeof *f);
-    if (!f || !(f->name = strdup(name))) goto reject;
-    f->tif = mw_tiff_open_quiet(name, "rm", f->msg);
-    if (!f->tif) goto reject;
-
+/* Step 1, libtiff's side: GDAL's size and band count, a lossless codec
+ * without colour conversion, and a sample type GDAL copies unchanged
+ * into Float32. Sets the layout's type, size, bands and planes; *comp is
+ * the codec. */
+static int sample_layout(mw_tiff_file *f, GDALDatasetH ds, GDALDataType gt, uint16_t *comp)
+{
     TIFF *t = f->tif;
+    int nb = GDALGetRasterCount(ds);
     uint32_t w = 0, h = 0;
-    uint16_t spp = 1, bps = 0, fmt = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, comp = 0, photo = 0;
+    uint16_t spp = 1, bps = 0, fmt = SAMPLEFORMAT_UINT, planar = PLANARCONFIG_CONTIG, photo = 0;
+    *comp = 0;
     TIFFGetField(t, TIFFTAG_IMAGEWIDTH, &w);
     TIFFGetField(t, TIFFTAG_IMAGELENGTH, &h);
     TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLESPERPIXEL, &spp);
     TIFFGetFieldDefaulted(t, TIFFTAG_BITSPERSAMPLE, &bps);
     TIFFGetFieldDefaulted(t, TIFFTAG_SAMPLEFORMAT, &fmt);
     TIFFGetFieldDefaulted(t, TIFFTAG_PLANARCONFIG, &planar);
-    TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, &comp);
+    TIFFGetFieldDefaulted(t, TIFFTAG_COMPRESSION, comp);
     TIFFGetFieldDefaulted(t, TIFFTAG_PHOTOMETRIC, &photo);
-    if ((int)w != GDALGetRasterXSize(ds) || (int)h != GDALGetRasterYSize(ds) || spp != nb) goto reject;
-    if (!lossless_codec(comp) || photo == PHOTOMETRIC_YCBCR || photo == PHOTOMETRIC_PALETTE) goto reject;
+    if ((int)w != GDALGetRasterXSize(ds) || (int)h != GDALGetRasterYSize(ds) || spp != nb) return 0;
+    if (!lossless_codec(*comp) || photo == PHOTOMETRIC_YCBCR || photo == PHOTOMETRIC_PALETTE) return 0;
 
     mw_tiff_layout *l = &f->l;
     if (gt == GDT_Byte && bps == 8 && fmt == SAMPLEFORMAT_UINT) l->type = MW_TIFF_U8;
     else if (gt == GDT_UInt16 && bps == 16 && fmt == SAMPLEFORMAT_UINT) l->type = MW_TIFF_U16;
     else if (gt == GDT_Int16 && bps == 16 && fmt == SAMPLEFORMAT_INT) l->type = MW_TIFF_I16;
     else if (gt == GDT_Float32 && bps == 32 && fmt == SAMPLEFORMAT_IEEEFP) l->type = MW_TIFF_F32;
-    else goto reject;
-
+    else return 0;
     l->width = (int)w;
     l->height = (int)h;
     l->nbands = nb;
     l->separate = planar == PLANARCONFIG_SEPARATE && spp > 1;
     l->spp = l->separate ? 1 : spp;
+    return 1;
+}
+
+/* Step 1, the blocks: tiles or strips whose sizes and count are what the
+ * layout implies, none sparse (GDAL fills those, not libtiff). */
+static int block_layout(mw_tiff_file *f)
+{
+    TIFF *t = f->tif;
+    mw_tiff_layout *l = &f->l;
     if (TIFFIsTiled(t)) {
         uint32_t tw = 0, th = 0;
         TIFFGetField(t, TIFFTAG_TILEWIDTH, &tw);
         TIFFGetField(t, TIFFTAG_TILELENGTH, &th);
-        if (!tw || !th) goto reject;
+        if (!tw || !th) return 0;
         l->bw = (int)tw;
         l->bh = (int)th;
         l->block_bytes = (size_t)TIFFTileSize(t);
         l->nblocks = TIFFNumberOfTiles(t);
     } else {
-        uint32_t rps = h;
+        uint32_t rps = (uint32_t)l->height;
         TIFFGetFieldDefaulted(t, TIFFTAG_ROWSPERSTRIP, &rps);
-        if (rps == 0 || rps > h) rps = h;
-        l->bw = (int)w;
+        if (rps == 0 || rps > (uint32_t)l->height) rps = (uint32_t)l->height;
+        l->bw = l->width;
         l->bh = (int)rps;
         l->block_bytes = (size_t)TIFFStripSize(t);
         l->nblocks = TIFFNumberOfStrips(t);
@@ -218,21 +229,41 @@ mw_tiff_file *mw_tiff_file_open(const char *name, GDALDatasetH ds)
     l->nbx = (l->width + l->bw - 1) / l->bw;
     l->nby = (l->height + l->bh - 1) / l->bh;
     size_t bytes = l->type == MW_TIFF_U8 ? 1 : l->type == MW_TIFF_F32 ? 4 : 2;
-    if (l->block_bytes != (size_t)l->bw * l->bh * l->spp * bytes) goto reject;
-    if (l->nblocks != (uint32_t)l->nbx * l->nby * (l->separate ? spp : 1)) goto reject;
-    /* Sparse blocks (no data written) are filled by GDAL, not by libtiff. */
+    if (l->block_bytes != (size_t)l->bw * l->bh * l->spp * bytes) return 0;
+    if (l->nblocks != (uint32_t)l->nbx * l->nby * (l->separate ? l->nbands : 1)) return 0;
     for (uint32_t i = 0; i < l->nblocks; i++)
-        if (TIFFGetStrileByteCount(t, i) == 0) goto reject;
+        if (TIFFGetStrileByteCount(t, i) == 0) return 0;
     f->tiled = TIFFIsTiled(t);
     f->row_bytes = (size_t)l->bw * l->spp * bytes;
+    return 1;
+}
+
+mw_tiff_file *mw_tiff_file_open(const char *name, GDALDatasetH ds)
+{
+    if (disabled() || !ds) return NULL;
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    if (drv && strcmp(GDALGetDriverShortName(drv), "JP2OpenJPEG") == 0) return open_gdal_blocks(name, ds);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") != 0) return NULL;
+    GDALDataType gt;
+    if (!gtiff_candidate(name, ds, &gt)) return NULL;
+
+    mw_tiff_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->name = strdup(name))) goto reject;
+    f->tif = mw_tiff_open_quiet(name, "rm", f->msg);
+    if (!f->tif) goto reject;
+    uint16_t comp;
+    if (!sample_layout(f, ds, gt, &comp) || !block_layout(f)) goto reject;
 #ifdef MW_HAVE_LIBDEFLATE
+    /* libdeflate straight on the block's bytes: plain DEFLATE in native
+     * byte order, no predictor or an integer one (undone here) */
+    TIFF *t = f->tif;
     uint16_t pred = PREDICTOR_NONE, fill = FILLORDER_MSB2LSB;
     TIFFGetFieldDefaulted(t, TIFFTAG_PREDICTOR, &pred);
     TIFFGetFieldDefaulted(t, TIFFTAG_FILLORDER, &fill);
     f->predictor = pred;
     f->fast = (comp == COMPRESSION_ADOBE_DEFLATE || comp == COMPRESSION_DEFLATE) && !TIFFIsByteSwapped(t) &&
               fill == FILLORDER_MSB2LSB &&
-              (pred == PREDICTOR_NONE || (pred == PREDICTOR_HORIZONTAL && l->type != MW_TIFF_F32)) &&
+              (pred == PREDICTOR_NONE || (pred == PREDICTOR_HORIZONTAL && f->l.type != MW_TIFF_F32)) &&
               (f->dec = libdeflate_alloc_decompressor()) != NULL;
 #endif
     return f;

@@ -7,14 +7,15 @@ chooses out-of-fold on train); floors are the figures measured minus a small
 margin (README "## Accuracy"). Skip (77) without ../shared/data.
 """
 import atexit
-import json
 import os
 import shutil
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-from mwtest import MINEWATCH, PY, SANITIZED, SHARED_DATA, SRC, check, done, skip, tmpdir  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mwtest import PY, SANITIZED, SHARED_DATA, SRC, check, done, skip, tmpdir  # noqa: E402
+from patchscore import check_floors, score_val  # noqa: E402
 
 DATA = os.path.join(SHARED_DATA, "sat-mining-detector-patches")
 # The issue's target: recall >= 0.80 at specificity >= 0.90.
@@ -35,21 +36,10 @@ p = subprocess.run([PY, os.path.join(SRC, "scripts", "make_landsat_patches.py"),
                     "--split", "val"], capture_output=True, text=True, timeout=120)
 if not check(p.returncode == 0, "make_landsat_patches.py: %s" % p.stderr.strip()):
     done()
-p = subprocess.run([PY, os.path.join(SRC, "scripts", "score_patches.py"), "--split", "val", "--data", d,
-                    "--minewatch", MINEWATCH, "--jobs", "2", "--json", "--", "--min-area", "0.1"],
-                   capture_output=True, text=True, timeout=280)
-if not check(p.returncode == 0, "score_patches.py: %s" % p.stderr.strip()):
-    done()
-r = json.loads(p.stdout)
-print("Landsat-like val: recall %.3f specificity %.3f precision %s (TP %d FN %d FP %d TN %d, %d errors)" % (
-    r["recall"], r["specificity"], r["precision"], r["tp"], r["fn"], r["fp"], r["tn"], r["errors"]))
+r = score_val(d, "Landsat-like val")
 site = r.get("alerts_on_mapped_mining") or {}
 print("alerts on AMW's mapped mining: %s of %s" % (site.get("on_mapped_mining"), site.get("alerts")))
 if FLOOR != TARGET:
     print("below the issue's target %s: guarded at %s" % (TARGET, FLOOR))
-check(r["recall"] >= FLOOR["recall"], "recall %.3f < floor %.2f" % (r["recall"], FLOOR["recall"]))
-check(r["specificity"] >= FLOOR["specificity"],
-      "specificity %.3f < floor %.2f" % (r["specificity"], FLOOR["specificity"]))
-rose = r.get("ndvi_rose_alerts") or []
-check(not rose, "%d mining alerts on pixels whose raw NDVI rose without water evidence: %s" % (len(rose), rose[:5]))
+check_floors(r, FLOOR)
 done()

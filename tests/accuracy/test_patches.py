@@ -5,13 +5,13 @@ A pair is flagged when the scan (with --min-area 0.1: a patch is 23 ha)
 writes a `mining` alert. Floors are regression guards on the measured
 figures (README "## Accuracy"); skip (77) without ../shared/data.
 """
-import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
-from mwtest import MINEWATCH, PY, SANITIZED, SHARED_DATA, SRC, check, done, skip  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mwtest import SANITIZED, SHARED_DATA, check, done, skip  # noqa: E402
+from patchscore import check_floors, score_val  # noqa: E402
 
 DATA = os.path.join(SHARED_DATA, "sat-mining-detector-patches")
 # The issue's target: recall >= 0.85 at specificity >= 0.95 out-of-fold on
@@ -40,18 +40,9 @@ if SANITIZED:
     skip("accuracy floors are not run under sanitizers")
 if not os.path.isdir(os.path.join(DATA, "val")):
     skip("no real patches at %s" % DATA)
-p = subprocess.run([PY, os.path.join(SRC, "scripts", "score_patches.py"), "--split", "val", "--data", DATA,
-                    "--minewatch", MINEWATCH, "--jobs", "2", "--json", "--", "--min-area", "0.1"],
-                   capture_output=True, text=True, timeout=280)
-if not check(p.returncode == 0, "score_patches.py: %s" % p.stderr.strip()):
-    done()
-r = json.loads(p.stdout)
-print("val: recall %.3f specificity %.3f precision %s (TP %d FN %d FP %d TN %d, %d errors)" % (
-    r["recall"], r["specificity"], r["precision"], r["tp"], r["fn"], r["fp"], r["tn"], r["errors"]))
+r = score_val(DATA, "val")
 check(r["errors"] == 0, "%d pairs failed: %s" % (r["errors"], r["error_examples"]))
-check(r["recall"] >= FLOOR["recall"], "recall %.3f < floor %.2f" % (r["recall"], FLOOR["recall"]))
-check(r["specificity"] >= FLOOR["specificity"],
-      "specificity %.3f < floor %.2f" % (r["specificity"], FLOOR["specificity"]))
+check_floors(r, FLOOR)
 g = r.get("reference_groups") or {}
 if not r.get("reference"):
     print("no Amazon Mining Watch footprints next to the patches: grouped figures not checked")
@@ -71,8 +62,6 @@ if r.get("reference"):
         site.get("on_mapped_mining"), site.get("alerts"), site.get("share")))
     check(site.get("alerts", 0) > 0 and site["share"] >= FLOOR_ON_MAPPED_MINING,
           "share of alerts on AMW's mapped mining %s < %.2f" % (site.get("share"), FLOOR_ON_MAPPED_MINING))
-rose = r.get("ndvi_rose_alerts") or []
-check(not rose, "%d mining alerts on pixels whose raw NDVI rose without water evidence: %s" % (len(rose), rose[:5]))
 op = (r.get("canopy_groups") or {}).get("open_t1") or {}
 check(op.get("mining", 0) > 0 and op["recall"] >= FLOOR_OPEN_T1_RECALL,
       "recall where the second image shows open ground %s < %.2f" % (op.get("recall"), FLOOR_OPEN_T1_RECALL))

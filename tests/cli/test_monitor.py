@@ -6,9 +6,11 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 
-from mwtest import (check, done, run, scene, read_json, tmpdir, SANITIZED)
+from mwtest import (check, done, run, scene, read_json, tmpdir, MINEWATCH, SANITIZED)
 from osgeo import ogr
 
 SIZE = 400 if SANITIZED else 560
@@ -26,10 +28,9 @@ rc, _o, err2 = run("monitor", scenes[2], scenes[0], scenes[3], scenes[1], "-o", 
 check(rc == 0 and err2 == "", f"monitor shuffled, quiet: {rc} {err2[-500:]}")
 names = sorted(os.listdir(a))
 check(names == sorted([x + ".geojson" for x in dates[1:]] + ["sites.gpkg", "timeline.html"]), f"files {names}")
-for n in names:
-    if n.endswith(".geojson") or n.endswith(".html"):
-        check(open(os.path.join(a, n), "rb").read() == open(os.path.join(b, n), "rb").read(),
-              f"{n}: same bytes in any order and thread count")
+for n in names:  # sites.gpkg too: its last_change is the last date, not the clock
+    check(open(os.path.join(a, n), "rb").read() == open(os.path.join(b, n), "rb").read(),
+          f"{n}: same bytes in any order and thread count")
 for x in dates[1:]:
     check(x + ":" in err, f"a summary line for {x}")
 
@@ -97,6 +98,39 @@ check(rc == 2 and "two scenes" in err, f"two scenes of one date: exit 2: {err}")
 check(sorted(os.listdir(c)) == ["mine.txt"], f"folder unchanged: {os.listdir(c)}")
 rc, _o, err = run("monitor", scenes[0], "-o", c)
 check(rc == 2, f"one scene: usage error ({rc})")
+
+# 6. Files the user owns: a read-only file in the way is refused before
+#    any scan (exit 1, untouched); other files stay; a rerun replaces the
+#    series' own files in one commit; a scene inside DIR is never replaced.
+ro = os.path.join(c, "sites.gpkg")
+open(ro, "w").write("my notes")
+os.chmod(ro, 0o444)
+rc, _o, err = run("monitor", *scenes, "-o", c)
+check(rc == 1 and "read-only" in err and err.count("\n") == 1, f"read-only sites.gpkg refused: {rc} {err}")
+check(open(ro).read() == "my notes" and sorted(os.listdir(c)) == ["mine.txt", "sites.gpkg"],
+      f"nothing written, nothing left: {os.listdir(c)}")
+os.chmod(ro, 0o644)
+os.unlink(ro)
+rc, _o, err = run("monitor", *scenes, "-o", c, "-q")
+first = {n: open(os.path.join(c, n), "rb").read() for n in os.listdir(c)}
+rc2, _o, err2 = run("monitor", *scenes, "-o", c, "-q")
+again = {n: open(os.path.join(c, n), "rb").read() for n in os.listdir(c)}
+check(rc == 0 and rc2 == 0 and first == again and first["mine.txt"] == b"keep",
+      f"rerun: same files, same bytes, mine.txt kept: {rc} {rc2} {sorted(again)} {err}{err2}")
+for delay in (0.3, 1.0, 2.5):  # killed mid-series: the earlier files stay, nothing staged is left
+    p = subprocess.Popen([MINEWATCH, "monitor", *scenes, "-o", c, "-q"], stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    p.send_signal(signal.SIGTERM)
+    _o, err = p.communicate(timeout=120)
+    now = {n: open(os.path.join(c, n), "rb").read() for n in os.listdir(c)}
+    check(now == first, f"SIGTERM at {delay} s (exit {p.returncode}): files as they were {sorted(now)} {err}")
+inside = os.path.join(c, dates[1] + ".geojson")
+os.unlink(inside)
+shutil.copy(scenes[1], inside)  # a scene named like a step file
+rc, _o, err = run("monitor", scenes[0], inside, "-o", c, "--sensor", "sentinel2",
+                  "--before-date", dates[0], "--after-date", dates[1])
+check(rc in (1, 2) and os.path.exists(inside) and open(inside, "rb").read() == open(scenes[1], "rb").read(),
+      f"a scene named like an output is never replaced: {rc} {err}")
 
 shutil.rmtree(d, ignore_errors=True)
 done()

@@ -288,6 +288,21 @@ static void check_model_reload(mw_context *ctx, const char *src_model)
     free(m);
 }
 
+/* mw_utf8_repair: valid text unchanged, each bad byte (stray continuation,
+ * overlong form, surrogate, truncated sequence) one U+FFFD, counted. */
+static void check_utf8_repair(void)
+{
+    int n = 0;
+    char *u = mw_utf8_repair("Rio Tapaj\xC3\xB3s \xE2\x82\xAC \xF0\x9F\x8C\x8D", &n);
+    CHECK(u && !strcmp(u, "Rio Tapaj\xC3\xB3s \xE2\x82\xAC \xF0\x9F\x8C\x8D") && n == 0);
+    mw_free(u);
+    u = mw_utf8_repair("a\x80" "b\xC0\xAF" "c\xED\xA0\x80" "d\xE2\x82", &n);
+    CHECK(u && !strcmp(u, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                          "d\xEF\xBF\xBD\xEF\xBF\xBD") && n == 1);
+    mw_free(u);
+    CHECK(mw_utf8_repair(NULL, &n) == NULL && n == 1);
+}
+
 int main(void)
 {
     const char *root = getenv("MW_SOURCE_ROOT");
@@ -300,6 +315,7 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/mw_test_api_XXXXXX");
     if (!mkdtemp(dir)) MW_TEST_SKIP("no temporary folder");
     mw_init();
+    check_utf8_repair();
     CHECK(mw_scene_open(bp, NULL, &before) == MW_OK && mw_scene_open(ap, NULL, &after) == MW_OK);
 
     mw_context *ctx = NULL;
