@@ -93,7 +93,7 @@ def main(argv=None):
     W, H = a.size
     if a.series:
         from mwgen import series
-        series.generate(a.seed, (W, H), a.series, a.out, a.sensor, quiet=a.quiet)
+        series.generate(a.seed, (W, H), a.series, a.out, a.sensor, quiet=a.quiet, look=look)
         return 0
     s2 = a.sensor == "sentinel2"
     res = 10.0 if s2 else 30.0

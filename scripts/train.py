@@ -80,10 +80,11 @@ SPEC_MIN = {"sentinel2": 0.95, "landsat": 0.90}
 TREE_SIZES = (150, 400)
 DEFAULT_SET, DEFAULT_TREES = "all", 400   # the classifier the change candidates are judged with
 # Change thresholds tried per sensor (overrides of the model's "change"):
-# the current ones, and the other sensor's (Landsat's stricter drops and
-# rises at 30 m, Sentinel-2's looser ones).
+# the model's own and the best of the wider grid that
+# scripts/train_experiments.py measures out-of-fold (CHANGE_GRID; each
+# setting scanned once through the library, the classifier fitted per fold).
 CHANGE_CANDIDATES = {
-    "sentinel2": [{}, {"veg_ndvi_before": 0.5, "ndvi_drop": 0.2, "bsi_rise": 0.1, "ndti_rise": 0.08}],
+    "sentinel2": [{}, {"veg_ndvi_before": 0.35, "ndvi_drop": 0.10}],
     "landsat": [{}, {"veg_ndvi_before": 0.45, "ndvi_drop": 0.15, "bsi_rise": 0.08, "ndti_rise": 0.05}],
 }
 FEATURES = [
@@ -101,7 +102,13 @@ REFLECTANCE = ["after_vis", "after_swir", "vis_change", "bare_vis", "water_vis",
 # and sand (src/sites/ring_context.c)
 CONTEXT = ["log_ring_ponds_before", "log_ring_ponds_after", "ring_mosaic_before", "ring_mosaic_after",
            "ring_texture_before", "ring_texture_after", "ring_water_ndti", "ring_loss_share"]
-ALL_FEATURES = FEATURES + CONTEXT + REFLECTANCE
+# colour ratios of the site's bare ground and water (src/sites/colour.c):
+# what sensors agree on where absolute brightness is not (haze, soil,
+# calibration): fresh sand and tailings bright at 1.6 um, kaolinite spoil's
+# SWIR1/SWIR2, laterite's red over blue, milky / turquoise ponds' blue near
+# green; and the share of the site where existing water turned turbid
+COLOUR = ["bare_swir1", "bare_clay_ratio", "bare_red_blue", "water_blue_green", "turbidity_rise_share"]
+ALL_FEATURES = FEATURES + CONTEXT + REFLECTANCE + COLOUR
 # Fewer features, each with a physical reading, for the out-of-fold
 # comparison: "physical" keeps what a site's change is made of (loss, bare
 # ground, water, its turbidity), the index changes, the after state, shape,
@@ -115,8 +122,14 @@ PHYSICAL = ["veg_loss_share", "bare_share", "water_share", "log_pond_count", "tu
             "ring_mosaic_after", "ring_loss_share"]
 MINIMAL = ["veg_loss_share", "bare_share", "water_share", "log_pond_count", "mean_dndvi", "mean_dbsi",
            "mean_dmndwi", "after_mndwi", "log_area_ha", "compactness", "ring_mosaic_after"]
-SENSOR_SETS = {"sentinel2": {"all": FEATURES + CONTEXT, "physical": PHYSICAL, "minimal": MINIMAL},
-               "landsat": {"all": ALL_FEATURES, "physical": PHYSICAL, "minimal": MINIMAL}}
+# absolute reflectance levels (after_vis, after_swir, bare_vis, water_vis,
+# water_nir) follow haze, soil and sensor; "ratios" replaces them by COLOUR
+RATIOS = [f for f in FEATURES + CONTEXT + REFLECTANCE
+          if f not in ("after_vis", "after_swir", "bare_vis", "water_vis", "water_nir")] + COLOUR
+SENSOR_SETS = {"sentinel2": {"all": FEATURES + CONTEXT, "physical": PHYSICAL, "minimal": MINIMAL,
+                             "colour": FEATURES + CONTEXT + COLOUR},
+               "landsat": {"all": FEATURES + CONTEXT + REFLECTANCE, "physical": PHYSICAL, "minimal": MINIMAL,
+                           "colour": FEATURES + CONTEXT + REFLECTANCE + COLOUR, "ratios": RATIOS}}
 L2 = 1.0
 
 
@@ -141,6 +154,7 @@ def feature_row(p, area_ha):
         "turbid_water_fraction": tw / (nw + tw) if nw + tw > 0 else float("nan"),
         "log_ring_ponds_before": math.log1p(max(g("ring_pond_count_before"), 0)),
         "log_ring_ponds_after": math.log1p(max(g("ring_pond_count_after"), 0)),
+        "turbidity_rise_share": share(g("turbidity_rise_ha")),
     }
     return [d[k] if k in d else g(k) for k in ALL_FEATURES]
 
@@ -339,7 +353,9 @@ def fit(cfg, syn, pairs, real_weight):
     real pairs {id: pair} with the settings cfg (feature columns, trees).
     Returns site_z(X) -> log-odds, X rows over ALL_FEATURES."""
     cols = cfg["cols"]
-    Xs = np.array([r[0] for r in syn], float)[:, cols]
+    if GEN_WEIGHT <= 0:
+        syn = []                                  # real pairs only
+    Xs = np.array([r[0] for r in syn], float).reshape(-1, len(ALL_FEATURES))[:, cols]
     ys = np.array([r[1] for r in syn], float)
     use_real = real_weight > 0 and bool(pairs)
     pos_ids = [k for k, p in sorted(pairs.items()) if p["label"] == 1 and p["X"]] if use_real else []
@@ -350,7 +366,7 @@ def fit(cfg, syn, pairs, real_weight):
     allX = [Xs, N] + [Zpos[k] for k in pos_ids]
     mean, scale = standardise(np.vstack(allX))
     Zs = transform(Xs, mean, scale)
-    ws = np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))   # classes balanced
+    ws = GEN_WEIGHT * np.where(ys == 1, 0.5 / max(ys.sum(), 1), 0.5 / max((1 - ys).sum(), 1))  # classes balanced
     Zn = transform(N, mean, scale)
     Zp = {k: transform(Zpos[k], mean, scale) for k in pos_ids}
     ia = cols.index(ALL_FEATURES.index("log_area_ha")) if ALL_FEATURES.index("log_area_ha") in cols else 0
@@ -543,26 +559,28 @@ def scan_model_file(work, sensor, base, change):
     return path, sc
 
 
-def load_data(mw, a, sensor, base, change):
-    """Generated train sites and real train/val pairs scanned with the
+def load_data(mw, a, sensor, base, change, val=True):
+    """Generated train sites and real train (and val) pairs scanned with the
     change thresholds `change`; folds for both."""
     scan_model, sc = scan_model_file(a.work, sensor, base, change)
+    data_dir = real_dir(sensor, a)
     tag = json.dumps([sc["change"], sc["sites"], N_SITES, LOOK], sort_keys=True)
+    if data_dir and os.path.basename(data_dir) not in ("sat-mining-detector-patches", "landsat-patches"):
+        tag += data_dir                     # other real pairs: scans of their own
     work = os.path.join(a.work, "%s_%08x" % (sensor, hash_str(tag)))
     os.makedirs(work, exist_ok=True)
     seeds = list(range(101, 101 + (a.train_seeds or TRAIN_SEED_COUNT[sensor])))
     log("[%s] generated pairs (--look %s), seeds %d..%d; change %s" % (sensor, LOOK, seeds[0], seeds[-1],
                                                                        json.dumps(change) if change else "as in the model"))
     syn = synthetic_sites(mw, os.path.join(a.work, "pairs"), work, sensor, seeds, scan_model)
-    data_dir = real_dir(sensor, a)
-    pairs = val = {}
+    pairs = val_pairs = {}
     pair_fold = {}
     if data_dir and a.real_weight > 0:
         log("[%s] real pairs from %s" % (sensor, data_dir))
         pairs = patch_sites(mw, work, data_dir, "train", scan_model)
-        val = patch_sites(mw, work, data_dir, "val", scan_model)
+        val_pairs = patch_sites(mw, work, data_dir, "val", scan_model) if val else {}
         pair_fold = protocol.blocked_folds(protocol.split_rows(data_dir, "train"), K_FOLDS)
-    return dict(syn=syn, syn_fold=[r[2] % K_FOLDS for r in syn], pairs=pairs, pair_fold=pair_fold, val=val,
+    return dict(syn=syn, syn_fold=[r[2] % K_FOLDS for r in syn], pairs=pairs, pair_fold=pair_fold, val=val_pairs,
                 seeds=seeds, data_dir=data_dir)
 
 
@@ -752,5 +770,6 @@ def write_model(path, m):
 
 JOBS = 2
 CLASSIFIER = "logistic"
+GEN_WEIGHT = 1.0        # weight of the generated sites (0: fit on real pairs only)
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,6 +26,7 @@ import numpy as np
 from osgeo import gdal, ogr, osr
 
 from .world import World, clean, blob, POND_COLOURS, CODE
+from .looks import POND_CODE, describe
 from .render import Renderer, STRIP_ROWS, clear
 from .products import Acq, DateWriter
 
@@ -67,8 +68,10 @@ def _free(world, g, site):
     return not any(gb.Intersects(o) for o in world.occupied if o is not site.zone) and gb.Within(site.zone)
 
 
-def _ponds(site, fp, k, r):
-    """3-6 ponds dug in one corner of the footprint: ~0.7-1.5 ha of new water."""
+def _ponds(world, site, fp, k, r):
+    """3-6 ponds dug in one corner of the footprint: ~0.7-1.5 ha of new water
+    (the look's pond colour when it has one)."""
+    look_colour = POND_CODE[world.look["ponds"]] if world.look is not None else None
     env = fp.GetEnvelope()
     out = []
     for _ in range(40):
@@ -80,16 +83,18 @@ def _ponds(site, fp, k, r):
                      r.uniform(0, np.pi), 0.3, 18)
             g = clean(g.Intersection(fp))
             if g is not None:
-                out.append((g, POND_COLOURS[int(r.integers(0, 4))], r.uniform(-0.2, 0.2), 30 + k))
+                colour = POND_COLOURS[int(r.integers(0, 4))]
+                out.append((g, look_colour or colour, r.uniform(-0.2, 0.2), 30 + k))
         if sum(g.GetArea() for g, *_ in out) >= 6000:
             return out
         out = []
     return out
 
 
-def plan(seed, W, H, ndates, n_sites=None):
-    """The world and its sites' histories (deterministic from the seed)."""
-    world = World(seed, W, H, n_sites=0)
+def plan(seed, W, H, ndates, n_sites=None, look=None):
+    """The world and its sites' histories (deterministic from the seed);
+    @p look: an mwgen.looks setting (None: the generator's own look)."""
+    world = World(seed, W, H, n_sites=0, look=look)
     r = np.random.default_rng([seed, 0x5E41E5])
     n = n_sites or max(4, int(round(W * H / 1e6 / 5)))
     sites = []
@@ -128,7 +133,7 @@ def plan(seed, W, H, ndates, n_sites=None):
                     fp = clean(fp.Union(part))
                     s.feats += [(g, c, gn, z, k) for g, c, gn, z in fs if g is not None]
             elif a == "ponds":
-                fs = _ponds(s, fp, k, r)
+                fs = _ponds(world, s, fp, k, r)
                 if not fs:
                     a = "none"
                 s.feats += [(g, c, gn, z, k) for g, c, gn, z in fs]
@@ -210,11 +215,17 @@ def _share(g, okmask, res):
     return float(okmask[inside].mean()) if inside.any() else 0.0
 
 
-def generate(seed, size, ndates, out, sensor="sentinel2", start=dt.date(2022, 7, 2), step_days=120, quiet=True):
+def generate(seed, size, ndates, out, sensor="sentinel2", start=dt.date(2022, 7, 2), step_days=120, quiet=True,
+             look=None):
     """Write ndates scenes <out>/<sensor>_<YYYYMMDD>.tif and <out>/series_truth.json."""
     W, H = size
     res = 10.0 if sensor == "sentinel2" else 30.0
-    world, sites, clouds = plan(seed, W * res, H * res, ndates)
+    if look is not None:
+        # the renderer hazes its second date only, and every date but the
+        # first is rendered as a second date: haze would be a change of the
+        # whole scene at the first step
+        look = dict(look, haze=0.0)
+    world, sites, clouds = plan(seed, W * res, H * res, ndates, look=look)
     world.finalize()
     zone, origin = 21, (600000.0, 9200020.0)
     srs = osr.SpatialReference()
@@ -230,7 +241,8 @@ def generate(seed, size, ndates, out, sensor="sentinel2", start=dt.date(2022, 7,
         acq.zone = zone
         path = os.path.join(out, "%s_%s.tif" % (sensor, date.strftime("%Y%m%d")))
         wr = DateWriter(sensor, "stack", path, acq, W, H, res, srs, origin,
-                        {"MINEWATCH_SYNTHETIC": "scripts/gen_scenes.py --series %d --seed %d" % (ndates, seed)})
+                        {"MINEWATCH_SYNTHETIC": "scripts/gen_scenes.py --series %d --seed %d" % (ndates, seed)
+                         + (" --look %s" % describe(look) if look else "")})
         ok = np.zeros((H, W), bool)
         d = 0 if k == 0 else 1
         for r0 in range(0, H, STRIP_ROWS):
@@ -242,6 +254,8 @@ def generate(seed, size, ndates, out, sensor="sentinel2", start=dt.date(2022, 7,
         clear_masks.append(ok)
         paths.append(path)
     truth = dict(dates=[d.isoformat() for d in dates], scenes=[os.path.basename(p) for p in paths], sites=[])
+    if look:
+        truth["look"] = describe(look)
     for s in sites:
         st, shares, fps, areas = {}, {}, {}, {}
         for k in range(s.start, ndates):

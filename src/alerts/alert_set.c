@@ -290,8 +290,10 @@ static mw_status format_timings(mw_alert_set *set)
     if (!s) return nomem();
     snprintf(s, 512,
              "wall: shift %.2f s, tiles %.2f s, merge %.3f s, sites %.2f s, write %.3f s; "
-             "thread time: read+decode %.2f s, indices+change %.2f s, components+features %.2f s",
-             t->shift, t->tiles, t->merge, t->sites, set->t_write, t->read, t->compute, t->site_threads);
+             "thread time: read+decode %.2f s, indices+change %.2f s, components+features %.2f s; "
+             "decoded blocks: peak %.1f MiB, %lld blocks",
+             t->shift, t->tiles, t->merge, t->sites, set->t_write, t->read, t->compute, t->site_threads,
+             t->block_peak_mib, t->block_decodes);
     free(set->timings);
     set->timings = s;
     return MW_OK;

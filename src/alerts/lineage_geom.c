@@ -69,19 +69,6 @@ double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m
     return area;
 }
 
-/** See mw_lineage.h. */
-double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old)
-{
-    OGRGeometryH dv = OGR_G_IsValid(det) ? NULL : OGR_G_MakeValid(det);
-    OGRGeometryH ov = OGR_G_IsValid(old) ? NULL : OGR_G_MakeValid(old);
-    OGRGeometryH d = dv ? dv : det, o = ov ? ov : old;
-    OGRGeometryH in = OGR_G_Intersection(d, o);
-    double a = OGR_G_Area(d), share = in && a > 0 ? OGR_G_Area(in) / a : 0.0;
-    for (OGRGeometryH *g = (OGRGeometryH[]){dv, ov, in}, *end = g + 3; g < end; g++)
-        if (*g) OGR_G_DestroyGeometry(*g);
-    return share;
-}
-
 /* Twice the signed area of a ring (shoelace): > 0 counter-clockwise. */
 static double ring_area2(OGRGeometryH ring)
 {

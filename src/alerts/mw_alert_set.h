@@ -76,6 +76,8 @@ void mw_alert_set_set_pixels(mw_alert_set *set, long long pixels);
 typedef struct mw_scan_timings {
     double shift, tiles, merge, sites;      /* wall */
     double read, compute, site_threads;     /* thread time */
+    double block_peak_mib;                  /* decoded blocks: the most held at once */
+    long long block_decodes;                /* ... and how many were decoded */
 } mw_scan_timings;
 /** Keep the scan's timings: mw_alert_set_timings() then says them. */
 mw_status mw_alert_set_set_timings(mw_alert_set *set, const mw_scan_timings *t);

@@ -52,10 +52,14 @@ typedef struct mw_lineage_params {
     double grow_min_ha;       /**< growing: footprint grew by more than max(grow_min_ha, */
     double grow_min_share;    /**<   grow_min_share x the earlier footprint) */
     double observed_share;    /**< an earlier site less clear than this is unobserved */
-    double edge_band_m;       /**< detections are measured beyond this band around earlier outlines */
-    double min_core_ha;       /**< a detection with less than this beyond the band is edge shimmer */
-    double held_water_ha;     /**< a held detection counts with at least this much new or turbid water */
-    double held_inside_share; /**< ... and this share of it inside the earlier outline */
+    double close_m;           /**< cores: gaps narrower than 2 x close_m between fragments are closed, */
+    double open_m;            /**<   then parts narrower than 2 x open_m dropped (strips, edges, speckle) */
+    double min_piece_ha;      /**< a core piece smaller than this continues and starts nothing */
+    double new_min_ha;        /**< what is left of a detection beyond its known sites starts one from this */
+    int held_grows;           /**< 1: held detections widen a footprint too (through their cores) */
+    double held_water_ha;     /**< work inside a site: at least this much new or turbid water, */
+    double water_over_rise;   /**<   this many times the area of turbidity rise in standing water, */
+    double held_inside_share; /**<   and this share of the detection inside the earlier outline */
     const char *date_before, *date_after;   /**< the current pair */
 } mw_lineage_params;
 
@@ -89,8 +93,15 @@ double mw_lineage_distance_m(OGRGeometryH a, OGRGeometryH b);
  * an earlier site's edge (co-registration, mixed pixels) is taken away.
  */
 double mw_lineage_core_area_m2(OGRGeometryH det, OGRGeometryH old, double band_m);
-/** Share (0..1) of @p det's area inside @p old (lon/lat outlines; 0 when GEOS cannot tell). */
+/** Share (0..1) of @p det's area inside @p old (lon/lat outlines), counted on 2.5 m cells (lineage_core.c). */
 double mw_lineage_inside_share(OGRGeometryH det, OGRGeometryH old);
+/**
+ * Core of lon/lat outline @p g: closed by @p close_m (fragments of a mosaic
+ * joined), then opened by @p open_m (strips narrower than 2 x open_m gone),
+ * in metres in a local frame. New Polygon/MultiPolygon, or NULL when
+ * nothing is left.
+ */
+OGRGeometryH mw_lineage_core(OGRGeometryH g, double close_m, double open_m);
 /** Union of @p a and @p b as a new Polygon/MultiPolygon with RFC 7946 winding, or NULL. */
 OGRGeometryH mw_lineage_union(OGRGeometryH a, OGRGeometryH b);
 /** Exterior rings counter-clockwise, holes clockwise (in place). */

@@ -29,6 +29,8 @@ static void on_finding(void *arg, mw_verify_kind kind, const char *path)
         const char *what = kind == MW_VERIFY_ALTERED ? "altered (its SHA-256 differs from SHA256SUMS)"
                            : kind == MW_VERIFY_MISSING ? "missing (listed in SHA256SUMS)"
                                                        : "added (not listed in SHA256SUMS)";
+        if (kind == MW_VERIFY_MISSING && !strcmp(path, "SHA256SUMS"))
+            what = "missing: not an evidence package, or its list of hashes was removed";
         if (s->failures++ == 0) mw_cli_error("%s/%s: %s", s->dir, path, what);
         else fprintf(stderr, "minewatch: also: %s/%s: %s\n", s->dir, path, what);
         break;

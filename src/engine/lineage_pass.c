@@ -163,6 +163,7 @@ mw_status mw_scan_lineage(const mw_scan_setup *su, mw_pool *pool, mw_prev_set *p
     mw_lineage_params p;
     mw_lineage_params_default(&p);
     p.link_distance_m = mw_scan_link_distance_m(su->model, su->grid);
+    p.new_min_ha = fmax(su->opt->min_area_ha, p.min_piece_ha);
     p.date_before = mw_scene_date(su->before);
     p.date_after = mw_scene_date(su->after);
     uint8_t none = 0;

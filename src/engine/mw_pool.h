@@ -69,6 +69,12 @@ int mw_pool_threads(const mw_pool *pool);
 /** Worker @p t (thread t of every wave; 0 is the calling thread's). */
 mw_worker *mw_pool_worker(mw_pool *pool, int t);
 
+/**
+ * The decoded blocks of every store so far: the most bytes they held at
+ * once (what the scan's memory follows) and the blocks decoded.
+ */
+void mw_pool_block_stats(const mw_pool *pool, size_t *peak_bytes, long long *decodes);
+
 enum { MW_POOL_STAGES = 2 };
 
 /** What a wave holds, set by the client's plan(). */

@@ -97,22 +97,25 @@ void mw_tile_result_clear(mw_tile_result *r);
 /** What a wave of the tile pass sees: the tile rows merged, the blocks held. */
 typedef struct mw_wave_scope {
     int ty;        /* the wave: tile rows up to ty are labelled */
-    int ty0;       /* first tile row merged (ty - 1, or further up while blocks are kept) */
+    int ty0;       /* first tile row merged (ty - 1, or further up while slow blocks are kept) */
     int held_top;  /* grid row from which the blocks are held: windows must start there or below */
     int keep_floor;  /* sites growing downwards count in *open_top only with windows starting here or below */
 } mw_wave_scope;
 
 /**
- * After wave sc->ty of the tile pass: the sites that are complete now, not
- * among the @p ndone sorted seeds the tiles measured, lying in tile rows
- * sc->ty0 .. sc->ty and whose window starts at sc->held_top or below
- * (wave_sites.c). *out (malloc'ed, *n entries) is owned by the caller.
- * *open_top: the first row of the windows of the sites that may still grow
- * downwards and could be measured by a later wave (INT_MAX: none).
+ * After tile row sc->ty of the tile pass (tile rows up to ty labelled):
+ * the sites that are complete now, lie in tile rows sc->ty0 .. sc->ty
+ * with their window starting at sc->held_top or below, and are not among
+ * the @p ndone sorted seeds the tiles measured (wave_sites.c); the
+ * windows so far of the sites that may be complete after row ty + 1; and
+ * *open_top, the first row of the windows of the sites that may still
+ * grow downwards and could be measured by a later wave (INT_MAX: none;
+ * slow blocks). *out (*n entries) and *open (*nopen) are malloc'ed, owned
+ * by the caller.
  */
 mw_status mw_wave_sites_find(const mw_scan_setup *s, mw_tile_sites *const *tiles, int tiles_x, int tiles_y,
                              const mw_wave_scope *sc, const int64_t *done, int ndone, mw_site_acc **out, int *n,
-                             int *open_top);
+                             mw_rect **open, int *nopen, int *open_top);
 /** qsort/bsearch order of int64_t seeds, and of mw_site_pre by seed (its
  *  first member). */
 int mw_cmp_seed(const void *a, const void *b);

@@ -20,6 +20,7 @@ struct mw_pool {
     int nstores;
     int *jobs_end;            /* planned decode jobs: store k's end at jobs_end[k] */
     int jobs;
+    size_t block_peak;        /* the most bytes the stores held together, after a plan */
     mw_progress *progress;
 };
 
@@ -97,6 +98,13 @@ int mw_pool_slow_blocks(const mw_pool *p)
     return 0;
 }
 
+void mw_pool_block_stats(const mw_pool *p, size_t *peak_bytes, long long *decodes)
+{
+    *peak_bytes = p->block_peak;
+    *decodes = 0;
+    for (int k = 0; k < p->nstores; k++) *decodes += mw_block_store_decodes(p->stores[k]);
+}
+
 /* Keep/decode the blocks that reads of @p rects touch, keep those of
  * @p keep that are held (n = nkeep = 0: let all go). */
 static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n, const mw_rect *keep, int nkeep)
@@ -109,6 +117,9 @@ static mw_status plan_blocks(mw_pool *p, const mw_rect *rects, int n, const mw_r
         p->jobs_end[k] = total += todo;
     }
     p->jobs = st == MW_OK ? total : 0;
+    size_t held = 0;
+    for (int k = 0; k < p->nstores; k++) held += mw_block_store_bytes(p->stores[k]);
+    if (held > p->block_peak) p->block_peak = held;
     return st;
 }
 

@@ -273,6 +273,11 @@ static mw_scan_timings scan_timings(const mw_scan_ctx *ctx)
         t.compute += wk->t_compute;
         t.site_threads += wk->t_sites;
     }
+    if (ctx->pool) {
+        size_t peak = 0;
+        mw_pool_block_stats(ctx->pool, &peak, &t.block_decodes);
+        t.block_peak_mib = peak / 1048576.0;
+    }
     return t;
 }
 

@@ -74,7 +74,7 @@ typedef struct shift_pass {
  * 1024 px (four windows of a 5490 px scene fall in one; the pass cost
  * 2.5 times a whole read of the scene). Such slow blocks also stay
  * decoded after the pass (keep_blocks): the tile pass keeps them until its
- * strip reads them, so each tile is decoded once per scan, not twice. */
+ * tile rows read them, so each tile is decoded once per scan, not twice. */
 static mw_status plan(void *arg, int wave, mw_wave *out)
 {
     (void)wave;

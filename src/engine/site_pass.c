@@ -8,9 +8,10 @@
  *     complete after a wave) keep that result when the final merge gives
  *     the same site; sites whose window is too large are counted, the
  *     others are measured here (site_measure.c).
- *  2. A wave is a batch of SITE_BATCH sites: the pool decodes their
- *     windows' blocks once (sites are in raster order, so neighbours share
- *     blocks), then each site is measured by one thread.
+ *  2. A wave is a batch of up to SITE_BATCH sites whose windows' blocks
+ *     add up to at most a tile row's (with its halo): the pool decodes
+ *     them once (sites are in raster order, so neighbours share blocks),
+ *     then each site is measured by one thread.
  *  3. Results go to slot i of an array: the order of alerts is the order of
  *     sites (by seed), whatever thread measured them; ids are made unique
  *     in that order.
@@ -34,6 +35,8 @@ typedef struct site_pass {
     int *todo;             /* sites to measure here */
     int ntodo;
     int b0, b1;            /* the current batch: todo[b0 .. b1) */
+    int bx, by;            /* the after scene's block, target pixels */
+    int64_t budget;        /* pixels of blocks a batch may read (plan_batch) */
     mw_rect wins[SITE_BATCH];
     double p0, p1;
 } site_pass;
@@ -65,13 +68,31 @@ static void take_measured(site_pass *sp, mw_tile_result *tiles, mw_site_result *
     }
 }
 
-/* Step 2: wave @p b is batch b of the sites to measure. */
+/* Pixels of the blocks (of @p bx x @p by target pixels) that @p r touches. */
+static int64_t block_area(mw_rect r, int bx, int by)
+{
+    if (r.w <= 0 || r.h <= 0) return 0;
+    int64_t w = (int64_t)((r.x + r.w - 1) / bx - r.x / bx + 1) * bx;
+    return w * (int64_t)((r.y + r.h - 1) / by - r.y / by + 1) * by;
+}
+
+/* Step 2: the batch after the previous one: up to SITE_BATCH sites whose
+ * windows' blocks add up to at most sp->budget pixels (the first site
+ * always goes), so a batch holds no more blocks than a wave of the tile
+ * pass. Sixty-four windows at once held more than any wave of the tile
+ * pass on a full tile: the scan's peak. */
 static mw_status plan_batch(void *arg, int b, mw_wave *wave)
 {
+    (void)b;
     site_pass *sp = arg;
-    sp->b0 = b * SITE_BATCH;
-    sp->b1 = sp->b0 + SITE_BATCH < sp->ntodo ? sp->b0 + SITE_BATCH : sp->ntodo;
-    for (int i = sp->b0; i < sp->b1; i++) sp->wins[i - sp->b0] = mw_site_window_of(sp->s, &sp->sites->sites[sp->todo[i]]);
+    sp->b0 = sp->b1;
+    int64_t area = 0;
+    for (sp->b1 = sp->b0; sp->b1 < sp->ntodo && sp->b1 - sp->b0 < SITE_BATCH; sp->b1++) {
+        mw_rect w = mw_site_window_of(sp->s, &sp->sites->sites[sp->todo[sp->b1]]);
+        area += block_area(w, sp->bx, sp->by);
+        if (sp->b1 > sp->b0 && area > sp->budget) break;
+        sp->wins[sp->b1 - sp->b0] = w;
+    }
     wave->rects = sp->wins;
     wave->nrects = sp->b1 - sp->b0;
     wave->chunk[0] = 2;
@@ -141,6 +162,12 @@ mw_status mw_site_pass(const mw_scan_setup *s, mw_pool *pool, mw_tile_result *ti
 {
     const int n = tiles->sites ? tiles->sites->count : 0;
     site_pass sp = {.s = s, .sites = tiles->sites, .p0 = p0, .p1 = p1};
+    /* A batch reads at most the blocks of a tile row and its halo, as a
+     * wave of the tile pass does. */
+    mw_scene_block_size(s->after, s->grid, &sp.bx, &sp.by);
+    if (sp.bx < 1 || sp.by < 1) sp.bx = sp.by = 256;
+    sp.budget = block_area((mw_rect){0, s->opt->tile_size - s->radius, s->grid->width,
+                                     s->opt->tile_size + 2 * s->radius}, sp.bx, sp.by);
     sp.slots = calloc(n > 0 ? (size_t)n : 1, sizeof *sp.slots);
     sp.todo = malloc((n > 0 ? (size_t)n : 1) * sizeof *sp.todo);
     if (!sp.slots || !sp.todo) {

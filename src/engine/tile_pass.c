@@ -1,13 +1,15 @@
 /*
  * Pass 2: every tile of the target grid, in parallel: a client of the
- * scheduler (mw_pool.h), one tile row per wave. Its jobs: the previous
- * wave's sites (stage 0, before the pool's block decodes), the tiles
- * (stage 1), the overlap job writing rows, and after each wave the search
- * for sites complete by then; the merge of all tiles ends the pass.
+ * scheduler (mw_pool.h), two waves per tile row. Its jobs: the tiles (the
+ * row's first wave), the overlap job writing rows, after the tiles the
+ * search for sites complete by then, and their measurement (the row's
+ * second wave); the merge of all tiles ends the pass.
  *
  * General plan
  *  1. Tiles are taken one tile row at a time (a wave); the tiles of a
- *     wave run in parallel, each thread with its own GDAL handles.
+ *     wave run in parallel, each thread with its own GDAL handles. A wave
+ *     decodes the blocks its reads touch and keeps those the next wave
+ *     reads, no others (plan_wave): memory follows a tile row.
  *  2. A tile reads its core plus a halo of `radius` pixels (what the
  *     dilation that joins fragments needs), classifies change and labels
  *     its components (sites module). A site lying inside the tile's core --
@@ -22,28 +24,27 @@
  *     buffer when a change raster is wanted.
  *  2b. After the tiles of a wave, the sites complete by then that no tile
  *     measured (spanning tiles, or too near a tile's edge) are listed
- *     (wave_sites.c) and measured from windows computed on the blocks still
- *     decoded, in the next wave's decode loop (one barrier less per wave;
- *     an extra iteration after the last wave does the last ones): a wave
- *     decodes its strip with a margin of site_halo and keeps the two
- *     strips above; it also plans those sites' windows. The site pass
- *     measures what is left.
+ *     (wave_sites.c) and measured in a second wave of the row, which
+ *     plans their windows alone: in the tiles' wave they held blocks of
+ *     the row above beside the whole strip. The site pass measures what
+ *     is left.
  *  2c. Slow blocks (JPEG 2000: a 1024 px tile, 16 times the pixels of a
  *     256 px DEFLATE block and each far slower to decode;
- *     mw_pool_slow_blocks): the strip is the wave's own tile row, and
- *     every held block from keep_row down stays (the wave's keep
- *     rectangle). The tiles the shift pass decoded wait there for the
- *     strip to reach them; rows above the strip stay while a site that
- *     may still grow downwards has its window there, so that wave_sites
- *     can measure it from held blocks once it is complete (merging the
- *     tile rows from keep_row down). Kept rows and strip together touch
- *     three rows of blocks at most (keep_floor), as the strip of 2b can;
- *     a site reaching higher goes to the site pass.
- *     Each tile is so decoded once per scan. Which sites are measured
- *     early changes no byte (the site pass checks each against the merge).
+ *     mw_pool_slow_blocks): every wave also keeps every held block from
+ *     keep_row down (its keep rectangle; the windows of sites the next row
+ *     may complete are not planned then, they lie below keep_row). The
+ *     tiles the shift pass decoded wait there for the tiles to reach them;
+ *     rows above the tile row stay while a site that may still grow
+ *     downwards has its window there, so that wave_sites can measure it
+ *     from held blocks once it is complete (merging the tile rows from
+ *     keep_row down). Kept rows and the next tile row touch three rows of
+ *     blocks at most (keep_floor); a site reaching higher goes to the site
+ *     pass. Each tile is so decoded once per scan. Which sites are
+ *     measured early changes no byte (the site pass checks each against
+ *     the merge).
  *  3. The wave's rows go to one of two row buffers; thread 0 writes the
- *     previous wave's rows (compression included) at the start of the next
- *     wave (the pool's overlap job), while the other threads decode and
+ *     previous row's rows (compression included) at the start of the next
+ *     row's tiles (the pool's overlap job), while the other threads decode and
  *     classify, so the writing overlaps the work. Rows are written in order
  *     by one thread, so output bytes do not depend on which thread ran which
  *     tile. Memory: two row buffers of tile x width x 17 bytes.
@@ -77,15 +78,17 @@ typedef struct tile_pass {
     const mw_scan_setup *s;
     mw_tile_result *out;
     int ts, tiles_x, tiles_y, nthreads;
-    int halo;                                /* blocks are kept for a site's whole window */
+    int halo;                                /* slow: blocks are kept for a site's whole window */
     mw_tile_sites **tiles;                   /* components of each tile */
     long long (*counts)[MW_CLASS_COUNT + 1]; /* per thread: class pixels, then valid pixels */
     tile_pre *pre;                           /* per tile: sites it measured itself */
     tile_pre *wave;                          /* per wave: sites measured after it */
     wave_rows rowbuf[2];
     int pending;                             /* tile row whose rows wait in rowbuf[pending & 1] */
-    int ty;                                  /* the current wave (tile row) */
-    mw_rect *rects;                          /* what the current wave reads: its strip, then site windows */
+    int ty, phase;                           /* the current wave: tile row, first or second */
+    mw_rect *open;                           /* windows of sites the next row may complete */
+    int nopen;
+    mw_rect *rects;                          /* what the current wave reads */
     int rects_cap;
     int slow;                                /* slow blocks (JPEG 2000): keep them, see plan step 2c */
     int keep_row;                            /* slow: blocks from this grid row down stay held */
@@ -125,12 +128,11 @@ static mw_status premeasure(const mw_scan_setup *s, mw_worker *wk, const mw_tile
     return st;
 }
 
-/* With slow blocks: the highest row wave @p ty + 1 may keep for a growing
- * site. Kept rows and that wave's strip touch three rows of blocks at
- * most, as the strip of three tile rows (plan step 2b) can: a tall site
- * (a 1046 px window on the bench's .SAFE) straddles three 1024 px rows.
- * Blocks are taken to start at grid row 0, as a .SAFE's do: this bounds
- * memory, never what is read. */
+/* With slow blocks: the highest grid row tile row @p ty + 1 may keep for
+ * a growing site. Kept rows and that row's reads touch three rows of
+ * blocks at most: a tall site (a 1046 px window on the bench's .SAFE)
+ * straddles three 1024 px rows. Blocks are taken to start at grid row 0, as a .SAFE's do:
+ * this bounds memory, never what is read. */
 static int keep_floor(const tile_pass *tp, int ty)
 {
     const int bh = tp->block_rows, h = tp->s->grid->height;
@@ -138,7 +140,7 @@ static int keep_floor(const tile_pass *tp, int ty)
     return ((bottom < h ? bottom : h - 1) / bh - 2) * bh;
 }
 
-/* The tile rows wave @p ty merges and the blocks it holds (plan step 2c). */
+/* The tile rows tile row @p ty merges and the blocks it holds (plan step 2c). */
 static mw_wave_scope wave_scope(const tile_pass *tp, int ty)
 {
     if (!tp->slow) return (mw_wave_scope){.ty = ty, .ty0 = ty > 0 ? ty - 1 : 0, .held_top = 0, .keep_floor = 0};
@@ -146,25 +148,29 @@ static mw_wave_scope wave_scope(const tile_pass *tp, int ty)
                            .keep_floor = keep_floor(tp, ty)};
 }
 
-/* The sites complete after wave @p ty that no tile measured (wave_sites.c),
- * as empty entries of @p out for the next wave's stage 0 to measure; with
- * slow blocks, the row from which the next wave keeps them. */
+/* The sites complete after tile row @p ty that no tile measured
+ * (wave_sites.c), as empty entries of @p out for the row's second wave to
+ * measure; in tp->open the windows of the sites the next row may
+ * complete; with slow blocks, the row from which the waves keep blocks. */
 static mw_status wave_sites(tile_pass *tp, int ty, tile_pre *out)
 {
     const mw_wave_scope sc = wave_scope(tp, ty);
-    const int tiles_x = tp->tiles_x;
+    const int ty0 = sc.ty0, tiles_x = tp->tiles_x;
     size_t ndone = 0;
-    for (int i = sc.ty0 * tiles_x; i < (ty + 1) * tiles_x; i++) ndone += (size_t)tp->pre[i].n;
+    for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++) ndone += (size_t)tp->pre[i].n;
     int64_t *done = malloc((ndone ? ndone : 1) * sizeof *done);
     if (!done) return mw_error_set(MW_ERR_NOMEM, "out of memory");
     ndone = 0;
-    for (int i = sc.ty0 * tiles_x; i < (ty + 1) * tiles_x; i++)
+    for (int i = ty0 * tiles_x; i < (ty + 1) * tiles_x; i++)
         for (int j = 0; j < tp->pre[i].n; j++) done[ndone++] = tp->pre[i].items[j].seed;
     qsort(done, ndone, sizeof *done, mw_cmp_seed);
     mw_site_acc *found = NULL;
     int n = 0, open_top = INT_MAX;
+    free(tp->open);
+    tp->open = NULL;
+    tp->nopen = 0;
     mw_status st = mw_wave_sites_find(tp->s, tp->tiles, tiles_x, tp->tiles_y, &sc, done, (int)ndone, &found, &n,
-                                      &open_top);
+                                      &tp->open, &tp->nopen, &open_top);
     free(done);
     if (st == MW_OK && n > 0 && !(out->items = calloc((size_t)n, sizeof *out->items)))
         st = mw_error_set(MW_ERR_NOMEM, "out of memory");
@@ -212,54 +218,76 @@ static void copy_core(const mw_window *w, mw_rect core, int wave_y0, int width, 
     }
 }
 
-/* Wave @p ty reads one strip of the grid with the halo, and the windows of
- * the previous wave's sites, measured in this wave's stage 0 (wave_sites.c).
- * Without slow blocks the strip takes in the two tile rows above, where
- * those windows lie; with slow blocks every held block from keep_row down
- * stays instead (plan step 2c). Wave tiles_y only measures the last wave's
- * sites. */
-static mw_status plan_wave(void *arg, int ty, mw_wave *wave)
+/* Room for @p n rectangles in tp->rects. */
+static mw_status rects_room(tile_pass *tp, int n)
 {
-    tile_pass *tp = arg;
-    const mw_grid *g = tp->s->grid;
-    const int has_tiles = ty < tp->tiles_y, ts = tp->ts;
-    const tile_pre *prev = ty > 0 ? &tp->wave[ty - 1] : NULL;
-    tp->ty = ty;
-    const int nrects = 1 + (prev ? prev->n : 0);
-    if (nrects > tp->rects_cap) {
-        mw_rect *r = realloc(tp->rects, (size_t)nrects * sizeof *r);
-        if (!r) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-        tp->rects = r;
-        tp->rects_cap = nrects;
-    }
-    const int ty0 = tp->slow ? ty : ty > 1 ? ty - 2 : 0, ty1 = has_tiles ? ty : tp->tiles_y - 1;
-    const mw_rect all = {0, 0, g->width, g->height};
-    tp->rects[0] = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty0 * ts, g->width, (ty1 - ty0 + 1) * ts}, tp->halo),
-                                     all);
-    for (int i = 1; i < nrects; i++) tp->rects[i] = mw_site_window_of(tp->s, &prev->items[i - 1].acc);
-    tp->keep = mw_rect_intersect((mw_rect){0, tp->keep_row, g->width, g->height - tp->keep_row}, all);
-    /* With slow blocks the last wave reads its windows only (an empty
-     * strip would still touch the blocks an upsampled band reads around it). */
-    const int no_strip = tp->slow && !has_tiles;
-    wave->rects = tp->rects + no_strip;
-    wave->nrects = nrects - no_strip;
-    wave->keep = tp->slow ? &tp->keep : NULL;
-    wave->nkeep = tp->slow;
-    wave->jobs[0] = prev ? prev->n : 0;
-    wave->jobs[1] = has_tiles ? tp->tiles_x : 0;
-    wave->last = !has_tiles;
+    if (n <= tp->rects_cap) return MW_OK;
+    mw_rect *q = realloc(tp->rects, (size_t)n * sizeof *q);
+    if (!q) return mw_error_set(MW_ERR_NOMEM, "out of memory");
+    tp->rects = q;
+    tp->rects_cap = n;
     return MW_OK;
 }
 
-/* Job 1 (thread 0, beside the wave): write the previous wave's rows. */
-static mw_status write_rows(void *arg, int ty)
+/* Two waves per tile row (wave w: row w / 2), each decoding what it reads
+ * and keeping what the next one reads, nothing more:
+ *   first   the tiles: the row with the tiles' halo (radius), and the
+ *           windows of the sites of the row above that this row may
+ *           complete (kept from the previous wave);
+ *   second  the sites the row completed that no tile measured: their
+ *           windows, the windows of the sites the next row may complete,
+ *           and the rows the next tile row's halo shares with this one.
+ * One wave holding the tiles and the previous row's sites held the union
+ * of both (and earlier the two tile rows above whole: three times the
+ * blocks of a row, per scene). With slow blocks both also keep the held
+ * blocks from keep_row down (plan step 2c). */
+static mw_status plan_wave(void *arg, int w, mw_wave *wave)
 {
-    (void)ty;
     tile_pass *tp = arg;
-    if (tp->pending < 0) return MW_OK;
+    const mw_grid *g = tp->s->grid;
+    const mw_rect all = {0, 0, g->width, g->height};
+    const int ts = tp->ts, r = tp->s->radius, ty = w / 2;
+    if (tp->tiles_y == 0) {  /* an empty grid: nothing to read */
+        wave->last = 1;
+        return MW_OK;
+    }
+    const tile_pre *left = &tp->wave[ty];
+    tp->ty = ty;
+    tp->phase = w % 2;
+    mw_status st = rects_room(tp, tp->nopen + left->n + 1);
+    if (st != MW_OK) return st;
+    int n = 0;
+    if (tp->phase == 0) {
+        tp->rects[n++] = mw_rect_intersect(mw_rect_expand((mw_rect){0, ty * ts, g->width, ts}, r), all);
+        wave->jobs[1] = tp->tiles_x;
+    } else {
+        for (int i = 0; i < left->n; i++) tp->rects[n++] = mw_site_window_of(tp->s, &left->items[i].acc);
+        if (ty + 1 < tp->tiles_y)
+            tp->rects[n++] = mw_rect_intersect((mw_rect){0, (ty + 1) * ts - r, g->width, 2 * r + 1}, all);
+        wave->jobs[1] = left->n;
+        wave->last = ty == tp->tiles_y - 1;
+    }
+    for (int i = 0; !tp->slow && i < tp->nopen; i++) tp->rects[n++] = tp->open[i];
+    wave->rects = tp->rects;
+    wave->nrects = n;
+    if (tp->slow) {
+        tp->keep = mw_rect_intersect((mw_rect){0, tp->keep_row, g->width, g->height - tp->keep_row}, all);
+        wave->keep = &tp->keep;
+        wave->nkeep = 1;
+    }
+    return MW_OK;
+}
+
+/* Job 1 (thread 0, beside the tiles of the next row, or the last row's
+ * sites): write the previous row's rows. */
+static mw_status write_rows(void *arg, int w)
+{
+    tile_pass *tp = arg;
+    if (tp->pending < 0 || (w % 2 == 1 && w / 2 != tp->tiles_y - 1)) return MW_OK;
     const mw_grid *g = tp->s->grid;
     const int y0 = tp->pending * tp->ts, h = g->height - y0 < tp->ts ? g->height - y0 : tp->ts;
     const wave_rows *rw = &tp->rowbuf[tp->pending & 1];
+    tp->pending = -1;
     return mw_change_raster_write_rows(tp->out->raster, y0, h, rw->cls, rw->d[0], rw->d[1], rw->d[2], rw->d[3]);
 }
 
@@ -298,16 +326,15 @@ static mw_status tile_job(tile_pass *tp, mw_worker *wk, int t, int tx, int ty)
     return st;
 }
 
-/* Stage 0: job 2, the previous wave's site @p i; stage 1: tile @p i of the wave. */
+/* Stage 1: tile @p i of the row (first wave), or its site @p i left to
+ * measure (second wave). */
 static mw_status work(void *arg, mw_worker *wk, int t, int stage, int i)
 {
+    (void)stage;
     tile_pass *tp = arg;
-    const int ty = tp->ty;
-    if (stage == 0) {
-        mw_site_pre *p = &tp->wave[ty - 1].items[i];
-        return mw_site_compute_measure(tp->s, wk, &p->acc, &p->slot);
-    }
-    return tile_job(tp, wk, t, i, ty);
+    if (tp->phase == 0) return tile_job(tp, wk, t, i, tp->ty);
+    mw_site_pre *p = &tp->wave[tp->ty].items[i];
+    return mw_site_compute_measure(tp->s, wk, &p->acc, &p->slot);
 }
 
 static void free_scratch(void *arg, mw_worker *wk, int t)
@@ -316,17 +343,35 @@ static void free_scratch(void *arg, mw_worker *wk, int t)
     mw_worker_free_scratch(wk);
 }
 
-/* Job 4, after wave @p ty: the sites complete now that no tile measured
- * (measured in the next wave's stage 0); its rows wait for the next
- * wave's overlap job. */
-static mw_status after_wave(void *arg, int ty, double *done, const char **msg)
+/* Sites by bbox area, largest first, then by seed. */
+static int larger_first(const void *a, const void *b)
+{
+    const mw_site_acc *x = &((const mw_site_pre *)a)->acc, *y = &((const mw_site_pre *)b)->acc;
+    const int64_t ax = (int64_t)(x->x1 - x->x0 + 1) * (x->y1 - x->y0 + 1);
+    const int64_t ay = (int64_t)(y->x1 - y->x0 + 1) * (y->y1 - y->y0 + 1);
+    if (ax != ay) return ax > ay ? -1 : 1;
+    return x->seed < y->seed ? -1 : x->seed > y->seed;
+}
+
+/* Job 4, after the tiles of a row: the sites complete now that no tile
+ * measured (the row's second wave measures them); the row's rows wait for
+ * the overlap job of the next wave that writes. */
+static mw_status after_wave(void *arg, int w, double *done, const char **msg)
 {
     tile_pass *tp = arg;
-    if (ty >= tp->tiles_y) return MW_OK;
-    mw_status st = wave_sites(tp, ty, &tp->wave[ty]);
-    if (st != MW_OK) return st;
-    if (tp->out->raster) tp->pending = ty;
-    *done = tp->p0 + (tp->p1 - tp->p0) * 0.95 * (ty + 1) / tp->tiles_y;
+    const int ty = w / 2;
+    if (tp->tiles_y == 0) return MW_OK;
+    if (w % 2 == 0) {
+        mw_status st = wave_sites(tp, ty, &tp->wave[ty]);
+        if (st != MW_OK) return st;
+        /* Largest first, so the second wave does not end on one thread
+         * measuring a large site while the others wait (each result goes
+         * to its own slot; merge() sorts them by seed). */
+        if (tp->wave[ty].n > 1) qsort(tp->wave[ty].items, (size_t)tp->wave[ty].n, sizeof *tp->wave[ty].items,
+                                      larger_first);
+        if (tp->out->raster) tp->pending = ty;
+    }
+    *done = tp->p0 + (tp->p1 - tp->p0) * 0.95 * (2 * ty + 1 + w % 2) / (2 * tp->tiles_y);
     *msg = "classifying tiles";
     return MW_OK;
 }
@@ -362,6 +407,7 @@ static void tile_pass_free(tile_pass *tp)
     free(tp->tiles);
     free(tp->counts);
     free(tp->rects);
+    free(tp->open);
     for (int j = 0; j < 2; j++) {
         free(tp->rowbuf[j].cls);
         for (int k = 0; k < 4; k++) free(tp->rowbuf[j].d[k]);

@@ -7,8 +7,9 @@
  *  2. overview.png and report.html; alerts.kmz and alerts.gpx;
  *  3. the alert file's SHA-256; wait for the input hashes (started at
  *     begin, usually done long before); manifest.json;
- *  4. SHA256SUMS over everything else: its own SHA-256 is the package's
- *     fingerprint, printed by the command line for the record.
+ *  4. SHA256SUMS over everything else (chips, GeoTIFFs and alert.json
+ *     were hashed from memory as they were written): its own SHA-256 is
+ *     the package's fingerprint, printed by the command line for the record.
  */
 #include "mw_evidence.h"
 #include "mw_evidence_internal.h"
@@ -38,6 +39,7 @@ struct mw_evidence {
     uint8_t *ql_rgb;              /* overview sampled from the tiles */
     _Atomic int ql_used;
     json_object *manifest;        /* made by build, finished by seal */
+    mw_sum_table sums;            /* files hashed as written (SHA256SUMS) */
 };
 
 void mw_utc_now(char out[32])
@@ -164,7 +166,7 @@ static mw_status place_alerts(mw_evidence *ev, const mw_evidence_scan *scan, mw_
     mw_status st = mw_evidence_mkdirs(ev->tmp, "alerts");
     for (int i = 0; st == MW_OK && i < scan->nalerts; i++) {
         int s = scan->stages ? scan->stages[i] : 0;
-        if (s <= 0 || !mw_evidence_stage_info(ev->tmp, s, &info[i])) continue;
+        if (s <= 0 || !mw_evidence_stage_info(&ev->cap, s, &info[i])) continue;
         char from[PATH_MAX], to[PATH_MAX];
         snprintf(from, sizeof from, "%s/.stage/%d", ev->tmp, s);
         snprintf(to, sizeof to, "%s/alerts/%s", ev->tmp, scan->alerts[i].id);
@@ -174,15 +176,25 @@ static mw_status place_alerts(mw_evidence *ev, const mw_evidence_scan *scan, mw_
     return st;
 }
 
-static mw_status write_features(mw_evidence *ev, const mw_evidence_scan *scan)
+/* alert.json of every alert; the digests of what each alert folder holds. */
+static mw_status write_features(mw_evidence *ev, const mw_evidence_scan *scan, const mw_chip_info *info)
 {
     mw_status st = MW_OK;
     for (int i = 0; st == MW_OK && i < scan->nalerts; i++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/alerts/%s/alert.json", ev->tmp, scan->alerts[i].id);
+        char path[PATH_MAX], rel[PATH_MAX];
+        const char *id = scan->alerts[i].id;
+        snprintf(path, sizeof path, "%s/alerts/%s/alert.json", ev->tmp, id);
         char *json = mw_evidence_feature_json(scan, i);
-        st = json ? mw_evidence_write_file(path, json, strlen(json)) : mw_error_set(MW_ERR_NOMEM, "out of memory");
+        mw_digest d;
+        st = json ? mw_evidence_write_hashed(path, json, strlen(json), &d) : mw_error_set(MW_ERR_NOMEM, "out of memory");
         free(json);
+        snprintf(rel, sizeof rel, "alerts/%s/alert.json", id);
+        if (st == MW_OK) st = mw_sum_table_add(&ev->sums, rel, &d);
+        for (int k = 0; st == MW_OK && info[i].hashed && k < MW_CHIP_NFILES; k++) {
+            if (!info[i].files[k].hex[0]) continue;
+            snprintf(rel, sizeof rel, "alerts/%s/%s", id, mw_chip_files[k]);
+            st = mw_sum_table_add(&ev->sums, rel, &info[i].files[k]);
+        }
     }
     return st;
 }
@@ -203,7 +215,7 @@ mw_status mw_evidence_build(mw_evidence *ev, const mw_evidence_scan *scan)
     cc.scan = scan;
     mw_status st = place_alerts(ev, scan, info);
     if (st == MW_OK) st = mw_evidence_chips(&cc, info);
-    if (st == MW_OK) st = write_features(ev, scan);
+    if (st == MW_OK) st = write_features(ev, scan, info);
     if (st == MW_OK && (st = path_in(ev, ".stage", p)) == MW_OK) mw_evidence_dir_remove(p);  /* sites not kept */
     mw_quicklook ql;
     if (st == MW_OK && (st = path_in(ev, "overview.png", p)) == MW_OK)
@@ -241,7 +253,7 @@ mw_status mw_evidence_seal(mw_evidence *ev, const char *alert_file, const char *
     mw_utc_now(finished);
     if (st == MW_OK && (st = path_in(ev, "manifest.json", p)) == MW_OK)
         st = mw_evidence_manifest_finish(ev->manifest, alert_real, &alerts, finished, p);
-    if (st == MW_OK) st = mw_evidence_sums(ev->tmp, &ev->fingerprint);
+    if (st == MW_OK) st = mw_evidence_sums(ev->tmp, &ev->sums, &ev->fingerprint);
     if (st == MW_OK) ev->committed = 1;
     return st;
 }
@@ -256,6 +268,8 @@ void mw_evidence_destroy(mw_evidence *ev)
     if (!ev) return;
     mw_hasher_destroy(ev->hasher);
     json_object_put(ev->manifest);
+    mw_sum_table_clear(&ev->sums);
+    mw_evidence_cap_clear(&ev->cap);
     free(ev->ql_rgb);
     mw_provenance_clear(&ev->prov[0]);
     mw_provenance_clear(&ev->prov[1]);

@@ -1,15 +1,13 @@
 /*
  * An RGB canvas for chips and the overview: thick lines, polygon outlines
  * (black under yellow, visible on any background), a scale bar of a round
- * length, a north arrow, and text in the built-in font. PNG through GDAL.
+ * length, a north arrow, and text in the built-in font. PNG: evidence_png.c.
  */
 #include "mw_evidence_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gdal.h>
 
 #include "core/mw_error.h"
 
@@ -23,16 +21,36 @@ mw_status mw_canvas_init(mw_canvas *c, int w, int h)
     return c->rgb ? MW_OK : mw_error_set(MW_ERR_NOMEM, "out of memory for a %d x %d image", w, h);
 }
 
+mw_status mw_canvas_init_overlay(mw_canvas *c, int w, int h)
+{
+    mw_status st = mw_canvas_init(c, w, h);
+    if (st == MW_OK && !(c->ink = calloc((size_t)w * h, 1))) {
+        mw_canvas_clear(c);
+        st = mw_error_set(MW_ERR_NOMEM, "out of memory for a %d x %d image", w, h);
+    }
+    return st;
+}
+
+void mw_canvas_stamp(mw_canvas *c, const mw_canvas *overlay)
+{
+    const size_t n = (size_t)c->w * c->h;
+    for (size_t i = 0; i < n; i++)
+        if (overlay->ink[i]) memcpy(c->rgb + i * 3, overlay->rgb + i * 3, 3);
+}
+
 void mw_canvas_clear(mw_canvas *c)
 {
     free(c->rgb);
+    free(c->ink);
     c->rgb = NULL;
+    c->ink = NULL;
 }
 
 static void put(mw_canvas *c, int x, int y, const uint8_t rgb[3])
 {
     if (x < 0 || y < 0 || x >= c->w || y >= c->h) return;
     memcpy(c->rgb + ((size_t)y * c->w + x) * 3, rgb, 3);
+    if (c->ink) c->ink[(size_t)y * c->w + x] = 1;
 }
 
 static void dot(mw_canvas *c, int x, int y, int width, const uint8_t rgb[3])
@@ -144,23 +162,12 @@ void mw_canvas_north_arrow(mw_canvas *c, double angle)
     mw_canvas_text(c, (int)(cx - 5 - 18 * s), (int)(cy - len / 2 - 20), "N", 2);
 }
 
-mw_status mw_canvas_write_png(const mw_canvas *c, const char *path)
+mw_status mw_canvas_write_png(const mw_canvas *c, const char *path, mw_digest *digest)
 {
-    GDALDriverH mem = GDALGetDriverByName("MEM"), png = GDALGetDriverByName("PNG");
-    if (!mem || !png) return mw_error_set(MW_ERR_WRITE, "%s: this GDAL has no PNG driver", path);
-    GDALDatasetH ds = GDALCreate(mem, "", c->w, c->h, 3, GDT_Byte, NULL);
-    if (!ds) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot make an image");
-    CPLErr e = GDALDatasetRasterIO(ds, GF_Write, 0, 0, c->w, c->h, c->rgb, c->w, c->h, GDT_Byte, 3, NULL, 3,
-                                   (GSpacing)c->w * 3, 1);
-    GDALDatasetH out = NULL;
-    if (e == CE_None) {
-        /* zlib level 1: a thousand alerts make 5000 chips; level 4 costs ~35 %
-         * more time for ~15 % smaller files, level 6 ~65 % more for ~18 % */
-        char *co[] = {"ZLEVEL=1", NULL};
-        out = GDALCreateCopy(png, path, ds, FALSE, co, NULL, NULL);
-    }
-    GDALClose(ds);
-    if (!out) return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot write the PNG");
-    GDALClose(out);
-    return MW_OK;
+    uint8_t *png = NULL;
+    size_t n = 0;
+    mw_status st = mw_png_encode(c->rgb, c->w, c->h, &png, &n);
+    if (st == MW_OK) st = mw_evidence_write_hashed(path, png, n, digest);
+    free(png);
+    return st;
 }

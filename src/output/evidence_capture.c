@@ -11,37 +11,43 @@
 
 #include <limits.h>
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mw_error.h"
 
+/* Keep what the report and SHA256SUMS need of capture @p n (a note in
+ * memory: a file per alert costs an inode, which on a busy ext4 is not
+ * cheap). Captures run on the scan's threads. */
+static mw_status keep_info(mw_evidence_cap *cap, int n, const mw_chip_info *ci)
+{
+    mw_status st = MW_OK;
+#pragma omp critical(mw_evidence_cap)
+    {
+        if (n > cap->cap) {
+            int want = cap->cap ? 2 * cap->cap : 256;
+            while (want < n) want *= 2;
+            mw_chip_info *p = realloc(cap->info, (size_t)want * sizeof *p);
+            if (p) {
+                memset(p + cap->cap, 0, (size_t)(want - cap->cap) * sizeof *p);
+                cap->info = p;
+                cap->cap = want;
+            }
+        }
+        if (n <= cap->cap) cap->info[n - 1] = *ci;
+        else st = mw_error_set(MW_ERR_NOMEM, "out of memory");
+    }
+    return st;
+}
+
 mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, const mw_evidence_site *site,
                                    int *stage)
 {
     *stage = 0;
-    /* at most MW_CHIP_WINDOW_MAX a side, centred on the site's box */
-    mw_rect r = site->window;
-    int dx = 0, dy = 0;
-    if (r.w > MW_CHIP_WINDOW_MAX) {
-        int cx = site->bbox.x + site->bbox.w / 2;
-        int x0 = cx - MW_CHIP_WINDOW_MAX / 2;
-        if (x0 < r.x) x0 = r.x;
-        if (x0 + MW_CHIP_WINDOW_MAX > r.x + r.w) x0 = r.x + r.w - MW_CHIP_WINDOW_MAX;
-        dx = x0 - r.x;
-        r.x = x0;
-        r.w = MW_CHIP_WINDOW_MAX;
-    }
-    if (r.h > MW_CHIP_WINDOW_MAX) {
-        int cy = site->bbox.y + site->bbox.h / 2;
-        int y0 = cy - MW_CHIP_WINDOW_MAX / 2;
-        if (y0 < r.y) y0 = r.y;
-        if (y0 + MW_CHIP_WINDOW_MAX > r.y + r.h) y0 = r.y + r.h - MW_CHIP_WINDOW_MAX;
-        dy = y0 - r.y;
-        r.y = y0;
-        r.h = MW_CHIP_WINDOW_MAX;
-    }
+    /* the site's box and a margin, cut from the window in memory */
+    mw_chip_info ci = {.north_angle = site->north_angle};
+    const mw_rect r = ci.window = mw_chip_window(site->bbox, site->window, &ci.cropped);
+    const int dx = r.x - site->window.x, dy = r.y - site->window.y;
     mw_chip_src s = {.r = r, .band_stride = site->band_stride, .cls_stride = site->cls_stride,
                      .cls = site->cls + (size_t)dy * site->cls_stride + dx, .outline = site->outline,
                      .north_angle = site->north_angle};
@@ -50,35 +56,31 @@ mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, 
         s.before[b] = site->before[b] ? site->before[b] + off : NULL;
         s.after[b] = site->after[b] ? site->after[b] + off : NULL;
     }
-    int n = atomic_fetch_add(&cap->next, 1) + 1;
+    int n;
+#pragma omp atomic capture
+    n = ++cap->next;
     char rel[64], dir[PATH_MAX];
     snprintf(rel, sizeof rel, ".stage/%d", n);
     mw_status st = mw_evidence_mkdirs(cc->root, rel);
     snprintf(dir, sizeof dir, "%s/%s", cc->root, rel);
-    if (st == MW_OK) st = mw_chip_write(cc, &s, dir);
-    if (st == MW_OK) {
-        /* what the report says about the window, kept beside the chips */
-        char info[160], path[PATH_MAX + 16];
-        int cropped = site->bbox.w > r.w || site->bbox.h > r.h;
-        int len = snprintf(info, sizeof info, "%d %d %d %d %d %.17g\n", r.x, r.y, r.w, r.h, cropped, site->north_angle);
-        snprintf(path, sizeof path, "%s/.window", dir);
-        st = mw_evidence_write_file(path, info, (size_t)len);
-    }
+    if (st == MW_OK) st = mw_chip_write(cc, &s, dir, ci.files);
+    ci.hashed = st == MW_OK;
+    if (st == MW_OK) st = keep_info(cap, n, &ci);
     if (st == MW_OK) *stage = n;
     return st;
 }
 
-int mw_evidence_stage_info(const char *root, int stage, mw_chip_info *info)
+int mw_evidence_stage_info(const mw_evidence_cap *cap, int stage, mw_chip_info *info)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/.stage/%d/.window", root, stage);
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    int ok = fscanf(f, "%d %d %d %d %d %lf", &info->window.x, &info->window.y, &info->window.w, &info->window.h,
-                    &info->cropped, &info->north_angle) == 6;
-    fclose(f);
-    if (ok) remove(path);
-    return ok;
+    if (stage < 1 || stage > cap->cap || !cap->info[stage - 1].hashed) return 0;
+    *info = cap->info[stage - 1];
+    return 1;
+}
+
+void mw_evidence_cap_clear(mw_evidence_cap *cap)
+{
+    free(cap->info);
+    memset(cap, 0, sizeof *cap);
 }
 
 void mw_quicklook_add(mw_quicklook *q, uint8_t *rgb, const mw_grid *g, mw_rect core, mw_rect area,

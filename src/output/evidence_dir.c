@@ -199,6 +199,12 @@ mw_status mw_evidence_write_file(const char *path, const void *data, size_t n)
     return MW_OK;
 }
 
+mw_status mw_evidence_write_hashed(const char *path, const void *data, size_t n, mw_digest *digest)
+{
+    if (digest) mw_sha256_mem(data, n, digest);
+    return mw_evidence_write_file(path, data, n);
+}
+
 char *mw_evidence_slurp(const char *path, long max_bytes)
 {
     GByte *data = NULL;

@@ -1,12 +1,13 @@
 /*
  * alerts.kmz for Google Earth and field phones (Placemarks named by id,
  * styled by confidence, the before/after chips in each balloon, the images
- * inside the archive so it works offline) and alerts.gpx (a waypoint per
+ * inside the archive so it works offline; evidence_zip.c) and alerts.gpx (a waypoint per
  * alert centroid, for handheld GPS).
  */
 #include "mw_evidence_internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,51 @@ static void kml_styles(FILE *f)
                 names[i], col[i], col[i], col[i]);
 }
 
+/* A coordinate with 7 decimals (about 1 cm), from an integer: OGR's KML
+ * export (15 digits through printf) was the larger part of the KMZ's time. */
+static void coord(FILE *f, double v)
+{
+    long long q = llround(v * 1e7);
+    if (q < 0) {
+        fputc('-', f);
+        q = -q;
+    }
+    fprintf(f, "%lld.%07lld", q / 10000000, q % 10000000);
+}
+
+static void ring(FILE *f, OGRGeometryH r)
+{
+    fputs("<LinearRing><coordinates>", f);
+    int n = OGR_G_GetPointCount(r);
+    for (int i = 0; i < n; i++) {
+        if (i) fputc(' ', f);
+        coord(f, OGR_G_GetX(r, i));
+        fputc(',', f);
+        coord(f, OGR_G_GetY(r, i));
+    }
+    fputs("</coordinates></LinearRing>", f);
+}
+
+/* Polygons (of a polygon or multipolygon outline) as KML, lon/lat. */
+static void kml_polygons(FILE *f, OGRGeometryH g)
+{
+    if (!g) return;
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbMultiPolygon || t == wkbGeometryCollection) {
+        fputs("<MultiGeometry>", f);
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) kml_polygons(f, OGR_G_GetGeometryRef(g, i));
+        fputs("</MultiGeometry>", f);
+        return;
+    }
+    if (t != wkbPolygon) return;
+    for (int k = 0; k < OGR_G_GetGeometryCount(g); k++) {
+        fputs(k == 0 ? "<Polygon><outerBoundaryIs>" : "<innerBoundaryIs>", f);
+        ring(f, OGR_G_GetGeometryRef(g, k));
+        fputs(k == 0 ? "</outerBoundaryIs>" : "</innerBoundaryIs>", f);
+    }
+    if (OGR_G_GetGeometryCount(g) > 0) fputs("</Polygon>", f);
+}
+
 static char *kml_text(const mw_evidence_scan *sc)
 {
     char *buf = NULL;
@@ -66,31 +112,22 @@ static char *kml_text(const mw_evidence_scan *sc)
                 a->confidence, a->area_ha);
         esc(f, a->class_name);
         fputs("</value></Data></ExtendedData>", f);
-        char *g = a->geometry ? OGR_G_ExportToKML(a->geometry, NULL) : NULL;
-        fprintf(f, "<MultiGeometry><Point><coordinates>%.7f,%.7f</coordinates></Point>%s</MultiGeometry></Placemark>\n",
-                a->centroid_lon, a->centroid_lat, g ? g : "");
-        CPLFree(g);
+        fprintf(f, "<MultiGeometry><Point><coordinates>%.7f,%.7f</coordinates></Point>", a->centroid_lon,
+                a->centroid_lat);
+        kml_polygons(f, a->geometry);
+        fputs("</MultiGeometry></Placemark>\n", f);
     }
     fputs("</Document></kml>\n", f);
     fclose(f);
     return buf;
 }
 
-static mw_status zip_add(void *zip, const char *name, const void *data, size_t n, int compress, const char *path)
-{
-    char *opt[] = {compress ? "COMPRESSED=YES" : "COMPRESSED=NO", NULL};
-    if (CPLCreateFileInZip(zip, name, opt) != CE_None || CPLWriteFileInZip(zip, data, (int)n) != CE_None ||
-        CPLCloseFileInZip(zip) != CE_None)
-        return mw_error_from_gdal(MW_ERR_WRITE, path, "cannot add to the archive");
-    return MW_OK;
-}
-
-static mw_status zip_add_file(void *zip, const char *name, const char *file, const char *path)
+static mw_status zip_add_file(mw_zip *zip, const char *name, const char *file)
 {
     GByte *data = NULL;
     vsi_l_offset n = 0;
     if (!VSIIngestFile(NULL, file, &data, &n, 64 << 20)) return mw_error_set(MW_ERR_READ, "%s: cannot read", file);
-    mw_status st = zip_add(zip, name, data, (size_t)n, 0, path);  /* PNG: already compressed */
+    mw_status st = mw_zip_add(zip, name, data, (size_t)n, 0);  /* PNG: already compressed */
     VSIFree(data);
     return st;
 }
@@ -99,9 +136,9 @@ mw_status mw_evidence_kmz(const mw_evidence_scan *sc, const char *root, const ch
 {
     char *kml = kml_text(sc);
     if (!kml) return mw_error_set(MW_ERR_NOMEM, "out of memory");
-    void *zip = CPLCreateZip(path, NULL);
-    mw_status st = zip ? zip_add(zip, "doc.kml", kml, strlen(kml), 1, path)
-                       : mw_error_from_gdal(MW_ERR_WRITE, path, "cannot create the archive");
+    mw_zip *zip = NULL;
+    mw_status st = mw_zip_open(path, &zip);
+    if (st == MW_OK) st = mw_zip_add(zip, "doc.kml", kml, strlen(kml), 1);
     free(kml);
     static const char *const chips[2] = {"before.png", "after.png"};
     for (int i = 0; st == MW_OK && i < sc->nalerts; i++)
@@ -109,9 +146,12 @@ mw_status mw_evidence_kmz(const mw_evidence_scan *sc, const char *root, const ch
             char name[256], file[PATH_MAX];
             snprintf(name, sizeof name, "files/%s/%s", sc->alerts[i].id, chips[k]);
             snprintf(file, sizeof file, "%s/alerts/%s/%s", root, sc->alerts[i].id, chips[k]);
-            st = zip_add_file(zip, name, file, path);
+            st = zip_add_file(zip, name, file);
         }
-    if (zip && CPLCloseZip(zip) != CE_None && st == MW_OK) st = mw_error_from_gdal(MW_ERR_WRITE, path, "cannot finish the archive");
+    if (zip) {
+        mw_status cs = mw_zip_close(zip, st == MW_OK);
+        if (st == MW_OK) st = cs;
+    }
     return st;
 }
 

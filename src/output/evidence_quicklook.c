@@ -144,7 +144,7 @@ mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *s
         draw_alerts(&c, sc, q->gt);
         mw_canvas_scale_bar(&c, g->pixel_w_m * g->width / qw);
         mw_canvas_north_arrow(&c, 0);
-        st = mw_canvas_write_png(&c, path);
+        st = mw_canvas_write_png(&c, path, NULL);
     }
     mw_canvas_clear(&c);
     return st;

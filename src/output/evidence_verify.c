@@ -147,7 +147,9 @@ mw_status mw_evidence_verify(const char *dir, mw_verify_fn report, void *arg, in
         return mw_error_set(MW_ERR_OPEN, "%s: not a folder", dir ? dir : "(null)");
     char p[PATH_MAX];
     snprintf(p, sizeof p, "%s/SHA256SUMS", dir);
-    char *txt = mw_evidence_slurp(p, 256L << 20);
+    /* stat first: GDAL's ingest would print its own error for a folder
+     * that is no package at all. */
+    char *txt = stat(p, &sb) == 0 ? mw_evidence_slurp(p, 256L << 20) : NULL;
     if (!txt) {
         report(arg, MW_VERIFY_MISSING, "SHA256SUMS");
         return MW_OK;

@@ -6,12 +6,14 @@
  *   evidence_provenance.c  product id, tile, baseline, date-time, files of a scene
  *   evidence_dir.c         the package folder: checks, temporary name, commit
  *   evidence_canvas.c      RGB canvas: lines, outline, scale bar, north arrow, text
+ *   evidence_png.c         PNG encoding (libdeflate)
  *   evidence_font.c        the tiny built-in bitmap font
  *   evidence_chips.c       per alert: window, chips (PNG), bands (GeoTIFF), alert.json
  *   evidence_quicklook.c   the overview map on a reduced read of the after scene
  *   evidence_coords.c      decimal degrees, DMS, UTM
  *   evidence_report.c      report.html
  *   evidence_kml.c         alerts.kmz and alerts.gpx
+ *   evidence_zip.c         the ZIP archive of alerts.kmz
  *   evidence_manifest.c    manifest.json
  *   evidence_sums.c        SHA256SUMS
  *   evidence_verify.c      minewatch verify
@@ -104,15 +106,23 @@ void mw_evidence_list_free(char **names, int n);
 char *mw_evidence_slurp(const char *path, long max_bytes);
 /** Write a whole file (created exclusively). */
 mw_status mw_evidence_write_file(const char *path, const void *data, size_t n);
+/** The same, its SHA-256 to @p digest unless NULL (hashed from memory as written). */
+mw_status mw_evidence_write_hashed(const char *path, const void *data, size_t n, mw_digest *digest);
 
 /* ---- drawing (evidence_canvas.c, evidence_font.c) ------------------------ */
 
 typedef struct mw_canvas {
     int w, h;
     uint8_t *rgb;             /**< w * h * 3 */
+    uint8_t *ink;             /**< an overlay's drawn pixels (w * h), or NULL */
 } mw_canvas;
 
 mw_status mw_canvas_init(mw_canvas *c, int w, int h);
+/** A canvas that records which pixels are drawn: the marks every chip of
+ *  an alert shares (all opaque), drawn once and stamped on each. */
+mw_status mw_canvas_init_overlay(mw_canvas *c, int w, int h);
+/** Copy the drawn pixels of @p overlay (same size) onto @p c. */
+void mw_canvas_stamp(mw_canvas *c, const mw_canvas *overlay);
 void mw_canvas_clear(mw_canvas *c);
 void mw_canvas_line(mw_canvas *c, double x0, double y0, double x1, double y1, int width,
                     const uint8_t rgb[3]);
@@ -128,15 +138,22 @@ void mw_canvas_text(mw_canvas *c, int x, int y, const char *text, int scale);
 int mw_canvas_text_width(const char *text, int scale);
 /** Glyph rows (5 bits each, 7 rows) of @p ch; NULL if the font lacks it. */
 const uint8_t *mw_font_glyph(char ch);
-/** Write the canvas as a PNG (GDAL's PNG driver). */
-mw_status mw_canvas_write_png(const mw_canvas *c, const char *path);
+/** Write the canvas as a PNG; its SHA-256 to @p digest unless NULL. */
+mw_status mw_canvas_write_png(const mw_canvas *c, const char *path, mw_digest *digest);
+/** PNG bytes of an RGB image (malloc'ed; evidence_png.c). */
+mw_status mw_png_encode(const uint8_t *rgb, int w, int h, uint8_t **out, size_t *len);
 
 /* ---- the fixed stretch of every chip (evidence_chips.c) ----------------- */
 
 #define MW_CHIP_SIZE 320            /* display width of a chip in the report, CSS pixels */
-#define MW_CHIP_WINDOW_MAX 768      /* largest window read for one alert, target pixels */
+#define MW_CHIP_WINDOW_MAX 768      /* largest window of one alert, target pixels */
+#define MW_CHIP_MARGIN 24           /* window = the site's pixel box and this margin, target pixels */
+#define MW_CHIP_NFILES 7            /* files of a window (mw_chip_files) */
 #define MW_STRETCH_TRUE_MAX 0.25    /* reflectance mapped to 255 in true colour */
 #define MW_STRETCH_SWIR_MAX 0.50    /* ... and in SWIR2/NIR/red */
+
+/** The five chips and two GeoTIFFs of a window, in this order. */
+extern const char *const mw_chip_files[MW_CHIP_NFILES];
 
 /** Per-alert facts the report reuses. */
 typedef struct mw_chip_info {
@@ -144,7 +161,16 @@ typedef struct mw_chip_info {
     int cropped;              /**< the alert is larger than the window */
     double north_angle;       /**< true north, radians clockwise from the grid's up */
     int captured;             /**< chips made while the scan measured the site */
+    int hashed;               /**< files[] holds the SHA-256 of mw_chip_files as written */
+    mw_digest files[MW_CHIP_NFILES];
 } mw_chip_info;
+
+/**
+ * The window of a site whose pixel box is @p bbox: the box and
+ * MW_CHIP_MARGIN, within @p bounds, at most MW_CHIP_WINDOW_MAX a side
+ * (centred on the box); *cropped when the box does not fit.
+ */
+mw_rect mw_chip_window(mw_rect bbox, mw_rect bounds, int *cropped);
 
 typedef struct mw_chip_ctx {
     const mw_evidence_scan *scan;    /**< for alerts read afterwards; may be NULL when capturing */
@@ -165,8 +191,10 @@ typedef struct mw_chip_src {
     double north_angle;
 } mw_chip_src;
 
-/** The five chips and two GeoTIFFs of one window into @p dir. Thread-safe. */
-mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *src, const char *dir);
+/** The five chips and two GeoTIFFs of one window into @p dir, their SHA-256
+ *  (hashed from memory as written) into @p digests. Thread-safe. */
+mw_status mw_chip_write(const mw_chip_ctx *cc, const mw_chip_src *src, const char *dir,
+                        mw_digest digests[MW_CHIP_NFILES]);
 /** Chips of every alert not captured yet, in parallel on scan->threads threads. */
 mw_status mw_evidence_chips(const mw_chip_ctx *cc, mw_chip_info *info);
 /** Colour of change class @p cls in change.png (and the legend). */
@@ -193,13 +221,16 @@ mw_status mw_evidence_quicklook(const mw_scene *after, const mw_evidence_scan *s
 /* ---- capture during the scan (evidence_capture.c) ------------------------ */
 
 typedef struct mw_evidence_cap {
-    _Atomic int next;         /**< stages handed out */
+    int next;                 /**< stages handed out */
+    mw_chip_info *info;       /**< per stage (stage n at n - 1): window and digests */
+    int cap;
 } mw_evidence_cap;
 
 mw_status mw_evidence_capture_into(mw_evidence_cap *cap, const mw_chip_ctx *cc, const mw_evidence_site *site,
                                    int *stage);
-/** Window facts of a capture (and drop the note); 0 if unknown. */
-int mw_evidence_stage_info(const char *root, int stage, mw_chip_info *info);
+/** Window facts and digests of capture @p stage; 0 if unknown. */
+int mw_evidence_stage_info(const mw_evidence_cap *cap, int stage, mw_chip_info *info);
+void mw_evidence_cap_clear(mw_evidence_cap *cap);
 /** Sample a tile core of the after scene into the overview canvas @p rgb. */
 void mw_quicklook_add(mw_quicklook *q, uint8_t *rgb, const mw_grid *g, mw_rect core, mw_rect area,
                       const mw_scene_pixels *px);
@@ -226,6 +257,13 @@ typedef struct mw_report_ctx {
 } mw_report_ctx;
 
 mw_status mw_evidence_report(const mw_report_ctx *rc, const char *path);
+/** A ZIP archive written in order (evidence_zip.c): entries stored or
+ *  deflated, fixed time stamps, no ZIP64. */
+typedef struct mw_zip mw_zip;
+mw_status mw_zip_open(const char *path, mw_zip **out);
+mw_status mw_zip_add(mw_zip *z, const char *name, const void *data, size_t n, int compress);
+/** Finish (central directory) when @p keep, else remove the file; frees @p z. */
+mw_status mw_zip_close(mw_zip *z, int keep);
 mw_status mw_evidence_kmz(const mw_evidence_scan *scan, const char *root, const char *path);
 mw_status mw_evidence_gpx(const mw_evidence_scan *scan, const char *path);
 /** The Feature text of alert @p i (from the alert writer), malloc'ed. */
@@ -249,8 +287,20 @@ struct json_object *mw_evidence_manifest_make(const mw_manifest_ctx *mc, mw_stat
 mw_status mw_evidence_manifest_finish(struct json_object *m, const char *alert_path, const mw_digest *alerts,
                                       const char *finished_utc, const char *path);
 
-/** Write <root>/SHA256SUMS for every other file under root; its digest to @p out. */
-mw_status mw_evidence_sums(const char *root, mw_digest *out);
+/** SHA-256 of files hashed as they were written, by path relative to the package. */
+typedef struct mw_sum_table {
+    char **names;
+    mw_digest *d;
+    int n, cap, sorted;
+} mw_sum_table;
+
+mw_status mw_sum_table_add(mw_sum_table *t, const char *name, const mw_digest *d);
+void mw_sum_table_clear(mw_sum_table *t);
+
+/** Write <root>/SHA256SUMS for every other file under root (the digests of
+ *  @p known, which may be NULL, for the files it lists; the others hashed
+ *  now); its digest to @p out. */
+mw_status mw_evidence_sums(const char *root, mw_sum_table *known, mw_digest *out);
 
 /** "2026-12-04T21:07:33Z" for now. */
 void mw_utc_now(char out[32]);

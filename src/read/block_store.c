@@ -62,6 +62,7 @@ struct mw_block_store {
     void **slabs;
     int nslabs, slabs_cap;
     int slab_left;                 /* buffers not yet cut from the last slab */
+    long long decodes;             /* blocks planned for decoding so far */
 };
 
 
@@ -204,6 +205,7 @@ mw_status mw_block_store_plan_keep(mw_block_store *s, const mw_rect *rects, int 
         s->npool = 0;
     }
     *todo = s->njobs;
+    s->decodes += s->njobs;
     return MW_OK;
 }
 
@@ -226,3 +228,12 @@ const void *mw_block_store_lookup(const mw_block_store *s, int file, uint32_t id
     void *const *blk = s->files[file].blk;
     return blk ? blk[id] : NULL;
 }
+
+size_t mw_block_store_bytes(const mw_block_store *s)
+{
+    /* Buffers cut so far: a buffer not yet cut was never touched, so costs no memory. */
+    size_t cut = s->nslabs ? (size_t)s->nslabs * SLAB_BUFFERS - (size_t)s->slab_left : 0;
+    return cut * s->buf_bytes;
+}
+
+long long mw_block_store_decodes(const mw_block_store *s) { return s->decodes; }

@@ -82,6 +82,14 @@ mw_status mw_block_store_fill(mw_block_store *store, mw_scene_reader *reader, in
 /** Let @p reader look blocks up in @p store first (NULL: stop). */
 void mw_scene_reader_use_store(mw_scene_reader *reader, const mw_block_store *store);
 
+/**
+ * Bytes of block buffers the store holds now (a released block's buffer
+ * stays for reuse until the store is emptied), the figure its memory
+ * follows; and the blocks planned for decoding so far.
+ */
+size_t mw_block_store_bytes(const mw_block_store *store);
+long long mw_block_store_decodes(const mw_block_store *store);
+
 /** Decoded block @p id of the reader's file @p file, or NULL when the store does not hold it. */
 const void *mw_block_store_lookup(const mw_block_store *store, int file, uint32_t id);
 

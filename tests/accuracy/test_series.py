@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Monitoring accuracy on generated series of held-out seeds (never used to
-choose the lineage rules: those were looked at on seeds 201-204).
+choose the lineage rules: those were chosen on seeds 201-208).
 
 For each seed: scripts/gen_scenes.py --series 5 makes five dates of one
 place with each site's status truth; `minewatch monitor` runs them (in a
-shuffled order, with 2 threads) and again (sorted, 1 thread, other tiles);
-scripts/score_series.py compares statuses. Asserts:
+shuffled order, with 2 threads); scripts/score_series.py compares
+statuses. The first seed runs again (sorted, 1 thread, other tiles).
+Asserts:
   - status right for >= FLOOR of the observable site-steps (all seeds);
   - a site truly unobserved (cloud over it) is never reported inactive;
   - both runs give the same bytes (ids and everything else).
@@ -21,8 +22,8 @@ from mwtest import check, done, run, scene, tmpdir, SRC, SANITIZED  # noqa: E402
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 import score_series  # noqa: E402
 
-FLOOR = 0.75      # measured 0.84 on these seeds (README "Monitoring over time")
-SEEDS = [301] if SANITIZED else [301, 302, 303]
+FLOOR = 0.90      # measured 39 of 41 = 0.951 on these seeds, 136 of 151 = 0.901 on 401-410 (src/alerts/README.md)
+SEEDS = [401] if SANITIZED else [401, 402, 403]
 SIZE = 400 if SANITIZED else 600
 
 right = observable = unobs = unobs_inactive = 0
@@ -34,12 +35,13 @@ for seed in SEEDS:
     shuffled = scenes[2:] + scenes[:2]
     rc, _o, err = run("monitor", *shuffled, "-o", a, "--threads", "2", "-q", timeout=900)
     check(rc == 0, f"seed {seed}: monitor: {rc} {err[-500:]}")
-    rc, _o, err = run("monitor", *scenes, "-o", b, "--threads", "1", "--tile-size", "160", "-q", timeout=900)
-    check(rc == 0, f"seed {seed}: monitor again: {rc} {err[-500:]}")
-    for f in sorted(os.listdir(a)):
-        if f.endswith(".geojson"):
-            check(open(os.path.join(a, f), "rb").read() == open(os.path.join(b, f), "rb").read(),
-                  f"seed {seed} {f}: identical across reruns, orders, threads and tiles")
+    if seed == SEEDS[0]:
+        rc, _o, err = run("monitor", *scenes, "-o", b, "--threads", "1", "--tile-size", "160", "-q", timeout=900)
+        check(rc == 0, f"seed {seed}: monitor again: {rc} {err[-500:]}")
+        for f in sorted(os.listdir(a)):
+            if f.endswith(".geojson"):
+                check(open(os.path.join(a, f), "rb").read() == open(os.path.join(b, f), "rb").read(),
+                      f"seed {seed} {f}: identical across reruns, orders, threads and tiles")
     r = score_series.score(ser, a)
     print(f"seed {seed}: status right {r['right']}/{r['observable']}, unobserved {r['unobserved']} "
           f"(called inactive {r['unobserved_as_inactive']})")

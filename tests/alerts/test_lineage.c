@@ -2,8 +2,11 @@
  * Lineage rules on synthetic outlines (src/alerts/README.md): link, merge
  * (the oldest id survives, the others recorded), split (one site, one id),
  * growing vs persisting at max(0.5 ha, 20 %), inactive vs unobserved by the
- * clear share, held detections, edge shimmer, ids from the first outline,
- * an earlier file without lineage, and the same result on a second run.
+ * clear share, held detections, edge shimmer, cores (a strip along a river
+ * neither widens a site nor links one; a detection reaching from a known
+ * site to a far one continues the first and starts the second), ids from
+ * the first outline, an earlier file without lineage, and the same result
+ * on a second run.
  *
  * Outlines are squares near the equator: 0.001 degree is about 111 m.
  */
@@ -179,6 +182,61 @@ static void test_growth(const char *dir)
     }
 }
 
+/* Detection @p a with @p b's outline joined to it (b cleared). */
+static void join(mw_alert *a, mw_alert *b)
+{
+    OGRGeometryH u = OGR_G_Union(a->geometry, b->geometry);
+    OGR_G_DestroyGeometry(a->geometry);
+    a->geometry = u;
+    a->area_ha = mw_geodesic_area_m2(u) / 1e4;
+    mw_alert_clear(b);
+}
+
+/* Cores: strips along a river link nothing and widen nothing; pieces of one detection link apart. */
+static void test_cores(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/cores.geojson", dir);
+    const char *feats[] = {
+        "\"site_id\": \"mws-s\", \"first_seen\": \"2022-01-01\"|0,0,0.002,0.002",        /* ~4.9 ha */
+        "\"site_id\": \"mws-t\", \"first_seen\": \"2022-01-01\"|0,0.05,0.002,0.002",
+        "\"site_id\": \"mws-u\", \"first_seen\": \"2022-01-01\"|0,0.1,0.01,0.0002",      /* a 22 m strip */
+    };
+    mw_prev_set *prev = NULL;
+    CHECK(mw_prev_read(write_prev(path, feats, 3), &prev) == MW_OK);
+    for (int i = 0; i < 3; i++) mw_prev_set_valid_share(prev, i, 1.0);
+    mw_alert d[6];
+    /* s's new front (east, ~2.5 ha), a 22 m river strip 2 km east, a far mine at its end: one detection */
+    d[0] = det(0.002, 0, 0.001, 0.002, 0.9);
+    d[1] = det(0.003, 0.0009, 0.018, 0.0002, 0.9);
+    d[2] = det(0.021, 0, 0.002, 0.002, 0.9);
+    join(&d[0], &d[1]);
+    join(&d[0], &d[2]);
+    d[1] = det(0.002, 0.05, 0.001, 0.002, 0.2);     /* t's front, under the confidence threshold */
+    d[2] = det(0, 0.1, 0.01, 0.0002, 0.9);           /* u again: only a strip, its edge's shimmer */
+    d[3] = det(0.4, 0.4, 0.002, 0.00015, 0.9);      /* a strip alone: new as detected */
+    uint8_t held[4] = {0, 1, 0, 0};
+    mw_lineage_params p;
+    params(&p);
+    mw_alert *out = NULL;
+    int n = 0;
+    CHECK(mw_lineage_link(prev, d, held, 4, &p, &out, &n) == MW_OK);
+    CHECK(n == 5);   /* s, the far mine, t, the strip, u carried */
+    const mw_alert *s = find(out, n, "mws-s"), *t = find(out, n, "mws-t"), *u = find(out, n, "mws-u");
+    CHECK(s && s->lineage.status == MW_SITE_GROWING);
+    CHECK(s && s->lineage.area_change_ha > 1.8 && s->lineage.area_change_ha < 2.7);  /* the front, not the strip */
+    CHECK(n >= 2 && out[1].lineage.status == MW_SITE_NEW && out[1].area_ha > 3.5 && out[1].area_ha < 5.5);
+    CHECK(n >= 2 && out[1].centroid_lon > 0.02);     /* the far mine, on its own */
+    CHECK(t && t->lineage.status == MW_SITE_GROWING);  /* a known site found again at low confidence */
+    CHECK(u && u->lineage.status == MW_SITE_INACTIVE);  /* a strip continues nothing */
+    int news = 0;
+    for (int i = 0; i < n; i++) news += out[i].lineage.status == MW_SITE_NEW;
+    CHECK(news == 2);
+    for (int i = 0; i < n; i++) mw_alert_clear(&out[i]);
+    free(out);
+    mw_prev_destroy(prev);
+}
+
 /* A file written without lineage: ids as the new site would have had; and a second read gives the same set. */
 static void test_plain_file(const char *dir)
 {
@@ -207,6 +265,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     test_mixed(dir);
     test_growth(dir);
+    test_cores(dir);
     test_plain_file(dir);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -22,16 +22,12 @@ int main(int argc, char **argv)
              mw_scan_run(ctx, (const mw_scene *[]){before}, 1, after, opt, NULL, NULL, &set) == MW_OK;
     for (int i = 0; ok && i < mw_alert_set_count(set); i++) {
         const mw_alert *a = mw_alert_set_get(set, i);
-        const char *cls, *area;  /* area: NULL outside every protected area */
-        double p, ha, lon, lat;
+        const char *cls;
+        double p, ha;
         mw_alert_get_string(a, "class", &cls);
-        mw_alert_get_string(a, "protected_area", &area);
         mw_alert_get_double(a, "confidence", &p);
         mw_alert_get_double(a, "area_ha", &ha);
-        mw_alert_get_double(a, "centroid_lon", &lon);
-        mw_alert_get_double(a, "centroid_lat", &lat);
-        printf("%s %s p=%.2f %.1f ha at %.5f %.5f %s\n", mw_alert_id(a), cls, p, ha, lon, lat,
-               area ? area : "");
+        printf("%s %s p=%.2f %.1f ha\n", mw_alert_id(a), cls, p, ha);
     }
     ok = ok && mw_alert_set_write(set, argv[3]) == MW_OK;
     if (!ok) fprintf(stderr, "example: %s\n", mw_last_error());

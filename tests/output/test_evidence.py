@@ -7,6 +7,8 @@ the package's SHA256SUMS passes `sha256sum -c`; the KMZ reads through
 GDAL's /vsizip/, the GPX has a waypoint per alert; verify passes on the
 package and catches a changed chip, a changed manifest, a missing and an
 added file, a changed input, and lists inputs no longer at their paths.
+The package is byte-identical for any thread count and tile size (but the
+manifest, which records them and the times, and the report's start time).
 Refusals (non-empty DIR, an output inside DIR, a missing parent) exit 2
 and leave nothing behind.
 """
@@ -14,6 +16,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -95,6 +98,10 @@ def check_package(alerts_path, ev, label):
     check(sorted(names) == sorted(ids), f"{label}: KMZ placemarks named by id")
     with zipfile.ZipFile(os.path.join(ev, "alerts.kmz")) as z:
         zn = set(z.namelist())
+        check(z.testzip() is None, f"{label}: every KMZ entry reads back with its CRC")
+        png = z.read(f"files/{ids[0]}/after.png")
+    check(png == open(os.path.join(ev, "alerts", ids[0], "after.png"), "rb").read(),
+          f"{label}: the KMZ's chip is the package's chip")
     check(all(f"files/{i}/before.png" in zn and f"files/{i}/after.png" in zn for i in ids),
           f"{label}: KMZ carries the before/after chips")
     gpx = ogr.Open(os.path.join(ev, "alerts.gpx"))
@@ -184,7 +191,8 @@ def refusals(work):
     rc, _, err = run("scan", b, a, "-o", out, "--evidence", b, "--quiet")
     check(rc == 2 and "not a folder" in err, f"DIR that is an input is refused ({rc}): {err}")
     rc, _, err = run("verify", os.path.join(work, "full"))
-    check(rc == 1 and "SHA256SUMS: missing" in err, f"verify of a folder without SHA256SUMS fails ({rc}): {err}")
+    check(rc == 1 and "SHA256SUMS: missing: not an evidence package" in err and err.count("\n") == 1,
+          f"verify of a folder without SHA256SUMS: exit 1, one line ({rc}): {err}")
 
 
 def together(work):
@@ -213,6 +221,32 @@ def together(work):
             check(digest in json.dumps(m), "the manifest holds the committed alert file's SHA-256")
 
 
+def invariance(work):
+    """Same inputs, other threads and tile sizes (sites cut by tile edges,
+    chips made on other threads): the same bytes in every file."""
+    b, a = os.path.join(SAMPLE, "before.tif"), os.path.join(SAMPLE, "after.tif")
+    packages = []
+    for threads, tile in ((1, 128), (2, 512), (2, 77)):
+        d = os.path.join(work, f"inv-{threads}-{tile}")
+        os.makedirs(d)
+        _, ev = scan(b, a, d, "--threads", threads, "--tile-size", tile, "--min-confidence", 0)
+        files = {}
+        for root, _, names in os.walk(ev):
+            for n in names:
+                p = os.path.join(root, n)
+                data = open(p, "rb").read()
+                if n == "report.html":
+                    data = re.sub(rb"Scan started</dt><dd>[^<]*", b"", data)
+                files[os.path.relpath(p, ev)] = data
+        files.pop("manifest.json")
+        files.pop("SHA256SUMS")
+        packages.append(files)
+    check(len(packages[0]) > 20, f"the package has files to compare ({len(packages[0])})")
+    for k, other in enumerate(packages[1:], 1):
+        diff = sorted(n for n in set(packages[0]) | set(other) if packages[0].get(n) != other.get(n))
+        check(not diff, f"package {k} equals the first but for the manifest: differs in {diff[:5]}")
+
+
 def main():
     work = tmpdir()
     try:
@@ -234,6 +268,7 @@ def main():
         want = src.GetRasterBand(3).ReadAsArray(max(x0, 0), max(y0, 0), w, h)
         check((got == want).all(), "after.tif holds the product's DN (red band)")
         tamper(ev, work, ids)
+        invariance(work)
         inputs_moved_or_changed(work)
         refusals(work)
         together(work)

@@ -4,7 +4,9 @@
  * for the mask), windows sticking out of the raster or outside it, over
  * tiled and stripped files, DEFLATE with and without predictor, LZW,
  * uncompressed, one band per file and pixel-interleaved stacks; and the
- * JPEG 2000 files decoded block by block through GDAL (same store). */
+ * JPEG 2000 files decoded block by block through GDAL (same store). And
+ * the store's memory (mw_block_store_bytes) follows what is planned; keep
+ * rectangles hold blocks without decoding them. */
 #include "read/mw_read.h"
 #include "grid/mw_grid.h"
 #include "io/mw_io.h"
@@ -87,11 +89,14 @@ static const mw_rect RECTS[] = {
     {-50, -50, 20, 20},  {31, 33, 66, 64},     {63, 64, 2, 129},     {127, 1, 130, 261},
 };
 
-/* Plan @p r (keeping what @p keep touches) and decode its jobs; the job count. */
+/* Plan @p r (keeping what @p keep touches, when held) and decode its
+ * blocks; the jobs planned. */
 static int plan_fill(mw_block_store *store, mw_scene_reader *reader, mw_rect r, const mw_rect *keep)
 {
-    int jobs = -1;
+    int jobs = 0;
+    long long d0 = mw_block_store_decodes(store);
     CHECK(mw_block_store_plan_keep(store, &r, 1, keep, keep ? 1 : 0, &jobs) == MW_OK);
+    CHECK(mw_block_store_decodes(store) == d0 + jobs);
     for (int i = 0; i < jobs; i++) CHECK(mw_block_store_fill(store, reader, i) == MW_OK);
     return jobs;
 }
@@ -119,6 +124,33 @@ static void keep_case(mw_block_store *store, mw_scene_reader *reader, const char
     }
     CHECK(plan_fill(store, reader, bottom, NULL) > 0);   /* top's blocks go now */
     CHECK(plan_fill(store, reader, top, NULL) == first);
+}
+
+/* The store's memory follows the rectangles: nothing once emptied, the
+ * same rectangle again decodes nothing and takes no more, one pixel after
+ * an empty store takes less than the whole scene. */
+static void store_memory(mw_block_store *store, mw_scene_reader *reader, int direct, const char *what)
+{
+    int none;
+    CHECK(mw_block_store_plan(store, NULL, 0, &none) == MW_OK && none == 0);
+    CHECK(mw_block_store_bytes(store) == 0);
+    const mw_rect all = {0, 0, W, H}, one = {0, 0, 1, 1};
+    const int jobs_all = plan_fill(store, reader, all, NULL);
+    const size_t bytes_all = mw_block_store_bytes(store);
+    if ((jobs_all > 0) != (direct > 0) || (bytes_all > 0) != (direct > 0)) {
+        fprintf(stderr, "%s: %d blocks, %zu bytes for the whole scene (%d files in the store)\n", what, jobs_all,
+                bytes_all, direct);
+        CHECK(0);
+    }
+    CHECK(plan_fill(store, reader, all, NULL) == 0 && mw_block_store_bytes(store) == bytes_all);
+    CHECK(mw_block_store_plan(store, NULL, 0, &none) == MW_OK && mw_block_store_bytes(store) == 0);
+    const int jobs_one = plan_fill(store, reader, one, NULL);
+    CHECK(jobs_one <= jobs_all && mw_block_store_bytes(store) <= bytes_all);
+    if (jobs_all > 7 && !(jobs_one < jobs_all && mw_block_store_bytes(store) < bytes_all)) {
+        fprintf(stderr, "%s: one pixel holds %zu bytes, the whole scene %zu\n", what, mw_block_store_bytes(store),
+                bytes_all);
+        CHECK(0);
+    }
 }
 
 /* Every window through both paths; *direct = files the libtiff reader read itself. */
@@ -181,6 +213,7 @@ static void compare_scene(const char *path, const char *what, int expect_direct)
         }
     }
     keep_case(store, fast, what);
+    store_memory(store, fast, expect_direct, what);
     int none;
     CHECK(mw_block_store_plan(store, NULL, 0, &none) == MW_OK && none == 0);
     mw_scene_reader_use_store(fast, NULL);
