@@ -22,7 +22,7 @@ from mwtest import check, done, run, scene, tmpdir, SRC, SANITIZED  # noqa: E402
 sys.path.insert(0, os.path.join(SRC, "scripts"))
 import score_series  # noqa: E402
 
-FLOOR = 0.90      # measured 39 of 41 = 0.951 on these seeds, 136 of 151 = 0.901 on 401-410 (src/alerts/README.md)
+FLOOR = 0.90      # measured 39 of 41 = 0.951 on these seeds, 137 of 151 = 0.907 on 401-410 (src/alerts/README.md)
 SEEDS = [401] if SANITIZED else [401, 402, 403]
 SIZE = 400 if SANITIZED else 600
 

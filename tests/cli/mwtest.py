@@ -145,3 +145,27 @@ def s2_pair(d, size=64, change=True, scl_before=4, scl_after=4):
     a = write_stack(os.path.join(d, "after_20210110.tif"), scene(change) + [np.full((size, size), scl_after, np.uint8)],
                     names, metadata=dict(md, PRODUCT_START_TIME="2021-01-10T14:00:00Z"))
     return b, a
+
+
+def scan_same_bytes(before, after, d, runs, label=""):
+    """Scan BEFORE AFTER once per (threads, tile size) of RUNS with a change
+    raster and --min-confidence 0; check the first run gives several alerts
+    and every other run the same bytes (alerts and change raster). Returns
+    the first run's (alerts, raster) paths."""
+    import filecmp
+    import json
+    ref = None
+    for threads, tile in runs:
+        o = os.path.join(d, f"a{label}-{threads}-{tile}.geojson")
+        r = os.path.join(d, f"c{label}-{threads}-{tile}.tif")
+        rc, _so, se = run("scan", before, after, "-o", o, "--change-raster", r, "--threads", threads,
+                          "--tile-size", tile, "--quiet", "--min-confidence", "0")
+        check(rc == 0, f"{label} threads {threads} tile {tile}: exit {rc}: {se}")
+        if ref is None:
+            ref = (o, r)
+            n = len(json.load(open(o))["features"]) if rc == 0 else 0
+            check(n >= 3, f"the pair should give several alerts to compare, got {n}")
+            continue
+        check(filecmp.cmp(ref[0], o, shallow=False), f"{label} alerts differ: threads {threads} tile {tile}")
+        check(filecmp.cmp(ref[1], r, shallow=False), f"{label} change raster differs: threads {threads} tile {tile}")
+    return ref

@@ -4,7 +4,7 @@ sites straddle tile borders and corners."""
 import filecmp
 import os
 
-from mwtest import check, done, run, scene, tmpdir, SANITIZED
+from mwtest import check, done, run, scan_same_bytes, scene, tmpdir, SANITIZED
 
 size = 700 if SANITIZED else 1100
 pair = scene(f"s2-stack-{size}-seed11", "--seed", 11, "--sensor", "sentinel2", "--layout", "stack",
@@ -12,21 +12,7 @@ pair = scene(f"s2-stack-{size}-seed11", "--seed", 11, "--sensor", "sentinel2", "
 before, after = os.path.join(pair, "before.tif"), os.path.join(pair, "after.tif")
 d = tmpdir()
 runs = [(1, 512), (2, 512), (2, 256), (1, 1000), (2, 1000), (2, 77)]
-ref = None
-for threads, tile in runs:
-    o = os.path.join(d, f"a-{threads}-{tile}.geojson")
-    r = os.path.join(d, f"c-{threads}-{tile}.tif")
-    rc, so, se = run("scan", before, after, "-o", o, "--change-raster", r, "--threads", threads,
-                     "--tile-size", tile, "--quiet", "--min-confidence", "0")
-    check(rc == 0, f"threads {threads} tile {tile}: exit {rc}: {se}")
-    if ref is None:
-        ref = (o, r)
-        import json
-        n = len(json.load(open(o))["features"])
-        check(n >= 3, f"the pair should give several alerts to compare, got {n}")
-        continue
-    check(filecmp.cmp(ref[0], o, shallow=False), f"alerts differ: threads {threads} tile {tile}")
-    check(filecmp.cmp(ref[1], r, shallow=False), f"change raster differs: threads {threads} tile {tile}")
+ref = scan_same_bytes(before, after, d, runs)
 
 # Repeatability: the very same command (default threads and tile size) run
 # twice gives the same bytes, and the same as every run above.
